@@ -1,0 +1,26 @@
+// How a weight file's tensor names map onto a model's parameters.
+namespace LstmGen.IO;
+
+/// <summary>Options for loading weights.</summary>
+public sealed class WeightLoadOptions
+{
+    /// <summary>
+    /// Module names used in the file (e.g. <c>embed_layer</c>, <c>lstm_layer</c>, <c>linear_layer</c>).
+    /// When null, the loader uses PyTorch-style defaults (<c>embed</c>, <c>lstm</c>, <c>head</c>) if the
+    /// file has them, and otherwise recognises the modules by their tensor suffixes.
+    /// </summary>
+    public WeightNames? Names { get; init; }
+
+    /// <summary>When true, tensors that belong to no parameter are ignored instead of rejected.</summary>
+    public bool IgnoreExtraTensors { get; init; }
+}
+
+/// <summary>The module names of a model's parts in a weight file.</summary>
+/// <param name="Embedding">Prefix of the embedding (<c>{Embedding}.weight</c>).</param>
+/// <param name="Lstm">Prefix of the LSTM (<c>{Lstm}.weight_ih_l0</c> …).</param>
+/// <param name="Head">Prefix of the linear head (<c>{Head}.weight</c>, <c>{Head}.bias</c>).</param>
+public sealed record WeightNames(string Embedding, string Lstm, string Head)
+{
+    /// <summary>The names LstmGen writes: <c>embed</c>, <c>lstm</c>, <c>head</c>.</summary>
+    public static WeightNames Default { get; } = new("embed", "lstm", "head");
+}

@@ -1,0 +1,80 @@
+// The packed weight layout the generated code reads: transposed, gate-interleaved, padded rows.
+using System;
+
+namespace LstmGen.Kernels;
+
+/// <summary>
+/// Packs PyTorch-layout LSTM and head weights into the layout generated code computes from.
+/// </summary>
+/// <remarks>
+/// <para>An LSTM layer with input width I and hidden size H packs into <c>1 + I + H</c> rows of
+/// <c>4·P</c> floats (P = H rounded up to <see cref="LstmState.LaneBlock"/>): row 0 holds
+/// <c>b_ih + b_hh</c>, rows 1…I the transposed <c>W_ih</c>, rows I+1…I+H the transposed
+/// <c>W_hh</c>. Within a row, hidden units are taken in blocks of 16 and the four gates of a
+/// block sit side by side: column <c>(u / 16)·64 + gate·16 + u % 16</c> for unit u and gate
+/// i=0, f=1, g=2, o=3. A step then is: start from row 0, add <c>x_j ×</c> row j for every input
+/// and hidden value (broadcast × vector, fused multiply-add), and each 64-float block holds the
+/// i, f, g, o pre-activations of 16 units ready for the cell update. Padding columns are zero.</para>
+/// <para>A head with H inputs and O outputs packs into <c>1 + H</c> rows of O rounded up to 16:
+/// row 0 is the bias, row 1 + j is column j of <c>head.weight</c>.</para>
+/// </remarks>
+public static class GateLayout
+{
+    /// <summary>Floats in one packed row of a layer with <paramref name="hidden"/> units.</summary>
+    public static int LayerRowLength(int hidden) => ModelShape.GateCount * LstmState.PadToBlock(hidden);
+
+    /// <summary>Floats in the packed form of a layer.</summary>
+    public static int LayerLength(int inputs, int hidden) => checked((1 + inputs + hidden) * LayerRowLength(hidden));
+
+    /// <summary>Floats in one packed head row.</summary>
+    public static int HeadRowLength(int outputs) => LstmState.PadToBlock(outputs);
+
+    /// <summary>Floats in the packed form of a head.</summary>
+    public static int HeadLength(int hidden, int outputs) => checked((1 + hidden) * HeadRowLength(outputs));
+
+    /// <summary>Packed column of gate <paramref name="gate"/> (0 = i … 3 = o) of hidden unit <paramref name="unit"/>.</summary>
+    public static int Column(int gate, int unit) =>
+        unit / LstmState.LaneBlock * (ModelShape.GateCount * LstmState.LaneBlock) + gate * LstmState.LaneBlock + unit % LstmState.LaneBlock;
+
+    /// <summary>Packs one LSTM layer from PyTorch tensors (<c>W_ih</c> [4H, I], <c>W_hh</c> [4H, H], <c>b_ih</c>, <c>b_hh</c> [4H]).</summary>
+    public static void PackLayer(ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh,
+        int inputs, int hidden, Span<float> destination)
+    {
+        int gates = ModelShape.GateCount * hidden;
+        CheckLength(weightIh, gates * inputs, nameof(weightIh));
+        CheckLength(weightHh, gates * hidden, nameof(weightHh));
+        CheckLength(biasIh, gates, nameof(biasIh));
+        CheckLength(biasHh, gates, nameof(biasHh));
+        CheckLength(destination, LayerLength(inputs, hidden), nameof(destination));
+        int row = LayerRowLength(hidden);
+        destination.Clear();
+        for (int r = 0; r < gates; r++)
+        {
+            int gate = r / hidden, unit = r % hidden;
+            int col = Column(gate, unit);
+            destination[col] = biasIh[r] + biasHh[r];
+            for (int j = 0; j < inputs; j++) destination[(1 + j) * row + col] = weightIh[r * inputs + j];
+            for (int j = 0; j < hidden; j++) destination[(1 + inputs + j) * row + col] = weightHh[r * hidden + j];
+        }
+    }
+
+    /// <summary>Packs a linear head from PyTorch tensors (<c>weight</c> [O, H], <c>bias</c> [O]).</summary>
+    public static void PackHead(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int hidden, int outputs, Span<float> destination)
+    {
+        CheckLength(weight, outputs * hidden, nameof(weight));
+        CheckLength(bias, outputs, nameof(bias));
+        CheckLength(destination, HeadLength(hidden, outputs), nameof(destination));
+        int row = HeadRowLength(outputs);
+        destination.Clear();
+        for (int o = 0; o < outputs; o++)
+        {
+            destination[o] = bias[o];
+            for (int j = 0; j < hidden; j++) destination[(1 + j) * row + o] = weight[o * hidden + j];
+        }
+    }
+
+    private static void CheckLength(ReadOnlySpan<float> span, int expected, string name)
+    {
+        if (span.Length != expected) throw new ArgumentException($"Expected {expected} floats, got {span.Length}.", name);
+    }
+}

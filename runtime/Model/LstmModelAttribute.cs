@@ -1,0 +1,80 @@
+// The attribute a user puts on a partial class to declare a model; the generator reads it.
+using System;
+
+namespace LstmGen;
+
+/// <summary>
+/// Declares a recurrent model whose code LstmGen generates, specialized to exactly these sizes.
+/// The class must be <c>partial</c>. The model computes PyTorch's
+/// <c>nn.Embedding → nn.LSTM → nn.Linear (→ softmax / sigmoid)</c> (the embedding only when
+/// <see cref="Vocabulary"/> is set, the linear head only when <see cref="Outputs"/> is set).
+/// </summary>
+/// <example>
+/// <code>
+/// [LstmModel(Vocabulary = 27, Embedding = 8, Hidden = 14, Outputs = 3, Head = Head.Softmax)]
+/// public partial class Sentiment;
+/// </code>
+/// </example>
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+public sealed class LstmModelAttribute : Attribute
+{
+    /// <summary>Size of each float input vector (one per time step). Set this or <see cref="Vocabulary"/>, not both.</summary>
+    public int Inputs { get; set; }
+
+    /// <summary>Number of token ids (0 … Vocabulary-1) when the model reads tokens through an embedding.</summary>
+    public int Vocabulary { get; set; }
+
+    /// <summary>Width of the embedding vector of each token; required with <see cref="Vocabulary"/>.</summary>
+    public int Embedding { get; set; }
+
+    /// <summary>Hidden units per layer (PyTorch <c>hidden_size</c>).</summary>
+    public int Hidden { get; set; }
+
+    /// <summary>Stacked LSTM layers (PyTorch <c>num_layers</c>); 1 when not set.</summary>
+    public int Layers { get; set; } = 1;
+
+    /// <summary>Outputs of the linear head (PyTorch <c>nn.Linear(Hidden, Outputs)</c>). Leave unset for no head.</summary>
+    public int Outputs { get; set; }
+
+    /// <summary>What follows the LSTM. <see cref="Head.Linear"/> when <see cref="Outputs"/> is set, <see cref="Head.None"/> otherwise.</summary>
+    public Head Head { get; set; }
+
+    /// <summary>Whether the head (or, without a head, the hidden state) is produced for the last step only or for every step.</summary>
+    public HeadOn HeadOn { get; set; }
+}
+
+/// <summary>The output head of a model.</summary>
+public enum Head
+{
+    /// <summary>No head: the output is the top layer's hidden state h.</summary>
+    None = 0,
+
+    /// <summary>A linear layer: <c>y = W h + b</c> (logits, regression values).</summary>
+    Linear = 1,
+
+    /// <summary>A linear layer followed by the logistic sigmoid of each output (binary or multi-label probabilities).</summary>
+    Sigmoid = 2,
+
+    /// <summary>A linear layer followed by softmax over the outputs (class probabilities).</summary>
+    Softmax = 3,
+}
+
+/// <summary>Which time steps produce an output.</summary>
+public enum HeadOn
+{
+    /// <summary>Only the last step (sequence classification, regression).</summary>
+    LastStep = 0,
+
+    /// <summary>Every step (sequence labelling, language models).</summary>
+    EveryStep = 1,
+}
+
+/// <summary>Whether a model with an activated head returns the activated values or the logits before the activation.</summary>
+public enum HeadOutput
+{
+    /// <summary>After the head's activation (probabilities for <see cref="Head.Softmax"/> and <see cref="Head.Sigmoid"/>).</summary>
+    Activated = 0,
+
+    /// <summary>The linear head's output before its activation.</summary>
+    Logits = 1,
+}

@@ -1,0 +1,103 @@
+// The recurrent state of one stream (h and c of every layer), kept apart from the weights so one
+// model serves many streams.
+using System;
+using System.ComponentModel;
+using LstmGen.Kernels;
+
+namespace LstmGen;
+
+/// <summary>
+/// The state of one sequence or stream: the hidden state h and cell state c of every layer, plus
+/// the scratch space one step needs. Create one per stream with the model's <c>CreateState()</c>;
+/// a state is not shared between threads, a model is (its weights are read-only during inference).
+/// </summary>
+/// <remarks>
+/// Layout: for layer k, h at <c>k·2·P</c> and c at <c>k·2·P + P</c>, where P is the hidden size
+/// rounded up to <see cref="LaneBlock"/>; the padding lanes stay zero. Scratch follows.
+/// </remarks>
+public sealed class LstmState
+{
+    /// <summary>Hidden vectors are padded to a multiple of this many floats (one 512-bit vector).</summary>
+    public const int LaneBlock = 16;
+
+    private readonly AlignedBuffer _buffer;
+    private readonly int _stateLength;
+
+    /// <summary>Creates a zero state for <paramref name="layers"/> layers of <paramref name="hidden"/> units with <paramref name="scratch"/> floats of scratch space.</summary>
+    public LstmState(int layers, int hidden, int scratch = 0)
+    {
+        if (layers <= 0) throw new ArgumentOutOfRangeException(nameof(layers), layers, "Layers must be positive.");
+        if (hidden <= 0) throw new ArgumentOutOfRangeException(nameof(hidden), hidden, "Hidden must be positive.");
+        if (scratch < 0) throw new ArgumentOutOfRangeException(nameof(scratch), scratch, "Scratch must not be negative.");
+        Layers = layers;
+        HiddenSize = hidden;
+        PaddedHidden = PadToBlock(hidden);
+        ScratchLength = scratch;
+        _stateLength = checked(layers * 2 * PaddedHidden);
+        _buffer = new AlignedBuffer(checked(_stateLength + scratch));
+    }
+
+    /// <summary>Number of layers.</summary>
+    public int Layers { get; }
+
+    /// <summary>Hidden units per layer.</summary>
+    public int HiddenSize { get; }
+
+    /// <summary>Hidden size rounded up to <see cref="LaneBlock"/>.</summary>
+    public int PaddedHidden { get; }
+
+    /// <summary>Floats of scratch space after the state.</summary>
+    public int ScratchLength { get; }
+
+    /// <summary>The hidden state h of <paramref name="layer"/> (read or set it, e.g. as PyTorch's h0).</summary>
+    public Span<float> Hidden(int layer) => _buffer.Span.Slice(CheckLayer(layer) * 2 * PaddedHidden, HiddenSize);
+
+    /// <summary>The cell state c of <paramref name="layer"/> (read or set it, e.g. as PyTorch's c0).</summary>
+    public Span<float> Cell(int layer) => _buffer.Span.Slice(CheckLayer(layer) * 2 * PaddedHidden + PaddedHidden, HiddenSize);
+
+    /// <summary>Sets every h and c to zero, as at the start of a new sequence.</summary>
+    public void Reset() => _buffer.Span.Slice(0, _stateLength).Clear();
+
+    /// <summary>Copies h and c of every layer into <paramref name="destination"/>, which must have the same sizes.</summary>
+    public void CopyTo(LstmState destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        if (destination.Layers != Layers || destination.HiddenSize != HiddenSize)
+            throw new ArgumentException($"The destination state has {destination.Layers} layer(s) of {destination.HiddenSize} units; expected {Layers} of {HiddenSize}.", nameof(destination));
+        _buffer.Span.Slice(0, _stateLength).CopyTo(destination._buffer.Span);
+    }
+
+    /// <summary>A new state with the same sizes and the same h and c.</summary>
+    public LstmState Clone()
+    {
+        var copy = new LstmState(Layers, HiddenSize, ScratchLength);
+        CopyTo(copy);
+        return copy;
+    }
+
+    /// <summary>Throws unless this state was made for the given sizes; generated code calls it once per call.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void EnsureShape(int layers, int hidden, int scratch)
+    {
+        if (Layers != layers || HiddenSize != hidden || ScratchLength < scratch)
+            throw new ArgumentException(
+                $"The state has {Layers} layer(s) of {HiddenSize} units and {ScratchLength} scratch floats; this model needs {layers} layer(s) of {hidden} units and {scratch} scratch floats. Create it with the model's CreateState().",
+                "state");
+    }
+
+    /// <summary>Reference to the first float (64-byte aligned); for generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public ref float GetReference() => ref _buffer.Reference;
+
+    /// <summary>Reference to the first scratch float; for generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public ref float GetScratchReference() => ref System.Runtime.CompilerServices.Unsafe.Add(ref _buffer.Reference, _stateLength);
+
+    internal static int PadToBlock(int n) => (n + LaneBlock - 1) / LaneBlock * LaneBlock;
+
+    private int CheckLayer(int layer)
+    {
+        if ((uint)layer >= (uint)Layers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"The state has layers 0 to {Layers - 1}.");
+        return layer;
+    }
+}

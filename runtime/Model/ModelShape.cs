@@ -1,0 +1,180 @@
+// The sizes of a model at run time, and the canonical (PyTorch state_dict) layout of its parameters.
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+
+namespace LstmGen;
+
+/// <summary>
+/// The sizes of a model, known at run time. Generated models expose theirs as <c>Shape</c>; the
+/// reference LSTM and the weight loader work from it. Parameters live in one contiguous block in
+/// PyTorch <c>state_dict</c> order: <c>embed.weight</c>, then per layer <c>lstm.weight_ih_l{k}</c>,
+/// <c>lstm.weight_hh_l{k}</c>, <c>lstm.bias_ih_l{k}</c>, <c>lstm.bias_hh_l{k}</c>, then
+/// <c>head.weight</c> and <c>head.bias</c>; each tensor row-major as in PyTorch.
+/// </summary>
+public sealed class ModelShape : IEquatable<ModelShape>
+{
+    /// <summary>Rows of the gate weights per hidden unit: i, f, g, o.</summary>
+    public const int GateCount = 4;
+
+    private readonly ParameterTensor[] _tensors;
+
+    /// <summary>Creates and validates a shape. Exactly one of <paramref name="inputs"/> or <paramref name="vocabulary"/> must be positive.</summary>
+    public ModelShape(int inputs, int vocabulary, int embedding, int hidden, int layers, int outputs, Head head, HeadOn headOn)
+    {
+        if (inputs < 0) throw new ArgumentOutOfRangeException(nameof(inputs), inputs, "Inputs must be 0 (token model) or positive.");
+        if (vocabulary < 0) throw new ArgumentOutOfRangeException(nameof(vocabulary), vocabulary, "Vocabulary must be 0 (float model) or positive.");
+        if ((inputs > 0) == (vocabulary > 0)) throw new ArgumentException($"Exactly one of inputs ({inputs}) and vocabulary ({vocabulary}) must be positive.", nameof(inputs));
+        if (vocabulary > 0 && embedding <= 0) throw new ArgumentOutOfRangeException(nameof(embedding), embedding, "A token model needs a positive embedding width.");
+        if (vocabulary == 0 && embedding != 0) throw new ArgumentOutOfRangeException(nameof(embedding), embedding, "Embedding is only valid with a vocabulary.");
+        if (hidden <= 0) throw new ArgumentOutOfRangeException(nameof(hidden), hidden, "Hidden must be positive.");
+        if (layers <= 0) throw new ArgumentOutOfRangeException(nameof(layers), layers, "Layers must be positive.");
+        if (head == Head.None && outputs != 0) throw new ArgumentOutOfRangeException(nameof(outputs), outputs, "A model without a head has no outputs.");
+        if (head != Head.None && outputs <= 0) throw new ArgumentOutOfRangeException(nameof(outputs), outputs, $"Head {head} needs a positive number of outputs.");
+        if (!Enum.IsDefined(head)) throw new ArgumentOutOfRangeException(nameof(head), head, "Unknown head.");
+        if (!Enum.IsDefined(headOn)) throw new ArgumentOutOfRangeException(nameof(headOn), headOn, "Unknown HeadOn.");
+
+        Inputs = inputs;
+        Vocabulary = vocabulary;
+        Embedding = embedding;
+        Hidden = hidden;
+        Layers = layers;
+        Outputs = outputs;
+        Head = head;
+        HeadOn = headOn;
+
+        var tensors = new List<ParameterTensor>();
+        long offset = 0;
+        void Add(string name, params int[] dims)
+        {
+            long count = 1;
+            foreach (int d in dims) count *= d;
+            tensors.Add(new ParameterTensor(name, checked((int)offset), dims));
+            offset += count;
+            if (offset > int.MaxValue) throw new ArgumentException($"The model has more than {int.MaxValue} parameters.");
+        }
+        if (vocabulary > 0) Add(EmbeddingWeightName, vocabulary, embedding);
+        for (int k = 0; k < layers; k++)
+        {
+            int inK = LayerInputSize(k);
+            Add(WeightIhName(k), GateCount * hidden, inK);
+            Add(WeightHhName(k), GateCount * hidden, hidden);
+            Add(BiasIhName(k), GateCount * hidden);
+            Add(BiasHhName(k), GateCount * hidden);
+        }
+        if (head != Head.None)
+        {
+            Add(HeadWeightName, outputs, hidden);
+            Add(HeadBiasName, outputs);
+        }
+        _tensors = tensors.ToArray();
+        ParameterCount = (int)offset;
+    }
+
+    /// <summary>Float inputs per step (0 for a token model).</summary>
+    public int Inputs { get; }
+    /// <summary>Token ids accepted (0 for a float model).</summary>
+    public int Vocabulary { get; }
+    /// <summary>Embedding width (0 for a float model).</summary>
+    public int Embedding { get; }
+    /// <summary>Hidden units per layer.</summary>
+    public int Hidden { get; }
+    /// <summary>Stacked layers.</summary>
+    public int Layers { get; }
+    /// <summary>Head outputs (0 without a head).</summary>
+    public int Outputs { get; }
+    /// <summary>The head.</summary>
+    public Head Head { get; }
+    /// <summary>Last step or every step.</summary>
+    public HeadOn HeadOn { get; }
+    /// <summary>Total floats in the parameter block.</summary>
+    public int ParameterCount { get; }
+
+    /// <summary>True when the model reads token ids.</summary>
+    public bool IsTokenModel => Vocabulary > 0;
+
+    /// <summary>Width of the vector the first LSTM layer reads each step (<see cref="Embedding"/> or <see cref="Inputs"/>).</summary>
+    public int InputSize => IsTokenModel ? Embedding : Inputs;
+
+    /// <summary>Floats produced per output step: <see cref="Outputs"/> with a head, <see cref="Hidden"/> without.</summary>
+    public int StepOutputSize => Head == Head.None ? Hidden : Outputs;
+
+    /// <summary>The parameter tensors in block order.</summary>
+    public IReadOnlyList<ParameterTensor> Tensors => _tensors;
+
+    /// <summary>Width of the input of layer <paramref name="layer"/>.</summary>
+    public int LayerInputSize(int layer) => layer == 0 ? InputSize : Hidden;
+
+    /// <summary>The output length for a sequence of <paramref name="steps"/> steps.</summary>
+    public int OutputLength(int steps) => HeadOn == HeadOn.EveryStep ? checked(steps * StepOutputSize) : StepOutputSize;
+
+    /// <summary>Finds a tensor by canonical name.</summary>
+    public ParameterTensor GetTensor(string name)
+    {
+        foreach (var t in _tensors) if (t.Name == name) return t;
+        throw new KeyNotFoundException($"The model has no parameter '{name}'.");
+    }
+
+    /// <summary>Canonical name of the embedding table.</summary>
+    public const string EmbeddingWeightName = "embed.weight";
+    /// <summary>Canonical name of the head weight.</summary>
+    public const string HeadWeightName = "head.weight";
+    /// <summary>Canonical name of the head bias.</summary>
+    public const string HeadBiasName = "head.bias";
+    /// <summary>Canonical name of layer <paramref name="layer"/>'s input weights.</summary>
+    public static string WeightIhName(int layer) => "lstm.weight_ih_l" + layer.ToString(CultureInfo.InvariantCulture);
+    /// <summary>Canonical name of layer <paramref name="layer"/>'s recurrent weights.</summary>
+    public static string WeightHhName(int layer) => "lstm.weight_hh_l" + layer.ToString(CultureInfo.InvariantCulture);
+    /// <summary>Canonical name of layer <paramref name="layer"/>'s input bias.</summary>
+    public static string BiasIhName(int layer) => "lstm.bias_ih_l" + layer.ToString(CultureInfo.InvariantCulture);
+    /// <summary>Canonical name of layer <paramref name="layer"/>'s recurrent bias.</summary>
+    public static string BiasHhName(int layer) => "lstm.bias_hh_l" + layer.ToString(CultureInfo.InvariantCulture);
+
+    /// <inheritdoc/>
+    public bool Equals(ModelShape? other) => other is not null &&
+        Inputs == other.Inputs && Vocabulary == other.Vocabulary && Embedding == other.Embedding &&
+        Hidden == other.Hidden && Layers == other.Layers && Outputs == other.Outputs &&
+        Head == other.Head && HeadOn == other.HeadOn;
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => Equals(obj as ModelShape);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Inputs, Vocabulary, Embedding, Hidden, Layers, Outputs, Head, HeadOn);
+
+    /// <inheritdoc/>
+    public override string ToString()
+    {
+        string input = IsTokenModel ? FormattableString.Invariant($"Vocabulary={Vocabulary}, Embedding={Embedding}") : FormattableString.Invariant($"Inputs={Inputs}");
+        string head = Head == Head.None ? "" : FormattableString.Invariant($", Outputs={Outputs}, Head={Head}");
+        return FormattableString.Invariant($"{input}, Hidden={Hidden}, Layers={Layers}{head}, HeadOn={HeadOn}");
+    }
+}
+
+/// <summary>One named parameter tensor inside a model's parameter block.</summary>
+public sealed class ParameterTensor
+{
+    private readonly int[] _shape;
+
+    internal ParameterTensor(string name, int offset, int[] shape)
+    {
+        Name = name;
+        Offset = offset;
+        _shape = shape;
+        long n = 1;
+        foreach (int d in shape) n *= d;
+        Length = checked((int)n);
+    }
+
+    /// <summary>Canonical (PyTorch state_dict) name, e.g. <c>lstm.weight_ih_l0</c>.</summary>
+    public string Name { get; }
+    /// <summary>Offset of the first float in the parameter block.</summary>
+    public int Offset { get; }
+    /// <summary>Number of floats.</summary>
+    public int Length { get; }
+    /// <summary>PyTorch shape, e.g. [4H, inputs].</summary>
+    public ReadOnlySpan<int> Shape => _shape;
+
+    /// <summary>The shape as text, e.g. <c>[56, 8]</c>.</summary>
+    public string ShapeText => "[" + string.Join(", ", _shape) + "]";
+}
