@@ -1,0 +1,241 @@
+// Emits the specialized step kernels: per layer, the gate pre-activations as register-tiled
+// broadcast-FMA loops over the packed weights, then the fused cell update; and the linear head.
+using System.Collections.Generic;
+using LstmGen.Generator.Model;
+using static LstmGen.Generator.SourceWriter;
+
+namespace LstmGen.Generator;
+
+public sealed partial class LstmGenerator
+{
+    private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
+    private const string Act = "global::LstmGen.Kernels.Activations";
+
+    /// <summary>One vector width the generated code can run at; the JIT keeps the one the hardware accelerates.</summary>
+    private sealed class Flavor(string suffix, int width, int registerTile)
+    {
+        /// <summary>Method suffix and vector class, e.g. Vector512.</summary>
+        public string Suffix { get; } = suffix;
+        /// <summary>Floats per vector; 1 for the scalar path.</summary>
+        public int Width { get; } = width;
+        /// <summary>Accumulator vectors kept in registers per tile.</summary>
+        public int RegisterTile { get; } = registerTile;
+        public bool IsScalar => Width == 1;
+        public string V => "global::System.Runtime.Intrinsics." + Suffix;
+        public string VT => V + "<float>";
+    }
+
+    // 32 zmm registers hold 16 accumulators with room for loads; AVX2/SSE have 16 registers.
+    private static readonly Flavor[] Flavors =
+    {
+        new("Vector512", 16, 16),
+        new("Vector256", 8, 8),
+        new("Vector128", 4, 8),
+        new("Scalar", 1, 1),
+    };
+
+    /// <summary>Sizes and offsets derived from a spec, shared by the emitters.</summary>
+    private sealed class Layout
+    {
+        public Layout(ModelSpec spec)
+        {
+            Spec = spec;
+            PaddedHidden = Pad(spec.Hidden);
+            Row = 4 * PaddedHidden;
+            HeadRow = spec.Head == HeadKind.None ? 0 : Pad(spec.Outputs);
+            StateLength = spec.Layers * 2 * PaddedHidden;
+            ScratchLength = Row + HeadRow;
+            int offset = 0;
+            if (spec.IsTokenModel) { EmbeddingOffset = 0; offset = spec.Vocabulary * spec.Embedding; }
+            int packed = 0;
+            for (int k = 0; k < spec.Layers; k++)
+            {
+                int inK = spec.LayerInputSize(k), gates = 4 * spec.Hidden;
+                LayerParameterOffsets.Add(offset);
+                offset += gates * (inK + spec.Hidden + 2);
+                LayerPackedOffsets.Add(packed);
+                packed += (1 + inK + spec.Hidden) * Row;
+            }
+            HeadWeightOffset = offset;
+            HeadBiasOffset = offset + spec.Outputs * spec.Hidden;
+            ParameterCount = HeadBiasOffset + spec.Outputs;
+            HeadPackedOffset = packed;
+            PackedLength = packed + (HeadRow == 0 ? 0 : (1 + spec.Hidden) * HeadRow);
+        }
+
+        public ModelSpec Spec { get; }
+        public int PaddedHidden { get; }
+        public int Row { get; }
+        public int HeadRow { get; }
+        public int StateLength { get; }
+        public int ScratchLength { get; }
+        public int EmbeddingOffset { get; }
+        public List<int> LayerParameterOffsets { get; } = new();
+        public List<int> LayerPackedOffsets { get; } = new();
+        public int HeadWeightOffset { get; }
+        public int HeadBiasOffset { get; }
+        public int ParameterCount { get; }
+        public int HeadPackedOffset { get; }
+        public int PackedLength { get; }
+        public int HiddenOffset(int layer) => layer * 2 * PaddedHidden;
+        public int CellOffset(int layer) => layer * 2 * PaddedHidden + PaddedHidden;
+    }
+
+    /// <summary>A run of packed rows multiplied by the floats at <c>Source</c>.</summary>
+    private sealed record RowInput(string Source, int Count, int FirstRow, string What);
+
+    /// <summary>
+    /// Emits <c>StepCore{flavor}</c>: one time step through every layer, reading the layer-0 input
+    /// at <c>x</c> and the state at <c>s</c>, using the scratch after the state for gate sums.
+    /// </summary>
+    private static void EmitStepKernel(SourceWriter w, Layout layout, Flavor f)
+    {
+        ModelSpec spec = layout.Spec;
+        w.Line($"/// <summary>One step through all {N(spec.Layers)} layer(s), {(f.IsScalar ? "scalar code" : f.Suffix + " code")}.</summary>");
+        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+        using (w.Block($"private void StepCore{f.Suffix}(ref float x, ref float s)"))
+        {
+            w.Line($"ref float packed = ref _packed.Reference;");
+            w.Line($"ref float z = ref {Unsafe}.Add(ref s, {N(layout.StateLength)});");
+            for (int k = 0; k < spec.Layers; k++)
+            {
+                int inK = spec.LayerInputSize(k);
+                int vectors = f.IsScalar ? layout.Row : layout.Row / f.Width;
+                w.Line();
+                w.Line($"// Layer {N(k)}: gates z = (b_ih + b_hh) + W_ih·x + W_hh·h for {N(spec.Hidden)} units, " +
+                       (f.IsScalar ? $"{N(layout.Row)} packed columns." : $"{N(layout.Row)} packed columns = {N(vectors)} × {f.Suffix}."));
+                using (w.Open())
+                {
+                    w.Line($"ref float w = ref {Unsafe}.Add(ref packed, {N(layout.LayerPackedOffsets[k])});");
+                    w.Line(k == 0 ? "ref float input = ref x;" : $"ref float input = ref {Unsafe}.Add(ref s, {N(layout.HiddenOffset(k - 1))}); // h of layer {N(k - 1)}, this step");
+                    w.Line($"ref float h = ref {Unsafe}.Add(ref s, {N(layout.HiddenOffset(k))});");
+                    w.Line($"ref float c = ref {Unsafe}.Add(ref s, {N(layout.CellOffset(k))});");
+                    var inputs = new[]
+                    {
+                        new RowInput("input", inK, 1, k == 0 ? (spec.IsTokenModel ? "embedding row" : "input") : "layer below"),
+                        new RowInput("h", spec.Hidden, 1 + inK, "recurrent h"),
+                    };
+                    EmitMatVec(w, f, layout.Row, inputs, "z", spec.Compact);
+                    EmitCellUpdate(w, f, layout);
+                }
+            }
+        }
+    }
+
+    /// <summary>Emits <c>HeadCore{flavor}</c>: logits = b + W·h of the top layer, into the head scratch.</summary>
+    private static void EmitHeadKernel(SourceWriter w, Layout layout, Flavor f)
+    {
+        ModelSpec spec = layout.Spec;
+        w.Line($"/// <summary>The linear head on the top layer's h: {N(spec.Outputs)} logits ({N(layout.HeadRow)} padded columns), {(f.IsScalar ? "scalar code" : f.Suffix + " code")}.</summary>");
+        using (w.Block($"private void HeadCore{f.Suffix}(ref float s)"))
+        {
+            w.Line($"ref float w = ref {Unsafe}.Add(ref _packed.Reference, {N(layout.HeadPackedOffset)});");
+            w.Line($"ref float h = ref {Unsafe}.Add(ref s, {N(layout.HiddenOffset(spec.Layers - 1))});");
+            w.Line($"ref float y = ref {Unsafe}.Add(ref s, {N(layout.StateLength + layout.Row)});");
+            EmitMatVec(w, f, layout.HeadRow, new[] { new RowInput("h", spec.Hidden, 1, "top h") }, "y", spec.Compact);
+        }
+    }
+
+    /// <summary>
+    /// Emits <c>dest[0..columns) = row 0 + Σ_inputs Σ_j source[j] · row(firstRow + j)</c> over the
+    /// packed matrix at <c>w</c>: tiles of up to <see cref="Flavor.RegisterTile"/> accumulator vectors,
+    /// each tile loading its bias, then one broadcast-FMA loop per input run, then storing.
+    /// Unrolled: one block per tile with constant columns. Compact: one tile body in a loop.
+    /// </summary>
+    private static void EmitMatVec(SourceWriter w, Flavor f, int columns, IReadOnlyList<RowInput> inputs, string dest, bool compact)
+    {
+        if (f.IsScalar)
+        {
+            w.Line($"for (nuint col = 0; col < {N(columns)}; col++) {Unsafe}.Add(ref {dest}, col) = {Unsafe}.Add(ref w, col);");
+            foreach (RowInput run in inputs)
+            {
+                w.Line($"// += {run.What} ({N(run.Count)} values) × rows {N(run.FirstRow)}..{N(run.FirstRow + run.Count - 1)}");
+                using (w.Block($"for (nuint j = 0; j < {N(run.Count)}; j++)"))
+                {
+                    w.Line($"float xj = {Unsafe}.Add(ref {run.Source}, j);");
+                    w.Line($"ref float row = ref {Unsafe}.Add(ref w, (j + {N(run.FirstRow)}) * {N(columns)});");
+                    w.Line($"for (nuint col = 0; col < {N(columns)}; col++) {Unsafe}.Add(ref {dest}, col) += xj * {Unsafe}.Add(ref row, col);");
+                }
+            }
+            return;
+        }
+
+        int vectors = columns / f.Width;
+        int tile = f.RegisterTile;
+        while (vectors % tile != 0 && compact) tile--; // compact: equal tiles so one body serves all
+        if (compact)
+        {
+            w.Line($"// {N(vectors / tile)} tiles of {N(tile)} accumulators ({N(tile * f.Width)} columns each), looped.");
+            using (w.Block($"for (nuint t = 0; t < {N(columns)}; t += {N(tile * f.Width)})"))
+                EmitTile(w, f, columns, inputs, dest, "t", 0, tile);
+            return;
+        }
+        for (int first = 0; first < vectors; first += tile)
+        {
+            int count = System.Math.Min(tile, vectors - first);
+            w.Line($"// columns {N(first * f.Width)}..{N((first + count) * f.Width - 1)}: {N(count)} accumulators");
+            using (w.Open())
+                EmitTile(w, f, columns, inputs, dest, null, first * f.Width, count);
+        }
+    }
+
+    /// <summary>One register tile: columns start at the loop variable <paramref name="tileStart"/> (compact) or the constant <paramref name="firstColumn"/>.</summary>
+    private static void EmitTile(SourceWriter w, Flavor f, int columns, IReadOnlyList<RowInput> inputs, string dest, string? tileStart, int firstColumn, int count)
+    {
+        string Col(int v) => tileStart is null ? N(firstColumn + v * f.Width) : v == 0 ? tileStart : $"{tileStart} + {N(v * f.Width)}";
+        for (int v = 0; v < count; v++)
+            w.Line($"{f.VT} a{N(v)} = {f.V}.LoadUnsafe(ref w, {Col(v)});");
+        foreach (RowInput run in inputs)
+        {
+            using (w.Block($"for (nuint j = 0; j < {N(run.Count)}; j++) // += {run.What} × rows {N(run.FirstRow)}..{N(run.FirstRow + run.Count - 1)}"))
+            {
+                w.Line($"{f.VT} xj = {f.V}.Create({Unsafe}.Add(ref {run.Source}, j));");
+                w.Line($"ref float row = ref {Unsafe}.Add(ref w, (j + {N(run.FirstRow)}) * {N(columns)});");
+                for (int v = 0; v < count; v++)
+                    w.Line($"a{N(v)} = {f.V}.MultiplyAddEstimate(xj, {f.V}.LoadUnsafe(ref row, {Col(v)}), a{N(v)});");
+            }
+        }
+        for (int v = 0; v < count; v++)
+            w.Line($"{f.V}.StoreUnsafe(a{N(v)}, ref {dest}, {Col(v)});");
+    }
+
+    /// <summary>Emits the cell update from the gate sums in z: c = σ(f)·c + σ(i)·tanh(g), h = σ(o)·tanh(c).</summary>
+    private static void EmitCellUpdate(SourceWriter w, Flavor f, Layout layout)
+    {
+        int hidden = layout.Spec.Hidden;
+        if (f.IsScalar)
+        {
+            w.Line("// c = σ(f)·c + σ(i)·tanh(g); h = σ(o)·tanh(c); unit u's gates sit at (u / 16)·64 + gate·16 + u % 16.");
+            using (w.Block($"for (nuint u = 0; u < {N(hidden)}; u++)"))
+            {
+                w.Line("nuint b = (u >> 4) * 64 + (u & 15);");
+                w.Line($"float ig = {Act}.Sigmoid({Unsafe}.Add(ref z, b));");
+                w.Line($"float fg = {Act}.Sigmoid({Unsafe}.Add(ref z, b + 16));");
+                w.Line($"float gg = {Act}.Tanh({Unsafe}.Add(ref z, b + 32));");
+                w.Line($"float og = {Act}.Sigmoid({Unsafe}.Add(ref z, b + 48));");
+                w.Line($"float cn = fg * {Unsafe}.Add(ref c, u) + ig * gg;");
+                w.Line($"{Unsafe}.Add(ref c, u) = cn;");
+                w.Line($"{Unsafe}.Add(ref h, u) = og * {Act}.Tanh(cn);");
+            }
+            return;
+        }
+        int blocks = layout.PaddedHidden / 16;
+        int perBlock = 16 / f.Width;
+        w.Line($"// c = σ(f)·c + σ(i)·tanh(g); h = σ(o)·tanh(c): {N(blocks)} block(s) of 16 units, gates i, f, g, o at +0, +16, +32, +48.");
+        using (w.Block($"for (nuint q = 0; q < {N(blocks)}; q++)"))
+        {
+            w.Line("nuint zq = q * 64, hq = q * 16;");
+            for (int v = 0; v < perBlock; v++)
+            {
+                string o = N(v * f.Width), s = N(v);
+                w.Line($"{f.VT} i{s} = {Act}.Sigmoid({f.V}.LoadUnsafe(ref z, zq + {N(v * f.Width)}));");
+                w.Line($"{f.VT} f{s} = {Act}.Sigmoid({f.V}.LoadUnsafe(ref z, zq + {N(16 + v * f.Width)}));");
+                w.Line($"{f.VT} g{s} = {Act}.Tanh({f.V}.LoadUnsafe(ref z, zq + {N(32 + v * f.Width)}));");
+                w.Line($"{f.VT} o{s} = {Act}.Sigmoid({f.V}.LoadUnsafe(ref z, zq + {N(48 + v * f.Width)}));");
+                w.Line($"{f.VT} c{s} = {f.V}.MultiplyAddEstimate(f{s}, {f.V}.LoadUnsafe(ref c, hq + {o}), i{s} * g{s});");
+                w.Line($"{f.V}.StoreUnsafe(c{s}, ref c, hq + {o});");
+                w.Line($"{f.V}.StoreUnsafe(o{s} * {Act}.Tanh(c{s}), ref h, hq + {o});");
+            }
+        }
+    }
+}

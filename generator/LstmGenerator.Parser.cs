@@ -1,0 +1,146 @@
+// Turns an [LstmModel] class into a ModelSpec, or into diagnostics located on the offending attribute argument.
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using LstmGen.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace LstmGen.Generator;
+
+public sealed partial class LstmGenerator
+{
+    /// <summary>Largest single size accepted (2^24); beyond it the model would not fit the runtime's int-sized buffers anyway.</summary>
+    internal const int MaxSize = 1 << 24;
+
+    /// <summary>Most stacked layers accepted.</summary>
+    internal const int MaxLayers = 1024;
+
+    /// <summary>Gate and head columns (floats per packed row, summed over layers and head) up to which every tile is unrolled.</summary>
+    internal const int UnrollBudgetColumns = 1024;
+
+    private static ModelResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
+        var type = (INamedTypeSymbol)context.TargetSymbol;
+        var declaration = (ClassDeclarationSyntax)context.TargetNode;
+        AttributeData attribute = context.Attributes[0];
+        var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+        Location attributeLocation = attributeSyntax?.GetLocation() ?? declaration.Identifier.GetLocation();
+
+        // Where each named argument was written, to put diagnostics on it.
+        var argumentLocations = new Dictionary<string, Location>();
+        if (attributeSyntax?.ArgumentList is { } list)
+        {
+            foreach (AttributeArgumentSyntax argument in list.Arguments)
+            {
+                if (argument.NameEquals is { } nameEquals)
+                    argumentLocations[nameEquals.Name.Identifier.ValueText] = argument.GetLocation();
+            }
+        }
+        Location At(string name) => argumentLocations.TryGetValue(name, out Location? l) ? l : attributeLocation;
+
+        var values = new Dictionary<string, int>();
+        foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+        {
+            if (named.Value.Value is int i) values[named.Key] = i;
+        }
+        int Get(string name, int defaultValue) => values.TryGetValue(name, out int v) ? v : defaultValue;
+        bool Has(string name) => values.ContainsKey(name);
+
+        // The class itself.
+        if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, declaration.Identifier.GetLocation(), type.Name));
+        if (type.IsStatic)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedType, declaration.Identifier.GetLocation(), type.Name, "a model class cannot be static"));
+        if (type.TypeParameters.Length > 0)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedType, declaration.Identifier.GetLocation(), type.Name, "a model class cannot be generic"));
+
+        var containers = new List<ContainingType>();
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            var outerSyntax = outer.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().FirstOrDefault();
+            if (outer.TypeParameters.Length > 0)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedType, declaration.Identifier.GetLocation(), type.Name, $"it is nested in the generic type '{outer.Name}'"));
+            else if (outerSyntax is null || !outerSyntax.Modifiers.Any(SyntaxKind.PartialKeyword))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, declaration.Identifier.GetLocation(), outer.Name));
+            string keyword = outerSyntax switch
+            {
+                RecordDeclarationSyntax r when r.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) => "record struct",
+                RecordDeclarationSyntax => "record",
+                StructDeclarationSyntax => "struct",
+                InterfaceDeclarationSyntax => "interface",
+                _ => "class",
+            };
+            containers.Insert(0, new ContainingType(keyword, outer.Name));
+        }
+
+        // Sizes.
+        int inputs = Get("Inputs", 0), vocabulary = Get("Vocabulary", 0), embedding = Get("Embedding", 0);
+        int hidden = Get("Hidden", 0), layers = Get("Layers", 1), outputs = Get("Outputs", 0);
+        foreach (string name in new[] { "Inputs", "Vocabulary", "Embedding", "Hidden", "Layers", "Outputs" })
+        {
+            if (Has(name) && values[name] <= 0)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizeNotPositive, At(name), name, Format(values[name])));
+            else if (Has(name) && values[name] > (name == "Layers" ? MaxLayers : MaxSize))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, At(name), name, Format(values[name]), Format(name == "Layers" ? MaxLayers : MaxSize)));
+        }
+        if (!Has("Hidden"))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.HiddenMissing, attributeLocation));
+        if (Has("Inputs") && (Has("Vocabulary") || Has("Embedding")))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BothInputForms, At(Has("Vocabulary") ? "Vocabulary" : "Embedding")));
+        else if (!Has("Inputs") && !Has("Vocabulary") && !Has("Embedding"))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoInputForm, attributeLocation));
+        else if (!Has("Inputs") && Has("Vocabulary") != Has("Embedding"))
+            diagnostics.Add(Has("Vocabulary")
+                ? DiagnosticInfo.Create(DiagnosticDescriptors.EmbeddingWithoutVocabulary, At("Vocabulary"), "Vocabulary", "Embedding")
+                : DiagnosticInfo.Create(DiagnosticDescriptors.EmbeddingWithoutVocabulary, At("Embedding"), "Embedding", "Vocabulary"));
+
+        // Head.
+        int headValue = Get("Head", Has("Outputs") ? (int)HeadKind.Linear : (int)HeadKind.None);
+        int headOnValue = Get("HeadOn", (int)HeadOnKind.LastStep);
+        if (headValue is < 0 or > 3)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, At("Head"), "Head", Format(headValue)));
+        else if (headValue != (int)HeadKind.None && !Has("Outputs"))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.HeadWithoutOutputs, At("Head"), ((HeadKind)headValue).ToString()));
+        else if (headValue == (int)HeadKind.None && Has("Outputs"))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutputsWithoutHead, At("Outputs"), Format(outputs)));
+        if (headOnValue is < 0 or > 1)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, At("HeadOn"), "HeadOn", Format(headOnValue)));
+
+        if (diagnostics.Count > 0)
+            return new ModelResult(null, diagnostics.ToEquatableArray());
+
+        // Totals that must fit the runtime's int-sized buffers.
+        int inputSize = vocabulary > 0 ? embedding : inputs;
+        long gates = 4L * hidden, parameters = (long)vocabulary * embedding + (long)outputs * hidden + outputs;
+        long packed = (long)Pad(outputs) * (1 + hidden);
+        for (int k = 0; k < layers; k++)
+        {
+            long inK = k == 0 ? inputSize : hidden;
+            parameters += gates * (inK + hidden + 2);
+            packed += (1 + inK + hidden) * 4L * Pad(hidden);
+        }
+        if (parameters > int.MaxValue || packed > int.MaxValue)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, attributeLocation, "The parameter count", Format(System.Math.Max(parameters, packed)), Format(int.MaxValue)));
+            return new ModelResult(null, diagnostics.ToEquatableArray());
+        }
+
+        int columns = layers * 4 * Pad(hidden) + (outputs > 0 ? Pad(outputs) : 0);
+        bool compact = columns > UnrollBudgetColumns;
+        if (compact)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.CompactCode, attributeLocation, Format(columns), Format(UnrollBudgetColumns)));
+
+        string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
+        var spec = new ModelSpec(ns, type.Name, containers.ToEquatableArray(), inputs, vocabulary, embedding, hidden, layers, outputs,
+            (HeadKind)headValue, (HeadOnKind)headOnValue, compact);
+        return new ModelResult(spec, diagnostics.ToEquatableArray());
+    }
+
+    internal static int Pad(int n) => (n + 15) / 16 * 16;
+
+    private static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
+}

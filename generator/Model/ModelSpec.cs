@@ -1,0 +1,39 @@
+// Everything the emitter needs to know about one declared model, as plain equatable data (no Roslyn symbols or syntax).
+namespace LstmGen.Generator.Model;
+
+/// <summary>A type that contains the model class (for nested declarations), outermost first.</summary>
+internal sealed record ContainingType(string Keyword, string Name);
+
+/// <summary>The output head, mirroring <c>LstmGen.Head</c>.</summary>
+internal enum HeadKind { None = 0, Linear = 1, Sigmoid = 2, Softmax = 3 }
+
+/// <summary>Where outputs are produced, mirroring <c>LstmGen.HeadOn</c>.</summary>
+internal enum HeadOnKind { LastStep = 0, EveryStep = 1 }
+
+/// <summary>A validated model declaration.</summary>
+internal sealed record ModelSpec(
+    string? Namespace,
+    string TypeName,
+    EquatableArray<ContainingType> ContainingTypes,
+    int Inputs,
+    int Vocabulary,
+    int Embedding,
+    int Hidden,
+    int Layers,
+    int Outputs,
+    HeadKind Head,
+    HeadOnKind HeadOn,
+    bool Compact)
+{
+    public bool IsTokenModel => Vocabulary > 0;
+
+    public int InputSize => IsTokenModel ? Embedding : Inputs;
+
+    public int LayerInputSize(int layer) => layer == 0 ? InputSize : Hidden;
+
+    public string HintName => (Namespace is null ? "" : Namespace + ".") +
+        string.Concat(System.Linq.Enumerable.Select(ContainingTypes, t => t.Name + ".")) + TypeName + ".g.cs";
+}
+
+/// <summary>What the parser produced for one attributed class: a spec when valid, and its diagnostics.</summary>
+internal sealed record ModelResult(ModelSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);

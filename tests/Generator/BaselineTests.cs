@@ -1,0 +1,48 @@
+// Compares generated source for representative shapes with checked-in baselines; LSTMGEN_UPDATE_BASELINES=1 rewrites them.
+using System;
+using System.IO;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace LstmGen.Tests.Generator;
+
+public class BaselineTests
+{
+    public static TheoryData<string, string> Shapes => new()
+    {
+        // name, attribute arguments
+        { "Tiny", "Inputs = 1, Hidden = 1" },
+        { "Odd7TwoLayers", "Inputs = 3, Hidden = 7, Layers = 2" },
+        { "Odd37Tokens", "Vocabulary = 100, Embedding = 5, Hidden = 37, Outputs = 2, Head = LstmGen.Head.Sigmoid" },
+        { "Exact16EveryStep", "Inputs = 16, Hidden = 16, Outputs = 4, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep" },
+        { "Exact64", "Inputs = 8, Hidden = 64, Outputs = 1" },
+        { "OverBudget", "Vocabulary = 65, Embedding = 32, Hidden = 256, Layers = 2, Outputs = 65, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void GeneratedSourceMatchesBaseline(string name, string arguments)
+    {
+        GeneratorOutput output = ModelCompiler.Run(ModelCompiler.ModelSource(arguments, name, "Baselines"));
+        Assert.Empty(output.CompilationDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        GeneratedSourceResult source = Assert.Single(output.Sources);
+        string actual = source.SourceText.ToString();
+        string path = Path.Combine(RepoPaths.Root, "tests", "Baselines", name, source.HintName + ".txt");
+
+        if (Environment.GetEnvironmentVariable("LSTMGEN_UPDATE_BASELINES") == "1")
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, actual);
+            return;
+        }
+        Assert.True(File.Exists(path), $"Missing baseline {path}; run the tests with LSTMGEN_UPDATE_BASELINES=1 to create it, then review it.");
+        string expected = File.ReadAllText(path).Replace("\r\n", "\n");
+        if (expected != actual)
+        {
+            string[] e = expected.Split('\n'), a = actual.Split('\n');
+            int line = Enumerable.Range(0, Math.Min(e.Length, a.Length)).FirstOrDefault(i => e[i] != a[i], Math.Min(e.Length, a.Length));
+            Assert.Fail($"{path} differs at line {line + 1}:\n  baseline:  {(line < e.Length ? e[line] : "<end>")}\n  generated: {(line < a.Length ? a[line] : "<end>")}\nRun with LSTMGEN_UPDATE_BASELINES=1 to accept the new output after reviewing it.");
+        }
+    }
+}

@@ -1,0 +1,166 @@
+// One test per generator diagnostic: the right id, on the attribute argument (or class name) at fault.
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace LstmGen.Tests.Generator;
+
+public class DiagnosticTests
+{
+    /// <summary>Runs the generator and returns the single diagnostic with <paramref name="id"/> and the source text it points at.</summary>
+    private static (Diagnostic Diagnostic, string Text) Single(string source, string id)
+    {
+        GeneratorOutput output = ModelCompiler.Run(source);
+        var matches = output.GeneratorDiagnostics.Where(d => d.Id == id).ToList();
+        Assert.True(matches.Count == 1, $"Expected one {id}, got: {string.Join("; ", output.GeneratorDiagnostics)}");
+        Diagnostic d = matches[0];
+        string path = d.Location.GetLineSpan().Path;
+        SyntaxTree tree = output.Compilation.SyntaxTrees.Single(t => t.FilePath == path);
+        string text = tree.GetText().ToString(d.Location.SourceSpan);
+        return (d, text);
+    }
+
+    private static string Model(string arguments) => ModelCompiler.ModelSource(arguments);
+
+    [Fact]
+    public void LSTM0001_ClassNotPartial()
+    {
+        var (d, text) = Single("namespace N; [LstmGen.LstmModel(Inputs = 1, Hidden = 2)] public class Plain;", "LSTM0001");
+        Assert.Equal("Plain", text);
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+    }
+
+    [Fact]
+    public void LSTM0001_ContainingTypeNotPartial()
+    {
+        var (d, text) = Single("namespace N; public class Outer { [LstmGen.LstmModel(Inputs = 1, Hidden = 2)] public partial class Inner; }", "LSTM0001");
+        Assert.Equal("Inner", text);
+        Assert.Contains("Outer", d.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("Inputs = 0, Hidden = 4", "Inputs = 0")]
+    [InlineData("Inputs = 3, Hidden = -1", "Hidden = -1")]
+    [InlineData("Inputs = 3, Hidden = 4, Layers = 0", "Layers = 0")]
+    [InlineData("Vocabulary = 0, Embedding = 4, Hidden = 4", "Vocabulary = 0")]
+    [InlineData("Vocabulary = 10, Embedding = -2, Hidden = 4", "Embedding = -2")]
+    [InlineData("Inputs = 3, Hidden = 4, Outputs = 0", "Outputs = 0")]
+    public void LSTM0002_SizeNotPositive(string arguments, string expectedText)
+    {
+        var (d, text) = Single(Model(arguments), "LSTM0002");
+        Assert.Equal(expectedText, text);
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+    }
+
+    [Fact]
+    public void LSTM0003_BothInputForms()
+    {
+        var (_, text) = Single(Model("Inputs = 3, Vocabulary = 10, Embedding = 4, Hidden = 4"), "LSTM0003");
+        Assert.Equal("Vocabulary = 10", text);
+    }
+
+    [Fact]
+    public void LSTM0004_NoInputForm()
+    {
+        var (_, text) = Single(Model("Hidden = 4"), "LSTM0004");
+        Assert.StartsWith("LstmGen.LstmModel(", text);
+    }
+
+    [Theory]
+    [InlineData("Vocabulary = 10, Hidden = 4", "Vocabulary = 10")]
+    [InlineData("Embedding = 4, Hidden = 4", "Embedding = 4")]
+    public void LSTM0005_VocabularyAndEmbeddingTogether(string arguments, string expectedText)
+    {
+        var (_, text) = Single(Model(arguments), "LSTM0005");
+        Assert.Equal(expectedText, text);
+    }
+
+    [Fact]
+    public void LSTM0006_HeadWithoutOutputs()
+    {
+        var (_, text) = Single(Model("Inputs = 1, Hidden = 4, Head = LstmGen.Head.Softmax"), "LSTM0006");
+        Assert.Equal("Head = LstmGen.Head.Softmax", text);
+    }
+
+    [Fact]
+    public void LSTM0007_OutputsWithoutHead()
+    {
+        var (_, text) = Single(Model("Inputs = 1, Hidden = 4, Outputs = 2, Head = LstmGen.Head.None"), "LSTM0007");
+        Assert.Equal("Outputs = 2", text);
+    }
+
+    [Fact]
+    public void LSTM0008_HiddenMissing()
+    {
+        var (_, text) = Single(Model("Inputs = 1"), "LSTM0008");
+        Assert.StartsWith("LstmGen.LstmModel(", text);
+    }
+
+    [Theory]
+    [InlineData("namespace N; [LstmGen.LstmModel(Inputs = 1, Hidden = 2)] public static partial class S { }", "S")]
+    [InlineData("namespace N; [LstmGen.LstmModel(Inputs = 1, Hidden = 2)] public partial class G<T>;", "G")]
+    [InlineData("namespace N; public partial class O<T> { [LstmGen.LstmModel(Inputs = 1, Hidden = 2)] public partial class I; }", "I")]
+    public void LSTM0009_UnsupportedType(string source, string expectedText)
+    {
+        var (_, text) = Single(source, "LSTM0009");
+        Assert.Equal(expectedText, text);
+    }
+
+    [Theory]
+    [InlineData("Inputs = 1, Hidden = 20000000", "Hidden = 20000000")]
+    [InlineData("Inputs = 1, Hidden = 4, Layers = 5000", "Layers = 5000")]
+    public void LSTM0010_TooLarge(string arguments, string expectedText)
+    {
+        var (_, text) = Single(Model(arguments), "LSTM0010");
+        Assert.Equal(expectedText, text);
+    }
+
+    [Fact]
+    public void LSTM0010_ParameterCountTooLarge()
+    {
+        var (d, _) = Single(Model("Vocabulary = 1000000, Embedding = 4000, Hidden = 4"), "LSTM0010");
+        Assert.Contains("parameter count", d.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("Inputs = 1, Hidden = 4, Outputs = 1, Head = (LstmGen.Head)9", "Head = (LstmGen.Head)9")]
+    [InlineData("Inputs = 1, Hidden = 4, HeadOn = (LstmGen.HeadOn)5", "HeadOn = (LstmGen.HeadOn)5")]
+    public void LSTM0011_UnknownEnumValue(string arguments, string expectedText)
+    {
+        var (_, text) = Single(Model(arguments), "LSTM0011");
+        Assert.Equal(expectedText, text);
+    }
+
+    [Fact]
+    public void LSTM0100_CompactCodeIsInfoAndStillCompiles()
+    {
+        GeneratorOutput output = ModelCompiler.Run(Model("Vocabulary = 65, Embedding = 32, Hidden = 256, Layers = 2, Outputs = 65, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep"));
+        Diagnostic d = Assert.Single(output.GeneratorDiagnostics);
+        Assert.Equal("LSTM0100", d.Id);
+        Assert.Equal(DiagnosticSeverity.Info, d.Severity);
+        Assert.Empty(output.CompilationDiagnostics.Where(x => x.Severity >= DiagnosticSeverity.Warning));
+        Assert.Single(output.Sources);
+    }
+
+    [Fact]
+    public void ValidModelsReportNothing()
+    {
+        GeneratorOutput output = ModelCompiler.Run(Model("Vocabulary = 27, Embedding = 8, Hidden = 14, Outputs = 3, Head = LstmGen.Head.Softmax"));
+        Assert.Empty(output.GeneratorDiagnostics);
+        Assert.Empty(output.CompilationDiagnostics.Where(x => x.Severity >= DiagnosticSeverity.Warning));
+    }
+
+    [Fact]
+    public void EveryDescriptorHasADocumentationPageAndReleaseEntry()
+    {
+        string root = RepoPaths.Root;
+        string releases = System.IO.File.ReadAllText(System.IO.Path.Combine(root, "generator", "AnalyzerReleases.Unshipped.md"));
+        foreach (string id in new[] { "LSTM0001", "LSTM0002", "LSTM0003", "LSTM0004", "LSTM0005", "LSTM0006", "LSTM0007", "LSTM0008", "LSTM0009", "LSTM0010", "LSTM0011", "LSTM0100" })
+        {
+            var descriptor = LstmGen.Generator.DiagnosticDescriptors.ById(id);
+            Assert.EndsWith($"docs/diagnostics/{id}.md", descriptor.HelpLinkUri);
+            Assert.True(System.IO.File.Exists(System.IO.Path.Combine(root, "docs", "diagnostics", id + ".md")), $"docs/diagnostics/{id}.md is missing");
+            Assert.Contains(id, releases);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+// Runs the generator on source text and compiles the result in memory, so tests can build a model of any shape.
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Runtime.Loader;
+using LstmGen.Generator;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace LstmGen.Tests.Generator;
+
+/// <summary>What one generator run produced.</summary>
+internal sealed record GeneratorOutput(
+    CSharpCompilation Compilation,
+    GeneratorDriverRunResult Result,
+    ImmutableArray<Diagnostic> GeneratorDiagnostics,
+    ImmutableArray<Diagnostic> CompilationDiagnostics)
+{
+    public IEnumerable<GeneratedSourceResult> Sources => Result.Results.SelectMany(r => r.GeneratedSources);
+}
+
+internal static class ModelCompiler
+{
+    private static readonly Lazy<MetadataReference[]> s_references = new(() =>
+    {
+        string tpa = (string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!;
+        var paths = tpa.Split(Path.PathSeparator).Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll").ToList();
+        paths.Add(typeof(LstmModelAttribute).Assembly.Location);
+        return paths.Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToArray();
+    });
+
+    private static readonly ConcurrentDictionary<string, Assembly> s_assemblies = new();
+
+    public static CSharpParseOptions ParseOptions { get; } = new(LanguageVersion.CSharp12);
+
+    public static CSharpCompilation CreateCompilation(params string[] sources) =>
+        CSharpCompilation.Create(
+            "Models" + Guid.NewGuid().ToString("N"),
+            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Model{i}.cs")),
+            s_references.Value,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release, nullableContextOptions: NullableContextOptions.Enable));
+
+    public static GeneratorDriver CreateDriver(bool trackSteps = false) =>
+        CSharpGeneratorDriver.Create(
+            new[] { new LstmGenerator().AsSourceGenerator() },
+            parseOptions: ParseOptions,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
+
+    /// <summary>Runs the generator over <paramref name="sources"/> and returns its output and the compiled result's diagnostics.</summary>
+    public static GeneratorOutput Run(params string[] sources)
+    {
+        CSharpCompilation compilation = CreateCompilation(sources);
+        GeneratorDriver driver = CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
+        return new GeneratorOutput((CSharpCompilation)output, driver.GetRunResult(), generatorDiagnostics, output.GetDiagnostics());
+    }
+
+    /// <summary>Generates, compiles and loads <paramref name="source"/>; fails the test on any error. Cached per source text.</summary>
+    public static Assembly Compile(string source) => s_assemblies.GetOrAdd(source, static src =>
+    {
+        GeneratorOutput output = Run(src);
+        var errors = output.GeneratorDiagnostics.Concat(output.CompilationDiagnostics).Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+        if (errors.Count > 0)
+            throw new InvalidOperationException("Generated model did not compile:\n" + string.Join("\n", errors.Take(20)) + "\n--- generated ---\n" + string.Join("\n", output.Sources.Select(s => s.SourceText.ToString())));
+        using var stream = new MemoryStream();
+        var emit = output.Compilation.Emit(stream);
+        if (!emit.Success) throw new InvalidOperationException("Emit failed:\n" + string.Join("\n", emit.Diagnostics.Take(20)));
+        stream.Position = 0;
+        return new AssemblyLoadContext("models", isCollectible: true).LoadFromStream(stream);
+    });
+
+    /// <summary>Source text declaring a model with the given attribute arguments.</summary>
+    public static string ModelSource(string arguments, string typeName = "TestModel", string? ns = "Generated") =>
+        (ns is null ? "" : $"namespace {ns};\n") + $"[LstmGen.LstmModel({arguments})]\npublic partial class {typeName};\n";
+
+    /// <summary>Builds and instantiates the model declared by <paramref name="arguments"/>.</summary>
+    public static ILstmModel CreateModel(string arguments)
+    {
+        Assembly assembly = Compile(ModelSource(arguments));
+        return (ILstmModel)Activator.CreateInstance(assembly.GetType("Generated.TestModel", throwOnError: true)!)!;
+    }
+
+    /// <summary>Attribute arguments for a <see cref="ModelShape"/>.</summary>
+    public static string Arguments(ModelShape shape)
+    {
+        string input = shape.IsTokenModel ? $"Vocabulary = {shape.Vocabulary}, Embedding = {shape.Embedding}" : $"Inputs = {shape.Inputs}";
+        string head = shape.Head == Head.None ? "" : $", Outputs = {shape.Outputs}, Head = LstmGen.Head.{shape.Head}";
+        return $"{input}, Hidden = {shape.Hidden}, Layers = {shape.Layers}{head}, HeadOn = LstmGen.HeadOn.{shape.HeadOn}";
+    }
+
+    /// <summary>Builds and instantiates a generated model of exactly <paramref name="shape"/>.</summary>
+    public static ILstmModel CreateModel(ModelShape shape) => CreateModel(Arguments(shape));
+}
