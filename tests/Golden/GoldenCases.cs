@@ -1,0 +1,81 @@
+// Finds the golden case files (LSTMGEN_GOLDEN_DIR, else the repository's tests/golden) and offers
+// them as theory data, one row per case, read in place (never copied into bin).
+using System;
+using System.Collections.Generic;
+using System.IO;
+using LstmGen.IO;
+using Xunit;
+
+namespace LstmGen.Tests.Golden;
+
+/// <summary>The golden cases of this run, discovered once.</summary>
+public static class GoldenCases
+{
+    /// <summary>Environment variable naming a folder of golden files to use instead of the repository copy.</summary>
+    public const string DirectoryVariable = "LSTMGEN_GOLDEN_DIR";
+
+    private static readonly Lazy<IReadOnlyDictionary<string, GoldenCase>> Discovered = new(Discover);
+
+    /// <summary>The folder the cases come from.</summary>
+    public static string Directory
+    {
+        get
+        {
+            string? fromEnvironment = Environment.GetEnvironmentVariable(DirectoryVariable);
+            if (!string.IsNullOrEmpty(fromEnvironment))
+            {
+                if (!System.IO.Directory.Exists(fromEnvironment))
+                    throw new DirectoryNotFoundException($"{DirectoryVariable} names '{fromEnvironment}', which is not a folder.");
+                return Path.GetFullPath(fromEnvironment);
+            }
+            return Path.Combine(RepositoryRoot, "tests", "golden");
+        }
+    }
+
+    /// <summary>True when the cases come from the repository copy (not from <see cref="DirectoryVariable"/>).</summary>
+    public static bool IsRepositoryCopy => string.IsNullOrEmpty(Environment.GetEnvironmentVariable(DirectoryVariable));
+
+    /// <summary>The folder holding <c>LstmGen.sln</c>, found by walking up from the test binaries.</summary>
+    public static string RepositoryRoot
+    {
+        get
+        {
+            for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            {
+                if (File.Exists(Path.Combine(d.FullName, "LstmGen.sln"))) return d.FullName;
+            }
+            throw new DirectoryNotFoundException($"No folder above {AppContext.BaseDirectory} holds LstmGen.sln; set {DirectoryVariable} to the golden files' folder.");
+        }
+    }
+
+    /// <summary>Every case, by name.</summary>
+    public static IReadOnlyDictionary<string, GoldenCase> All => Discovered.Value;
+
+    /// <summary>The case called <paramref name="name"/>.</summary>
+    public static GoldenCase Get(string name) =>
+        All.TryGetValue(name, out GoldenCase? c) ? c : throw new KeyNotFoundException($"No golden case '{name}' in {Directory}.");
+
+    /// <summary>Case names as theory data, in file-name order.</summary>
+    public static TheoryData<string> Names()
+    {
+        var data = new TheoryData<string>();
+        foreach (string name in All.Keys) data.Add(name);
+        return data;
+    }
+
+    private static IReadOnlyDictionary<string, GoldenCase> Discover()
+    {
+        string folder = Directory;
+        string[] files = System.IO.Directory.GetFiles(folder, "*.safetensors");
+        Array.Sort(files, StringComparer.Ordinal);
+        var cases = new SortedDictionary<string, GoldenCase>(StringComparer.Ordinal);
+        foreach (string path in files)
+        {
+            using SafetensorsFile file = SafetensorsFile.Open(path);
+            GoldenCase? c = GoldenCase.TryRead(file);
+            if (c is null) continue; // optimizer files, the format self-test
+            if (!cases.TryAdd(c.Name, c)) throw new InvalidDataException($"Two golden files in {folder} are case '{c.Name}'.");
+        }
+        return cases;
+    }
+}

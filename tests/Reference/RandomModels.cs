@@ -1,0 +1,133 @@
+// Random small models of every form (float/token input, 1–3 layers, every head and HeadOn, odd
+// sizes) with seeded weights and inputs, shared by the reference model's tests.
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using LstmGen.Reference;
+using Xunit;
+
+namespace LstmGen.Tests.Reference;
+
+internal static class RandomModels
+{
+    /// <summary>Every combination of input form × head × HeadOn, with layers 1–3 and odd sizes, by name.</summary>
+    public static IReadOnlyDictionary<string, ModelShape> Shapes { get; } = BuildShapes();
+
+    /// <summary>The shape names as theory data.</summary>
+    public static TheoryData<string> Names()
+    {
+        var data = new TheoryData<string>();
+        foreach (string name in Shapes.Keys) data.Add(name);
+        return data;
+    }
+
+    private static Dictionary<string, ModelShape> BuildShapes()
+    {
+        var shapes = new Dictionary<string, ModelShape>(StringComparer.Ordinal);
+        var random = new Random(20240611);
+        int n = 0;
+        foreach (bool token in new[] { false, true })
+        {
+            foreach (Head head in new[] { Head.None, Head.Linear, Head.Sigmoid, Head.Softmax })
+            {
+                foreach (HeadOn on in new[] { HeadOn.LastStep, HeadOn.EveryStep })
+                {
+                    int layers = 1 + n % 3;
+                    int hidden = 1 + 2 * random.Next(0, 9);          // 1, 3, …, 17
+                    int outputs = head == Head.None ? 0 : 1 + 2 * random.Next(0, 4); // 1 … 7
+                    if (head == Head.Softmax && outputs == 1) outputs = 3;
+                    ModelShape shape = token
+                        ? new ModelShape(0, 3 + 2 * random.Next(0, 8), 1 + 2 * random.Next(0, 3), hidden, layers, outputs, head, on)
+                        : new ModelShape(1 + 2 * random.Next(0, 3), 0, 0, hidden, layers, outputs, head, on);
+                    string name = string.Create(CultureInfo.InvariantCulture,
+                        $"{(token ? "token" : "float")}-L{layers}-H{hidden}-{head}{(head == Head.None ? "" : outputs.ToString(CultureInfo.InvariantCulture))}-{on}");
+                    shapes.Add(name, shape);
+                    n++;
+                }
+            }
+        }
+        return shapes;
+    }
+
+    /// <summary>A model with PyTorch-like weights U(−s/√H, s/√H) drawn from <paramref name="seed"/>.</summary>
+    public static ReferenceLstm Create(ModelShape shape, int seed, float scale = 1f)
+    {
+        var model = new ReferenceLstm(shape);
+        var random = new Random(seed);
+        float bound = scale / MathF.Sqrt(shape.Hidden);
+        Span<float> p = model.Parameters;
+        for (int i = 0; i < p.Length; i++) p[i] = (float)(random.NextDouble() * 2 - 1) * bound;
+        if (shape.IsTokenModel)
+        {
+            // Embedding rows are N(0, 1) in PyTorch; uniform with a similar spread is enough here.
+            ParameterTensor embed = shape.GetTensor(ModelShape.EmbeddingWeightName);
+            for (int i = 0; i < embed.Length; i++) p[embed.Offset + i] = (float)(random.NextDouble() * 3.4 - 1.7);
+        }
+        model.ParametersChanged();
+        return model;
+    }
+
+    /// <summary>Float inputs N(0, s²) for <paramref name="steps"/> steps.</summary>
+    public static float[] Inputs(ModelShape shape, int steps, int seed, float scale = 1f)
+    {
+        var random = new Random(seed);
+        var x = new float[steps * shape.Inputs];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)Normal(random) * scale;
+        return x;
+    }
+
+    /// <summary>Token ids for <paramref name="steps"/> steps, covering the first and last id.</summary>
+    public static int[] Tokens(ModelShape shape, int steps, int seed)
+    {
+        var random = new Random(seed);
+        var x = new int[steps];
+        for (int i = 0; i < x.Length; i++) x[i] = random.Next(0, shape.Vocabulary);
+        x[0] = shape.Vocabulary - 1;
+        if (steps > 1) x[1] = 0;
+        return x;
+    }
+
+    /// <summary>A random state (h, c ~ N(0, 0.25)) for the model, plus the same values in doubles.</summary>
+    public static (LstmState State, double[][] H, double[][] C) State(ReferenceLstm model, int seed)
+    {
+        var random = new Random(seed);
+        LstmState state = model.CreateState();
+        ModelShape s = model.Shape;
+        var h = new double[s.Layers][];
+        var c = new double[s.Layers][];
+        for (int k = 0; k < s.Layers; k++)
+        {
+            h[k] = new double[s.Hidden];
+            c[k] = new double[s.Hidden];
+            for (int u = 0; u < s.Hidden; u++)
+            {
+                float hv = (float)(Normal(random) * 0.5), cv = (float)(Normal(random) * 0.5);
+                state.Hidden(k)[u] = hv;
+                state.Cell(k)[u] = cv;
+                h[k][u] = hv;
+                c[k][u] = cv;
+            }
+        }
+        return (state, h, c);
+    }
+
+    /// <summary>Runs Predict with a caller state in whichever form the model has.</summary>
+    public static void Predict(ReferenceLstm model, float[] inputs, int[] tokens, Span<float> output, LstmState state, HeadOutput kind)
+    {
+        if (model.Shape.IsTokenModel) ((ITokenSequenceModel)model).Predict(tokens, output, state, kind);
+        else ((IFloatSequenceModel)model).Predict(inputs, output, state, kind);
+    }
+
+    /// <summary>Runs one Step of whichever form the model has.</summary>
+    public static void Step(ReferenceLstm model, float[] inputs, int[] tokens, int t, Span<float> output, LstmState state, HeadOutput kind)
+    {
+        if (model.Shape.IsTokenModel) ((ITokenSequenceModel)model).Step(tokens[t], output, state, kind);
+        else ((IFloatSequenceModel)model).Step(inputs.AsSpan(t * model.Shape.Inputs, model.Shape.Inputs), output, state, kind);
+    }
+
+    private static double Normal(Random random)
+    {
+        double u1 = 1.0 - random.NextDouble(), u2 = random.NextDouble();
+        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+    }
+}
