@@ -10,8 +10,9 @@ namespace LstmGen.Kernels;
 /// </summary>
 /// <remarks>
 /// <para><b>Sigmoid</b>: <c>1 / (1 + exp(-x))</c> with the vector <c>Exp</c> of .NET (relative error
-/// ≤ 1.5e-7 measured over [-20, 20]) and a true division: relative error ≤ 3e-7 over all floats;
-/// saturates to exactly 0 and 1 in the tails; NaN stays NaN.</para>
+/// ≤ 1.5e-7 measured over [-20, 20]) and a true division: relative error ≤ 3e-7 for x ≥ −87; below,
+/// exp(−x) overflows and the result is 0 where the exact value is under 1.2e-38 (absolute error
+/// &lt; 1.2e-38); saturates to exactly 1 for large x; NaN stays NaN.</para>
 /// <para><b>Tanh</b>: for |x| ≥ 0.0625, <c>sign(x)·(1 − 2 / (exp(2|x|) + 1))</c> (absolute error ≤ 2.5e-7,
 /// saturating to ±1); below, the odd Taylor polynomial to x⁷ (relative error ≤ 1e-9 there), so
 /// small arguments keep their relative precision.</para>

@@ -1,0 +1,263 @@
+// Generated models against the reference LSTM on random weights of every form and size class
+// (tiny, odd, vector-exact, multi-tile, compact), plus the generated API's contracts: state
+// semantics, argument errors, named views, save/load, and zero allocation per call.
+using System;
+using System.Collections.Generic;
+using System.IO;
+using LstmGen.Reference;
+using LstmGen.Tests.Generator;
+using LstmGen.Tests.Reference;
+using Xunit;
+
+namespace LstmGen.Tests.Numeric;
+
+public sealed class GeneratedModelTests
+{
+    /// <summary>Max-normalised error bound for float32 code against the float32 reference (different summation order, FMA, vector exp).</summary>
+    private const double Tolerance = 2e-5;
+
+    public static TheoryData<string> RandomShapes() => RandomModels.Names();
+
+    /// <summary>Larger shapes: several register tiles, exact vector multiples, and one over the unroll budget (compact code).</summary>
+    public static TheoryData<string> SizeClasses() => new()
+    {
+        "Inputs = 5, Hidden = 37, Layers = 2, Outputs = 4, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep",
+        "Inputs = 16, Hidden = 64, Outputs = 1",
+        "Vocabulary = 50, Embedding = 10, Hidden = 128, Outputs = 1, Head = LstmGen.Head.Sigmoid",
+        "Vocabulary = 65, Embedding = 32, Hidden = 256, Layers = 2, Outputs = 65, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep",
+        "Inputs = 3, Hidden = 300, Outputs = 20, HeadOn = LstmGen.HeadOn.EveryStep",
+    };
+
+    private static (ILstmModel Generated, ReferenceLstm Reference) Pair(ModelShape shape, int seed)
+    {
+        ReferenceLstm reference = RandomModels.Create(shape, seed);
+        ILstmModel generated = ModelCompiler.CreateModel(shape);
+        Assert.Equal(shape, generated.Shape);
+        reference.Parameters.CopyTo(generated.Parameters);
+        generated.ParametersChanged();
+        return (generated, reference);
+    }
+
+    private static float[] Run(ILstmModel model, ModelShape shape, int steps, int seed, LstmState? state, HeadOutput kind)
+    {
+        var output = new float[shape.OutputLength(steps)];
+        if (shape.IsTokenModel)
+        {
+            var t = (ITokenSequenceModel)model;
+            int[] tokens = RandomModels.Tokens(shape, steps, seed);
+            if (state is null) t.Predict(tokens, output); else t.Predict(tokens, output, state, kind);
+        }
+        else
+        {
+            float[] inputs = RandomModels.Inputs(shape, steps, seed);
+            var f = (IFloatSequenceModel)model;
+            if (state is null) f.Predict(inputs, output); else f.Predict(inputs, output, state, kind);
+        }
+        return output;
+    }
+
+    private static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double max = 1e-3, worst = 0;
+        int at = -1;
+        for (int i = 0; i < expected.Length; i++) max = Math.Max(max, Math.Abs(expected[i]));
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double e = Math.Abs(expected[i] - actual[i]);
+            if (!(e <= worst)) { worst = e; at = i; }
+        }
+        if (!(worst / max <= Tolerance))
+            Assert.Fail($"{what}: err {worst / max:E2} at {at} (generated {actual[at]}, reference {expected[at]})");
+    }
+
+    private static void CompareWithReference(ModelShape shape, int seed, int steps)
+    {
+        var (generated, reference) = Pair(shape, seed);
+        foreach (HeadOutput kind in new[] { HeadOutput.Activated, HeadOutput.Logits })
+        {
+            LstmState gs = generated.CreateState(), rs = reference.CreateState();
+            // A non-zero initial state, as PyTorch's h0/c0.
+            var random = new Random(seed + 1);
+            for (int k = 0; k < shape.Layers; k++)
+            {
+                for (int j = 0; j < shape.Hidden; j++)
+                {
+                    gs.Hidden(k)[j] = rs.Hidden(k)[j] = (float)(random.NextDouble() - 0.5);
+                    gs.Cell(k)[j] = rs.Cell(k)[j] = (float)(random.NextDouble() - 0.5);
+                }
+            }
+            AssertClose(Run(reference, shape, steps, seed, rs, kind), Run(generated, shape, steps, seed, gs, kind), $"{shape} {kind} output");
+            for (int k = 0; k < shape.Layers; k++)
+            {
+                AssertClose(rs.Hidden(k), gs.Hidden(k), $"{shape} h_n[{k}]");
+                AssertClose(rs.Cell(k), gs.Cell(k), $"{shape} c_n[{k}]");
+            }
+        }
+        AssertClose(Run(reference, shape, steps, seed, null, HeadOutput.Activated), Run(generated, shape, steps, seed, null, HeadOutput.Activated), $"{shape} zero-state output");
+    }
+
+    [Theory]
+    [MemberData(nameof(RandomShapes))]
+    public void MatchesReferenceOnEveryForm(string name) => CompareWithReference(RandomModels.Shapes[name], seed: name.Length * 7919, steps: 9);
+
+    [Theory]
+    [MemberData(nameof(SizeClasses))]
+    public void MatchesReferenceOnEverySizeClass(string arguments)
+    {
+        ILstmModel probe = ModelCompiler.CreateModel(arguments);
+        CompareWithReference(probe.Shape, seed: arguments.Length, steps: 12);
+    }
+
+    [Fact]
+    public void StepsEqualOnePredictAndStateCarriesAcrossCalls()
+    {
+        var shape = new ModelShape(3, 0, 0, 7, 2, 2, Head.Linear, HeadOn.LastStep);
+        var (model, _) = Pair(shape, 5);
+        var f = (IFloatSequenceModel)model;
+        float[] x = RandomModels.Inputs(shape, 10, 6);
+
+        var whole = new float[2];
+        f.Predict(x, whole);
+
+        LstmState state = model.CreateState();
+        var step = new float[2];
+        for (int t = 0; t < 10; t++) f.Step(x.AsSpan(t * 3, 3), t == 9 ? step : Span<float>.Empty, state);
+        Assert.Equal(whole, step);
+
+        LstmState halves = model.CreateState();
+        var first = new float[2];
+        f.Predict(x.AsSpan(0, 12), first, halves);
+        var second = new float[2];
+        f.Predict(x.AsSpan(12), second, halves);
+        Assert.Equal(whole, second);
+
+        LstmState copy = halves.Clone();
+        for (int k = 0; k < 2; k++) Assert.Equal(halves.Hidden(k).ToArray(), copy.Hidden(k).ToArray());
+        halves.Reset();
+        Assert.All(halves.Hidden(1).ToArray(), v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
+    public void BadArgumentsNameTheProblem()
+    {
+        var floats = (IFloatSequenceModel)ModelCompiler.CreateModel("Inputs = 3, Hidden = 4, Outputs = 2");
+        var e1 = Assert.Throws<ArgumentException>(() => floats.Predict(new float[7], new float[2]));
+        Assert.Equal("inputs", e1.ParamName);
+        Assert.Contains("multiple of 3", e1.Message);
+        Assert.Contains("got 7", e1.Message);
+        var e2 = Assert.Throws<ArgumentException>(() => floats.Predict(new float[6], new float[3]));
+        Assert.Equal("output", e2.ParamName);
+        Assert.Contains("2 floats", e2.Message);
+        var e3 = Assert.Throws<ArgumentException>(() => floats.Step(new float[2], new float[2], floats.CreateState()));
+        Assert.Equal("input", e3.ParamName);
+        var other = new LstmState(1, 5, 100);
+        var e4 = Assert.Throws<ArgumentException>(() => floats.Step(new float[3], new float[2], other));
+        Assert.Contains("1 layer(s) of 5 units", e4.Message);
+        Assert.Throws<ArgumentNullException>(() => floats.Step(new float[3], new float[2], null!));
+
+        var tokens = (ITokenSequenceModel)ModelCompiler.CreateModel("Vocabulary = 10, Embedding = 2, Hidden = 3");
+        var e5 = Assert.Throws<ArgumentOutOfRangeException>(() => tokens.Predict(new[] { 1, 2, 10, 3 }, new float[3]));
+        Assert.Equal("tokens", e5.ParamName);
+        Assert.Contains("Token 2 is 10", e5.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => tokens.Step(-1, new float[3], tokens.CreateState()));
+        Assert.Throws<ArgumentException>(() => tokens.Predict(Array.Empty<int>(), new float[3]));
+    }
+
+    private delegate Span<float> View();
+    private delegate Span<float> LayerView(int layer);
+
+    [Fact]
+    public void NamedViewsMatchTheCanonicalLayout()
+    {
+        ILstmModel model = ModelCompiler.CreateModel("Vocabulary = 11, Embedding = 3, Hidden = 5, Layers = 3, Outputs = 2, Head = LstmGen.Head.Softmax");
+        ModelShape shape = model.Shape;
+        Type type = model.GetType();
+        Assert.Equal(shape.ParameterCount, (int)type.GetField("ParameterCount")!.GetValue(null)!);
+        Assert.Equal(shape.ParameterCount, model.Parameters.Length);
+        View Property(string name) => type.GetProperty(name)!.GetGetMethod()!.CreateDelegate<View>(model);
+        LayerView Method(string name) => type.GetMethod(name)!.CreateDelegate<LayerView>(model);
+
+        void Check(string tensor, Span<float> view)
+        {
+            ParameterTensor t = shape.GetTensor(tensor);
+            Assert.Equal(t.Length, view.Length);
+            model.Parameters.Clear();
+            view[0] = 1; // the view's first float must be the tensor's first float in the block
+            Assert.Equal(t.Offset, model.Parameters.IndexOf(1f));
+        }
+        Check(ModelShape.EmbeddingWeightName, Property("EmbeddingWeight")());
+        for (int k = 0; k < 3; k++)
+        {
+            Check(ModelShape.WeightIhName(k), Method("WeightIh")(k));
+            Check(ModelShape.WeightHhName(k), Method("WeightHh")(k));
+            Check(ModelShape.BiasIhName(k), Method("BiasIh")(k));
+            Check(ModelShape.BiasHhName(k), Method("BiasHh")(k));
+        }
+        Check(ModelShape.HeadWeightName, Property("HeadWeight")());
+        Check(ModelShape.HeadBiasName, Property("HeadBias")());
+        Assert.Throws<ArgumentOutOfRangeException>(() => { Method("WeightIh")(3); });
+    }
+
+    [Fact]
+    public void SaveThenLoadGivesTheSameOutputs()
+    {
+        var shape = new ModelShape(0, 20, 4, 9, 2, 3, Head.Softmax, HeadOn.EveryStep);
+        var (model, _) = Pair(shape, 11);
+        string path = Path.Combine(Path.GetTempPath(), $"lstmgen-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            model.Save(path);
+            ILstmModel loaded = ModelCompiler.CreateModel(shape);
+            loaded.Load(path);
+            Assert.Equal(model.Parameters.ToArray(), loaded.Parameters.ToArray());
+            Assert.Equal(Run(model, shape, 6, 3, null, HeadOutput.Activated), Run(loaded, shape, 6, 3, null, HeadOutput.Activated));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void NoAllocationPerCallAfterConstruction()
+    {
+        var shapes = new List<ModelShape>
+        {
+            new(1, 0, 0, 32, 1, 1, Head.Linear, HeadOn.LastStep),
+            new(0, 27, 8, 14, 1, 3, Head.Softmax, HeadOn.LastStep),
+            new(0, 65, 32, 256, 2, 65, Head.Softmax, HeadOn.EveryStep),
+        };
+        foreach (ModelShape shape in shapes)
+        {
+            var (model, _) = Pair(shape, 2);
+            LstmState state = model.CreateState();
+            var output = new float[shape.OutputLength(20)];
+            var step = new float[shape.StepOutputSize];
+            int[] tokens = shape.IsTokenModel ? RandomModels.Tokens(shape, 20, 1) : Array.Empty<int>();
+            float[] inputs = shape.IsTokenModel ? Array.Empty<float>() : RandomModels.Inputs(shape, 20, 1);
+            void Calls()
+            {
+                if (shape.IsTokenModel)
+                {
+                    var t = (ITokenSequenceModel)model;
+                    t.Predict(tokens, output);
+                    t.Predict(tokens, output, state, HeadOutput.Logits);
+                    t.Step(tokens[0], step, state);
+                }
+                else
+                {
+                    var f = (IFloatSequenceModel)model;
+                    f.Predict(inputs, output);
+                    f.Predict(inputs, output, state, HeadOutput.Logits);
+                    f.Step(inputs.AsSpan(0, shape.Inputs), step, state);
+                }
+            }
+            Calls(); // warm up (JIT, tiering)
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 50; i++) Calls();
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(allocated == 0, $"{shape}: {allocated} bytes allocated in 150 calls");
+        }
+    }
+}
