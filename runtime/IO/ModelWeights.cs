@@ -1,16 +1,238 @@
-// Moves a model's parameter block in and out of safetensors files. (Being implemented.)
+// Moves a model's parameter block in and out of safetensors files with PyTorch state_dict names,
+// checking every tensor against the model so a wrong file fails loudly instead of loading garbage.
 using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
 
 namespace LstmGen.IO;
 
-/// <summary>Loads and saves a model's parameter block as safetensors with PyTorch state_dict names.</summary>
+/// <summary>
+/// Loads and saves a model's parameter block (see <see cref="ModelShape"/> for its layout) as a
+/// safetensors file with PyTorch <c>state_dict</c> names.
+/// </summary>
+/// <remarks>
+/// <para>Which file tensor fills which parameter: with <see cref="WeightLoadOptions.Names"/>, exactly
+/// <c>{Embedding}.weight</c>, <c>{Lstm}.weight_ih_l{k}</c>, <c>{Lstm}.weight_hh_l{k}</c>,
+/// <c>{Lstm}.bias_ih_l{k}</c>, <c>{Lstm}.bias_hh_l{k}</c>, <c>{Head}.weight</c>, <c>{Head}.bias</c>.
+/// Without it, each module uses its default name (<c>embed</c>, <c>lstm</c>, <c>head</c>) when the
+/// file has it, and is otherwise recognised: the LSTM by the nn.LSTM suffixes (one prefix, which may
+/// contain dots or be empty), the embedding as the one <c>X.weight</c> of shape [Vocabulary, Embedding]
+/// with no <c>X.bias</c>, the head as the one module with <c>X.weight</c> [Outputs, Hidden] and
+/// <c>X.bias</c> [Outputs].</para>
+/// <para>Dtypes: F32 loads as is; F16 and BF16 are widened exactly; F64 is rounded to the nearest
+/// float. Any other dtype is an error. After loading, a NaN or infinity anywhere is an error.</para>
+/// </remarks>
 public static class ModelWeights
 {
-    /// <summary>Reads every parameter of <paramref name="shape"/> from <paramref name="path"/> into <paramref name="parameters"/>.</summary>
-    public static void Load(string path, ModelShape shape, Span<float> parameters, WeightLoadOptions? options = null) =>
-        throw new NotImplementedException();
+    /// <summary>The <c>format</c> metadata value <see cref="Save"/> writes.</summary>
+    public const string FormatName = "lstmgen-v1";
 
-    /// <summary>Writes <paramref name="parameters"/> to <paramref name="path"/> atomically.</summary>
-    public static void Save(string path, ModelShape shape, ReadOnlySpan<float> parameters) =>
-        throw new NotImplementedException();
+    /// <summary>
+    /// Reads every parameter of <paramref name="shape"/> from the safetensors file at
+    /// <paramref name="path"/> into <paramref name="parameters"/>. On any error,
+    /// <paramref name="parameters"/> is left unchanged.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="parameters"/> does not have <see cref="ModelShape.ParameterCount"/> floats.</exception>
+    /// <exception cref="SafetensorsFormatException">The file is not a well-formed safetensors file.</exception>
+    /// <exception cref="WeightFileException">The file does not fit the model.</exception>
+    public static void Load(string path, ModelShape shape, Span<float> parameters, WeightLoadOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(shape);
+        CheckLength(shape, parameters.Length, nameof(parameters));
+        using var file = SafetensorsFile.Open(path);
+        Load(file, shape, parameters, options);
+    }
+
+    /// <summary>
+    /// Reads every parameter of <paramref name="shape"/> from an open file (e.g. a checkpoint that
+    /// also holds other tensors) into <paramref name="parameters"/>; unchanged on any error.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="parameters"/> does not have <see cref="ModelShape.ParameterCount"/> floats.</exception>
+    /// <exception cref="WeightFileException">The file does not fit the model.</exception>
+    public static void Load(SafetensorsFile file, ModelShape shape, Span<float> parameters, WeightLoadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(shape);
+        CheckLength(shape, parameters.Length, nameof(parameters));
+
+        var names = WeightNameResolver.Resolve(file, shape, options);
+        CheckStructure(file, shape, names);
+        CheckTensors(file, shape, names, options?.IgnoreExtraTensors ?? false);
+
+        float[] staging = ArrayPool<float>.Shared.Rent(shape.ParameterCount);
+        try
+        {
+            Span<float> block = staging.AsSpan(0, shape.ParameterCount);
+            foreach (var tensor in shape.Tensors)
+            {
+                string fileName = names.FileName(tensor.Name);
+                Span<float> destination = block.Slice(tensor.Offset, tensor.Length);
+                file.ReadAsSingle(fileName, destination);
+                CheckFinite(file, fileName, destination);
+            }
+            block.CopyTo(parameters);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(staging);
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="parameters"/> to <paramref name="path"/> atomically under the canonical
+    /// names (<see cref="ModelShape.Tensors"/>), as F32, with metadata <c>format</c> =
+    /// <c>lstmgen-v1</c> and <c>shape</c> = the sizes as JSON. Non-finite values are written as they are.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="parameters"/> does not have <see cref="ModelShape.ParameterCount"/> floats.</exception>
+    public static void Save(string path, ModelShape shape, ReadOnlySpan<float> parameters)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var writer = new SafetensorsWriter();
+        AddTo(writer, shape, parameters);
+        writer.Save(path);
+    }
+
+    /// <summary>
+    /// Adds the parameters (canonical names, F32) and the <c>format</c> and <c>shape</c> metadata to
+    /// <paramref name="writer"/>, for files that hold more than the weights (e.g. training checkpoints).
+    /// </summary>
+    public static void AddTo(SafetensorsWriter writer, ModelShape shape, ReadOnlySpan<float> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(shape);
+        CheckLength(shape, parameters.Length, nameof(parameters));
+        writer.SetMetadata("format", FormatName);
+        writer.SetMetadata("shape", ShapeJson(shape));
+        foreach (var tensor in shape.Tensors)
+            writer.Add(tensor.Name, parameters.Slice(tensor.Offset, tensor.Length), tensor.Shape.ToArray());
+    }
+
+    /// <summary>The sizes of <paramref name="shape"/> as a JSON object, as stored in the <c>shape</c> metadata.</summary>
+    public static string ShapeJson(ModelShape shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("inputs", shape.Inputs);
+            json.WriteNumber("vocabulary", shape.Vocabulary);
+            json.WriteNumber("embedding", shape.Embedding);
+            json.WriteNumber("hidden", shape.Hidden);
+            json.WriteNumber("layers", shape.Layers);
+            json.WriteNumber("outputs", shape.Outputs);
+            json.WriteString("head", shape.Head.ToString());
+            json.WriteString("head_on", shape.HeadOn.ToString());
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void CheckLength(ModelShape shape, int actual, string paramName)
+    {
+        if (actual != shape.ParameterCount)
+            throw new ArgumentException($"The parameter block must hold {shape.ParameterCount} floats for {shape}; it holds {actual}.", paramName);
+    }
+
+    /// <summary>Rejects files whose LSTM is a different kind of LSTM: bidirectional, projected, or deeper.</summary>
+    private static void CheckStructure(SafetensorsFile file, ModelShape shape, ResolvedNames names)
+    {
+        int deepest = -1;
+        string? deepestName = null;
+        foreach (string name in file.Names)
+        {
+            if (!LstmTensorName.TryParse(name, out var parsed) || parsed.Prefix != names.Lstm) continue;
+            string quoted = SafetensorsHeaderParser.Quote(name);
+            if (parsed.Reverse)
+                throw Problem(file, names, $"{quoted}: this file holds a bidirectional LSTM (it has '_reverse' weights); the model is not bidirectional.", name);
+            if (parsed.Kind == "weight_hr")
+                throw Problem(file, names, $"{quoted}: this file holds an LSTM with projections (nn.LSTM proj_size > 0); the model has none.", name);
+            if (parsed.Layer > deepest)
+            {
+                deepest = parsed.Layer;
+                deepestName = name;
+            }
+        }
+        if (deepest >= shape.Layers)
+            throw Problem(file, names, $"{SafetensorsHeaderParser.Quote(deepestName!)}: expected {shape.Layers} LSTM layer(s) (l0..l{shape.Layers - 1}), found a tensor of layer {deepest}.", deepestName);
+    }
+
+    /// <summary>Checks presence, dtype and shape of every parameter and rejects unknown tensors; reports all problems at once.</summary>
+    private static void CheckTensors(SafetensorsFile file, ModelShape shape, ResolvedNames names, bool ignoreExtra)
+    {
+        var problems = new List<string>();
+        string? firstTensor = null;
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        void Report(string tensor, string text)
+        {
+            problems.Add(text);
+            firstTensor ??= tensor;
+        }
+
+        foreach (var tensor in shape.Tensors)
+        {
+            string fileName = names.FileName(tensor.Name);
+            used.Add(fileName);
+            string quoted = SafetensorsHeaderParser.Quote(fileName);
+            string parameter = fileName == tensor.Name ? "" : $" (model parameter {tensor.Name})";
+            if (!file.TryGetInfo(fileName, out var info))
+            {
+                Report(fileName, $"{quoted}: expected a tensor of shape {tensor.ShapeText}{parameter}, found none.");
+                continue;
+            }
+            if (!SafetensorsDtypes.IsConvertibleToSingle(info.Dtype))
+                Report(fileName, $"{quoted}: expected dtype F32 (F16, BF16 and F64 are converted), found {SafetensorsDtypes.ToHeaderName(info.Dtype)}.");
+            if (!info.Shape.SequenceEqual(tensor.Shape))
+                Report(fileName, $"{quoted}: expected shape {tensor.ShapeText}{parameter}, found {info.ShapeText}{ShapeHint(shape, tensor, info)}.");
+        }
+
+        if (!ignoreExtra)
+        {
+            var extra = file.Names.Where(n => !used.Contains(n)).ToList();
+            const int Listed = 10;
+            foreach (string name in extra.Take(Listed))
+                Report(name, $"{SafetensorsHeaderParser.Quote(name)}: not a parameter of the model (set WeightLoadOptions.IgnoreExtraTensors to skip such tensors).");
+            if (extra.Count > Listed)
+                problems.Add($"… and {extra.Count - Listed} more tensors that are not parameters of the model.");
+        }
+
+        if (problems.Count == 1) throw Problem(file, names, problems[0], firstTensor);
+        if (problems.Count > 1)
+        {
+            var message = new StringBuilder();
+            message.Append($"'{file.Path}' does not fit the model ({shape}); {problems.Count} problems:");
+            foreach (string p in problems) message.Append("\n  ").Append(p);
+            message.Append($"\nModule names: {names.Describe()}.");
+            throw new WeightFileException(message.ToString(), problems, firstTensor);
+        }
+    }
+
+    private static string ShapeHint(ModelShape shape, ParameterTensor tensor, SafetensorsTensorInfo info)
+    {
+        bool gateTensor = LstmTensorName.TryParse(tensor.Name, out _);
+        if (gateTensor && info.Shape.Length >= 1 && info.Shape[0] == 3 * shape.Hidden)
+            return $" (3 x hidden rows: this looks like a GRU, the model is an LSTM with {ModelShape.GateCount} x {shape.Hidden} gate rows)";
+        return "";
+    }
+
+    private static void CheckFinite(SafetensorsFile file, string fileName, ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (float.IsFinite(values[i])) continue;
+            var info = file.GetInfo(fileName);
+            string converted = info.Dtype == SafetensorsDtype.F32 ? "" : $" (after conversion from {SafetensorsDtypes.ToHeaderName(info.Dtype)})";
+            string found = float.IsNaN(values[i]) ? "NaN" : values[i] > 0 ? "+infinity" : "-infinity";
+            throw new WeightFileException(
+                $"'{file.Path}': {SafetensorsHeaderParser.Quote(fileName)}: expected finite values, found {found} at flat index {i} of {values.Length}{converted}.",
+                new[] { $"{SafetensorsHeaderParser.Quote(fileName)}: {found} at flat index {i}" }, fileName);
+        }
+    }
+
+    private static WeightFileException Problem(SafetensorsFile file, ResolvedNames names, string problem, string? tensor) =>
+        new($"'{file.Path}': {problem} Module names: {names.Describe()}.", new[] { problem }, tensor);
 }
