@@ -32,12 +32,12 @@ public sealed class ReferenceLstmWeightFileTests
     [Fact]
     public void LoadPutsEachPyTorchTensorAtItsCanonicalOffset()
     {
-        // The repository's copy, whatever LSTMGEN_GOLDEN_DIR says: this file has inputs, targets and gradients besides the weights.
-        string path = Path.Combine(GoldenCases.RepositoryRoot, "tests", "golden", "emb27x8_lstm1_h14_t20_b1_head3_softmax_ce.safetensors");
-        using SafetensorsFile file = SafetensorsFile.Open(path);
-        ModelShape shape = GoldenCase.TryRead(file)!.ToShape();
+        // A golden file has inputs, targets and gradients besides the weights.
+        GoldenCase c = GoldenCases.FromRepository("emb27x8_lstm1_h14_t20_b1_head3_softmax_ce");
+        ModelShape shape = c.ToShape();
         var model = new ReferenceLstm(shape);
-        model.Load(path, new WeightLoadOptions { IgnoreExtraTensors = true });
+        model.Load(c.Path, new WeightLoadOptions { IgnoreExtraTensors = true });
+        using SafetensorsFile file = SafetensorsFile.Open(c.Path);
         foreach (ParameterTensor t in shape.Tensors)
             Assert.Equal(file.ReadFloat32(t.Name), model.Parameters.Slice(t.Offset, t.Length).ToArray());
     }
