@@ -55,6 +55,14 @@ public static class GoldenCases
     public static GoldenCase Get(string name) =>
         All.TryGetValue(name, out GoldenCase? c) ? c : throw new KeyNotFoundException($"No golden case '{name}' in {Directory}.");
 
+    /// <summary>A case from the repository's own copy, whatever <see cref="DirectoryVariable"/> says (for tests of the harness itself).</summary>
+    public static GoldenCase FromRepository(string name)
+    {
+        string path = Path.Combine(RepositoryRoot, "tests", "golden", name + ".safetensors");
+        using SafetensorsFile file = SafetensorsFile.Open(path);
+        return GoldenCase.TryRead(file) ?? throw new InvalidDataException($"{path} is not a {GoldenCase.Format} file.");
+    }
+
     /// <summary>Case names as theory data, in file-name order.</summary>
     public static TheoryData<string> Names()
     {
