@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs every test once, then the numeric tests again on each narrower SIMD path (AVX2, SSE without
+# FMA, scalar), and ends with one line "N passed, N failed" summed over all runs.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 DOTNET_GENERATE_ASPNET_CERTIFICATE=0
+
+numeric='FullyQualifiedName~LstmGen.Tests.Golden|FullyQualifiedName~LstmGen.Tests.Reference|FullyQualifiedName~LstmGen.Tests.Numeric'
+passed=0 failed=0 skipped=0
+log=$(mktemp -d)
+
+if ! dotnet build LstmGen.sln -c Release 2>&1 | tee "$log/build.txt" | grep -E "error|Warn|Elapsed"; then :; fi
+if ! grep -q "Build succeeded" "$log/build.txt"; then
+  echo "build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+# run LABEL FILTER [ENV=VALUE ...]
+run() {
+  local label=$1 filter=$2
+  shift 2
+  echo "=== $label"
+  env "$@" dotnet test tests/LstmGen.Tests.csproj -c Release --no-build ${filter:+--filter "$filter"} >"$log/$label.txt" 2>&1
+  grep -E "\[FAIL\]|Failed |Error Message|^   [A-Z]" "$log/$label.txt" | head -60
+  local summary
+  summary=$(grep -oE "Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+" "$log/$label.txt" | tail -1)
+  if [ -z "$summary" ]; then
+    echo "$label: no test summary (the test run crashed?)"; tail -30 "$log/$label.txt"
+    failed=$((failed + 1)); return
+  fi
+  local f p s
+  read -r f p s < <(echo "$summary" | grep -oE "[0-9]+" | tr '\n' ' ')
+  echo "$label: $p passed, $f failed, $s skipped"
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+}
+
+run default ""
+run avx2 "$numeric" DOTNET_EnableAVX512=0
+run sse-no-fma "$numeric" DOTNET_EnableAVX2=0
+run scalar "$numeric" DOTNET_EnableHWIntrinsic=0
+
+rm -rf "$log"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
