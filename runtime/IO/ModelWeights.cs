@@ -63,23 +63,17 @@ public static class ModelWeights
         CheckStructure(file, shape, names);
         CheckTensors(file, shape, names, options?.IgnoreExtraTensors ?? false);
 
-        float[] staging = ArrayPool<float>.Shared.Rent(shape.ParameterCount);
-        try
+        // Read into a staging block first, so a failure (e.g. a NaN found late) leaves the caller's
+        // parameters unchanged. Not pooled: loads are rare and a pooled block would stay alive.
+        float[] staging = GC.AllocateUninitializedArray<float>(shape.ParameterCount);
+        foreach (var tensor in shape.Tensors)
         {
-            Span<float> block = staging.AsSpan(0, shape.ParameterCount);
-            foreach (var tensor in shape.Tensors)
-            {
-                string fileName = names.FileName(tensor.Name);
-                Span<float> destination = block.Slice(tensor.Offset, tensor.Length);
-                file.ReadAsSingle(fileName, destination);
-                CheckFinite(file, fileName, destination);
-            }
-            block.CopyTo(parameters);
+            string fileName = names.FileName(tensor.Name);
+            Span<float> destination = staging.AsSpan(tensor.Offset, tensor.Length);
+            file.ReadAsSingle(fileName, destination);
+            CheckFinite(file, fileName, destination);
         }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(staging);
-        }
+        staging.CopyTo(parameters);
     }
 
     /// <summary>

@@ -184,7 +184,7 @@ public sealed class SafetensorsFile : IDisposable
     {
         var info = GetInfo(name);
         if (!SafetensorsDtypes.IsConvertibleToSingle(info.Dtype))
-            throw new SafetensorsFormatException($"tensor '{info.Name}': expected a float dtype (F16, BF16, F32 or F64), found {SafetensorsDtypes.ToHeaderName(info.Dtype)}.", info.Name);
+            throw NotConvertible(info);
         CheckDestination(info, destination.Length, nameof(destination));
         if (info.Dtype == SafetensorsDtype.F32)
         {
@@ -219,6 +219,8 @@ public sealed class SafetensorsFile : IDisposable
     public float[] ReadAsSingle(string name)
     {
         var info = GetInfo(name);
+        if (!SafetensorsDtypes.IsConvertibleToSingle(info.Dtype))
+            throw NotConvertible(info);
         var result = new float[ArrayLength(info)];
         ReadAsSingle(name, result);
         return result;
@@ -246,6 +248,9 @@ public sealed class SafetensorsFile : IDisposable
         }
         return info;
     }
+
+    private static SafetensorsFormatException NotConvertible(SafetensorsTensorInfo info) =>
+        new($"tensor '{info.Name}': expected a float dtype (F16, BF16, F32 or F64), found {SafetensorsDtypes.ToHeaderName(info.Dtype)}.", info.Name);
 
     private static void CheckDestination(SafetensorsTensorInfo info, int length, string paramName)
     {
