@@ -1,0 +1,57 @@
+// Accumulated parameter gradients in a model's internal layout; summed in a fixed order for determinism.
+using System;
+using System.ComponentModel;
+using LstmGen.Kernels;
+
+namespace LstmGen.Training;
+
+/// <summary>
+/// Gradients of a model's parameters, in the model's internal layout (generated models use their
+/// packed layout so the backward pass accumulates with vector operations). Convert with
+/// <see cref="ITrainableModel.CopyGradients"/>. Not thread-safe: one per worker, summed with <see cref="Add"/>.
+/// </summary>
+public sealed class GradientBuffer
+{
+    private readonly AlignedBuffer _values;
+
+    /// <summary>Creates a zeroed buffer of <paramref name="length"/> floats for <paramref name="owner"/>; models call this.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public GradientBuffer(ModelShape owner, int length)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        Shape = owner;
+        _values = new AlignedBuffer(length);
+    }
+
+    /// <summary>The shape of the model the gradients belong to.</summary>
+    public ModelShape Shape { get; }
+
+    /// <summary>Floats held.</summary>
+    public int Length => _values.Length;
+
+    /// <summary>The raw values, in the model's internal layout.</summary>
+    public Span<float> Values => _values.Span;
+
+    /// <summary>Sets every gradient to zero.</summary>
+    public void Clear() => _values.Span.Clear();
+
+    /// <summary>Adds <paramref name="other"/> element by element (same model shape).</summary>
+    public void Add(GradientBuffer other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (!other.Shape.Equals(Shape) || other.Length != Length)
+            throw new ArgumentException($"Cannot add gradients of a model ({other.Shape}) to gradients of ({Shape}).", nameof(other));
+        System.Numerics.Tensors.TensorPrimitives.Add(_values.Span, other._values.Span, _values.Span);
+    }
+
+    /// <summary>Throws unless the buffer belongs to <paramref name="shape"/>.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void EnsureShape(ModelShape shape)
+    {
+        if (!Shape.Equals(shape)) throw new ArgumentException($"The gradient buffer belongs to a model of shape ({Shape}), not ({shape}).", "gradients");
+    }
+
+    /// <summary>Reference to the first float (64-byte aligned).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public ref float GetReference() => ref _values.Reference;
+}

@@ -1,0 +1,98 @@
+// The activations one forward pass records for the backward pass, plus the backward pass's scratch.
+using System;
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using LstmGen.Kernels;
+
+namespace LstmGen.Training;
+
+/// <summary>
+/// What a recording forward pass keeps for backpropagation through time: per step and layer the
+/// gate activations, c and h; a copy of the inputs (or token ids) and of the initial state; and
+/// scratch for the backward pass. Its layout belongs to the model that created it
+/// (<see cref="ITrainableModel.CreateTape"/>). Reuse one per thread; it is not thread-safe.
+/// </summary>
+public sealed class TrainingTape
+{
+    private readonly AlignedBuffer _floats;
+    private readonly int[] _tokens;
+
+    /// <summary>Creates a tape; models call this with their own sizes.</summary>
+    /// <param name="owner">The shape of the model the tape belongs to.</param>
+    /// <param name="maxSteps">Longest sequence the tape can record.</param>
+    /// <param name="floatsPerStep">Floats recorded per step (all layers).</param>
+    /// <param name="fixedFloats">Floats not per step (initial state, scratch).</param>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public TrainingTape(ModelShape owner, int maxSteps, int floatsPerStep, int fixedFloats)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSteps);
+        ArgumentOutOfRangeException.ThrowIfNegative(floatsPerStep);
+        ArgumentOutOfRangeException.ThrowIfNegative(fixedFloats);
+        Shape = owner;
+        MaxSteps = maxSteps;
+        FloatsPerStep = floatsPerStep;
+        InputFloatsPerStep = owner.IsTokenModel ? 0 : owner.Inputs;
+        long total = (long)maxSteps * (floatsPerStep + InputFloatsPerStep) + fixedFloats;
+        if (total > Array.MaxLength) throw new ArgumentOutOfRangeException(nameof(maxSteps), maxSteps, $"A tape of {maxSteps} steps needs {total} floats, more than an array holds; train on shorter chunks (truncated BPTT).");
+        _floats = new AlignedBuffer((int)total);
+        _tokens = owner.IsTokenModel ? new int[maxSteps] : Array.Empty<int>();
+    }
+
+    /// <summary>The shape of the model that owns this tape.</summary>
+    public ModelShape Shape { get; }
+
+    /// <summary>Longest sequence this tape records.</summary>
+    public int MaxSteps { get; }
+
+    /// <summary>Steps recorded by the last Forward (0 before any).</summary>
+    public int Steps { get; private set; }
+
+    /// <summary>Floats recorded per step.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public int FloatsPerStep { get; }
+
+    /// <summary>Input floats copied per step (0 for token models).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public int InputFloatsPerStep { get; }
+
+    /// <summary>Throws unless the tape belongs to <paramref name="shape"/> and can hold <paramref name="steps"/> steps; then records the step count.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void Begin(ModelShape shape, int steps)
+    {
+        if (!Shape.Equals(shape))
+            throw new ArgumentException($"The tape was created for a model of shape ({Shape}), not ({shape}).", "tape");
+        if (steps > MaxSteps)
+            throw new ArgumentException($"The sequence has {steps} steps; the tape holds at most {MaxSteps}. Create it with CreateTape({steps}) or more.", "tape");
+        Steps = steps;
+    }
+
+    /// <summary>Throws unless a Forward has been recorded for <paramref name="shape"/>.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void EnsureRecorded(ModelShape shape)
+    {
+        if (!Shape.Equals(shape)) throw new ArgumentException($"The tape was created for a model of shape ({Shape}), not ({shape}).", "tape");
+        if (Steps == 0) throw new InvalidOperationException("The tape holds no forward pass; call Forward before Backward.");
+    }
+
+    /// <summary>Reference to the first float (64-byte aligned): per-step records, then input copies, then fixed floats.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public ref float GetReference() => ref _floats.Reference;
+
+    /// <summary>Reference to the first recorded input float (after MaxSteps records).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public ref float GetInputReference() => ref Unsafe.Add(ref _floats.Reference, (nint)MaxSteps * FloatsPerStep);
+
+    /// <summary>Reference to the fixed floats (initial state, backward scratch).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public ref float GetFixedReference() => ref Unsafe.Add(ref _floats.Reference, (nint)MaxSteps * (FloatsPerStep + InputFloatsPerStep));
+
+    /// <summary>The recorded token ids (token models).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public Span<int> Tokens => _tokens;
+
+    /// <summary>Reference to the first recorded token id.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public ref int GetTokenReference() => ref MemoryMarshal.GetArrayDataReference(_tokens);
+}
