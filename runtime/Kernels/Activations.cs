@@ -22,6 +22,9 @@ public static class Activations
 {
     private const float SmallTanh = 0.0625f;
 
+    /// <summary>2^−126, the smallest normal float32.</summary>
+    public const float SmallestNormal = 1.17549435e-38f;
+
     /// <summary>Logistic sigmoid of one float.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
@@ -87,4 +90,27 @@ public static class Activations
         p = Vector128.MultiplyAddEstimate(x2 * p, x, x);
         return Vector128.ConditionalSelect(Vector128.LessThan(a, Vector128.Create(SmallTanh)), p, large);
     }
+
+    /// <summary>
+    /// Replaces float32 subnormals (|x| &lt; 2^−126) by zero. The backward pass carries gradients through
+    /// long sequences until they underflow, and subnormal arithmetic is very slow on x86; .NET cannot
+    /// switch on the CPU's flush-to-zero mode, so generated code flushes the carried gradients itself.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float FlushDenormal(float x) => MathF.Abs(x) < SmallestNormal ? 0f : x;
+
+    /// <summary>Replaces subnormal lanes by zero (see <see cref="FlushDenormal(float)"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> FlushDenormals(Vector512<float> x) =>
+        Vector512.AndNot(x, Vector512.LessThan(Vector512.Abs(x), Vector512.Create(SmallestNormal)));
+
+    /// <summary>Replaces subnormal lanes by zero (see <see cref="FlushDenormal(float)"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> FlushDenormals(Vector256<float> x) =>
+        Vector256.AndNot(x, Vector256.LessThan(Vector256.Abs(x), Vector256.Create(SmallestNormal)));
+
+    /// <summary>Replaces subnormal lanes by zero (see <see cref="FlushDenormal(float)"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> FlushDenormals(Vector128<float> x) =>
+        Vector128.AndNot(x, Vector128.LessThan(Vector128.Abs(x), Vector128.Create(SmallestNormal)));
 }
