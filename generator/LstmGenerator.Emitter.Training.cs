@@ -306,7 +306,7 @@ public sealed partial class LstmGenerator
     /// <summary>
     /// Emits dz from dh, dc and the recorded activations:
     /// dc += dh·o·(1 − tanh²c); dz_o = dh·tanh c·o(1 − o); dz_i = dc·g·i(1 − i); dz_f = dc·c_prev·f(1 − f);
-    /// dz_g = dc·i·(1 − g²); then dc_prev = dc·f. dh and the carried dc are flushed of subnormals.
+    /// dz_g = dc·i·(1 − g²); then dc_prev = dc·f. dh and the carried dc are flushed below 2^−100 (see Activations.GradientFlushThreshold).
     /// </summary>
     private static void EmitGateGradients(SourceWriter w, Flavor f, Layout layout)
     {
@@ -319,13 +319,13 @@ public sealed partial class LstmGenerator
                 w.Line("nuint b = (u >> 4) * 64 + (u & 15);");
                 w.Line($"float ig = {Unsafe}.Add(ref r, b), fg = {Unsafe}.Add(ref r, b + 16), gg = {Unsafe}.Add(ref r, b + 32), og = {Unsafe}.Add(ref r, b + 48);");
                 w.Line($"float tc = {Unsafe}.Add(ref r, {N(row + p)} + u);");
-                w.Line($"float dhu = {Act}.FlushDenormal({Unsafe}.Add(ref dh, u));");
+                w.Line($"float dhu = {Act}.FlushTiny({Unsafe}.Add(ref dh, u));");
                 w.Line($"float dcu = {Unsafe}.Add(ref dc, u) + dhu * og * (1f - tc * tc);");
                 w.Line($"{Unsafe}.Add(ref dz, b) = dcu * gg * ig * (1f - ig);");
                 w.Line($"{Unsafe}.Add(ref dz, b + 16) = dcu * {Unsafe}.Add(ref cPrev, u) * fg * (1f - fg);");
                 w.Line($"{Unsafe}.Add(ref dz, b + 32) = dcu * ig * (1f - gg * gg);");
                 w.Line($"{Unsafe}.Add(ref dz, b + 48) = dhu * tc * og * (1f - og);");
-                w.Line($"{Unsafe}.Add(ref dc, u) = {Act}.FlushDenormal(dcu * fg);");
+                w.Line($"{Unsafe}.Add(ref dc, u) = {Act}.FlushTiny(dcu * fg);");
             }
             return;
         }
@@ -339,13 +339,13 @@ public sealed partial class LstmGenerator
                 string o = N(v * f.Width), s = N(v);
                 w.Line($"{f.VT} i{s} = {f.V}.LoadUnsafe(ref r, zq + {N(v * f.Width)}), f{s} = {f.V}.LoadUnsafe(ref r, zq + {N(16 + v * f.Width)}), g{s} = {f.V}.LoadUnsafe(ref r, zq + {N(32 + v * f.Width)}), o{s} = {f.V}.LoadUnsafe(ref r, zq + {N(48 + v * f.Width)});");
                 w.Line($"{f.VT} t{s} = {f.V}.LoadUnsafe(ref r, {N(row + p)} + hq + {o});");
-                w.Line($"{f.VT} dh{s} = {Act}.FlushDenormals({f.V}.LoadUnsafe(ref dh, hq + {o}));");
+                w.Line($"{f.VT} dh{s} = {Act}.FlushTiny({f.V}.LoadUnsafe(ref dh, hq + {o}));");
                 w.Line($"{f.VT} dc{s} = {f.V}.MultiplyAddEstimate(dh{s} * o{s}, one - t{s} * t{s}, {f.V}.LoadUnsafe(ref dc, hq + {o}));");
                 w.Line($"{f.V}.StoreUnsafe(dc{s} * g{s} * i{s} * (one - i{s}), ref dz, zq + {N(v * f.Width)});");
                 w.Line($"{f.V}.StoreUnsafe(dc{s} * {f.V}.LoadUnsafe(ref cPrev, hq + {o}) * f{s} * (one - f{s}), ref dz, zq + {N(16 + v * f.Width)});");
                 w.Line($"{f.V}.StoreUnsafe(dc{s} * i{s} * (one - g{s} * g{s}), ref dz, zq + {N(32 + v * f.Width)});");
                 w.Line($"{f.V}.StoreUnsafe(dh{s} * t{s} * o{s} * (one - o{s}), ref dz, zq + {N(48 + v * f.Width)});");
-                w.Line($"{f.V}.StoreUnsafe({Act}.FlushDenormals(dc{s} * f{s}), ref dc, hq + {o});");
+                w.Line($"{f.V}.StoreUnsafe({Act}.FlushTiny(dc{s} * f{s}), ref dc, hq + {o});");
             }
         }
     }
