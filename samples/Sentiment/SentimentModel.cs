@@ -1,0 +1,11 @@
+// The sample's model: word ids → 32-wide embedding → LSTM(64) → one sigmoid output (P(five stars)).
+using LstmGen;
+
+namespace Sentiment;
+
+[LstmModel(Vocabulary = SentimentModel.VocabularySize, Embedding = 32, Hidden = 64, Outputs = 1, Head = Head.Sigmoid)]
+public partial class SentimentModel
+{
+    /// <summary>Words kept (padding and unknown included); the rest map to the unknown id.</summary>
+    public const int VocabularySize = 5000;
+}
