@@ -1,0 +1,98 @@
+// A few long-lived threads that share out numbered work items, so every minibatch runs in parallel
+// without the per-call allocations of Parallel.For or the thread pool's scheduling.
+using System;
+using System.Runtime.ExceptionServices;
+using System.Threading;
+
+namespace LstmGen.Training;
+
+/// <summary>
+/// Runs <c>work(worker, item)</c> for items 0 … n−1 on the calling thread (worker 0) and
+/// <c>threads − 1</c> helper threads (workers 1 …). Which worker takes which item varies from run to run;
+/// callers make results independent of that by writing each item's result to its own slot.
+/// A run allocates nothing. Dispose to end the helper threads.
+/// </summary>
+internal sealed class TrainerWorkerPool : IDisposable
+{
+    private readonly Thread[] _helpers;
+    private readonly SemaphoreSlim _start = new(0);
+    private readonly CountdownEvent _done = new(0);
+    private Action<int, int>? _work;
+    private int _next;
+    private int _count;
+    private ExceptionDispatchInfo? _error;
+    private volatile bool _disposed;
+
+    public TrainerWorkerPool(int threads)
+    {
+        if (threads <= 0) throw new ArgumentOutOfRangeException(nameof(threads), threads, "Threads must be positive.");
+        Threads = threads;
+        _helpers = new Thread[threads - 1];
+        for (int i = 0; i < _helpers.Length; i++)
+        {
+            int worker = i + 1;
+            _helpers[i] = new Thread(() => HelperLoop(worker)) { IsBackground = true, Name = $"LstmGen trainer {worker}" };
+            _helpers[i].Start();
+        }
+    }
+
+    /// <summary>Workers, including the calling thread.</summary>
+    public int Threads { get; }
+
+    /// <summary>Runs <paramref name="work"/>(worker, item) for every item and returns when all are done; rethrows the first exception.</summary>
+    public void Run(int items, Action<int, int> work)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (items <= 0) return;
+        _work = work;
+        _error = null;
+        _count = items;
+        Volatile.Write(ref _next, -1);
+        int helpers = Math.Min(_helpers.Length, items - 1);
+        _done.Reset(helpers);
+        if (helpers > 0) _start.Release(helpers);
+        Drain(0);
+        _done.Wait();
+        _work = null;
+        _error?.Throw();
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _start.Release(_helpers.Length);
+        foreach (var thread in _helpers) thread.Join();
+        _start.Dispose();
+        _done.Dispose();
+    }
+
+    private void HelperLoop(int worker)
+    {
+        while (true)
+        {
+            _start.Wait();
+            if (_disposed) return;
+            Drain(worker);
+            _done.Signal();
+        }
+    }
+
+    private void Drain(int worker)
+    {
+        var work = _work!;
+        int item;
+        while ((item = Interlocked.Increment(ref _next)) < _count)
+        {
+            try
+            {
+                work(worker, item);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(e), null);
+                Volatile.Write(ref _next, _count); // stop handing out items
+            }
+        }
+    }
+}
