@@ -25,8 +25,10 @@ namespace LstmGen.Reference;
 /// is never overwritten while it is still needed. The head reads the top layer's h.</para>
 /// <para>The model holds only weights; everything per stream lives in an <see cref="LstmState"/>, so calls
 /// allocate nothing. <see cref="ParametersChanged"/> has nothing to rebuild.</para>
+/// <para>It is also trainable (<c>ReferenceLstm.Training.cs</c>): a recording forward pass and
+/// backpropagation through time, with gradients in the same PyTorch layout as <see cref="Parameters"/>.</para>
 /// </remarks>
-public sealed class ReferenceLstm : IFloatSequenceModel, ITokenSequenceModel
+public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceModel
 {
     private readonly float[] _parameters;
     private readonly int _embeddingOffset;
@@ -123,7 +125,7 @@ public sealed class ReferenceLstm : IFloatSequenceModel, ITokenSequenceModel
         CheckStepOutput(output);
         CheckState(state);
         CheckKind(kind);
-        AdvanceLayers(input, state);
+        AdvanceLayers(input, state, Span<float>.Empty);
         if (!output.IsEmpty) WriteStepOutput(state, output, kind);
     }
 
@@ -159,7 +161,7 @@ public sealed class ReferenceLstm : IFloatSequenceModel, ITokenSequenceModel
         CheckStepOutput(output);
         CheckState(state);
         CheckKind(kind);
-        AdvanceLayers(EmbeddingRow(token), state);
+        AdvanceLayers(EmbeddingRow(token), state, Span<float>.Empty);
         if (!output.IsEmpty) WriteStepOutput(state, output, kind);
     }
 
@@ -170,7 +172,7 @@ public sealed class ReferenceLstm : IFloatSequenceModel, ITokenSequenceModel
         int width = Shape.Inputs;
         for (int t = 0; t < steps; t++)
         {
-            AdvanceLayers(inputs.Slice(t * width, width), state);
+            AdvanceLayers(inputs.Slice(t * width, width), state, Span<float>.Empty);
             WriteSequenceOutput(state, output, t, steps, kind);
         }
     }
@@ -179,7 +181,7 @@ public sealed class ReferenceLstm : IFloatSequenceModel, ITokenSequenceModel
     {
         for (int t = 0; t < tokens.Length; t++)
         {
-            AdvanceLayers(EmbeddingRow(tokens[t]), state);
+            AdvanceLayers(EmbeddingRow(tokens[t]), state, Span<float>.Empty);
             WriteSequenceOutput(state, output, t, tokens.Length, kind);
         }
     }
@@ -195,8 +197,11 @@ public sealed class ReferenceLstm : IFloatSequenceModel, ITokenSequenceModel
     private ReadOnlySpan<float> EmbeddingRow(int token) =>
         _parameters.AsSpan(_embeddingOffset + token * Shape.Embedding, Shape.Embedding);
 
-    /// <summary>Runs one time step through every layer, updating h and c of each in <paramref name="state"/>.</summary>
-    private void AdvanceLayers(ReadOnlySpan<float> x, LstmState state)
+    /// <summary>
+    /// Runs one time step through every layer, updating h and c of each in <paramref name="state"/>.
+    /// A non-empty <paramref name="record"/> (one step of a training tape) receives per layer i, f, g, o, c, h.
+    /// </summary>
+    private void AdvanceLayers(ReadOnlySpan<float> x, LstmState state, Span<float> record)
     {
         int hidden = Shape.Hidden;
         Span<float> z = MemoryMarshal.CreateSpan(ref state.GetScratchReference(), _gateCount);
@@ -233,6 +238,7 @@ public sealed class ReferenceLstm : IFloatSequenceModel, ITokenSequenceModel
                 float cell = f * c[u] + i * g;
                 c[u] = cell;
                 h[u] = o * MathF.Tanh(cell);
+                if (!record.IsEmpty) RecordUnit(record, k, u, i, f, g, o, cell, h[u]);
             }
         }
     }
@@ -324,7 +330,7 @@ public sealed class ReferenceLstm : IFloatSequenceModel, ITokenSequenceModel
         }
     }
 
-    private static void CheckOutput(Span<float> output, int expected, string name)
+    private static void CheckOutput(ReadOnlySpan<float> output, int expected, string name)
     {
         if (output.Length != expected)
             throw new ArgumentException($"Expected an output span of {expected} floats, got {output.Length}.", name);

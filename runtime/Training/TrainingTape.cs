@@ -34,6 +34,7 @@ public sealed class TrainingTape
         MaxSteps = maxSteps;
         FloatsPerStep = floatsPerStep;
         InputFloatsPerStep = owner.IsTokenModel ? 0 : owner.Inputs;
+        FixedFloats = fixedFloats;
         long total = (long)maxSteps * (floatsPerStep + InputFloatsPerStep) + fixedFloats;
         if (total > Array.MaxLength) throw new ArgumentOutOfRangeException(nameof(maxSteps), maxSteps, $"A tape of {maxSteps} steps needs {total} floats, more than an array holds; train on shorter chunks (truncated BPTT).");
         _floats = new AlignedBuffer((int)total);
@@ -56,6 +57,10 @@ public sealed class TrainingTape
     /// <summary>Input floats copied per step (0 for token models).</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public int InputFloatsPerStep { get; }
+
+    /// <summary>Floats after the per-step records and input copies (initial state, backward scratch); lets a model check a tape has its layout.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public int FixedFloats { get; }
 
     /// <summary>Throws unless the tape belongs to <paramref name="shape"/> and can hold <paramref name="steps"/> steps; then records the step count.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
