@@ -84,7 +84,8 @@ internal sealed class TargetLoss
     /// Counts, over the whole-sequence <paramref name="outputs"/> of <paramref name="sample"/>, the counted
     /// target positions and those the model gets right (argmax for softmax, logit &gt; 0 ⇔ target ≥ ½ for
     /// BCE, each output value counting); for a binary task writes a (score, label) pair per counted
-    /// position from <paramref name="scoreAt"/> on, and returns how many it wrote.
+    /// position into <paramref name="scores"/> and <paramref name="labels"/> (sized by <see cref="BinaryPairs"/>)
+    /// and returns how many it wrote.
     /// </summary>
     public int Score(int sample, ReadOnlySpan<float> outputs, out int correct, out int counted, Span<float> scores, Span<bool> labels)
     {

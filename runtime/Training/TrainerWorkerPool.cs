@@ -61,7 +61,7 @@ internal sealed class TrainerWorkerPool : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        _start.Release(_helpers.Length);
+        if (_helpers.Length > 0) _start.Release(_helpers.Length);
         foreach (var thread in _helpers) thread.Join();
         _start.Dispose();
         _done.Dispose();
