@@ -1,0 +1,198 @@
+// Seeded parameter initialisation over a model's PyTorch-layout block: PyTorch's defaults, Xavier,
+// orthogonal recurrent blocks and the forget-gate bias, reproducible from a seed alone.
+using System;
+
+namespace LstmGen.Training;
+
+/// <summary>The base initialisation scheme of <see cref="ParameterInitOptions"/>.</summary>
+public enum InitScheme
+{
+    /// <summary><see cref="ParameterInit.PyTorchDefault(ModelShape, Span{float}, SeededRandom)"/>.</summary>
+    PyTorchDefault = 0,
+
+    /// <summary><see cref="ParameterInit.Xavier(ModelShape, Span{float}, SeededRandom)"/>.</summary>
+    Xavier = 1,
+}
+
+/// <summary>What <see cref="ParameterInit.Initialize"/> does: a base scheme, then the optional adjustments in this order.</summary>
+public sealed record ParameterInitOptions
+{
+    /// <summary>The scheme filling every tensor first.</summary>
+    public InitScheme Scheme { get; init; } = InitScheme.PyTorchDefault;
+
+    /// <summary>Then replace each recurrent gate block by a random orthogonal matrix (<see cref="ParameterInit.Orthogonal(ModelShape, Span{float}, SeededRandom)"/>).</summary>
+    public bool OrthogonalRecurrent { get; init; }
+
+    /// <summary>Then, when set, give the forget gate this total bias (<see cref="ParameterInit.SetForgetGateBias"/>); 1 is the usual choice.</summary>
+    public float? ForgetGateBias { get; init; }
+}
+
+/// <summary>
+/// Fills a model's parameter block (PyTorch <c>state_dict</c> layout, see <see cref="ModelShape"/>)
+/// with seeded random values. Tensors are drawn in block order, each row-major, from one
+/// <see cref="SeededRandom"/>, so a seed fixes every value. Uniform samples are
+/// <c>low + (high − low)·u</c> in double with u in [0, 1), rounded to float.
+/// </summary>
+public static class ParameterInit
+{
+    /// <summary>Applies <paramref name="options"/> (default: PyTorch's initialisation) with one generator seeded by <paramref name="seed"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="parameters"/> does not hold <see cref="ModelShape.ParameterCount"/> floats.</exception>
+    public static void Initialize(ModelShape shape, Span<float> parameters, ulong seed, ParameterInitOptions? options = null)
+    {
+        options ??= new ParameterInitOptions();
+        var random = new SeededRandom(seed);
+        switch (options.Scheme)
+        {
+            case InitScheme.PyTorchDefault: PyTorchDefault(shape, parameters, random); break;
+            case InitScheme.Xavier: Xavier(shape, parameters, random); break;
+            default: throw new ArgumentOutOfRangeException(nameof(options), options.Scheme, "Unknown InitScheme.");
+        }
+        if (options.OrthogonalRecurrent) Orthogonal(shape, parameters, random);
+        if (options.ForgetGateBias is float bias) SetForgetGateBias(shape, parameters, bias);
+    }
+
+    /// <inheritdoc cref="PyTorchDefault(ModelShape, Span{float}, SeededRandom)"/>
+    public static void PyTorchDefault(ModelShape shape, Span<float> parameters, ulong seed) =>
+        PyTorchDefault(shape, parameters, new SeededRandom(seed));
+
+    /// <summary>
+    /// PyTorch's own initialisation: every LSTM weight and bias U(−1/√H, 1/√H)
+    /// (<c>nn.LSTM.reset_parameters</c>); the embedding N(0, 1) (<c>nn.Embedding</c>); the head's
+    /// weight and bias U(−1/√fan_in, 1/√fan_in) with fan_in = H (<c>nn.Linear</c>: kaiming_uniform
+    /// with a = √5 gives exactly this bound).
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="parameters"/> does not hold <see cref="ModelShape.ParameterCount"/> floats.</exception>
+    public static void PyTorchDefault(ModelShape shape, Span<float> parameters, SeededRandom random)
+    {
+        CheckBlock(shape, parameters, random);
+        double lstmBound = 1 / Math.Sqrt(shape.Hidden);
+        foreach (ParameterTensor tensor in shape.Tensors)
+        {
+            Span<float> values = parameters.Slice(tensor.Offset, tensor.Length);
+            if (tensor.Name == ModelShape.EmbeddingWeightName)
+            {
+                for (int i = 0; i < values.Length; i++) values[i] = (float)random.NextGaussian();
+            }
+            else if (tensor.Name is ModelShape.HeadWeightName or ModelShape.HeadBiasName)
+            {
+                Uniform(values, 1 / Math.Sqrt(shape.Hidden), random);
+            }
+            else
+            {
+                Uniform(values, lstmBound, random);
+            }
+        }
+    }
+
+    /// <inheritdoc cref="Xavier(ModelShape, Span{float}, SeededRandom)"/>
+    public static void Xavier(ModelShape shape, Span<float> parameters, ulong seed) =>
+        Xavier(shape, parameters, new SeededRandom(seed));
+
+    /// <summary>
+    /// Glorot/Xavier uniform (<c>torch.nn.init.xavier_uniform_</c>, gain 1) for every weight matrix
+    /// as a whole: U(−b, b) with b = √(6 / (fan_in + fan_out)), fan_in = columns, fan_out = rows
+    /// (e.g. <c>weight_ih</c> [4H, in]: fan_in = in, fan_out = 4H; the embedding [vocab, E] included);
+    /// every bias 0.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="parameters"/> does not hold <see cref="ModelShape.ParameterCount"/> floats.</exception>
+    public static void Xavier(ModelShape shape, Span<float> parameters, SeededRandom random)
+    {
+        CheckBlock(shape, parameters, random);
+        foreach (ParameterTensor tensor in shape.Tensors)
+        {
+            Span<float> values = parameters.Slice(tensor.Offset, tensor.Length);
+            ReadOnlySpan<int> dims = tensor.Shape;
+            if (dims.Length == 2)
+                Uniform(values, Math.Sqrt(6.0 / (dims[1] + dims[0])), random);
+            else
+                values.Clear();
+        }
+    }
+
+    /// <inheritdoc cref="Orthogonal(ModelShape, Span{float}, SeededRandom)"/>
+    public static void Orthogonal(ModelShape shape, Span<float> parameters, ulong seed) =>
+        Orthogonal(shape, parameters, new SeededRandom(seed));
+
+    /// <summary>
+    /// Replaces each gate block (i, f, g, o: H×H) of every layer's <c>weight_hh</c> by a random
+    /// orthogonal matrix, as <c>torch.nn.init.orthogonal_</c> does to a square tensor: the Q of the
+    /// QR decomposition of a matrix of N(0, 1) samples, with R's diagonal made positive (so Q is
+    /// unique). Q is computed in double by modified Gram–Schmidt, applied twice to each column
+    /// ("twice is enough": orthogonal to about 1e-15 before rounding to float). Other tensors are untouched.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="parameters"/> does not hold <see cref="ModelShape.ParameterCount"/> floats.</exception>
+    public static void Orthogonal(ModelShape shape, Span<float> parameters, SeededRandom random)
+    {
+        CheckBlock(shape, parameters, random);
+        int h = shape.Hidden;
+        var q = new double[h * h];
+        for (int layer = 0; layer < shape.Layers; layer++)
+        {
+            ParameterTensor tensor = shape.GetTensor(ModelShape.WeightHhName(layer));
+            for (int gate = 0; gate < ModelShape.GateCount; gate++)
+            {
+                RandomOrthogonal(q, h, random);
+                Span<float> block = parameters.Slice(tensor.Offset + gate * h * h, h * h);
+                for (int i = 0; i < block.Length; i++) block[i] = (float)q[i];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sets each layer's forget-gate bias so that <c>b_ih + b_hh = value</c> (f block, rows H..2H−1):
+    /// <c>b_ih</c>'s f block to <paramref name="value"/> and <c>b_hh</c>'s to 0 (Jozefowicz et al.
+    /// 2015; Keras' <c>unit_forget_bias</c>). Other tensors are untouched.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="parameters"/> does not hold <see cref="ModelShape.ParameterCount"/> floats.</exception>
+    public static void SetForgetGateBias(ModelShape shape, Span<float> parameters, float value = 1f)
+    {
+        CheckBlock(shape, parameters, random: null, needsRandom: false);
+        int h = shape.Hidden;
+        for (int layer = 0; layer < shape.Layers; layer++)
+        {
+            parameters.Slice(shape.GetTensor(ModelShape.BiasIhName(layer)).Offset + h, h).Fill(value);
+            parameters.Slice(shape.GetTensor(ModelShape.BiasHhName(layer)).Offset + h, h).Clear();
+        }
+    }
+
+    /// <summary>Fills <paramref name="values"/> with U(−bound, bound).</summary>
+    private static void Uniform(Span<float> values, double bound, SeededRandom random)
+    {
+        for (int i = 0; i < values.Length; i++) values[i] = (float)(-bound + 2 * bound * random.NextDouble());
+    }
+
+    /// <summary>Writes into <paramref name="q"/> (n×n, row-major) the orthogonal factor of a fresh Gaussian matrix.</summary>
+    internal static void RandomOrthogonal(double[] q, int n, SeededRandom random)
+    {
+        // The Gaussian matrix, drawn row-major as torch's normal_ fills it.
+        for (int i = 0; i < n * n; i++) q[i] = random.NextGaussian();
+        // Column by column: subtract the projections on the earlier columns (twice), then normalise.
+        // The norms are R's diagonal, positive by construction: the sign fix orthogonal_ applies.
+        for (int c = 0; c < n; c++)
+        {
+            for (int pass = 0; pass < 2; pass++)
+            {
+                for (int k = 0; k < c; k++)
+                {
+                    double dot = 0;
+                    for (int r = 0; r < n; r++) dot += q[r * n + k] * q[r * n + c];
+                    for (int r = 0; r < n; r++) q[r * n + c] -= dot * q[r * n + k];
+                }
+            }
+            double norm = 0;
+            for (int r = 0; r < n; r++) norm += q[r * n + c] * q[r * n + c];
+            norm = Math.Sqrt(norm);
+            if (!(norm > 0))
+                throw new InvalidOperationException($"The random {n}×{n} matrix is singular (column {c}); use another seed.");
+            for (int r = 0; r < n; r++) q[r * n + c] /= norm;
+        }
+    }
+
+    private static void CheckBlock(ModelShape shape, Span<float> parameters, SeededRandom? random, bool needsRandom = true)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        if (needsRandom) ArgumentNullException.ThrowIfNull(random);
+        if (parameters.Length != shape.ParameterCount)
+            throw new ArgumentException($"Expected a parameter block of {shape.ParameterCount} floats for a model of shape ({shape}), got {parameters.Length}.", nameof(parameters));
+    }
+}
