@@ -10,6 +10,7 @@ namespace LstmGen.Tests.Golden;
 /// <summary>
 /// A golden case (README sections 2 and 5): the file and the fields of its <c>config</c> metadata.
 /// <see cref="SkipReason"/> is set for the cases no LstmGen model can compute (GRU, bidirectional).
+/// <see cref="Loss"/> is <c>mse</c>, <c>ce</c> or <c>bce</c> (README section 4), or empty when the config has none.
 /// </summary>
 public sealed record GoldenCase(
     string Name,
@@ -26,7 +27,8 @@ public sealed record GoldenCase(
     string Act,
     int T,
     int B,
-    bool State)
+    bool State,
+    string Loss)
 {
     /// <summary>The metadata <c>format</c> of a forward/gradient case file.</summary>
     public const string Format = "lstmgen-golden-v1";
@@ -103,7 +105,8 @@ public sealed record GoldenCase(
             Text(c, "act"),
             Int(c, "T"),
             Int(c, "B"),
-            Bool(c, "state"));
+            Bool(c, "state"),
+            c.TryGetProperty("loss", out JsonElement loss) ? loss.GetString() ?? "" : "");
 
         JsonElement Get(JsonElement e, string key) =>
             e.TryGetProperty(key, out JsonElement v) ? v : throw new InvalidDataException($"Golden case {name}: config has no '{key}'.");
@@ -114,5 +117,5 @@ public sealed record GoldenCase(
 
     /// <inheritdoc/>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Name} ({Arch}, L={Layers}, H={Hidden}, {(IsTokenCase ? $"vocab {Vocab}×{EmbedDim}" : $"in {InputSize}")}, head {(HasHead ? $"{HeadOut} {HeadMode} {Act}" : "none")}, T={T}, B={B}{(State ? ", h0/c0" : "")})");
+        $"{Name} ({Arch}, L={Layers}, H={Hidden}, {(IsTokenCase ? $"vocab {Vocab}×{EmbedDim}" : $"in {InputSize}")}, head {(HasHead ? $"{HeadOut} {HeadMode} {Act}" : "none")}, T={T}, B={B}{(State ? ", h0/c0" : "")}{(Loss.Length > 0 ? ", loss " + Loss : "")})");
 }

@@ -16,7 +16,7 @@ public enum GoldenStatus
     /// <summary>Compared and out of tolerance, missing, or of the wrong size.</summary>
     Failed,
 
-    /// <summary>Present in the file but not a forward result (e.g. <c>expected.loss</c>, for the training tests).</summary>
+    /// <summary>Present in the file but not checked (the loss and gradients of a model that is not trainable).</summary>
     NotChecked,
 }
 
@@ -71,7 +71,7 @@ public sealed class GoldenReport
     public override string ToString()
     {
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"Golden {Case} on {ModelName}: {(Passed ? "passed" : "FAILED")} (tolerance {NormalisedError.ForwardTolerance:E0}, err = max|impl-ref| / max(max|ref|, 1e-3))");
+        text.Append(CultureInfo.InvariantCulture, $"Golden {Case} on {ModelName}: {(Passed ? "passed" : "FAILED")} (err = max|impl-ref| / max(max|ref|, 1e-3) <= {NormalisedError.ForwardTolerance:E0} for expected.*, <= {NormalisedError.GradientTolerance:E0} for grad.*; expected.loss relative error <= {NormalisedError.LossTolerance:E0})");
         foreach (GoldenTensorResult r in _results) text.AppendLine().Append(r);
         return text.ToString();
     }

@@ -1,9 +1,11 @@
 // Runs any ILstmModel (reference or generated) through a golden case the way a user would — public
-// loader, Step and Predict — and compares every forward tensor with PyTorch's float64 reference.
+// loader, Step and Predict, and for trainable models Forward/Backward — and compares every forward
+// tensor, the loss and every gradient with PyTorch's float64 reference.
 using System;
 using System.Collections.Generic;
 using System.Globalization;
 using LstmGen.IO;
+using LstmGen.Training;
 using Xunit.Sdk;
 
 namespace LstmGen.Tests.Golden;
@@ -20,17 +22,24 @@ namespace LstmGen.Tests.Golden;
 /// output (<see cref="HeadOutput.Activated"/>); the final state gives <c>h_n</c>, <c>c_n</c>. Then it runs
 /// the whole sequence once more with <c>Predict</c> from a fresh state carrying h0/c0, and compares
 /// its output and final state too.</para>
-/// <para>Every <c>expected.*</c> tensor in the file is compared against its <c>.f64</c> twin (or
-/// itself if it has none) with <see cref="NormalisedError"/> ≤ <see cref="NormalisedError.ForwardTolerance"/>;
-/// <c>expected.loss</c> is reported as not checked; any other <c>expected.*</c> the runner cannot
-/// produce fails, as does a missing one it needs.</para>
+/// <para>When the model is an <see cref="LstmGen.Training.ITrainableModel"/>, the runner also trains on
+/// the case (GoldenRunner.Gradients.cs): <c>Forward</c>, the case's loss, <c>Backward</c> for every batch
+/// element into one gradient buffer, and compares the loss and every <c>grad.*</c> tensor.</para>
+/// <para>Every <c>expected.*</c> and <c>grad.*</c> tensor in the file is compared against its <c>.f64</c>
+/// twin (or itself if it has none) with <see cref="NormalisedError"/> ≤
+/// <see cref="NormalisedError.ForwardTolerance"/> (forward) or <see cref="NormalisedError.GradientTolerance"/>
+/// (gradients); <c>expected.loss</c> by its relative error ≤ <see cref="NormalisedError.LossTolerance"/>.
+/// For a model that is not trainable the loss and the gradients are reported as not checked. Any
+/// other tensor the runner cannot produce fails, as does a missing one it needs.</para>
 /// </remarks>
-public static class GoldenRunner
+public static partial class GoldenRunner
 {
     /// <summary>Options that load a golden file's PyTorch names and ignore its inputs, targets and gradients.</summary>
     public static WeightLoadOptions LoadOptions { get; } = new() { Names = WeightNames.Default, IgnoreExtraTensors = true };
 
     private const string Expected = "expected.";
+    private const string Gradient = "grad.";
+    private const string LossName = "expected.loss";
     private const string Twin = ".f64";
 
     /// <summary>Loads the case's weights into <paramref name="model"/>, runs it and compares; throws with the full report if any tensor fails.</summary>
@@ -60,7 +69,9 @@ public static class GoldenRunner
         model.Load(c.Path, LoadOptions);
         using SafetensorsFile file = SafetensorsFile.Open(c.Path);
         Produced produced = Produce(c, model, file, report);
-        Compare(file, produced, report);
+        bool trainable = model is ITrainableModel;
+        if (model is ITrainableModel trainableModel) ProduceGradients(c, trainableModel, file, produced, report);
+        Compare(file, produced, trainable, report);
         return report;
     }
 
@@ -165,16 +176,23 @@ public static class GoldenRunner
         return produced;
     }
 
-    private static void Compare(SafetensorsFile file, Produced produced, GoldenReport report)
+    private static void Compare(SafetensorsFile file, Produced produced, bool trainable, GoldenReport report)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        int uncheckedGradients = 0;
         foreach (string name in file.Names)
         {
-            if (!name.StartsWith(Expected, StringComparison.Ordinal) || name.EndsWith(Twin, StringComparison.Ordinal)) continue;
+            bool gradient = name.StartsWith(Gradient, StringComparison.Ordinal);
+            if (!(gradient || name.StartsWith(Expected, StringComparison.Ordinal)) || name.EndsWith(Twin, StringComparison.Ordinal)) continue;
             seen.Add(name);
-            if (name == "expected.loss")
+            if (!trainable && name == LossName)
             {
-                report.Add(new GoldenTensorResult(name, GoldenStatus.NotChecked, 0, "-", double.NaN, double.NaN, "the loss belongs to the training tests"));
+                report.Add(new GoldenTensorResult(name, GoldenStatus.NotChecked, 0, "-", double.NaN, double.NaN, "the model is not an ITrainableModel"));
+                continue;
+            }
+            if (!trainable && gradient)
+            {
+                uncheckedGradients++;
                 continue;
             }
 
@@ -187,6 +205,9 @@ public static class GoldenRunner
             }
             if (!any) report.Fail(name, "the file has it but the runner cannot produce it");
         }
+        if (uncheckedGradients > 0)
+            report.Add(new GoldenTensorResult("grad.*", GoldenStatus.NotChecked, 0, "-", double.NaN, double.NaN,
+                string.Create(CultureInfo.InvariantCulture, $"{uncheckedGradients} gradient tensors; the model is not an ITrainableModel")));
         foreach (var (expected, _, _) in produced.Tensors)
         {
             if (seen.Add(expected)) report.Fail(expected, "the runner produced it but the file lacks it");
@@ -214,9 +235,19 @@ public static class GoldenRunner
             report.Fail(label, $"the file's {source} has {reference.Length} values (shape [{string.Join(", ", shape)}]); the runner produced {values.Length}");
             return;
         }
-        NormalisedError e = NormalisedError.Of(values, reference);
-        GoldenStatus status = e.Error <= NormalisedError.ForwardTolerance ? GoldenStatus.Passed : GoldenStatus.Failed;
         string note = hasTwin ? "" : "no .f64 twin, against the F32 tensor";
+        if (name == LossName)
+        {
+            // The loss is one number: its relative error, not the max-normalised one.
+            double relative = Math.Abs(values[0] - reference[0]) / Math.Max(Math.Abs(reference[0]), double.Epsilon);
+            if (double.IsNaN(relative)) relative = double.PositiveInfinity;
+            GoldenStatus lossStatus = relative <= NormalisedError.LossTolerance ? GoldenStatus.Passed : GoldenStatus.Failed;
+            report.Add(new GoldenTensorResult(label, lossStatus, relative, "[0]", values[0], reference[0], note.Length > 0 ? "relative error; " + note : "relative error"));
+            return;
+        }
+        NormalisedError e = NormalisedError.Of(values, reference);
+        double tolerance = name.StartsWith(Gradient, StringComparison.Ordinal) ? NormalisedError.GradientTolerance : NormalisedError.ForwardTolerance;
+        GoldenStatus status = e.Error <= tolerance ? GoldenStatus.Passed : GoldenStatus.Failed;
         report.Add(new GoldenTensorResult(label, status, e.Error, e.IndexText(shape), e.Implementation, e.Reference, note));
     }
 

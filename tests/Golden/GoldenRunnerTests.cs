@@ -1,8 +1,10 @@
-// Checks the golden runner catches what it should: a wrong output, a wrong state, a wrong shape —
-// a harness that cannot fail would prove nothing.
+// Checks the golden runner catches what it should: a wrong output, a wrong state, a wrong shape, a
+// wrong gradient — a harness that cannot fail would prove nothing.
 using System;
+using System.Linq;
 using LstmGen.IO;
 using LstmGen.Reference;
+using LstmGen.Training;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -21,10 +23,53 @@ public sealed class GoldenRunnerTests(ITestOutputHelper output)
         GoldenCase c = GoldenCases.FromRepository(TokenHeadCase);
         GoldenReport report = GoldenRunner.Check(c, new ReferenceLstm(c.ToShape()));
         Assert.True(report.Passed);
-        foreach (string name in new[] { "rnn_output", "h_n", "c_n", "logits", "output" })
+        foreach (string name in new[] { "rnn_output", "h_n", "c_n", "logits", "output", "loss" })
             Assert.Contains(report.Results, r => r.Name.StartsWith("expected." + name + " ", StringComparison.Ordinal) && r.Status == GoldenStatus.Passed);
+        foreach (string name in new[] { "embed.weight", "lstm.weight_ih_l0", "lstm.weight_hh_l0", "lstm.bias_ih_l0", "lstm.bias_hh_l0", "head.weight", "head.bias", "h0", "c0", "logits", "rnn_output" })
+            Assert.Contains(report.Results, r => r.Name.StartsWith("grad." + name + " ", StringComparison.Ordinal) && r.Status == GoldenStatus.Passed);
+        Assert.DoesNotContain(report.Results, r => r.Status == GoldenStatus.NotChecked);
+        _output.WriteLine(report.ToString());
+    }
+
+    [Fact]
+    public void AModelThatIsNotTrainableHasItsLossAndGradientsReportedAsNotChecked()
+    {
+        GoldenCase c = GoldenCases.FromRepository(NoHeadCase);
+        GoldenReport report = GoldenRunner.Check(c, new OffsetOutputModel(new ReferenceLstm(c.ToShape()), offset: 0f));
         Assert.Contains(report.Results, r => r.Name == "expected.loss" && r.Status == GoldenStatus.NotChecked);
+        Assert.Contains(report.Results, r => r.Name == "grad.*" && r.Status == GoldenStatus.NotChecked);
+        Assert.DoesNotContain(report.Results, r => r.Name.StartsWith("grad.", StringComparison.Ordinal) && r.Status != GoldenStatus.NotChecked);
         Assert.Contains("NOT CHECKED  expected.loss", report.ToString());
+    }
+
+    [Fact]
+    public void AGradientOffByOnePartInAThousandFailsThatTensorOnly()
+    {
+        GoldenCase c = GoldenCases.FromRepository(NoHeadCase);
+        var model = new ScaledGradientModel(new ReferenceLstm(c.ToShape()), ModelShape.WeightHhName(0), 1.001f);
+        GoldenReport report = GoldenRunner.Run(c, model);
+        _output.WriteLine(report.ToString());
+        Assert.False(report.Passed);
+        GoldenTensorResult failed = Assert.Single(report.Results, r => r.Status == GoldenStatus.Failed);
+        Assert.StartsWith("grad.lstm.weight_hh_l0 ", failed.Name, StringComparison.Ordinal);
+        Assert.InRange(failed.Error, 0.9e-3, 1.1e-3);
+        Assert.Contains("FAILED       grad.lstm.weight_hh_l0 (Backward, CopyGradients): err ", report.ToString());
+    }
+
+    [Fact]
+    public void AWrongLossGradientFailsTheLossAndEveryGradient()
+    {
+        // Backward is handed dLoss/doutput; doubling it inside the model is what a loss with the wrong
+        // mean (1/B instead of 1/N, say) would look like from outside.
+        GoldenCase c = GoldenCases.FromRepository(TokenHeadCase);
+        var model = new ScaledGradientModel(new ReferenceLstm(c.ToShape()), tensor: null, 2f);
+        GoldenReport report = GoldenRunner.Run(c, model);
+        Assert.False(report.Passed);
+        string[] failed = report.Results.Where(r => r.Status == GoldenStatus.Failed).Select(r => r.Name).ToArray();
+        Assert.Contains(failed, n => n.StartsWith("grad.embed.weight ", StringComparison.Ordinal));
+        Assert.Contains(failed, n => n.StartsWith("grad.head.bias ", StringComparison.Ordinal));
+        Assert.Contains(failed, n => n.StartsWith("grad.h0 ", StringComparison.Ordinal));
+        Assert.All(failed, n => Assert.StartsWith("grad.", n, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -61,6 +106,51 @@ public sealed class GoldenRunnerTests(ITestOutputHelper output)
         {
             if (c.SkipReason is null) continue;
             Assert.Throws<NotSupportedException>(() => GoldenRunner.Run(c, new ReferenceLstm(new ModelShape(1, 0, 0, 1, 1, 0, Head.None, HeadOn.EveryStep))));
+        }
+    }
+
+    /// <summary>
+    /// A trainable model whose gradients are scaled: one tensor's by <paramref name="factor"/> in CopyGradients,
+    /// or (tensor null) everything Backward computes, by scaling the output gradients it is given.
+    /// </summary>
+    private sealed class ScaledGradientModel(ReferenceLstm inner, string? tensor, float factor) : IFloatTrainableModel, ITokenTrainableModel
+    {
+        private float[] _scaled = [];
+
+        public ModelShape Shape => inner.Shape;
+        public Span<float> Parameters => inner.Parameters;
+        public void ParametersChanged() => inner.ParametersChanged();
+        public LstmState CreateState() => inner.CreateState();
+        public void Load(string path, WeightLoadOptions? options = null) => inner.Load(path, options);
+        public void Save(string path) => inner.Save(path);
+        public void Predict(ReadOnlySpan<float> inputs, Span<float> output) => inner.Predict(inputs, output);
+        public void Predict(ReadOnlySpan<float> inputs, Span<float> output, LstmState state, HeadOutput kind = HeadOutput.Activated) => inner.Predict(inputs, output, state, kind);
+        public void Step(ReadOnlySpan<float> input, Span<float> output, LstmState state, HeadOutput kind = HeadOutput.Activated) => inner.Step(input, output, state, kind);
+        public void Predict(ReadOnlySpan<int> tokens, Span<float> output) => inner.Predict(tokens, output);
+        public void Predict(ReadOnlySpan<int> tokens, Span<float> output, LstmState state, HeadOutput kind = HeadOutput.Activated) => inner.Predict(tokens, output, state, kind);
+        public void Step(int token, Span<float> output, LstmState state, HeadOutput kind = HeadOutput.Activated) => inner.Step(token, output, state, kind);
+        public TrainingTape CreateTape(int maxSteps) => inner.CreateTape(maxSteps);
+        public GradientBuffer CreateGradients() => inner.CreateGradients();
+        public void Forward(ReadOnlySpan<float> inputs, Span<float> outputs, LstmState state, TrainingTape tape) => inner.Forward(inputs, outputs, state, tape);
+        public void Forward(ReadOnlySpan<int> tokens, Span<float> outputs, LstmState state, TrainingTape tape) => inner.Forward(tokens, outputs, state, tape);
+
+        public void CopyGradients(GradientBuffer source, Span<float> destination)
+        {
+            inner.CopyGradients(source, destination);
+            if (tensor is null) return;
+            ParameterTensor t = Shape.GetTensor(tensor);
+            foreach (ref float g in destination.Slice(t.Offset, t.Length)) g *= factor;
+        }
+
+        public void Backward(TrainingTape tape, ReadOnlySpan<float> outputGradients, GradientBuffer gradients, Span<float> inputGradients = default, LstmState? initialStateGradients = null)
+        {
+            if (tensor is null)
+            {
+                _scaled = outputGradients.ToArray();
+                foreach (ref float g in _scaled.AsSpan()) g *= factor;
+                outputGradients = _scaled;
+            }
+            inner.Backward(tape, outputGradients, gradients, inputGradients, initialStateGradients);
         }
     }
 

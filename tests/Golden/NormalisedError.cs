@@ -12,6 +12,12 @@ internal readonly record struct NormalisedError(double Error, int WorstIndex, do
     /// <summary>Forward tensors (<c>expected.*</c>) pass at or below this.</summary>
     public const double ForwardTolerance = 2e-5;
 
+    /// <summary>Gradient tensors (<c>grad.*</c>) pass at or below this.</summary>
+    public const double GradientTolerance = 1e-4;
+
+    /// <summary><c>expected.loss</c> passes at or below this <b>relative</b> error.</summary>
+    public const double LossTolerance = 1e-5;
+
     /// <summary>Floor of the normaliser, so an all-zero reference does not divide by zero.</summary>
     public const double ScaleFloor = 1e-3;
 

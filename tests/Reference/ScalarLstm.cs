@@ -66,6 +66,9 @@ internal sealed class ScalarLstm
 
     public int ParameterCount { get; }
 
+    /// <summary>The parameters in doubles, in block order; writable, so finite-difference tests can nudge one.</summary>
+    public double[] Parameters => _p;
+
     private int OffsetOf(string name)
     {
         foreach (var (n, o) in Offsets) if (n == name) return o;
@@ -84,6 +87,16 @@ internal sealed class ScalarLstm
         {
             xs[t] = new double[_input];
             for (int j = 0; j < _input; j++) xs[t][j] = inputs[t * _input + j];
+        }
+        return Run(xs, h0, c0, logits);
+    }
+
+    /// <summary>Runs layer-0 input vectors given in doubles (<paramref name="xs"/>[t] holds Inputs values).</summary>
+    public Result RunVectors(double[][] xs, double[][]? h0, double[][]? c0, bool logits)
+    {
+        foreach (double[] x in xs)
+        {
+            if (x.Length != _input) throw new ArgumentException($"Expected input vectors of {_input} values, got {x.Length}.", nameof(xs));
         }
         return Run(xs, h0, c0, logits);
     }
