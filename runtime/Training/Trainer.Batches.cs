@@ -89,13 +89,16 @@ public sealed partial class Trainer
         if (!double.IsFinite(batchLoss))
             throw new TrainingDivergedException(DivergedQuantity.Loss, batchLoss, epoch, batch, step, Options.CheckpointPath, _checkpointEpoch);
         _model.CopyGradients(total, _gradient);
-        double norm = GlobalNorm(_gradient);
+
+        // Clipping by norm leaves non-finite gradients untouched and returns their norm, so one pass does both.
+        double norm = Options.ClipGradientNorm > 0
+            ? GradientClipping.ClipByGlobalNorm(_gradient, Options.ClipGradientNorm)
+            : GradientClipping.GlobalNorm(_gradient);
         if (!double.IsFinite(norm))
             throw new TrainingDivergedException(DivergedQuantity.Gradient, norm, epoch, batch, step, Options.CheckpointPath, _checkpointEpoch);
         _lastGradientNorm = norm;
-
-        if (Options.ClipGradientNorm > 0) ClipByNorm(_gradient, norm, Options.ClipGradientNorm);
-        if (Options.LearningRateSchedule is { } schedule) Optimizer.LearningRate = schedule(_step);
+        if (Options.ClipGradientValue > 0) GradientClipping.ClipByValue(_gradient, Options.ClipGradientValue);
+        if (Options.LearningRateSchedule is { } schedule) Optimizer.LearningRate = schedule.RateAt(_step, _epoch);
         Optimizer.Step(_model.Parameters, _gradient);
         _model.ParametersChanged();
         _step = step;
@@ -158,22 +161,5 @@ public sealed partial class Trainer
     {
         if (_tokenModel is not null) _tokenModel.Predict(data.Tokens(sample).Slice(start, steps), outputs, state, HeadOutput.Logits);
         else _floatModel!.Predict(data.Inputs(sample).Slice(start * data.InputWidth, steps * data.InputWidth), outputs, state, HeadOutput.Logits);
-    }
-
-    /// <summary>The L2 norm of all gradients, summed in double in index order (NaN or infinity when any value is).</summary>
-    private static double GlobalNorm(ReadOnlySpan<float> gradients)
-    {
-        double sum = 0;
-        foreach (float g in gradients) sum += (double)g * g;
-        return Math.Sqrt(sum);
-    }
-
-    /// <summary>PyTorch's <c>clip_grad_norm_</c>: scales by max/(norm + 1e-6) when that is below 1.</summary>
-    private static void ClipByNorm(Span<float> gradients, double norm, double maxNorm)
-    {
-        double coefficient = maxNorm / (norm + 1e-6);
-        if (coefficient >= 1) return;
-        float scale = (float)coefficient;
-        for (int i = 0; i < gradients.Length; i++) gradients[i] *= scale;
     }
 }

@@ -45,7 +45,7 @@ public sealed partial class Trainer
         writer.SetMetadata("checkpoint", CheckpointFormat);
         writer.SetMetadata("trainer.epoch", Text(_epoch));
         writer.SetMetadata("trainer.step", Text(_step));
-        writer.SetMetadata("trainer.random", string.Join(",", Array.ConvertAll(_random.GetState(), w => w.ToString("x16", CultureInfo.InvariantCulture))));
+        writer.SetMetadata("trainer.random", _random.GetState().ToString());
         writer.SetMetadata("trainer.best_epoch", Text(_bestEpoch));
         writer.SetMetadata("trainer.best_metric", _bestMetric.ToString("R", CultureInfo.InvariantCulture));
         writer.SetMetadata("trainer.epochs_without_improvement", Text(_epochsWithoutImprovement));
@@ -79,8 +79,7 @@ public sealed partial class Trainer
 
         int epoch = ParseInt(meta, path, "trainer.epoch");
         long step = long.Parse(Require(meta, path, "trainer.step"), NumberStyles.None, CultureInfo.InvariantCulture);
-        string[] words = Require(meta, path, "trainer.random").Split(',');
-        ulong[] randomState = Array.ConvertAll(words, w => ulong.Parse(w, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture));
+        SeededRandomState randomState = SeededRandomState.Parse(Require(meta, path, "trainer.random"));
         int bestEpoch = ParseInt(meta, path, "trainer.best_epoch");
         double bestMetric = double.Parse(Require(meta, path, "trainer.best_metric"), NumberStyles.Float, CultureInfo.InvariantCulture);
         int withoutImprovement = ParseInt(meta, path, "trainer.epochs_without_improvement");
@@ -104,8 +103,6 @@ public sealed partial class Trainer
             best = new float[_shape.ParameterCount];
             foreach (var tensor in _shape.Tensors) file.ReadFloat32(BestPrefix + tensor.Name.Replace('.', '/'), best.AsSpan(tensor.Offset, tensor.Length));
         }
-        var probe = new TrainerRandom(0);
-        probe.SetState(randomState);
 
         Optimizer.LoadState(optimizerTensors, optimizerMetadata);
         weights.CopyTo(_model.Parameters);

@@ -31,7 +31,7 @@ public sealed partial class Trainer
     private readonly IFloatTrainableModel? _floatModel;
     private readonly ITokenTrainableModel? _tokenModel;
     private readonly ModelShape _shape;
-    private readonly TrainerRandom _random;
+    private readonly SeededRandom _random;
     private readonly float[] _gradient;
 
     // Training progress; all of it goes into checkpoints.
@@ -67,7 +67,7 @@ public sealed partial class Trainer
         Loss = options.Loss ?? DefaultLoss(_shape.Head);
         CheckLossFitsHead(Loss, _shape.Head);
         Optimizer = options.Optimizer ?? CreateDefaultOptimizer();
-        _random = new TrainerRandom(options.Seed);
+        _random = new SeededRandom(options.Seed);
         _gradient = new float[_shape.ParameterCount];
         _chunkWork = RunChunk;
         _evaluationWork = EvaluateSample;
@@ -221,12 +221,7 @@ public sealed partial class Trainer
     private void Order(int[] order)
     {
         for (int i = 0; i < order.Length; i++) order[i] = i;
-        if (!Options.Shuffle) return;
-        for (int i = order.Length - 1; i > 0; i--)
-        {
-            int j = _random.NextInt(i + 1);
-            (order[i], order[j]) = (order[j], order[i]);
-        }
+        if (Options.Shuffle) _random.Shuffle(order.AsSpan());
     }
 
     /// <summary>Records the epoch's monitored metric; returns true when it is the best so far (by more than MinDelta).</summary>
@@ -285,6 +280,5 @@ public sealed partial class Trainer
             throw new ArgumentException($"A sigmoid head is trained with binary cross-entropy on its logits, not {loss}; use a linear head for other losses.", nameof(TrainingOptions.Loss));
     }
 
-    private static IOptimizer CreateDefaultOptimizer() =>
-        throw new ArgumentException("TrainingOptions.Optimizer is required until the default optimizer is available.", nameof(TrainingOptions.Optimizer));
+    private static IOptimizer CreateDefaultOptimizer() => new Adam();
 }

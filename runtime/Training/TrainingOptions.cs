@@ -57,11 +57,14 @@ public sealed class TrainingOptions
     /// <summary>The optimizer (it keeps state: do not share one between trainers). Null (default): Adam with PyTorch's defaults (lr 1e-3).</summary>
     public IOptimizer? Optimizer { get; init; }
 
-    /// <summary>Learning rate per step (0-based global step → rate), set on the optimizer before each step; null keeps the optimizer's rate.</summary>
-    public Func<long, double>? LearningRateSchedule { get; init; }
+    /// <summary>Sets the optimizer's learning rate before every step (<see cref="ILearningRateSchedule.RateAt"/> of the steps taken and epochs completed); null keeps the optimizer's rate.</summary>
+    public ILearningRateSchedule? LearningRateSchedule { get; init; }
 
     /// <summary>When positive, gradients are scaled so their global L2 norm is at most this (PyTorch <c>clip_grad_norm_</c>). Default 0: off.</summary>
     public double ClipGradientNorm { get; init; }
+
+    /// <summary>When positive, every gradient is clamped to [−value, value] after norm clipping (PyTorch <c>clip_grad_value_</c>). Default 0: off.</summary>
+    public double ClipGradientValue { get; init; }
 
     /// <summary>Stop after this many epochs without improvement of <see cref="EarlyStoppingMetric"/>. Default 0: never stop early.</summary>
     public int EarlyStoppingPatience { get; init; }
@@ -89,6 +92,8 @@ public sealed class TrainingOptions
         if (Loss is { } loss && !Enum.IsDefined(loss)) throw new ArgumentOutOfRangeException(nameof(Loss), loss, "Unknown loss.");
         if (!(ClipGradientNorm >= 0) || double.IsInfinity(ClipGradientNorm))
             throw new ArgumentOutOfRangeException(nameof(ClipGradientNorm), ClipGradientNorm, "ClipGradientNorm must be 0 (off) or a positive finite number.");
+        if (!(ClipGradientValue >= 0) || double.IsInfinity(ClipGradientValue))
+            throw new ArgumentOutOfRangeException(nameof(ClipGradientValue), ClipGradientValue, "ClipGradientValue must be 0 (off) or a positive finite number.");
         if (EarlyStoppingPatience < 0) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "EarlyStoppingPatience must be 0 (off) or positive.");
         if (!(EarlyStoppingMinDelta >= 0) || double.IsInfinity(EarlyStoppingMinDelta))
             throw new ArgumentOutOfRangeException(nameof(EarlyStoppingMinDelta), EarlyStoppingMinDelta, "EarlyStoppingMinDelta must be finite and not negative.");

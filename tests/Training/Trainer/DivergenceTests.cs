@@ -28,7 +28,7 @@ public sealed class DivergenceTests : IDisposable
         var trainer = new Trainer(model, new TrainingOptions
         {
             Epochs = 5, BatchSize = 5, Threads = 2, Optimizer = TrainerFixtures.Sgd(0.01, momentum: 0), CheckpointPath = checkpoint,
-            LearningRateSchedule = step => step < 4 ? 0.01 : 1e38, // epoch 1 (steps 0–3) is fine, then the weights blow up
+            LearningRateSchedule = new TrainerFixtures.Schedule((step, _) => step < 4 ? 0.01 : 1e38), // epoch 1 (steps 0–3) is fine, then the weights blow up
         });
         var progress = new SynchronousProgress(p =>
         {

@@ -20,7 +20,7 @@ public sealed class ResumeTests : IDisposable
     private static TrainingOptions Options(int epochs, string? checkpoint, IOptimizer optimizer, int threads = 2) => new()
     {
         Epochs = epochs, BatchSize = 8, Seed = 1234, Threads = threads, Optimizer = optimizer, CheckpointPath = checkpoint,
-        EarlyStoppingPatience = 10, LearningRateSchedule = step => 0.05 / (1 + 0.01 * step),
+        EarlyStoppingPatience = 10, LearningRateSchedule = new StepDecay(0.02, stepSize: 1, gamma: 0.7), ClipGradientNorm = 1,
     };
 
     private static (Dictionary<string, float[]> Tensors, Dictionary<string, string> Metadata) State(IOptimizer optimizer)
@@ -39,16 +39,16 @@ public sealed class ResumeTests : IDisposable
         var validation = TrainerFixtures.TokenData(9, seed: 12);
 
         var straightModel = TrainerFixtures.Model(shape, 5);
-        var straightOptimizer = TrainerFixtures.Sgd();
+        var straightOptimizer = new Adam();
         var straight = new Trainer(straightModel, Options(4, null, straightOptimizer));
         var straightResult = straight.Fit(train, validation);
 
         string checkpoint = Path.Combine(_folder, "run.ckpt.safetensors");
         var firstModel = TrainerFixtures.Model(shape, 5);
-        new Trainer(firstModel, Options(2, checkpoint, TrainerFixtures.Sgd(), threads: 1)).Fit(train, validation);
+        new Trainer(firstModel, Options(2, checkpoint, new Adam(), threads: 1)).Fit(train, validation);
 
         var resumedModel = TrainerFixtures.Model(shape, 99); // different weights: the checkpoint must replace them
-        var resumedOptimizer = TrainerFixtures.Sgd();
+        var resumedOptimizer = new Adam();
         var resumed = new Trainer(resumedModel, Options(4, checkpoint, resumedOptimizer));
         resumed.Resume(checkpoint);
         Assert.Equal(2, resumed.CompletedEpochs);

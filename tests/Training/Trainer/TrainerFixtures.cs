@@ -85,6 +85,12 @@ internal static class TrainerFixtures
 
     public static IOptimizer Sgd(double learningRate = 0.1, double momentum = 0.9) => new MomentumSgd(learningRate, momentum);
 
+    /// <summary>A schedule from a function, for tests that need odd rates.</summary>
+    public sealed class Schedule(Func<long, int, double> rate) : ILearningRateSchedule
+    {
+        public double RateAt(long step, int epoch) => rate(step, epoch);
+    }
+
     public static bool BitwiseEqual(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         if (a.Length != b.Length) return false;
