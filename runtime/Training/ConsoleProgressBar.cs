@@ -88,7 +88,7 @@ public sealed class ConsoleProgressBar : IProgress<TrainingProgress>
             int filled = value.SamplesPerEpoch == 0 ? _width : (int)((long)_width * value.Samples / value.SamplesPerEpoch);
             text.Append('[').Append('#', filled).Append('.', _width - filled).Append("] ");
         }
-        text.Append(CultureInfo.InvariantCulture, $"{value.Samples}/{value.SamplesPerEpoch} loss {value.EpochLoss:F4} {value.SamplesPerSecond:F0} samples/s {Time(value.Remaining)} left");
+        text.Append(CultureInfo.InvariantCulture, $"{value.Samples}/{value.SamplesPerEpoch} loss {value.EpochLoss:G4} {value.SamplesPerSecond:F0} samples/s {Time(value.Remaining)} left");
         return text.ToString();
     }
 
@@ -96,7 +96,7 @@ public sealed class ConsoleProgressBar : IProgress<TrainingProgress>
     public static string EpochLine(TrainingProgress value)
     {
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"epoch {value.Epoch}/{value.Epochs} loss {value.Loss:F4}");
+        text.Append(CultureInfo.InvariantCulture, $"epoch {value.Epoch}/{value.Epochs} loss {value.Loss:G4}");
         if (value.Validation is { } validation) text.Append(" validation ").Append(validation);
         text.Append(CultureInfo.InvariantCulture, $" ({value.SamplesPerSecond:F0} samples/s, {Time(value.Elapsed)} elapsed, {Time(value.Remaining)} left)");
         return text.ToString();

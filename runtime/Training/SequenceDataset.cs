@@ -216,6 +216,42 @@ public sealed class SequenceDataset
         return new SequenceDataset(InputWidth, inputs, tokens, starts, TargetKind, TargetsOn, ValueWidth, classes, values, masks, weights);
     }
 
+    /// <summary>
+    /// Splits the samples in two: a shuffle seeded with <paramref name="seed"/> sends round(<paramref name="testFraction"/> × n)
+    /// of them to the test part and the rest to the training part. With <paramref name="stratify"/>, this is done per class
+    /// (last-step class-id targets only), so both parts keep the class proportions. Each part keeps the original order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="testFraction"/> is not strictly between 0 and 1.</exception>
+    /// <exception cref="ArgumentException">A part would be empty, or <paramref name="stratify"/> is set without last-step class ids.</exception>
+    public (SequenceDataset Train, SequenceDataset Test) Split(double testFraction, ulong seed, bool stratify = false)
+    {
+        if (!(testFraction > 0 && testFraction < 1)) throw new ArgumentOutOfRangeException(nameof(testFraction), testFraction, "The test fraction must be between 0 and 1 (exclusive).");
+        if (stratify && (TargetKind != SequenceTargetKind.ClassIds || TargetsOn != HeadOn.LastStep))
+            throw new ArgumentException("A stratified split needs one class id per sample.", nameof(stratify));
+        var random = new SeededRandom(seed);
+        var groups = new SortedDictionary<int, List<int>>();
+        for (int i = 0; i < Count; i++)
+        {
+            int key = stratify ? _classes[i] : 0;
+            if (!groups.TryGetValue(key, out var members)) groups[key] = members = new List<int>();
+            members.Add(i);
+        }
+        var train = new List<int>(Count);
+        var test = new List<int>();
+        foreach (var members in groups.Values)
+        {
+            int[] shuffled = members.ToArray();
+            random.Shuffle(shuffled.AsSpan());
+            int testCount = (int)Math.Round(shuffled.Length * testFraction, MidpointRounding.AwayFromZero);
+            for (int j = 0; j < shuffled.Length; j++) (j < testCount ? test : train).Add(shuffled[j]);
+        }
+        if (train.Count == 0 || test.Count == 0)
+            throw new ArgumentException($"Splitting {Count} samples with a test fraction of {testFraction} leaves {train.Count} for training and {test.Count} for testing; both need at least one.", nameof(testFraction));
+        train.Sort();
+        test.Sort();
+        return (Subset(train), Subset(test));
+    }
+
     // ---- checks against a model ----------------------------------------------------------------
 
     /// <summary>

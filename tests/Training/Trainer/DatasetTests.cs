@@ -42,6 +42,38 @@ public class DatasetTests
     }
 
     [Fact]
+    public void StratifiedSplitKeepsClassProportionsAndIsSeeded()
+    {
+        var sequences = new int[100][];
+        var labels = new int[100];
+        for (int i = 0; i < 100; i++)
+        {
+            sequences[i] = new[] { i % 7, i % 5 };
+            labels[i] = i < 70 ? 0 : i < 90 ? 1 : 2; // 70 / 20 / 10
+        }
+        var data = SequenceDataset.FromTokens(sequences, labels);
+        var (train, test) = data.Split(0.2, seed: 3, stratify: true);
+        Assert.Equal((80, 20), (train.Count, test.Count));
+        int[] perClass = new int[3];
+        for (int i = 0; i < test.Count; i++) perClass[test.ClassIds(i)[0]]++;
+        Assert.Equal(new[] { 14, 4, 2 }, perClass);
+
+        var (_, again) = data.Split(0.2, seed: 3, stratify: true);
+        var (_, other) = data.Split(0.2, seed: 4, stratify: true);
+        Assert.Equal(Tokens(test), Tokens(again));
+        Assert.NotEqual(Tokens(test), Tokens(other));
+        Assert.Throws<ArgumentOutOfRangeException>(() => data.Split(1.0, 1));
+        Assert.Throws<ArgumentException>(() => TrainerFixtures.FloatData(10, 1).Split(0.5, 1, stratify: true));
+
+        static string Tokens(SequenceDataset d)
+        {
+            var text = new System.Text.StringBuilder();
+            for (int i = 0; i < d.Count; i++) text.Append(string.Join(",", d.Tokens(i).ToArray())).Append(';');
+            return text.ToString();
+        }
+    }
+
+    [Fact]
     public void BadSamplesNameTheirIndex()
     {
         int[][] tokens = { new[] { 1 }, new[] { 2, 3 }, new[] { 4 } };
