@@ -42,6 +42,7 @@ public sealed partial class Trainer
     private int _epochsWithoutImprovement;
     private float[]? _bestWeights;
     private int _checkpointEpoch;
+    private TrainerWorkerPool? _pool;
 
     /// <summary>Creates a trainer for <paramref name="model"/>; the model's current parameters are the starting point.</summary>
     /// <exception cref="ArgumentException">The model does not implement the trainable interface for its input form, or the loss does not fit its head.</exception>
@@ -133,6 +134,7 @@ public sealed partial class Trainer
         var stopReason = TrainingStopReason.Completed;
 
         using var pool = new TrainerWorkerPool(Options.Threads);
+        _pool = pool;
         for (int epoch = firstEpoch; epoch <= Options.Epochs; epoch++)
         {
             TimeSpan epochStart = clock.Elapsed;
@@ -199,8 +201,15 @@ public sealed partial class Trainer
                 break;
             }
         }
+        _pool = null;
         return Result(stopReason, history);
     }
+
+    /// <summary>
+    /// Bytes allocated so far by the threads that train: the calling thread and, during <see cref="Fit"/>, the
+    /// worker threads (as of their last finished batch). For allocation tests; call it from a progress report.
+    /// </summary>
+    internal long TrainingThreadsAllocatedBytes => GC.GetAllocatedBytesForCurrentThread() + (_pool?.HelperAllocatedBytes ?? 0);
 
     /// <summary>Loss and metrics of the model on <paramref name="data"/> (forward passes only; uses <see cref="TrainingOptions.Threads"/> threads).</summary>
     public EvaluationResult Evaluate(SequenceDataset data)

@@ -15,8 +15,10 @@ namespace LstmGen.Training;
 internal sealed class TrainerWorkerPool : IDisposable
 {
     private readonly Thread[] _helpers;
+    private readonly long[] _helperAllocations;
     private readonly SemaphoreSlim _start = new(0);
-    private readonly CountdownEvent _done = new(0);
+    private readonly object _gate = new(); // helpers report completion under it (allocated here, so runs allocate nothing)
+    private int _pending;
     private Action<int, int>? _work;
     private int _next;
     private int _count;
@@ -28,6 +30,7 @@ internal sealed class TrainerWorkerPool : IDisposable
         if (threads <= 0) throw new ArgumentOutOfRangeException(nameof(threads), threads, "Threads must be positive.");
         Threads = threads;
         _helpers = new Thread[threads - 1];
+        _helperAllocations = new long[threads - 1];
         for (int i = 0; i < _helpers.Length; i++)
         {
             int worker = i + 1;
@@ -49,12 +52,23 @@ internal sealed class TrainerWorkerPool : IDisposable
         _count = items;
         Volatile.Write(ref _next, -1);
         int helpers = Math.Min(_helpers.Length, items - 1);
-        _done.Reset(helpers);
+        _pending = helpers;
         if (helpers > 0) _start.Release(helpers);
         Drain(0);
-        _done.Wait();
+        WaitForHelpers();
         _work = null;
         _error?.Throw();
+    }
+
+    /// <summary>Bytes the helper threads had allocated when they last finished a run (for allocation tests).</summary>
+    public long HelperAllocatedBytes
+    {
+        get
+        {
+            long sum = 0;
+            for (int i = 0; i < _helperAllocations.Length; i++) sum += Volatile.Read(ref _helperAllocations[i]);
+            return sum;
+        }
     }
 
     public void Dispose()
@@ -64,7 +78,6 @@ internal sealed class TrainerWorkerPool : IDisposable
         if (_helpers.Length > 0) _start.Release(_helpers.Length);
         foreach (var thread in _helpers) thread.Join();
         _start.Dispose();
-        _done.Dispose();
     }
 
     private void HelperLoop(int worker)
@@ -74,7 +87,22 @@ internal sealed class TrainerWorkerPool : IDisposable
             _start.Wait();
             if (_disposed) return;
             Drain(worker);
-            _done.Signal();
+            Volatile.Write(ref _helperAllocations[worker - 1], GC.GetAllocatedBytesForCurrentThread());
+            lock (_gate)
+            {
+                if (--_pending == 0) Monitor.Pulse(_gate);
+            }
+        }
+    }
+
+    /// <summary>Spins briefly (helpers usually finish about when the caller does), then sleeps until the last helper reports.</summary>
+    private void WaitForHelpers()
+    {
+        var spinner = new SpinWait();
+        while (Volatile.Read(ref _pending) > 0 && !spinner.NextSpinWillYield) spinner.SpinOnce();
+        lock (_gate)
+        {
+            while (_pending > 0) Monitor.Wait(_gate);
         }
     }
 
