@@ -1,6 +1,7 @@
 // Adagrad with learning-rate decay, L2 weight decay and an initial accumulator, as torch.optim.Adagrad.
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 
 namespace LstmGen.Training.Optimizers;
 
@@ -84,6 +85,7 @@ public sealed class Adagrad : IOptimizer
     /// <summary>The element-wise rule in PyTorch's order: <c>s = s + (1·g)·g</c>, <c>p = p + ((−clr)·g)/(√s + eps)</c>.</summary>
     private readonly struct Rule(float negativeRate, float weightDecay, float eps) : IUpdateRule
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Apply<T>(ref float parameter, ref float gradient, ref float state0, ref float state1, ref float state2, nuint index)
             where T : struct, IFloatLanes<T>
         {

@@ -1,5 +1,6 @@
 // The Adam update shared by Adam (L2 decay added to the gradient) and AdamW (decoupled decay of the weights).
 using System;
+using System.Runtime.CompilerServices;
 
 namespace LstmGen.Training.Optimizers;
 
@@ -61,6 +62,7 @@ internal readonly struct AdamUpdate : IUpdateRule
         _amsgrad = amsgrad;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Apply<T>(ref float parameter, ref float gradient, ref float state0, ref float state1, ref float state2, nuint index)
         where T : struct, IFloatLanes<T>
     {

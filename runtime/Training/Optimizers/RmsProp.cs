@@ -1,6 +1,7 @@
 // RMSprop with optional momentum, centring and L2 weight decay, as torch.optim.RMSprop.
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 
 namespace LstmGen.Training.Optimizers;
 
@@ -91,6 +92,7 @@ public sealed class RmsProp : IOptimizer
     /// <summary>The element-wise rule, in PyTorch's operation order (<c>addcmul</c> = <c>s + (c·t1)·t2</c>, <c>addcdiv</c> = <c>s + (c·t1)/t2</c>).</summary>
     private readonly struct Rule(float negativeRate, float alpha, float oneMinusAlpha, float eps, float weightDecay, float momentum, bool hasMomentum, bool centered) : IUpdateRule
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Apply<T>(ref float parameter, ref float gradient, ref float state0, ref float state1, ref float state2, nuint index)
             where T : struct, IFloatLanes<T>
         {

@@ -1,6 +1,7 @@
 // Stochastic gradient descent with optional momentum, dampening, Nesterov and L2 weight decay, as torch.optim.SGD.
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 
 namespace LstmGen.Training.Optimizers;
 
@@ -104,10 +105,12 @@ public sealed class Sgd : IOptimizer
         public readonly bool FirstStep = firstStep;
 
         /// <summary><c>g + wd·p</c> (PyTorch's <c>grad.add(param, alpha=weight_decay)</c>), or <c>g</c>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public T Decayed<T>(T g, T p) where T : struct, IFloatLanes<T> =>
             WeightDecay != 0 ? g + T.Create(WeightDecay) * p : g;
 
         /// <summary>The momentum buffer after this step: <c>d</c> first, then <c>momentum·b + (1 − dampening)·d</c>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public T Buffer<T>(ref float buffer, T d, nuint i) where T : struct, IFloatLanes<T>
         {
             T b = FirstStep ? d : T.Load(ref buffer, i) * T.Create(Momentum) + T.Create(OneMinusDampening) * d;
@@ -115,6 +118,7 @@ public sealed class Sgd : IOptimizer
             return b;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Apply<T>(ref float parameter, ref float gradient, ref float state0, ref float state1, ref float state2, nuint index)
             where T : struct, IFloatLanes<T>
         {
@@ -129,6 +133,7 @@ public sealed class Sgd : IOptimizer
     {
         private readonly Rule _rule = rule;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Apply<T>(ref float parameter, ref float gradient, ref float state0, ref float state1, ref float state2, nuint index)
             where T : struct, IFloatLanes<T>
         {
@@ -144,6 +149,7 @@ public sealed class Sgd : IOptimizer
     {
         private readonly Rule _rule = rule;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Apply<T>(ref float parameter, ref float gradient, ref float state0, ref float state1, ref float state2, nuint index)
             where T : struct, IFloatLanes<T>
         {
