@@ -19,7 +19,8 @@ namespace LstmGen.Reference;
 /// dx = W_ihᵀ·dz (to the layer below, the input gradient or the embedding row), carried dh = W_hhᵀ·dz and
 /// carried dc = dc·f. The head adds dW += dlogits ⊗ h and db += dlogits and gives dh = Wᵀ·dlogits.
 /// Sums are float, in the order written; tanh(c) is recomputed with <see cref="MathF.Tanh"/> (the same
-/// value the forward pass used).</para>
+/// value the forward pass used). Backward reads the weights and embedding rows from <see cref="Parameters"/>,
+/// so change them (an optimizer step) only after Backward, as with any tape-based training.</para>
 /// <para><b>Denormals</b>: the carried dh and dc shrink geometrically over long sequences (the golden
 /// IMDB case at T = 300 reaches 1e-59 in float64), and arithmetic on float32 subnormals is ~100× slower
 /// on x86. Carried values below <see cref="FlushThreshold"/> (2^−100 ≈ 7.9e-31) in magnitude are therefore
