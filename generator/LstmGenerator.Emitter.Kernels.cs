@@ -44,6 +44,7 @@ public sealed partial class LstmGenerator
             Row = 4 * PaddedHidden;
             HeadRow = spec.Head == HeadKind.None ? 0 : Pad(spec.Outputs);
             StateLength = spec.Layers * 2 * PaddedHidden;
+            RecordPerLayer = 7 * PaddedHidden;
             ScratchLength = Row + HeadRow;
             int offset = 0;
             if (spec.IsTokenModel) { EmbeddingOffset = 0; offset = spec.Vocabulary * spec.Embedding; }
@@ -68,6 +69,8 @@ public sealed partial class LstmGenerator
         public int Row { get; }
         public int HeadRow { get; }
         public int StateLength { get; }
+        /// <summary>Floats a training step records per layer: 4·P gate activations, c, tanh(c), h.</summary>
+        public int RecordPerLayer { get; }
         public int ScratchLength { get; }
         public int EmbeddingOffset { get; }
         public List<int> LayerParameterOffsets { get; } = new();
@@ -84,41 +87,81 @@ public sealed partial class LstmGenerator
     /// <summary>A run of packed rows multiplied by the floats at <c>Source</c>.</summary>
     private sealed record RowInput(string Source, int Count, int FirstRow, string What);
 
+    /// <summary>Where one layer's data sits: constant offsets (unrolled) or expressions of the loop variable <c>k</c> (compact).</summary>
+    private sealed record LayerRef(string Label, string Packed, string Hidden, string Cell, string Input, string InputWhat, int InputCount, string Record)
+    {
+        public static LayerRef Constant(Layout layout, int k)
+        {
+            ModelSpec spec = layout.Spec;
+            return new LayerRef($"Layer {N(k)}", N(layout.LayerPackedOffsets[k]), N(layout.HiddenOffset(k)), N(layout.CellOffset(k)),
+                k == 0 ? "x" : $"{Unsafe}.Add(ref s, {N(layout.HiddenOffset(k - 1))})",
+                k == 0 ? (spec.IsTokenModel ? "embedding row" : "input") : $"h of layer {N(k - 1)}",
+                spec.LayerInputSize(k), N(k * layout.RecordPerLayer));
+        }
+
+        /// <summary>Layers 1 … L−1 in a loop over <c>k</c> (they all read H values from the layer below).</summary>
+        public static LayerRef Loop(Layout layout)
+        {
+            int p = layout.PaddedHidden;
+            string packed = $"{N(layout.LayerPackedOffsets[1])} + (k - 1) * {N(layout.LayerPackedOffsets.Count > 2 ? layout.LayerPackedOffsets[2] - layout.LayerPackedOffsets[1] : 0)}";
+            return new LayerRef("Layers 1 and up", packed, $"k * {N(2 * p)}", $"k * {N(2 * p)} + {N(p)}",
+                $"{Unsafe}.Add(ref s, (k - 1) * {N(2 * p)})", "h of the layer below", layout.Spec.Hidden, $"k * {N(layout.RecordPerLayer)}");
+        }
+    }
+
+    /// <summary>The layers of a model, unrolled or (compact) layer 0 plus a loop.</summary>
+    private static void ForEachLayer(SourceWriter w, Layout layout, System.Action<LayerRef> emit)
+    {
+        if (!layout.Spec.Compact || layout.Spec.Layers <= 2)
+        {
+            for (int k = 0; k < layout.Spec.Layers; k++) emit(LayerRef.Constant(layout, k));
+            return;
+        }
+        emit(LayerRef.Constant(layout, 0));
+        using (w.Block($"for (int k = 1; k < {N(layout.Spec.Layers)}; k++)"))
+            emit(LayerRef.Loop(layout));
+    }
+
     /// <summary>
-    /// Emits <c>StepCore{flavor}</c>: one time step through every layer, reading the layer-0 input
-    /// at <c>x</c> and the state at <c>s</c>, using the scratch after the state for gate sums.
+    /// Emits <c>StepCore{flavor}</c> (or, recording for training, <c>RecordStepCore{flavor}</c>): one time
+    /// step through every layer, reading the layer-0 input at <c>x</c> and the state at <c>s</c>, using the
+    /// scratch after the state for gate sums. Recording also writes each layer's gate activations, c,
+    /// tanh(c) and h to <c>rec</c>.
     /// </summary>
-    private static void EmitStepKernel(SourceWriter w, Layout layout, Flavor f)
+    private static void EmitStepKernel(SourceWriter w, Layout layout, Flavor f, bool record)
     {
         ModelSpec spec = layout.Spec;
-        w.Line($"/// <summary>One step through all {N(spec.Layers)} layer(s), {(f.IsScalar ? "scalar code" : f.Suffix + " code")}.</summary>");
+        string code = f.IsScalar ? "scalar code" : f.Suffix + " code";
+        w.Line(record
+            ? $"/// <summary>One step through all {N(spec.Layers)} layer(s), recording activations for the backward pass, {code}.</summary>"
+            : $"/// <summary>One step through all {N(spec.Layers)} layer(s), {code}.</summary>");
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        using (w.Block($"private void StepCore{f.Suffix}(ref float x, ref float s)"))
+        using (w.Block(record ? $"private void RecordStepCore{f.Suffix}(ref float x, ref float s, ref float rec)" : $"private void StepCore{f.Suffix}(ref float x, ref float s)"))
         {
             w.Line($"ref float packed = ref _packed.Reference;");
             w.Line($"ref float z = ref {Unsafe}.Add(ref s, {N(layout.StateLength)});");
-            for (int k = 0; k < spec.Layers; k++)
+            ForEachLayer(w, layout, layer =>
             {
-                int inK = spec.LayerInputSize(k);
                 int vectors = f.IsScalar ? layout.Row : layout.Row / f.Width;
                 w.Line();
-                w.Line($"// Layer {N(k)}: gates z = (b_ih + b_hh) + W_ih·x + W_hh·h for {N(spec.Hidden)} units, " +
+                w.Line($"// {layer.Label}: gates z = (b_ih + b_hh) + W_ih·x + W_hh·h for {N(spec.Hidden)} units, " +
                        (f.IsScalar ? $"{N(layout.Row)} packed columns." : $"{N(layout.Row)} packed columns = {N(vectors)} × {f.Suffix}."));
                 using (w.Open())
                 {
-                    w.Line($"ref float w = ref {Unsafe}.Add(ref packed, {N(layout.LayerPackedOffsets[k])});");
-                    w.Line(k == 0 ? "ref float input = ref x;" : $"ref float input = ref {Unsafe}.Add(ref s, {N(layout.HiddenOffset(k - 1))}); // h of layer {N(k - 1)}, this step");
-                    w.Line($"ref float h = ref {Unsafe}.Add(ref s, {N(layout.HiddenOffset(k))});");
-                    w.Line($"ref float c = ref {Unsafe}.Add(ref s, {N(layout.CellOffset(k))});");
+                    w.Line($"ref float w = ref {Unsafe}.Add(ref packed, {layer.Packed});");
+                    w.Line(layer.Input == "x" ? "ref float input = ref x;" : $"ref float input = ref {layer.Input}; // {layer.InputWhat}, this step");
+                    w.Line($"ref float h = ref {Unsafe}.Add(ref s, {layer.Hidden});");
+                    w.Line($"ref float c = ref {Unsafe}.Add(ref s, {layer.Cell});");
+                    if (record) w.Line($"ref float r = ref {Unsafe}.Add(ref rec, {layer.Record}); // gates {N(layout.Row)}, c, tanh(c), h");
                     var inputs = new[]
                     {
-                        new RowInput("input", inK, 1, k == 0 ? (spec.IsTokenModel ? "embedding row" : "input") : "layer below"),
-                        new RowInput("h", spec.Hidden, 1 + inK, "recurrent h"),
+                        new RowInput("input", layer.InputCount, 1, layer.InputWhat),
+                        new RowInput("h", spec.Hidden, 1 + layer.InputCount, "recurrent h"),
                     };
                     EmitMatVec(w, f, layout.Row, inputs, "z", spec.Compact);
-                    EmitCellUpdate(w, f, layout);
+                    EmitCellUpdate(w, f, layout, record);
                 }
-            }
+            });
         }
     }
 
@@ -199,10 +242,13 @@ public sealed partial class LstmGenerator
             w.Line($"{f.V}.StoreUnsafe(a{N(v)}, ref {dest}, {Col(v)});");
     }
 
-    /// <summary>Emits the cell update from the gate sums in z: c = σ(f)·c + σ(i)·tanh(g), h = σ(o)·tanh(c).</summary>
-    private static void EmitCellUpdate(SourceWriter w, Flavor f, Layout layout)
+    /// <summary>
+    /// Emits the cell update from the gate sums in z: c = σ(f)·c + σ(i)·tanh(g), h = σ(o)·tanh(c).
+    /// Recording also stores σ(i), σ(f), tanh(g), σ(o) (same packed order), c, tanh(c) and h in <c>r</c>.
+    /// </summary>
+    private static void EmitCellUpdate(SourceWriter w, Flavor f, Layout layout, bool record)
     {
-        int hidden = layout.Spec.Hidden;
+        int hidden = layout.Spec.Hidden, p = layout.PaddedHidden, row = layout.Row;
         if (f.IsScalar)
         {
             w.Line("// c = σ(f)·c + σ(i)·tanh(g); h = σ(o)·tanh(c); unit u's gates sit at (u / 16)·64 + gate·16 + u % 16.");
@@ -214,12 +260,18 @@ public sealed partial class LstmGenerator
                 w.Line($"float gg = {Act}.Tanh({Unsafe}.Add(ref z, b + 32));");
                 w.Line($"float og = {Act}.Sigmoid({Unsafe}.Add(ref z, b + 48));");
                 w.Line($"float cn = fg * {Unsafe}.Add(ref c, u) + ig * gg;");
+                w.Line($"float tc = {Act}.Tanh(cn);");
                 w.Line($"{Unsafe}.Add(ref c, u) = cn;");
-                w.Line($"{Unsafe}.Add(ref h, u) = og * {Act}.Tanh(cn);");
+                w.Line($"{Unsafe}.Add(ref h, u) = og * tc;");
+                if (record)
+                {
+                    w.Line($"{Unsafe}.Add(ref r, b) = ig; {Unsafe}.Add(ref r, b + 16) = fg; {Unsafe}.Add(ref r, b + 32) = gg; {Unsafe}.Add(ref r, b + 48) = og;");
+                    w.Line($"{Unsafe}.Add(ref r, {N(row)} + u) = cn; {Unsafe}.Add(ref r, {N(row + p)} + u) = tc; {Unsafe}.Add(ref r, {N(row + 2 * p)} + u) = og * tc;");
+                }
             }
             return;
         }
-        int blocks = layout.PaddedHidden / 16;
+        int blocks = p / 16;
         int perBlock = 16 / f.Width;
         w.Line($"// c = σ(f)·c + σ(i)·tanh(g); h = σ(o)·tanh(c): {N(blocks)} block(s) of 16 units, gates i, f, g, o at +0, +16, +32, +48.");
         using (w.Block($"for (nuint q = 0; q < {N(blocks)}; q++)"))
@@ -233,8 +285,14 @@ public sealed partial class LstmGenerator
                 w.Line($"{f.VT} g{s} = {Act}.Tanh({f.V}.LoadUnsafe(ref z, zq + {N(32 + v * f.Width)}));");
                 w.Line($"{f.VT} o{s} = {Act}.Sigmoid({f.V}.LoadUnsafe(ref z, zq + {N(48 + v * f.Width)}));");
                 w.Line($"{f.VT} c{s} = {f.V}.MultiplyAddEstimate(f{s}, {f.V}.LoadUnsafe(ref c, hq + {o}), i{s} * g{s});");
+                w.Line($"{f.VT} t{s} = {Act}.Tanh(c{s});");
                 w.Line($"{f.V}.StoreUnsafe(c{s}, ref c, hq + {o});");
-                w.Line($"{f.V}.StoreUnsafe(o{s} * {Act}.Tanh(c{s}), ref h, hq + {o});");
+                w.Line($"{f.V}.StoreUnsafe(o{s} * t{s}, ref h, hq + {o});");
+                if (record)
+                {
+                    w.Line($"{f.V}.StoreUnsafe(i{s}, ref r, zq + {N(v * f.Width)}); {f.V}.StoreUnsafe(f{s}, ref r, zq + {N(16 + v * f.Width)}); {f.V}.StoreUnsafe(g{s}, ref r, zq + {N(32 + v * f.Width)}); {f.V}.StoreUnsafe(o{s}, ref r, zq + {N(48 + v * f.Width)});");
+                    w.Line($"{f.V}.StoreUnsafe(c{s}, ref r, {N(row)} + hq + {o}); {f.V}.StoreUnsafe(t{s}, ref r, {N(row + p)} + hq + {o}); {f.V}.StoreUnsafe(o{s} * t{s}, ref r, {N(row + 2 * p)} + hq + {o});");
+                }
             }
         }
     }

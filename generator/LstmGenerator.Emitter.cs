@@ -53,7 +53,7 @@ public sealed partial class LstmGenerator
     private static void EmitClass(SourceWriter w, Layout layout)
     {
         ModelSpec spec = layout.Spec;
-        string iface = spec.IsTokenModel ? "global::LstmGen.ITokenSequenceModel" : "global::LstmGen.IFloatSequenceModel";
+        string iface = spec.IsTokenModel ? "global::LstmGen.Training.ITokenTrainableModel" : "global::LstmGen.Training.IFloatTrainableModel";
         int stepOutput = spec.Head == HeadKind.None ? spec.Hidden : spec.Outputs;
 
         w.Line("/// <summary>");
@@ -109,7 +109,7 @@ public sealed partial class LstmGenerator
             w.Line();
             foreach (Flavor f in Flavors)
             {
-                EmitStepKernel(w, layout, f);
+                EmitStepKernel(w, layout, f, record: false);
                 w.Line();
             }
             if (spec.Head != HeadKind.None)
@@ -121,6 +121,8 @@ public sealed partial class LstmGenerator
                 }
             }
             EmitWriteOutput(w, layout);
+            w.Line();
+            EmitTrainingMembers(w, layout);
         }
     }
 
@@ -180,6 +182,8 @@ public sealed partial class LstmGenerator
         w.Line();
         w.Line($"private static int LayerInputSize(int layer) => layer == 0 ? {N(spec.InputSize)} : {N(spec.Hidden)};");
         w.Line();
+        w.Line($"private static int PackedLayerOffset(int layer) => layer == 0 ? 0 : {N(spec.Layers > 1 ? layout.LayerPackedOffsets[1] : 0)} + (layer - 1) * {N((1 + 2 * spec.Hidden) * layout.Row)};");
+        w.Line();
 
         w.Line("/// <summary>Rebuilds the packed weights the kernels read from <see cref=\"Parameters\"/>; call it after changing them in place.</summary>");
         using (w.Block("public void ParametersChanged()"))
@@ -189,8 +193,7 @@ public sealed partial class LstmGenerator
             using (w.Open())
             {
                 w.Line("int inputs = LayerInputSize(layer);");
-                w.Line($"int packedOffset = layer == 0 ? 0 : {N(spec.Layers > 1 ? layout.LayerPackedOffsets[1] : 0)} + (layer - 1) * {N((1 + 2 * spec.Hidden) * layout.Row)};");
-                w.Line($"global::LstmGen.Kernels.GateLayout.PackLayer(WeightIh(layer), WeightHh(layer), BiasIh(layer), BiasHh(layer), inputs, HiddenSize, packed.Slice(packedOffset, (1 + inputs + HiddenSize) * {N(layout.Row)}));");
+                w.Line($"global::LstmGen.Kernels.GateLayout.PackLayer(WeightIh(layer), WeightHh(layer), BiasIh(layer), BiasHh(layer), inputs, HiddenSize, packed.Slice(PackedLayerOffset(layer), (1 + inputs + HiddenSize) * {N(layout.Row)}));");
             }
             if (spec.Head != HeadKind.None)
                 w.Line($"global::LstmGen.Kernels.GateLayout.PackHead(HeadWeight, HeadBias, HiddenSize, OutputSize, packed.Slice({N(layout.HeadPackedOffset)}, {N(layout.PackedLength - layout.HeadPackedOffset)}));");

@@ -77,4 +77,41 @@ public static class GateLayout
     {
         if (span.Length != expected) throw new ArgumentException($"Expected {expected} floats, got {span.Length}.", name);
     }
+
+    /// <summary>
+    /// Converts gradients accumulated in a layer's packed layout back to PyTorch tensors. The bias row's
+    /// gradient goes to both <c>b_ih</c> and <c>b_hh</c> (both receive the gate gradient).
+    /// </summary>
+    public static void UnpackLayerGradients(ReadOnlySpan<float> packed, int inputs, int hidden,
+        Span<float> weightIh, Span<float> weightHh, Span<float> biasIh, Span<float> biasHh)
+    {
+        int gates = ModelShape.GateCount * hidden;
+        CheckLength(packed, LayerLength(inputs, hidden), nameof(packed));
+        CheckLength(weightIh, gates * inputs, nameof(weightIh));
+        CheckLength(weightHh, gates * hidden, nameof(weightHh));
+        CheckLength(biasIh, gates, nameof(biasIh));
+        CheckLength(biasHh, gates, nameof(biasHh));
+        int row = LayerRowLength(hidden);
+        for (int r = 0; r < gates; r++)
+        {
+            int col = Column(r / hidden, r % hidden);
+            biasIh[r] = biasHh[r] = packed[col];
+            for (int j = 0; j < inputs; j++) weightIh[r * inputs + j] = packed[(1 + j) * row + col];
+            for (int j = 0; j < hidden; j++) weightHh[r * hidden + j] = packed[(1 + inputs + j) * row + col];
+        }
+    }
+
+    /// <summary>Converts gradients accumulated in a head's packed layout back to PyTorch tensors.</summary>
+    public static void UnpackHeadGradients(ReadOnlySpan<float> packed, int hidden, int outputs, Span<float> weight, Span<float> bias)
+    {
+        CheckLength(packed, HeadLength(hidden, outputs), nameof(packed));
+        CheckLength(weight, outputs * hidden, nameof(weight));
+        CheckLength(bias, outputs, nameof(bias));
+        int row = HeadRowLength(outputs);
+        for (int o = 0; o < outputs; o++)
+        {
+            bias[o] = packed[o];
+            for (int j = 0; j < hidden; j++) weight[o * hidden + j] = packed[(1 + j) * row + o];
+        }
+    }
 }

@@ -1,0 +1,423 @@
+// Emits the training members: a recording forward pass, backpropagation through time (BPTT) into a
+// gradient buffer in the packed layout, and the conversion of those gradients to PyTorch layout.
+using System.Collections.Generic;
+using LstmGen.Generator.Model;
+using static LstmGen.Generator.SourceWriter;
+
+namespace LstmGen.Generator;
+
+public sealed partial class LstmGenerator
+{
+    private const string Tape = "global::LstmGen.Training.TrainingTape";
+    private const string Gradients = "global::LstmGen.Training.GradientBuffer";
+
+    /// <summary>Offsets in the tape's fixed floats: initial state, then the backward pass's scratch.</summary>
+    private sealed class BackwardLayout(Layout layout)
+    {
+        public int InitialState => 0;
+        public int StateGradients => layout.StateLength;                  // dh, dc per layer, state layout
+        public int GateGradients => 2 * layout.StateLength;               // dz, one packed row
+        public int InputGradients => GateGradients + layout.Row;          // dx of the layer being processed
+        public int InputGradientLength => Pad(System.Math.Max(layout.Spec.InputSize, layout.Spec.Hidden));
+        public int LogitGradients => InputGradients + InputGradientLength; // padded dLoss/dlogits of one step
+        public int FixedFloats => LogitGradients + layout.HeadRow;
+        public int RecordStep => layout.Spec.Layers * layout.RecordPerLayer;
+        public int EmbeddingGradients => layout.PackedLength;             // in the gradient buffer, after the packed gradients
+        public int GradientLength => layout.PackedLength + layout.Spec.Vocabulary * layout.Spec.Embedding;
+    }
+
+    private static void EmitTrainingMembers(SourceWriter w, Layout layout)
+    {
+        ModelSpec spec = layout.Spec;
+        var b = new BackwardLayout(layout);
+        bool every = spec.HeadOn == HeadOnKind.EveryStep;
+
+        w.Line($"private const int RecordStep = {N(b.RecordStep)}; // per step, per layer: 4·{N(layout.PaddedHidden)} gate activations, c, tanh(c), h");
+        w.Line($"private const int TapeFixedFloats = {N(b.FixedFloats)}; // initial state, dh/dc, dz, dx{(layout.HeadRow > 0 ? ", dlogits" : "")}");
+        w.Line($"private const int GradientLength = {N(b.GradientLength)}; // packed gradients{(spec.IsTokenModel ? ", embedding gradients" : "")}");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        using (w.Block($"public {Tape} CreateTape(int maxSteps)"))
+            w.Line($"return new {Tape}(s_shape, maxSteps, RecordStep, TapeFixedFloats);");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line($"public {Gradients} CreateGradients() => new(s_shape, GradientLength);");
+        w.Line();
+
+        // PyTorch-layout gradients from the packed ones.
+        w.Line("/// <inheritdoc/>");
+        using (w.Block($"public void CopyGradients({Gradients} source, {Span} destination)"))
+        {
+            w.Line("global::System.ArgumentNullException.ThrowIfNull(source);");
+            w.Line("source.EnsureShape(s_shape);");
+            w.Line("if (destination.Length != ParameterCount)");
+            w.Line("    throw new global::System.ArgumentException($\"Expected a destination of {ParameterCount} floats (ParameterCount), got {destination.Length}.\", nameof(destination));");
+            w.Line($"{ReadOnlySpanFloat} g = source.Values;");
+            if (spec.IsTokenModel)
+                w.Line($"g.Slice({N(b.EmbeddingGradients)}, {N(spec.Vocabulary * spec.Embedding)}).CopyTo(destination.Slice(0, {N(spec.Vocabulary * spec.Embedding)}));");
+            using (w.Block("for (int layer = 0; layer < LayerCount; layer++)"))
+            {
+                int gates = 4 * spec.Hidden;
+                w.Line("int inputs = LayerInputSize(layer), offset = LayerOffset(layer);");
+                w.Line($"global::LstmGen.Kernels.GateLayout.UnpackLayerGradients(g.Slice(PackedLayerOffset(layer), (1 + inputs + HiddenSize) * {N(layout.Row)}), inputs, HiddenSize,");
+                w.Line($"    destination.Slice(offset, {N(gates)} * inputs), destination.Slice(offset + {N(gates)} * inputs, {N(gates * spec.Hidden)}),");
+                w.Line($"    destination.Slice(offset + {N(gates)} * (inputs + HiddenSize), {N(gates)}), destination.Slice(offset + {N(gates)} * (inputs + HiddenSize + 1), {N(gates)}));");
+            }
+            if (spec.Head != HeadKind.None)
+                w.Line($"global::LstmGen.Kernels.GateLayout.UnpackHeadGradients(g.Slice({N(layout.HeadPackedOffset)}, {N(layout.PackedLength - layout.HeadPackedOffset)}), HiddenSize, OutputSize, destination.Slice({N(layout.HeadWeightOffset)}, {N(spec.Outputs * spec.Hidden)}), destination.Slice({N(layout.HeadBiasOffset)}, {N(spec.Outputs)}));");
+        }
+        w.Line();
+
+        // Forward, recording.
+        w.Line("/// <inheritdoc/>");
+        if (spec.IsTokenModel)
+        {
+            using (w.Block($"public void Forward(global::System.ReadOnlySpan<int> tokens, {Span} outputs, {State} state, {Tape} tape)"))
+            {
+                w.Line("if (tokens.IsEmpty) throw new global::System.ArgumentException(\"Expected at least one token.\", nameof(tokens));");
+                using (w.Block("for (int t = 0; t < tokens.Length; t++)"))
+                {
+                    w.Line("if ((uint)tokens[t] >= Vocabulary)");
+                    w.Line("    throw new global::System.ArgumentOutOfRangeException(nameof(tokens), tokens[t], $\"Token {t} is {tokens[t]}; token ids must be in [0, {Vocabulary}).\");");
+                }
+                w.Line("int steps = tokens.Length;");
+                EmitForwardBody(w, layout, every, token: true);
+            }
+        }
+        else
+        {
+            using (w.Block($"public void Forward({ReadOnlySpanFloat} inputs, {Span} outputs, {State} state, {Tape} tape)"))
+            {
+                w.Line("if (inputs.IsEmpty || inputs.Length % InputSize != 0)");
+                w.Line("    throw new global::System.ArgumentException($\"Expected a positive multiple of {InputSize} floats (steps × InputSize), got {inputs.Length}.\", nameof(inputs));");
+                w.Line("int steps = inputs.Length / InputSize;");
+                EmitForwardBody(w, layout, every, token: false);
+            }
+        }
+        w.Line();
+
+        // Backward.
+        w.Line("/// <inheritdoc/>");
+        using (w.Block($"public void Backward({Tape} tape, {ReadOnlySpanFloat} outputGradients, {Gradients} gradients, {Span} inputGradients = default, {State}? initialStateGradients = null)"))
+        {
+            w.Line("global::System.ArgumentNullException.ThrowIfNull(tape);");
+            w.Line("global::System.ArgumentNullException.ThrowIfNull(gradients);");
+            w.Line("tape.EnsureRecorded(s_shape);");
+            w.Line("gradients.EnsureShape(s_shape);");
+            w.Line("int steps = tape.Steps;");
+            w.Line($"int expected = {(every ? "steps * StepOutputSize" : "StepOutputSize")};");
+            w.Line("if (outputGradients.Length != expected)");
+            w.Line("    throw new global::System.ArgumentException($\"Expected {expected} output gradients (as many as Forward wrote outputs), got {outputGradients.Length}.\", nameof(outputGradients));");
+            if (spec.IsTokenModel)
+            {
+                w.Line("if (!inputGradients.IsEmpty)");
+                w.Line("    throw new global::System.ArgumentException(\"A token model has no input gradients; the embedding's gradient is part of the parameter gradients. Pass an empty span.\", nameof(inputGradients));");
+            }
+            else
+            {
+                w.Line("if (!inputGradients.IsEmpty && inputGradients.Length != steps * InputSize)");
+                w.Line("    throw new global::System.ArgumentException($\"Expected {steps * InputSize} input gradients (steps × InputSize) or an empty span, got {inputGradients.Length}.\", nameof(inputGradients));");
+            }
+            w.Line("initialStateGradients?.EnsureShape(LayerCount, HiddenSize, 0);");
+            w.Line($"ref float dOut = ref {Marshal}.GetReference(outputGradients);");
+            w.Line($"ref float dIn = ref {Marshal}.GetReference(inputGradients);");
+            EmitDispatch(w, "BackwardCore", "tape, steps, ref dOut, ref gradients.GetReference(), ref dIn, !inputGradients.IsEmpty");
+            using (w.Block("if (initialStateGradients is not null)"))
+            {
+                w.Line($"ref float ds = ref {Unsafe}.Add(ref tape.GetFixedReference(), {N(b.StateGradients)});");
+                using (w.Block("for (int layer = 0; layer < LayerCount; layer++)"))
+                {
+                    w.Line($"{Marshal}.CreateReadOnlySpan(ref {Unsafe}.Add(ref ds, layer * {N(2 * layout.PaddedHidden)}), HiddenSize).CopyTo(initialStateGradients.Hidden(layer));");
+                    w.Line($"{Marshal}.CreateReadOnlySpan(ref {Unsafe}.Add(ref ds, layer * {N(2 * layout.PaddedHidden)} + {N(layout.PaddedHidden)}), HiddenSize).CopyTo(initialStateGradients.Cell(layer));");
+                }
+            }
+        }
+        w.Line();
+
+        w.Line("/// <summary>One recording step at the widest accelerated vector width.</summary>");
+        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+        using (w.Block("private void RecordStepCore(ref float x, ref float s, ref float rec)"))
+            EmitDispatch(w, "RecordStepCore", "ref x, ref s, ref rec");
+        w.Line();
+        foreach (Flavor f in Flavors)
+        {
+            EmitStepKernel(w, layout, f, record: true);
+            w.Line();
+        }
+        foreach (Flavor f in Flavors)
+        {
+            EmitBackwardKernel(w, layout, b, f);
+            w.Line();
+        }
+    }
+
+    private static void EmitForwardBody(SourceWriter w, Layout layout, bool every, bool token)
+    {
+        w.Line("CheckSequenceOutput(outputs.Length, steps);");
+        w.Line("global::System.ArgumentNullException.ThrowIfNull(state);");
+        w.Line("global::System.ArgumentNullException.ThrowIfNull(tape);");
+        w.Line("state.EnsureShape(LayerCount, HiddenSize, ScratchLength);");
+        w.Line("tape.Begin(s_shape, steps);");
+        w.Line("ref float s = ref state.GetReference();");
+        w.Line("// The initial state (h0, c0) is the recurrent input of the first step.");
+        w.Line($"{Marshal}.CreateReadOnlySpan(ref s, StateLength).CopyTo({Marshal}.CreateSpan(ref tape.GetFixedReference(), StateLength));");
+        if (token)
+            w.Line("tokens.CopyTo(tape.Tokens);");
+        else
+            w.Line($"inputs.CopyTo({Marshal}.CreateSpan(ref tape.GetInputReference(), inputs.Length));");
+        w.Line("ref float rec = ref tape.GetReference();");
+        if (!token) w.Line("ref float x = ref tape.GetInputReference();");
+        using (w.Block("for (int t = 0; t < steps; t++)"))
+        {
+            w.Line(token
+                ? $"RecordStepCore(ref EmbeddingRow(tokens[t]), ref s, ref {Unsafe}.Add(ref rec, t * RecordStep));"
+                : $"RecordStepCore(ref {Unsafe}.Add(ref x, t * InputSize), ref s, ref {Unsafe}.Add(ref rec, t * RecordStep));");
+            if (every) w.Line($"WriteOutput(ref s, outputs.Slice(t * StepOutputSize, StepOutputSize), {HeadOutputType}.Logits);");
+        }
+        if (!every) w.Line($"WriteOutput(ref s, outputs, {HeadOutputType}.Logits);");
+    }
+
+    /// <summary>
+    /// Emits <c>BackwardCore{flavor}</c>: for t = T−1 … 0, the head's gradient (where the step has an
+    /// output), then each layer from the top: the gate gradients dz from dh and dc, the parameter
+    /// gradients (packed row j += x_j · dz), and dx = W_ihᵀ dz for the layer below (or the input),
+    /// dh_{t−1} = W_hhᵀ dz for the previous step.
+    /// </summary>
+    private static void EmitBackwardKernel(SourceWriter w, Layout layout, BackwardLayout b, Flavor f)
+    {
+        ModelSpec spec = layout.Spec;
+        int p = layout.PaddedHidden, row = layout.Row;
+        bool every = spec.HeadOn == HeadOnKind.EveryStep;
+        string code = f.IsScalar ? "scalar code" : f.Suffix + " code";
+        w.Line($"/// <summary>Backpropagation through time over the recorded steps, {code}.</summary>");
+        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+        using (w.Block($"private void BackwardCore{f.Suffix}({Tape} tape, int steps, ref float dOut, ref float grad, ref float dIn, bool inputGradients)"))
+        {
+            w.Line("ref float packed = ref _packed.Reference;");
+            w.Line("ref float rec0 = ref tape.GetReference();");
+            w.Line("ref float fix = ref tape.GetFixedReference();");
+            w.Line($"ref float init = ref fix; // h0, c0 as recorded by Forward");
+            w.Line($"ref float ds = ref {Unsafe}.Add(ref fix, {N(b.StateGradients)}); // dh, dc per layer");
+            w.Line($"ref float dz = ref {Unsafe}.Add(ref fix, {N(b.GateGradients)});");
+            w.Line($"ref float dx = ref {Unsafe}.Add(ref fix, {N(b.InputGradients)});");
+            if (spec.Head != HeadKind.None) w.Line($"ref float dlog = ref {Unsafe}.Add(ref fix, {N(b.LogitGradients)});");
+            if (spec.IsTokenModel) w.Line("ref int tokens = ref tape.GetTokenReference();");
+            else w.Line("ref float inputs = ref tape.GetInputReference();");
+            w.Line($"{Marshal}.CreateSpan(ref ds, StateLength).Clear();");
+            using (w.Block("for (int t = steps - 1; t >= 0; t--)"))
+            {
+                w.Line($"ref float recT = ref {Unsafe}.Add(ref rec0, t * RecordStep);");
+                EmitHeadBackward(w, layout, f, every);
+                // Layers from the top down: the layer below needs this step's dx first.
+                var layers = new List<int>();
+                for (int k = spec.Layers - 1; k >= 0; k--) layers.Add(k);
+                if (!spec.Compact || spec.Layers <= 2)
+                {
+                    foreach (int k in layers) EmitLayerBackward(w, layout, b, f, LayerRef.Constant(layout, k), k);
+                }
+                else
+                {
+                    using (w.Block($"for (int k = {N(spec.Layers - 1)}; k >= 1; k--)"))
+                        EmitLayerBackward(w, layout, b, f, LayerRef.Loop(layout), -1);
+                    EmitLayerBackward(w, layout, b, f, LayerRef.Constant(layout, 0), 0);
+                }
+            }
+        }
+    }
+
+    private static void EmitHeadBackward(SourceWriter w, Layout layout, Flavor f, bool every)
+    {
+        ModelSpec spec = layout.Spec;
+        int top = spec.Layers - 1;
+        string dOutT = every ? $"{Unsafe}.Add(ref dOut, t * StepOutputSize)" : "dOut";
+        string hTop = $"{Unsafe}.Add(ref recT, {N(top * layout.RecordPerLayer + layout.Row + 2 * layout.PaddedHidden)})";
+        string dhTop = $"{Unsafe}.Add(ref ds, {N(layout.HiddenOffset(top))})";
+        w.Line(every ? "// This step's output gradient." : "// The output gradient belongs to the last step.");
+        using (every ? w.Open() : w.Block("if (t == steps - 1)"))
+        {
+            if (spec.Head == HeadKind.None)
+            {
+                w.Line($"ref float d = ref {dOutT};");
+                w.Line($"ref float dhTop = ref {dhTop};");
+                w.Line($"for (nuint j = 0; j < {N(spec.Hidden)}; j++) {Unsafe}.Add(ref dhTop, j) += {Unsafe}.Add(ref d, j);");
+                return;
+            }
+            w.Line($"// head: dW += dlogits ⊗ h, db += dlogits, dh += Wᵀ dlogits ({N(spec.Outputs)} logits, {N(layout.HeadRow)} padded columns)");
+            w.Line($"{Marshal}.CreateReadOnlySpan(ref {dOutT}, OutputSize).CopyTo({Marshal}.CreateSpan(ref dlog, OutputSize));");
+            w.Line($"ref float w = ref {Unsafe}.Add(ref packed, {N(layout.HeadPackedOffset)});");
+            w.Line($"ref float g = ref {Unsafe}.Add(ref grad, {N(layout.HeadPackedOffset)});");
+            w.Line($"ref float hTop = ref {hTop};");
+            w.Line($"ref float dhTop = ref {dhTop};");
+            EmitBackwardMatVec(w, f, layout.HeadRow, "dlog", new[] { new BackwardRun("hTop", spec.Hidden, 1, "dhTop", "top h") }, spec.Compact);
+        }
+    }
+
+    /// <summary>One run of packed rows in the backward pass: its inputs (for the weight gradient) and where Wᵀ·dz goes.</summary>
+    private sealed record BackwardRun(string Source, int Count, int FirstRow, string Destination, string What);
+
+    private static void EmitLayerBackward(SourceWriter w, Layout layout, BackwardLayout b, Flavor f, LayerRef layer, int k)
+    {
+        ModelSpec spec = layout.Spec;
+        int p = layout.PaddedHidden, row = layout.Row;
+        string kExpr = k >= 0 ? N(k) : "k";
+        w.Line($"// {layer.Label}, backward.");
+        using (w.Open())
+        {
+            w.Line($"ref float w = ref {Unsafe}.Add(ref packed, {layer.Packed});");
+            w.Line($"ref float g = ref {Unsafe}.Add(ref grad, {layer.Packed});");
+            w.Line($"ref float r = ref {Unsafe}.Add(ref recT, {layer.Record});");
+            w.Line($"ref float dh = ref {Unsafe}.Add(ref ds, {layer.Hidden});");
+            w.Line($"ref float dc = ref {Unsafe}.Add(ref ds, {layer.Cell});");
+            w.Line($"ref float hPrev = ref t > 0 ? ref {Unsafe}.Add(ref rec0, (t - 1) * RecordStep + {layer.Record} + {N(row + 2 * p)}) : ref {Unsafe}.Add(ref init, {layer.Hidden});");
+            w.Line($"ref float cPrev = ref t > 0 ? ref {Unsafe}.Add(ref rec0, (t - 1) * RecordStep + {layer.Record} + {N(row)}) : ref {Unsafe}.Add(ref init, {layer.Cell});");
+            string input = k == 0
+                ? (spec.IsTokenModel ? $"{Unsafe}.Add(ref {Marshal}.GetArrayDataReference(_parameters), {Unsafe}.Add(ref tokens, t) * EmbeddingSize)" : $"{Unsafe}.Add(ref inputs, t * InputSize)")
+                : $"{Unsafe}.Add(ref recT, ({kExpr} - 1) * {N(layout.RecordPerLayer)} + {N(row + 2 * p)})";
+            w.Line($"ref float input = ref {input}; // {layer.InputWhat} at this step");
+            EmitGateGradients(w, f, layout);
+            w.Line($"// dx = W_ihᵀ dz and dh_(t-1) = W_hhᵀ dz are summed tile by tile; the parameter gradients: row j += x_j · dz.");
+            w.Line($"{Marshal}.CreateSpan(ref dx, {N(layer.InputCount)}).Clear();");
+            w.Line($"{Marshal}.CreateSpan(ref dh, {N(spec.Hidden)}).Clear();");
+            EmitBackwardMatVec(w, f, row, "dz", new[]
+            {
+                new BackwardRun("input", layer.InputCount, 1, "dx", layer.InputWhat),
+                new BackwardRun("hPrev", spec.Hidden, 1 + layer.InputCount, "dh", "h of the previous step"),
+            }, spec.Compact);
+            if (k != 0)
+            {
+                w.Line($"// The layer below's h at this step feeds this layer: its gradient gets dx.");
+                w.Line($"ref float dhBelow = ref {Unsafe}.Add(ref ds, ({kExpr} - 1) * {N(2 * p)});");
+                w.Line($"for (nuint j = 0; j < {N(spec.Hidden)}; j++) {Unsafe}.Add(ref dhBelow, j) += {Unsafe}.Add(ref dx, j);");
+            }
+            else if (spec.IsTokenModel)
+            {
+                w.Line("// The embedding row of this step's token gets dx.");
+                w.Line($"ref float ge = ref {Unsafe}.Add(ref grad, {N(b.EmbeddingGradients)} + {Unsafe}.Add(ref tokens, t) * EmbeddingSize);");
+                w.Line($"for (nuint j = 0; j < {N(spec.Embedding)}; j++) {Unsafe}.Add(ref ge, j) += {Unsafe}.Add(ref dx, j);");
+            }
+            else
+            {
+                w.Line("if (inputGradients)");
+                w.Line($"    {Marshal}.CreateReadOnlySpan(ref dx, InputSize).CopyTo({Marshal}.CreateSpan(ref {Unsafe}.Add(ref dIn, t * InputSize), InputSize));");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Emits dz from dh, dc and the recorded activations:
+    /// dc += dh·o·(1 − tanh²c); dz_o = dh·tanh c·o(1 − o); dz_i = dc·g·i(1 − i); dz_f = dc·c_prev·f(1 − f);
+    /// dz_g = dc·i·(1 − g²); then dc_prev = dc·f. dh and the carried dc are flushed below 2^−100 (see Activations.GradientFlushThreshold).
+    /// </summary>
+    private static void EmitGateGradients(SourceWriter w, Flavor f, Layout layout)
+    {
+        int p = layout.PaddedHidden, row = layout.Row;
+        w.Line("// dz from dh, dc: dc += dh·o·(1 − tanh²c); dz_o = dh·tanh c·o(1 − o); dz_i = dc·g·i(1 − i); dz_f = dc·c_prev·f(1 − f); dz_g = dc·i·(1 − g²); dc_prev = dc·f.");
+        if (f.IsScalar)
+        {
+            using (w.Block($"for (nuint u = 0; u < {N(layout.Spec.Hidden)}; u++)"))
+            {
+                w.Line("nuint b = (u >> 4) * 64 + (u & 15);");
+                w.Line($"float ig = {Unsafe}.Add(ref r, b), fg = {Unsafe}.Add(ref r, b + 16), gg = {Unsafe}.Add(ref r, b + 32), og = {Unsafe}.Add(ref r, b + 48);");
+                w.Line($"float tc = {Unsafe}.Add(ref r, {N(row + p)} + u);");
+                w.Line($"float dhu = {Act}.FlushTiny({Unsafe}.Add(ref dh, u));");
+                w.Line($"float dcu = {Unsafe}.Add(ref dc, u) + dhu * og * (1f - tc * tc);");
+                w.Line($"{Unsafe}.Add(ref dz, b) = dcu * gg * ig * (1f - ig);");
+                w.Line($"{Unsafe}.Add(ref dz, b + 16) = dcu * {Unsafe}.Add(ref cPrev, u) * fg * (1f - fg);");
+                w.Line($"{Unsafe}.Add(ref dz, b + 32) = dcu * ig * (1f - gg * gg);");
+                w.Line($"{Unsafe}.Add(ref dz, b + 48) = dhu * tc * og * (1f - og);");
+                w.Line($"{Unsafe}.Add(ref dc, u) = {Act}.FlushTiny(dcu * fg);");
+            }
+            return;
+        }
+        int blocks = p / 16, perBlock = 16 / f.Width;
+        using (w.Block($"for (nuint q = 0; q < {N(blocks)}; q++)"))
+        {
+            w.Line("nuint zq = q * 64, hq = q * 16;");
+            w.Line($"{f.VT} one = {f.VT}.One;");
+            for (int v = 0; v < perBlock; v++)
+            {
+                string o = N(v * f.Width), s = N(v);
+                w.Line($"{f.VT} i{s} = {f.V}.LoadUnsafe(ref r, zq + {N(v * f.Width)}), f{s} = {f.V}.LoadUnsafe(ref r, zq + {N(16 + v * f.Width)}), g{s} = {f.V}.LoadUnsafe(ref r, zq + {N(32 + v * f.Width)}), o{s} = {f.V}.LoadUnsafe(ref r, zq + {N(48 + v * f.Width)});");
+                w.Line($"{f.VT} t{s} = {f.V}.LoadUnsafe(ref r, {N(row + p)} + hq + {o});");
+                w.Line($"{f.VT} dh{s} = {Act}.FlushTiny({f.V}.LoadUnsafe(ref dh, hq + {o}));");
+                w.Line($"{f.VT} dc{s} = {f.V}.MultiplyAddEstimate(dh{s} * o{s}, one - t{s} * t{s}, {f.V}.LoadUnsafe(ref dc, hq + {o}));");
+                w.Line($"{f.V}.StoreUnsafe(dc{s} * g{s} * i{s} * (one - i{s}), ref dz, zq + {N(v * f.Width)});");
+                w.Line($"{f.V}.StoreUnsafe(dc{s} * {f.V}.LoadUnsafe(ref cPrev, hq + {o}) * f{s} * (one - f{s}), ref dz, zq + {N(16 + v * f.Width)});");
+                w.Line($"{f.V}.StoreUnsafe(dc{s} * i{s} * (one - g{s} * g{s}), ref dz, zq + {N(32 + v * f.Width)});");
+                w.Line($"{f.V}.StoreUnsafe(dh{s} * t{s} * o{s} * (one - o{s}), ref dz, zq + {N(48 + v * f.Width)});");
+                w.Line($"{f.V}.StoreUnsafe({Act}.FlushTiny(dc{s} * f{s}), ref dc, hq + {o});");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Emits, for a packed matrix at <c>w</c> with gradient rows at <c>g</c> and the column gradient
+    /// vector at <paramref name="columnGradient"/>: g row 0 += d; for each run and j: g row += x_j · d and
+    /// destination[j] += (W row · d). Tiles keep d in registers, as the forward pass keeps its sums.
+    /// </summary>
+    private static void EmitBackwardMatVec(SourceWriter w, Flavor f, int columns, string columnGradient, IReadOnlyList<BackwardRun> runs, bool compact)
+    {
+        if (f.IsScalar)
+        {
+            w.Line($"for (nuint col = 0; col < {N(columns)}; col++) {Unsafe}.Add(ref g, col) += {Unsafe}.Add(ref {columnGradient}, col);");
+            foreach (BackwardRun run in runs)
+            {
+                using (w.Block($"for (nuint j = 0; j < {N(run.Count)}; j++) // {run.What}: rows {N(run.FirstRow)}..{N(run.FirstRow + run.Count - 1)}"))
+                {
+                    w.Line($"float xj = {Unsafe}.Add(ref {run.Source}, j), sum = 0;");
+                    w.Line($"nuint rowStart = (j + {N(run.FirstRow)}) * {N(columns)};");
+                    using (w.Block($"for (nuint col = 0; col < {N(columns)}; col++)"))
+                    {
+                        w.Line($"float d = {Unsafe}.Add(ref {columnGradient}, col);");
+                        w.Line($"sum += {Unsafe}.Add(ref w, rowStart + col) * d;");
+                        w.Line($"{Unsafe}.Add(ref g, rowStart + col) += xj * d;");
+                    }
+                    w.Line($"{Unsafe}.Add(ref {run.Destination}, j) += sum;");
+                }
+            }
+            return;
+        }
+        int vectors = columns / f.Width;
+        int tile = f.RegisterTile;
+        while (vectors % tile != 0 && compact) tile--;
+        if (compact)
+        {
+            w.Line($"// {N(vectors / tile)} tiles of {N(tile)} gradient vectors ({N(tile * f.Width)} columns each), looped.");
+            using (w.Block($"for (nuint col0 = 0; col0 < {N(columns)}; col0 += {N(tile * f.Width)})"))
+                EmitBackwardTile(w, f, columns, columnGradient, runs, "col0", 0, tile);
+            return;
+        }
+        for (int first = 0; first < vectors; first += tile)
+        {
+            int count = System.Math.Min(tile, vectors - first);
+            w.Line($"// columns {N(first * f.Width)}..{N((first + count) * f.Width - 1)}: {N(count)} gradient vectors");
+            using (w.Open())
+                EmitBackwardTile(w, f, columns, columnGradient, runs, null, first * f.Width, count);
+        }
+    }
+
+    private static void EmitBackwardTile(SourceWriter w, Flavor f, int columns, string columnGradient, IReadOnlyList<BackwardRun> runs, string? tileStart, int firstColumn, int count)
+    {
+        string Col(int v) => tileStart is null ? N(firstColumn + v * f.Width) : v == 0 ? tileStart : $"{tileStart} + {N(v * f.Width)}";
+        for (int v = 0; v < count; v++)
+        {
+            w.Line($"{f.VT} d{N(v)} = {f.V}.LoadUnsafe(ref {columnGradient}, {Col(v)});");
+            w.Line($"{f.V}.StoreUnsafe({f.V}.LoadUnsafe(ref g, {Col(v)}) + d{N(v)}, ref g, {Col(v)});");
+        }
+        foreach (BackwardRun run in runs)
+        {
+            using (w.Block($"for (nuint j = 0; j < {N(run.Count)}; j++) // {run.What}: rows {N(run.FirstRow)}..{N(run.FirstRow + run.Count - 1)}"))
+            {
+                w.Line($"{f.VT} xj = {f.V}.Create({Unsafe}.Add(ref {run.Source}, j));");
+                w.Line($"ref float wr = ref {Unsafe}.Add(ref w, (j + {N(run.FirstRow)}) * {N(columns)});");
+                w.Line($"ref float gr = ref {Unsafe}.Add(ref g, (j + {N(run.FirstRow)}) * {N(columns)});");
+                w.Line($"{f.VT} sum = {f.V}.LoadUnsafe(ref wr, {Col(0)}) * d0;");
+                for (int v = 1; v < count; v++)
+                    w.Line($"sum = {f.V}.MultiplyAddEstimate({f.V}.LoadUnsafe(ref wr, {Col(v)}), d{N(v)}, sum);");
+                for (int v = 0; v < count; v++)
+                    w.Line($"{f.V}.StoreUnsafe({f.V}.MultiplyAddEstimate(xj, d{N(v)}, {f.V}.LoadUnsafe(ref gr, {Col(v)})), ref gr, {Col(v)});");
+                w.Line($"{Unsafe}.Add(ref {run.Destination}, j) += {f.V}.Sum(sum);");
+            }
+        }
+    }
+}

@@ -1,0 +1,169 @@
+// Finite-difference checks of the generated backward pass: gradients of every parameter, of float
+// inputs and of h0/c0, against central differences of the independent double-precision LSTM.
+using System;
+using System.Collections.Generic;
+using LstmGen.Tests.Generator;
+using LstmGen.Tests.Reference;
+using LstmGen.Training;
+using Xunit;
+
+namespace LstmGen.Tests.Numeric;
+
+public sealed class GeneratedGradientTests
+{
+    /// <summary>
+    /// Max-normalised error bound. The analytic gradient is float32 (error ~1e-6 relative); the
+    /// numerical one is a double central difference with float-representable steps of ~1e-3, whose
+    /// truncation error is O(h²) ≈ 1e-6 relative for these smooth functions.
+    /// </summary>
+    private const double Tolerance = 2e-4;
+
+    public static TheoryData<string> RandomShapes() => RandomModels.Names();
+
+    public static TheoryData<string> SizeClasses() => new()
+    {
+        "Inputs = 5, Hidden = 37, Layers = 2, Outputs = 4, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep",
+        "Vocabulary = 50, Embedding = 10, Hidden = 128, Outputs = 1, Head = LstmGen.Head.Sigmoid",
+        "Vocabulary = 30, Embedding = 8, Hidden = 72, Layers = 3, Outputs = 30, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep",
+        "Inputs = 3, Hidden = 300, Outputs = 20, HeadOn = LstmGen.HeadOn.EveryStep",
+    };
+
+    [Theory]
+    [MemberData(nameof(RandomShapes))]
+    public void EveryFormMatchesFiniteDifferences(string name) => Check(RandomModels.Shapes[name], seed: name.Length * 31, steps: 6, maxChecked: 300);
+
+    [Theory]
+    [MemberData(nameof(SizeClasses))]
+    public void EverySizeClassMatchesFiniteDifferences(string arguments) =>
+        Check(ModelCompiler.CreateModel(arguments).Shape, seed: arguments.Length, steps: 4, maxChecked: 150);
+
+    private static void Check(ModelShape shape, int seed, int steps, int maxChecked)
+    {
+        var model = (ITrainableModel)ModelCompiler.CreateModel(shape);
+        RandomModels.Create(shape, seed).Parameters.CopyTo(model.Parameters);
+        model.ParametersChanged();
+        var random = new Random(seed);
+        int[] tokens = shape.IsTokenModel ? RandomModels.Tokens(shape, steps, seed) : Array.Empty<int>();
+        float[] inputs = shape.IsTokenModel ? Array.Empty<float>() : RandomModels.Inputs(shape, steps, seed);
+        var h0 = new double[shape.Layers][];
+        var c0 = new double[shape.Layers][];
+        for (int k = 0; k < shape.Layers; k++)
+        {
+            h0[k] = new double[shape.Hidden];
+            c0[k] = new double[shape.Hidden];
+            for (int j = 0; j < shape.Hidden; j++) { h0[k][j] = (float)(random.NextDouble() - 0.5); c0[k][j] = (float)(random.NextDouble() - 0.5); }
+        }
+        // The loss is a random linear function of the outputs (logits, or h without a head): dL/doutputs = weights.
+        var weights = new float[shape.OutputLength(steps)];
+        for (int i = 0; i < weights.Length; i++) weights[i] = (float)(random.NextDouble() * 2 - 1);
+
+        // Analytic gradients from the generated code.
+        LstmState state = model.CreateState();
+        for (int k = 0; k < shape.Layers; k++)
+        {
+            for (int j = 0; j < shape.Hidden; j++) { state.Hidden(k)[j] = (float)h0[k][j]; state.Cell(k)[j] = (float)c0[k][j]; }
+        }
+        TrainingTape tape = model.CreateTape(steps);
+        var outputs = new float[weights.Length];
+        if (shape.IsTokenModel) ((ITokenTrainableModel)model).Forward(tokens, outputs, state, tape);
+        else ((IFloatTrainableModel)model).Forward(inputs, outputs, state, tape);
+        GradientBuffer buffer = model.CreateGradients();
+        var inputGradients = new float[inputs.Length];
+        LstmState stateGradients = new(shape.Layers, shape.Hidden);
+        model.Backward(tape, weights, buffer, inputGradients, stateGradients);
+        var parameterGradients = new float[shape.ParameterCount];
+        model.CopyGradients(buffer, parameterGradients);
+
+        float[] parameters = model.Parameters.ToArray();
+        double Loss(float[] p, float[] x, double[][] hh, double[][] cc)
+        {
+            ScalarLstm scalar = ScalarLstm.For(shape, p);
+            double[] o = shape.IsTokenModel ? scalar.RunTokens(tokens, hh, cc, logits: true).Output : scalar.RunFloat(x, hh, cc, logits: true).Output;
+            double sum = 0;
+            for (int i = 0; i < o.Length; i++) sum += weights[i] * o[i];
+            return sum;
+        }
+
+        // The forward outputs themselves must agree with the double reference first.
+        double[] reference = shape.IsTokenModel ? ScalarLstm.For(shape, parameters).RunTokens(tokens, h0, c0, true).Output : ScalarLstm.For(shape, parameters).RunFloat(inputs, h0, c0, true).Output;
+        AssertClose(reference, Array.ConvertAll(outputs, v => (double)v), 2e-5, $"{shape}: Forward outputs");
+
+        double Central(float[] vector, int index, Func<double> loss)
+        {
+            const float step = 1f / 1024;
+            float saved = vector[index];
+            vector[index] = saved + step;
+            double plusDelta = (double)vector[index] - saved, plus = loss();
+            vector[index] = saved - step;
+            double minusDelta = saved - (double)vector[index], minus = loss();
+            vector[index] = saved;
+            return (plus - minus) / (plusDelta + minusDelta);
+        }
+
+        // Parameters: all of them up to maxChecked, else a seeded sample that spans every tensor.
+        var indices = new List<int>();
+        for (int i = 0; i < parameters.Length; i++) indices.Add(i);
+        if (indices.Count > maxChecked)
+        {
+            for (int i = indices.Count - 1; i > 0; i--) { int j = random.Next(i + 1); (indices[i], indices[j]) = (indices[j], indices[i]); }
+            indices.RemoveRange(maxChecked, indices.Count - maxChecked);
+        }
+        var numeric = new double[indices.Count];
+        var analytic = new double[indices.Count];
+        for (int n = 0; n < indices.Count; n++)
+        {
+            numeric[n] = Central(parameters, indices[n], () => Loss(parameters, inputs, h0, c0));
+            analytic[n] = parameterGradients[indices[n]];
+        }
+        AssertClose(numeric, analytic, Tolerance, $"{shape}: parameter gradients");
+
+        if (!shape.IsTokenModel)
+        {
+            var numericInputs = new double[inputs.Length];
+            for (int i = 0; i < inputs.Length; i++) numericInputs[i] = Central(inputs, i, () => Loss(parameters, inputs, h0, c0));
+            AssertClose(numericInputs, Array.ConvertAll(inputGradients, v => (double)v), Tolerance, $"{shape}: input gradients");
+        }
+
+        // h0 and c0: up to 24 units per layer, evenly spread.
+        int stride = Math.Max(1, shape.Hidden / 24);
+        for (int k = 0; k < shape.Layers; k++)
+        {
+            var numericState = new List<double>();
+            var analyticState = new List<double>();
+            for (int j = 0; j < shape.Hidden; j += stride)
+            {
+                numericState.Add(CentralState(h0, k, j));
+                analyticState.Add(stateGradients.Hidden(k)[j]);
+                numericState.Add(CentralState(c0, k, j));
+                analyticState.Add(stateGradients.Cell(k)[j]);
+            }
+            AssertClose(numericState.ToArray(), analyticState.ToArray(), Tolerance, $"{shape}: dh0, dc0 of layer {k}");
+        }
+
+        double CentralState(double[][] s, int k, int j)
+        {
+            const double step = 1e-4;
+            double saved = s[k][j];
+            s[k][j] = saved + step;
+            double plus = Loss(parameters, inputs, h0, c0);
+            s[k][j] = saved - step;
+            double minus = Loss(parameters, inputs, h0, c0);
+            s[k][j] = saved;
+            return (plus - minus) / (2 * step);
+        }
+    }
+
+    private static void AssertClose(double[] expected, double[] actual, double tolerance, string what)
+    {
+        double max = 1e-3, worst = 0;
+        int at = -1;
+        for (int i = 0; i < expected.Length; i++) max = Math.Max(max, Math.Abs(expected[i]));
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double e = Math.Abs(expected[i] - actual[i]);
+            if (!(e <= worst)) { worst = e; at = i; }
+        }
+        if (!(worst / max <= tolerance))
+            Assert.Fail($"{what}: err {worst / max:E2} (tolerance {tolerance:E1}) at {at}: analytic {actual[at]:R}, numeric {expected[at]:R}");
+    }
+}
