@@ -124,85 +124,99 @@ public sealed partial class Trainer
         int tapeSteps = Options.TruncateSteps > 0 ? Math.Min(Options.TruncateSteps, train.MaxLength) : train.MaxLength;
         PrepareWorkers(tapeSteps, Math.Max(tapeSteps, validation?.MaxLength ?? 0));
         EvaluationBuffers? validationBuffers = validation is null ? null : new EvaluationBuffers(validation, validationLoss!);
+        var run = new RunClock((long)Math.Max(0, Options.Epochs - _epoch) * train.Count);
         int[] order = new int[train.Count];
-        int samples = train.Count;
-        int batches = (samples + Options.BatchSize - 1) / Options.BatchSize;
-        int firstEpoch = _epoch + 1;
-        long samplesToTrain = (long)Math.Max(0, Options.Epochs - _epoch) * samples;
-        long samplesTrained = 0;
-        var clock = Stopwatch.StartNew();
         var stopReason = TrainingStopReason.Completed;
 
-        using var pool = new TrainerWorkerPool(Options.Threads);
+        var pool = new TrainerWorkerPool(Options.Threads);
         _pool = pool;
-        for (int epoch = firstEpoch; epoch <= Options.Epochs; epoch++)
+        try
         {
-            TimeSpan epochStart = clock.Elapsed;
-            Order(order);
-            double lossSum = 0;
-            int done = 0;
-            for (int batch = 1; batch <= batches; batch++)
+            for (int epoch = _epoch + 1; epoch <= Options.Epochs; epoch++)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                int count = Math.Min(Options.BatchSize, samples - done);
-                double loss = TrainBatch(pool, train, trainLoss, order, done, count, epoch, batch);
-                lossSum += loss * count;
-                done += count;
-                samplesTrained += count;
-                if (progress is not null)
-                {
-                    double rate = samplesTrained / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
-                    progress.Report(new TrainingProgress
-                    {
-                        Phase = TrainingPhase.Batch, Epoch = epoch, Epochs = Options.Epochs, Batch = batch, Batches = batches,
-                        Step = _step, Samples = done, SamplesPerEpoch = samples, Loss = loss, EpochLoss = lossSum / done,
-                        GradientNorm = _lastGradientNorm, LearningRate = Optimizer.LearningRate, SamplesPerSecond = rate,
-                        Elapsed = clock.Elapsed, Remaining = TimeSpan.FromSeconds((samplesToTrain - samplesTrained) / rate),
-                    });
-                }
-            }
+                TimeSpan epochStart = run.Elapsed;
+                double epochLoss = TrainEpoch(pool, train, trainLoss, order, epoch, run, progress, cancellationToken);
 
-            double epochLoss = lossSum / samples;
-            EvaluationResult? validationResult = null;
-            if (validation is not null)
-            {
-                validationResult = Evaluate(pool, validationBuffers!);
-                if (!double.IsFinite(validationResult.Loss))
-                    throw new TrainingDivergedException(DivergedQuantity.ValidationLoss, validationResult.Loss, epoch, 0, _step, Options.CheckpointPath, _checkpointEpoch);
-            }
-            bool improved = UpdateBest(epoch, epochLoss, validationResult);
-            _epoch = epoch;
-            if (Options.CheckpointPath is { } path)
-            {
-                SaveCheckpoint(path);
-                _checkpointEpoch = epoch;
-            }
-            history.Add(new EpochSummary(epoch, epochLoss, validationResult, Optimizer.LearningRate, clock.Elapsed - epochStart, improved));
-            if (progress is not null)
-            {
-                double rate = samplesTrained / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
-                progress.Report(new TrainingProgress
+                EvaluationResult? validationResult = null;
+                if (validationBuffers is not null)
                 {
-                    Phase = TrainingPhase.EpochEnd, Epoch = epoch, Epochs = Options.Epochs, Batch = batches, Batches = batches,
-                    Step = _step, Samples = samples, SamplesPerEpoch = samples, Loss = epochLoss, EpochLoss = epochLoss,
-                    GradientNorm = _lastGradientNorm, LearningRate = Optimizer.LearningRate, SamplesPerSecond = rate,
-                    Elapsed = clock.Elapsed, Remaining = TimeSpan.FromSeconds((samplesToTrain - samplesTrained) / rate),
-                    Validation = validationResult,
-                });
-            }
-            if (EarlyStopped)
-            {
-                if (Options.RestoreBestWeights && _bestWeights is not null)
-                {
-                    _bestWeights.CopyTo(_model.Parameters);
-                    _model.ParametersChanged();
+                    validationResult = Evaluate(pool, validationBuffers);
+                    if (!double.IsFinite(validationResult.Loss))
+                        throw new TrainingDivergedException(DivergedQuantity.ValidationLoss, validationResult.Loss, epoch, 0, _step, Options.CheckpointPath, _checkpointEpoch);
                 }
-                stopReason = TrainingStopReason.EarlyStopped;
-                break;
+                bool improved = UpdateBest(epoch, epochLoss, validationResult);
+                _epoch = epoch;
+                if (Options.CheckpointPath is { } path)
+                {
+                    SaveCheckpoint(path);
+                    _checkpointEpoch = epoch;
+                }
+                history.Add(new EpochSummary(epoch, epochLoss, validationResult, Optimizer.LearningRate, run.Elapsed - epochStart, improved));
+                progress?.Report(Progress(TrainingPhase.EpochEnd, epoch, train.Count, train.Count, epochLoss, epochLoss, run) with { Validation = validationResult });
+
+                if (EarlyStopped)
+                {
+                    if (Options.RestoreBestWeights && _bestWeights is not null)
+                    {
+                        _bestWeights.CopyTo(_model.Parameters);
+                        _model.ParametersChanged();
+                    }
+                    stopReason = TrainingStopReason.EarlyStopped;
+                    break;
+                }
             }
         }
-        _pool = null;
+        finally
+        {
+            _pool = null;
+            pool.Dispose();
+        }
         return Result(stopReason, history);
+    }
+
+    /// <summary>One pass over the training set in a fresh order; returns the mean training loss over its samples.</summary>
+    private double TrainEpoch(TrainerWorkerPool pool, SequenceDataset train, TargetLoss loss, int[] order, int epoch, RunClock run,
+        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        Order(order);
+        double lossSum = 0;
+        int done = 0;
+        for (int batch = 1; done < train.Count; batch++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int count = Math.Min(Options.BatchSize, train.Count - done);
+            double batchLoss = TrainBatch(pool, train, loss, order, done, count, epoch, batch);
+            lossSum += batchLoss * count;
+            done += count;
+            run.SamplesTrained += count;
+            progress?.Report(Progress(TrainingPhase.Batch, epoch, done, train.Count, batchLoss, lossSum / done, run));
+        }
+        return lossSum / train.Count;
+    }
+
+    /// <summary>A progress report; throughput and time left come from <paramref name="run"/>.</summary>
+    private TrainingProgress Progress(TrainingPhase phase, int epoch, int samples, int samplesPerEpoch, double loss, double epochLoss, RunClock run)
+    {
+        int batches = (samplesPerEpoch + Options.BatchSize - 1) / Options.BatchSize;
+        double rate = run.SamplesTrained / Math.Max(run.Elapsed.TotalSeconds, 1e-9);
+        return new TrainingProgress
+        {
+            Phase = phase, Epoch = epoch, Epochs = Options.Epochs,
+            Batch = (samples + Options.BatchSize - 1) / Options.BatchSize, Batches = batches, Step = _step,
+            Samples = samples, SamplesPerEpoch = samplesPerEpoch, Loss = loss, EpochLoss = epochLoss,
+            GradientNorm = _lastGradientNorm, LearningRate = Optimizer.LearningRate, SamplesPerSecond = rate,
+            Elapsed = run.Elapsed, Remaining = TimeSpan.FromSeconds((run.SamplesToTrain - run.SamplesTrained) / rate),
+        };
+    }
+
+    /// <summary>Wall time and samples of one <see cref="Fit"/> call, for throughput and time-left estimates.</summary>
+    private sealed class RunClock(long samplesToTrain)
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+        public long SamplesToTrain { get; } = samplesToTrain;
+        public long SamplesTrained { get; set; }
+        public TimeSpan Elapsed => _clock.Elapsed;
     }
 
     /// <summary>

@@ -64,4 +64,40 @@ public class DeterminismTests
         new Trainer(model, new TrainingOptions { Epochs = 3, BatchSize = 10, Seed = 43, Threads = 1, Optimizer = new Adam(0.01), ClipGradientNorm = 0.5 }).Fit(data);
         Assert.False(TrainerFixtures.BitwiseEqual(a, model.Parameters));
     }
+
+    [Fact]
+    public void GeneratedModelIsBitwiseIdenticalOnOneAndTwoThreadsAndResumesExactly()
+    {
+        var shape = new ModelShape(0, 11, 5, 20, 2, 3, Head.Softmax, HeadOn.EveryStep);
+        var data = TrainerFixtures.TokenStepData(30, seed: 8, maxLength: 15);
+        float[] Run(int threads, int epochs, string? checkpoint, string? resumeFrom)
+        {
+            var model = (ITrainableModel)LstmGen.Tests.Generator.ModelCompiler.CreateModel(shape);
+            ParameterInit.Initialize(shape, model.Parameters, seed: 3);
+            model.ParametersChanged();
+            var trainer = new Trainer(model, new TrainingOptions
+            {
+                Epochs = epochs, BatchSize = 7, Seed = 5, Threads = threads, TruncateSteps = 6,
+                Optimizer = new Adam(0.01), ClipGradientNorm = 1, CheckpointPath = checkpoint,
+            });
+            if (resumeFrom is not null) trainer.Resume(resumeFrom);
+            trainer.Fit(data);
+            return model.Parameters.ToArray();
+        }
+
+        string checkpoint = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "lstmgen-generated-" + Guid.NewGuid().ToString("N") + ".safetensors");
+        try
+        {
+            float[] one = Run(1, 3, null, null);
+            float[] two = Run(2, 3, null, null);
+            Assert.True(TrainerFixtures.BitwiseEqual(one, two), TrainerFixtures.FirstDifference(one, two));
+            Run(2, 1, checkpoint, null);
+            float[] resumed = Run(2, 3, null, checkpoint);
+            Assert.True(TrainerFixtures.BitwiseEqual(one, resumed), TrainerFixtures.FirstDifference(one, resumed));
+        }
+        finally
+        {
+            System.IO.File.Delete(checkpoint);
+        }
+    }
 }
