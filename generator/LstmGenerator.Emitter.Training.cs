@@ -34,14 +34,15 @@ public sealed partial class LstmGenerator
 
         w.Line($"private const int RecordStep = {N(b.RecordStep)}; // per step, per layer: 4·{N(layout.PaddedHidden)} gate activations, c, tanh(c), h");
         w.Line($"private const int TapeFixedFloats = {N(b.FixedFloats)}; // initial state, dh/dc, dz, dx{(layout.HeadRow > 0 ? ", dlogits" : "")}");
+        w.Line("private const string TrainingLayout = \"lstmgen-packed-v1\"; // tapes and gradient buffers are only valid for models with this layout");
         w.Line($"private const int GradientLength = {N(b.GradientLength)}; // packed gradients{(spec.IsTokenModel ? ", embedding gradients" : "")}");
         w.Line();
         w.Line("/// <inheritdoc/>");
         using (w.Block($"public {Tape} CreateTape(int maxSteps)"))
-            w.Line($"return new {Tape}(s_shape, maxSteps, RecordStep, TapeFixedFloats);");
+            w.Line($"return new {Tape}(s_shape, TrainingLayout, maxSteps, RecordStep, TapeFixedFloats);");
         w.Line();
         w.Line("/// <inheritdoc/>");
-        w.Line($"public {Gradients} CreateGradients() => new(s_shape, GradientLength);");
+        w.Line($"public {Gradients} CreateGradients() => new(s_shape, TrainingLayout, GradientLength);");
         w.Line();
 
         // PyTorch-layout gradients from the packed ones.
@@ -49,7 +50,7 @@ public sealed partial class LstmGenerator
         using (w.Block($"public void CopyGradients({Gradients} source, {Span} destination)"))
         {
             w.Line("global::System.ArgumentNullException.ThrowIfNull(source);");
-            w.Line("source.EnsureShape(s_shape);");
+            w.Line("source.EnsureShape(s_shape, TrainingLayout, nameof(source));");
             w.Line("if (destination.Length != ParameterCount)");
             w.Line("    throw new global::System.ArgumentException($\"Expected a destination of {ParameterCount} floats (ParameterCount), got {destination.Length}.\", nameof(destination));");
             w.Line($"{ReadOnlySpanFloat} g = source.Values;");
@@ -102,8 +103,8 @@ public sealed partial class LstmGenerator
         {
             w.Line("global::System.ArgumentNullException.ThrowIfNull(tape);");
             w.Line("global::System.ArgumentNullException.ThrowIfNull(gradients);");
-            w.Line("tape.EnsureRecorded(s_shape);");
-            w.Line("gradients.EnsureShape(s_shape);");
+            w.Line("tape.EnsureRecorded(s_shape, TrainingLayout);");
+            w.Line("gradients.EnsureShape(s_shape, TrainingLayout);");
             w.Line("int steps = tape.Steps;");
             w.Line($"int expected = {(every ? "steps * StepOutputSize" : "StepOutputSize")};");
             w.Line("if (outputGradients.Length != expected)");
@@ -157,7 +158,7 @@ public sealed partial class LstmGenerator
         w.Line("global::System.ArgumentNullException.ThrowIfNull(state);");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(tape);");
         w.Line("state.EnsureShape(LayerCount, HiddenSize, ScratchLength);");
-        w.Line("tape.Begin(s_shape, steps);");
+        w.Line("tape.Begin(s_shape, TrainingLayout, steps);");
         w.Line("ref float s = ref state.GetReference();");
         w.Line("// The initial state (h0, c0) is the recurrent input of the first step.");
         w.Line($"{Marshal}.CreateReadOnlySpan(ref s, StateLength).CopyTo({Marshal}.CreateSpan(ref tape.GetFixedReference(), StateLength));");

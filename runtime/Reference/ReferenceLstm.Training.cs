@@ -34,7 +34,10 @@ namespace LstmGen.Reference;
 public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainableModel
 {
     /// <summary>Carried gradients below this magnitude, 2^−100, are flushed to zero (see the remarks on denormals).</summary>
-    internal const float FlushThreshold = 7.88860905E-31f;
+    internal const float FlushThreshold = LstmGen.Kernels.Activations.GradientFlushThreshold;
+
+    /// <summary>Names this implementation's tape and gradient layout (PyTorch order), so a generated model's tape or buffer is refused.</summary>
+    private const string TrainingLayout = "lstmgen-reference-v1";
 
     /// <summary>Vectors recorded per layer and step: i, f, g, o, c, h.</summary>
     private const int RecordedVectors = 6;
@@ -46,11 +49,11 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
     private int FixedFloats => 4 * Shape.Layers * Shape.Hidden + _gateCount + Math.Max(Shape.InputSize, Shape.Hidden);
 
     /// <inheritdoc/>
-    public TrainingTape CreateTape(int maxSteps) => new(Shape, maxSteps, FloatsPerStep, FixedFloats);
+    public TrainingTape CreateTape(int maxSteps) => new(Shape, TrainingLayout, maxSteps, FloatsPerStep, FixedFloats);
 
     /// <inheritdoc/>
     /// <remarks>The reference model's gradient layout is the PyTorch layout of <see cref="Parameters"/>.</remarks>
-    public GradientBuffer CreateGradients() => new(Shape, Shape.ParameterCount);
+    public GradientBuffer CreateGradients() => new(Shape, TrainingLayout, Shape.ParameterCount);
 
     /// <inheritdoc/>
     /// <remarks>A plain copy: the reference model accumulates gradients in PyTorch layout.</remarks>
@@ -72,7 +75,7 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
         CheckOutput(outputs, Shape.OutputLength(steps), nameof(outputs));
         CheckState(state);
         CheckTapeLayout(tape);
-        tape.Begin(Shape, steps);
+        tape.Begin(Shape, TrainingLayout, steps);
 
         inputs.CopyTo(InputCopies(tape));
         RecordInitialState(tape, state);
@@ -93,7 +96,7 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
         CheckOutput(outputs, Shape.OutputLength(tokens.Length), nameof(outputs));
         CheckState(state);
         CheckTapeLayout(tape);
-        tape.Begin(Shape, tokens.Length);
+        tape.Begin(Shape, TrainingLayout, tokens.Length);
 
         tokens.CopyTo(tape.Tokens);
         RecordInitialState(tape, state);
@@ -136,7 +139,7 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
         Span<float> inputGradients = default, LstmState? initialStateGradients = null)
     {
         CheckTapeLayout(tape);
-        tape.EnsureRecorded(Shape);
+        tape.EnsureRecorded(Shape, TrainingLayout);
         int steps = tape.Steps;
         int expectedOutputs = Shape.OutputLength(steps);
         if (outputGradients.Length != expectedOutputs)
@@ -343,8 +346,7 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
     private void CheckGradients(GradientBuffer gradients, string name)
     {
         ArgumentNullException.ThrowIfNull(gradients, name);
-        if (!gradients.Shape.Equals(Shape))
-            throw new ArgumentException($"The gradient buffer belongs to a model of shape ({gradients.Shape}), not ({Shape}).", name);
+        gradients.EnsureShape(Shape, TrainingLayout, name);
         if (gradients.Length != Shape.ParameterCount)
             throw new ArgumentException($"Expected a gradient buffer of {Shape.ParameterCount} floats (ParameterCount), got {gradients.Length}. Create it with this model's CreateGradients.", name);
     }

@@ -14,17 +14,23 @@ public sealed class GradientBuffer
 {
     private readonly AlignedBuffer _values;
 
-    /// <summary>Creates a zeroed buffer of <paramref name="length"/> floats for <paramref name="owner"/>; models call this.</summary>
+    /// <summary>Creates a zeroed buffer of <paramref name="length"/> floats for <paramref name="owner"/>, in the layout named <paramref name="layout"/>; models call this.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public GradientBuffer(ModelShape owner, int length)
+    public GradientBuffer(ModelShape owner, string layout, int length)
     {
         ArgumentNullException.ThrowIfNull(owner);
+        ArgumentException.ThrowIfNullOrEmpty(layout);
         Shape = owner;
+        Layout = layout;
         _values = new AlignedBuffer(length);
     }
 
     /// <summary>The shape of the model the gradients belong to.</summary>
     public ModelShape Shape { get; }
+
+    /// <summary>The gradient layout of the implementation that created the buffer.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public string Layout { get; }
 
     /// <summary>Floats held.</summary>
     public int Length => _values.Length;
@@ -39,16 +45,17 @@ public sealed class GradientBuffer
     public void Add(GradientBuffer other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        if (!other.Shape.Equals(Shape) || other.Length != Length)
+        if (!other.Shape.Equals(Shape) || other.Layout != Layout || other.Length != Length)
             throw new ArgumentException($"Cannot add gradients of a model ({other.Shape}) to gradients of ({Shape}).", nameof(other));
         System.Numerics.Tensors.TensorPrimitives.Add(_values.Span, other._values.Span, _values.Span);
     }
 
-    /// <summary>Throws unless the buffer belongs to <paramref name="shape"/>.</summary>
+    /// <summary>Throws unless the buffer belongs to <paramref name="shape"/> and has the layout <paramref name="layout"/>; the exception names <paramref name="paramName"/>.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public void EnsureShape(ModelShape shape)
+    public void EnsureShape(ModelShape shape, string layout, string paramName = "gradients")
     {
-        if (!Shape.Equals(shape)) throw new ArgumentException($"The gradient buffer belongs to a model of shape ({Shape}), not ({shape}).", "gradients");
+        if (!Shape.Equals(shape)) throw new ArgumentException($"The gradient buffer belongs to a model of shape ({Shape}), not ({shape}). Create it with this model's CreateGradients().", paramName);
+        if (Layout != layout) throw new ArgumentException($"The gradient buffer has the '{Layout}' layout; this model uses '{layout}'. Create it with this model's CreateGradients().", paramName);
     }
 
     /// <summary>Reference to the first float (64-byte aligned).</summary>

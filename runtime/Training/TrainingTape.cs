@@ -20,17 +20,20 @@ public sealed class TrainingTape
 
     /// <summary>Creates a tape; models call this with their own sizes.</summary>
     /// <param name="owner">The shape of the model the tape belongs to.</param>
+    /// <param name="layout">Names the implementation's record layout (e.g. <c>packed-v1</c>); only a model with the same layout may use the tape.</param>
     /// <param name="maxSteps">Longest sequence the tape can record.</param>
     /// <param name="floatsPerStep">Floats recorded per step (all layers).</param>
     /// <param name="fixedFloats">Floats not per step (initial state, scratch).</param>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public TrainingTape(ModelShape owner, int maxSteps, int floatsPerStep, int fixedFloats)
+    public TrainingTape(ModelShape owner, string layout, int maxSteps, int floatsPerStep, int fixedFloats)
     {
         ArgumentNullException.ThrowIfNull(owner);
+        ArgumentException.ThrowIfNullOrEmpty(layout);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSteps);
         ArgumentOutOfRangeException.ThrowIfNegative(floatsPerStep);
         ArgumentOutOfRangeException.ThrowIfNegative(fixedFloats);
         Shape = owner;
+        Layout = layout;
         MaxSteps = maxSteps;
         FloatsPerStep = floatsPerStep;
         InputFloatsPerStep = owner.IsTokenModel ? 0 : owner.Inputs;
@@ -43,6 +46,10 @@ public sealed class TrainingTape
 
     /// <summary>The shape of the model that owns this tape.</summary>
     public ModelShape Shape { get; }
+
+    /// <summary>The record layout of the implementation that created the tape.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public string Layout { get; }
 
     /// <summary>Longest sequence this tape records.</summary>
     public int MaxSteps { get; }
@@ -64,10 +71,9 @@ public sealed class TrainingTape
 
     /// <summary>Throws unless the tape belongs to <paramref name="shape"/> and can hold <paramref name="steps"/> steps; then records the step count.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public void Begin(ModelShape shape, int steps)
+    public void Begin(ModelShape shape, string layout, int steps)
     {
-        if (!Shape.Equals(shape))
-            throw new ArgumentException($"The tape was created for a model of shape ({Shape}), not ({shape}).", "tape");
+        EnsureOwner(shape, layout);
         if (steps > MaxSteps)
             throw new ArgumentException($"The sequence has {steps} steps; the tape holds at most {MaxSteps}. Create it with CreateTape({steps}) or more.", "tape");
         Steps = steps;
@@ -75,10 +81,18 @@ public sealed class TrainingTape
 
     /// <summary>Throws unless a Forward has been recorded for <paramref name="shape"/>.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public void EnsureRecorded(ModelShape shape)
+    public void EnsureRecorded(ModelShape shape, string layout)
     {
-        if (!Shape.Equals(shape)) throw new ArgumentException($"The tape was created for a model of shape ({Shape}), not ({shape}).", "tape");
+        EnsureOwner(shape, layout);
         if (Steps == 0) throw new InvalidOperationException("The tape holds no forward pass; call Forward before Backward.");
+    }
+
+    private void EnsureOwner(ModelShape shape, string layout)
+    {
+        if (!Shape.Equals(shape))
+            throw new ArgumentException($"The tape was created for a model of shape ({Shape}), not ({shape}). Create it with this model's CreateTape().", "tape");
+        if (Layout != layout)
+            throw new ArgumentException($"The tape was created by a model with the '{Layout}' record layout; this model uses '{layout}'. Create it with this model's CreateTape().", "tape");
     }
 
     /// <summary>Reference to the first float (64-byte aligned): per-step records, then input copies, then fixed floats.</summary>

@@ -200,6 +200,29 @@ public sealed class GeneratedModelTests
     }
 
     [Fact]
+    public void TapesAndGradientsOfAnotherImplementationAreRefused()
+    {
+        var shape = new ModelShape(3, 0, 0, 16, 1, 2, Head.Linear, HeadOn.LastStep);
+        var (generated, reference) = Pair(shape, 4);
+        var g = (LstmGen.Training.IFloatTrainableModel)generated;
+        float[] x = RandomModels.Inputs(shape, 5, 1);
+        var outputs = new float[2];
+        LstmGen.Training.TrainingTape foreignTape = reference.CreateTape(5);
+        var e1 = Assert.Throws<ArgumentException>(() => g.Forward(x, outputs, g.CreateState(), foreignTape));
+        Assert.Equal("tape", e1.ParamName);
+        Assert.Contains("layout", e1.Message);
+        LstmGen.Training.TrainingTape tape = g.CreateTape(5);
+        g.Forward(x, outputs, g.CreateState(), tape);
+        var e2 = Assert.Throws<ArgumentException>(() => g.Backward(tape, outputs, reference.CreateGradients()));
+        Assert.Equal("gradients", e2.ParamName);
+        Assert.Contains("layout", e2.Message);
+        var e3 = Assert.Throws<ArgumentException>(() => reference.Backward(tape, outputs, reference.CreateGradients()));
+        Assert.Equal("tape", e3.ParamName);
+        var e4 = Assert.Throws<ArgumentException>(() => g.Backward(tape, new float[3], g.CreateGradients()));
+        Assert.Equal("outputGradients", e4.ParamName);
+    }
+
+    [Fact]
     public void SaveThenLoadGivesTheSameOutputs()
     {
         var shape = new ModelShape(0, 20, 4, 9, 2, 3, Head.Softmax, HeadOn.EveryStep);
