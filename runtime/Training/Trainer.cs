@@ -25,6 +25,21 @@ namespace LstmGen.Training;
 /// weights of an uninterrupted run.</para>
 /// <para>A trainer is not thread-safe; call one method at a time.</para>
 /// </remarks>
+/// <example>
+/// <code>
+/// var model = new Sentiment();                                   // [LstmModel(Vocabulary = …, Head = Head.Sigmoid)]
+/// ParameterInit.Initialize(model.Shape, model.Parameters, seed: 1);
+/// model.ParametersChanged();
+/// var (train, test) = SequenceDataset.FromTokens(reviews, labels).Split(0.2, seed: 1, stratify: true);
+/// var trainer = new Trainer(model, new TrainingOptions
+/// {
+///     Epochs = 20, BatchSize = 32, Seed = 1, Optimizer = new Adam(1e-3), ClipGradientNorm = 1,
+///     EarlyStoppingPatience = 3, CheckpointPath = "sentiment.ckpt.safetensors",
+/// });
+/// TrainingResult result = trainer.Fit(train, test, new ConsoleProgressBar());
+/// Console.WriteLine(trainer.Evaluate(test));                     // loss 0.31, accuracy 87.2 %, ROC AUC 0.93
+/// </code>
+/// </example>
 public sealed partial class Trainer
 {
     private readonly ITrainableModel _model;
