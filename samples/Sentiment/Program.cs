@@ -69,7 +69,7 @@ public static class Program
         Console.WriteLine();
         Console.WriteLine("P(five stars) for some sentences:");
         var output = new float[1];
-        foreach (string sentence in options.Sentences.Count > 0 ? options.Sentences : Examples)
+        foreach (string sentence in options.Sentences.Count > 0 ? options.Sentences.ToArray() : Examples)
         {
             int[] ids = SequencePadding.Truncate(vocabulary.Encode(WordTokenizer.Tokenize(sentence)), options.MaxLength);
             model.Predict(ids, output);
