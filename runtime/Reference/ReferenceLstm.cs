@@ -263,33 +263,10 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
             for (int j = 0; j < hidden; j++) sum += row[j] * top[j];
             output[o] = sum;
         }
-        if (kind == HeadOutput.Logits) return;
-        if (Shape.Head == Head.Sigmoid)
-        {
-            for (int o = 0; o < output.Length; o++) output[o] = Sigmoid(output[o]);
-        }
-        else if (Shape.Head == Head.Softmax)
-        {
-            Softmax(output);
-        }
+        if (kind == HeadOutput.Activated) LstmGen.Kernels.HeadActivation.Apply(Shape.Head, output);
     }
 
     private static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
-
-    /// <summary>Softmax in place, shifted by the maximum so large logits cannot overflow exp.</summary>
-    private static void Softmax(Span<float> values)
-    {
-        float max = float.NegativeInfinity;
-        foreach (float v in values) max = MathF.Max(max, v);
-        float sum = 0f;
-        for (int i = 0; i < values.Length; i++)
-        {
-            float e = MathF.Exp(values[i] - max);
-            values[i] = e;
-            sum += e;
-        }
-        for (int i = 0; i < values.Length; i++) values[i] /= sum;
-    }
 
     // ---- argument checks (all before any state is changed) -------------------------------------
 

@@ -35,18 +35,8 @@ public static class GoldenCases
     /// <summary>True when the cases come from the repository copy (not from <see cref="DirectoryVariable"/>).</summary>
     public static bool IsRepositoryCopy => string.IsNullOrEmpty(Environment.GetEnvironmentVariable(DirectoryVariable));
 
-    /// <summary>The folder holding <c>LstmGen.sln</c>, found by walking up from the test binaries.</summary>
-    public static string RepositoryRoot
-    {
-        get
-        {
-            for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            {
-                if (File.Exists(Path.Combine(d.FullName, "LstmGen.sln"))) return d.FullName;
-            }
-            throw new DirectoryNotFoundException($"No folder above {AppContext.BaseDirectory} holds LstmGen.sln; set {DirectoryVariable} to the golden files' folder.");
-        }
-    }
+    /// <summary>The folder holding <c>LstmGen.sln</c>.</summary>
+    public static string RepositoryRoot => RepoPaths.Root;
 
     /// <summary>Every case, by name.</summary>
     public static IReadOnlyDictionary<string, GoldenCase> All => Discovered.Value;

@@ -9,10 +9,8 @@ namespace LstmGen.Tests.IO;
 /// <summary>Locates repository files and builds raw safetensors bytes for tests.</summary>
 internal static class TestFiles
 {
-    private static readonly Lazy<string> s_root = new(FindRoot);
-
     /// <summary>The folder holding LstmGen.sln.</summary>
-    public static string RepoRoot => s_root.Value;
+    public static string RepoRoot => RepoPaths.Root;
 
     /// <summary>A file under tests/golden/.</summary>
     public static string Golden(string fileName) => Path.Combine(RepoRoot, "tests", "golden", fileName);
@@ -35,15 +33,6 @@ internal static class TestFiles
         header.CopyTo(bytes.AsSpan(8));
         data.CopyTo(bytes.AsSpan(8 + header.Length));
         return bytes;
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "LstmGen.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException($"No LstmGen.sln above {AppContext.BaseDirectory}.");
     }
 }
 

@@ -1,84 +1,18 @@
 // Adam with L2 weight decay added to the gradient (coupled), as torch.optim.Adam.
-using System;
-using System.Collections.Generic;
-
 namespace LstmGen.Training.Optimizers;
 
 /// <summary>
 /// <c>torch.optim.Adam</c> (PyTorch 1.13, single-tensor path), with <c>weight_decay</c> as an L2
-/// term added to the gradient and optional AMSGrad. Per element, in float32, at step t (from 1):
-/// <code>
-/// g = g + weight_decay·p
-/// m = β1·m + (1 − β1)·g          v = β2·v + (1 − β2)·g²
-/// p = p − lr/(1 − β1^t) · m / (√v / √(1 − β2^t) + eps)        (eps outside the corrected root)
-/// </code>
-/// State: <c>exp_avg</c>, <c>exp_avg_sq</c>, and <c>max_exp_avg_sq</c> with AMSGrad. Weight decay
-/// applies to every parameter, biases included, as in PyTorch. For decoupled decay use <see cref="AdamW"/>.
+/// term added to the gradient (<c>g = g + weight_decay·p</c>) before the moments, and optional AMSGrad
+/// (see <see cref="AdamOptimizer"/> for the update). Weight decay applies to every parameter, biases
+/// included, as in PyTorch. For decoupled decay use <see cref="AdamW"/>.
 /// </summary>
-public sealed class Adam : IOptimizer
+public sealed class Adam : AdamOptimizer
 {
-    private readonly OptimizerState _state;
-    private double _learningRate;
-
     /// <summary>Creates the optimizer; the defaults are PyTorch's (<c>lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False</c>).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A value is out of range (betas must be in [0, 1); the rest finite and ≥ 0).</exception>
+    /// <exception cref="System.ArgumentOutOfRangeException">A value is out of range (betas must be in [0, 1); the rest finite and ≥ 0).</exception>
     public Adam(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0, bool amsgrad = false)
+        : base("adam", decoupled: false, learningRate, beta1, beta2, eps, weightDecay, amsgrad)
     {
-        _learningRate = HyperparameterCheck.NonNegative(learningRate, nameof(learningRate));
-        Beta1 = HyperparameterCheck.UnitInterval(beta1, nameof(beta1));
-        Beta2 = HyperparameterCheck.UnitInterval(beta2, nameof(beta2));
-        Eps = HyperparameterCheck.NonNegative(eps, nameof(eps));
-        WeightDecay = HyperparameterCheck.NonNegative(weightDecay, nameof(weightDecay));
-        Amsgrad = amsgrad;
-        _state = new OptimizerState(Name, AdamUpdate.SlotNames, [true, true, amsgrad], [0f, 0f, 0f]);
     }
-
-    /// <inheritdoc/>
-    public string Name => "adam";
-
-    /// <inheritdoc/>
-    /// <exception cref="ArgumentOutOfRangeException">The value is negative or not finite.</exception>
-    public double LearningRate
-    {
-        get => _learningRate;
-        set => _learningRate = HyperparameterCheck.NonNegative(value, nameof(value));
-    }
-
-    /// <summary>Decay rate of the first moment.</summary>
-    public double Beta1 { get; }
-
-    /// <summary>Decay rate of the second moment.</summary>
-    public double Beta2 { get; }
-
-    /// <summary>Added to the bias-corrected root of the second moment.</summary>
-    public double Eps { get; }
-
-    /// <summary>L2 penalty added to the gradient.</summary>
-    public double WeightDecay { get; }
-
-    /// <summary>True for AMSGrad (the running maximum of the second moment).</summary>
-    public bool Amsgrad { get; }
-
-    /// <inheritdoc/>
-    public long StepCount => _state.StepCount;
-
-    /// <inheritdoc/>
-    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
-    {
-        long step = _state.BeginStep(parameters.Length, gradients.Length);
-        var rule = new AdamUpdate(_learningRate, Beta1, Beta2, Eps, WeightDecay, decoupled: false, Amsgrad, step);
-        ElementwiseUpdate.Run(rule, parameters, gradients,
-            _state.Slot(AdamUpdate.ExpAvgSlot), _state.Slot(AdamUpdate.ExpAvgSqSlot), _state.Slot(AdamUpdate.MaxExpAvgSqSlot));
-    }
-
-    /// <inheritdoc/>
-    /// <remarks>Tensors: <c>exp_avg</c>, <c>exp_avg_sq</c> (and <c>max_exp_avg_sq</c> with AMSGrad), after the first step. Metadata: <c>optimizer</c> = <c>adam</c>, <c>optimizer.step</c>, <c>optimizer.length</c>, <c>optimizer.hyperparameters</c>.</remarks>
-    public void SaveState(IDictionary<string, float[]> tensors, IDictionary<string, string> metadata) =>
-        _state.Save(tensors, metadata, FormattableString.Invariant(
-            $"lr={_learningRate:R}, beta1={Beta1:R}, beta2={Beta2:R}, eps={Eps:R}, weight_decay={WeightDecay:R}, amsgrad={Amsgrad}"));
-
-    /// <inheritdoc/>
-    /// <remarks>Hyper-parameters stay those of the constructor; the learning rate is the caller's (schedules set it).</remarks>
-    public void LoadState(IReadOnlyDictionary<string, float[]> tensors, IReadOnlyDictionary<string, string> metadata) =>
-        _state.Load(tensors, metadata);
 }
