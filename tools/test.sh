@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test once, then the numeric tests again on each narrower SIMD path (AVX2, SSE without
-# FMA, scalar), and ends with one line "N passed, N failed" summed over all runs.
+# FMA, scalar), then the README's main job on a short budget, and ends with one line "N passed, N failed" summed over all runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 DOTNET_GENERATE_ASPNET_CERTIFICATE=0
@@ -35,10 +35,28 @@ run() {
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 }
 
+# The README's main job on a short budget: it must learn (ROC AUC well above chance), save, reload and
+# evaluate a file with --model/--test. Counted as one test.
+sample() {
+  echo "=== sample: Sentiment (3 epochs)"
+  local out="$log/sentiment.safetensors" ok=1
+  if ! dotnet run --project samples/Sentiment -c Release --no-build -- --epochs 3 --out "$out" >"$log/sample.txt" 2>&1; then ok=0; fi
+  if ! dotnet run --project samples/Sentiment -c Release --no-build -- --model "$out" --test samples/Sentiment/data/fine_foods_train.csv >>"$log/sample.txt" 2>&1; then ok=0; fi
+  local auc
+  auc=$(grep -oE "^Validation: accuracy [0-9.]+, ROC AUC [0-9.]+" "$log/sample.txt" | grep -oE "[0-9.]+$")
+  grep -E "^Validation|^accuracy=" "$log/sample.txt"
+  if [ "$ok" -eq 1 ] && [ -n "$auc" ] && awk -v a="$auc" 'BEGIN { exit !(a >= 0.70) }' && grep -qE "^accuracy=0\.[0-9]+ auc=0\.[0-9]+$" "$log/sample.txt"; then
+    echo "sample: passed"; passed=$((passed + 1))
+  else
+    echo "sample: FAILED (validation AUC '${auc}' must be ≥ 0.70, and --model/--test must print accuracy=… auc=…)"; tail -20 "$log/sample.txt"; failed=$((failed + 1))
+  fi
+}
+
 run default ""
 run avx2 "$numeric" DOTNET_EnableAVX512=0
 run sse-no-fma "$numeric" DOTNET_EnableAVX2=0
 run scalar "$numeric" DOTNET_EnableHWIntrinsic=0
+sample
 
 rm -rf "$log"
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -1,4 +1,4 @@
-// The README's example must compile as written, with the generator, and without warnings.
+// The README's example and the guides' C# blocks must compile as written, with the generator, without warnings.
 using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
@@ -20,5 +20,20 @@ public sealed class ReadmeTests
         var problems = output.GeneratorDiagnostics.Concat(output.CompilationDiagnostics).Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
         Assert.True(problems.Count == 0, string.Join("\n", problems));
         Assert.Equal(2, output.Sources.Count());
+    }
+
+    [Theory]
+    [InlineData("docs/training.md")]
+    public void GuideExamplesCompile(string relativePath)
+    {
+        string text = File.ReadAllText(Path.Combine(RepoPaths.Root, relativePath));
+        MatchCollection blocks = Regex.Matches(text, @"```csharp\n(?<code>.*?)```", RegexOptions.Singleline);
+        Assert.NotEmpty(blocks);
+        foreach (Match block in blocks)
+        {
+            GeneratorOutput output = ModelCompiler.Run(block.Groups["code"].Value);
+            var problems = output.GeneratorDiagnostics.Concat(output.CompilationDiagnostics).Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+            Assert.True(problems.Count == 0, $"{relativePath}: " + string.Join("\n", problems));
+        }
     }
 }
