@@ -276,15 +276,8 @@ public sealed class GeneratedModelTests
                     f.Step(inputs.AsSpan(0, shape.Inputs), step, state);
                 }
             }
-            // Warm up past tiered compilation (tier-0, then tier-1 recompiles after 30 calls and a
-            // background delay), so only the steady state is measured.
-            for (int i = 0; i < 100; i++) Calls();
-            System.Threading.Thread.Sleep(300);
-            for (int i = 0; i < 100; i++) Calls();
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 50; i++) Calls();
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            Assert.True(allocated == 0, $"{shape}: {allocated} bytes allocated in 150 calls");
+            long allocated = AllocationProbe.SteadyStateBytes(Calls, calls: 50);
+            Assert.True(allocated == 0, $"{shape}: {allocated} bytes allocated in 50 rounds of calls");
         }
     }
 }

@@ -124,11 +124,5 @@ public sealed class ReferenceLstmAllocationTests
     }
 
     /// <summary>Bytes allocated on this thread by 100 runs of <paramref name="calls"/>, after three warm-up runs.</summary>
-    private static long AllocatedBy(Action calls)
-    {
-        for (int i = 0; i < 3; i++) calls();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 100; i++) calls();
-        return GC.GetAllocatedBytesForCurrentThread() - before;
-    }
+    private static long AllocatedBy(Action calls) => AllocationProbe.SteadyStateBytes(calls);
 }

@@ -1,0 +1,16 @@
+// The benchmark workloads' models (issue W1–W5), declared once and shared by the benchmarks.
+using LstmGen;
+
+namespace LstmGen.Bench;
+
+/// <summary>W1: streaming, one float in, 32 hidden units, one linear output per step.</summary>
+[LstmModel(Inputs = 1, Hidden = 32, Outputs = 1)]
+public partial class StreamingModel;
+
+/// <summary>W2: tokens (27), embedding 8, 14 hidden units, 3-way softmax on the last step.</summary>
+[LstmModel(Vocabulary = 27, Embedding = 8, Hidden = 14, Outputs = 3, Head = Head.Softmax)]
+public partial class TinyClassifier;
+
+/// <summary>W3 and W5: tokens (5000), embedding 10, 128 hidden units, sigmoid on the last step.</summary>
+[LstmModel(Vocabulary = 5000, Embedding = 10, Hidden = 128, Outputs = 1, Head = Head.Sigmoid)]
+public partial class ReviewClassifier;

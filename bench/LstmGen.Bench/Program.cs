@@ -1,0 +1,17 @@
+// Runs the benchmarks with a short job suited to a small shared machine: `dotnet run -c Release -- --filter '*'`.
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+
+namespace LstmGen.Bench;
+
+public static class Program
+{
+    public static void Main(string[] args)
+    {
+        IConfig config = DefaultConfig.Instance
+            .AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(10).WithId("short"))
+            .WithOptions(ConfigOptions.JoinSummary);
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+    }
+}
