@@ -10,8 +10,7 @@ public static class Program
     public static void Main(string[] args)
     {
         IConfig config = DefaultConfig.Instance
-            .AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(10).WithId("short"))
-            .WithOptions(ConfigOptions.JoinSummary);
+            .AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(10).WithId("short"));
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
     }
 }
