@@ -203,22 +203,34 @@ public sealed partial class LstmGenerator
             return;
         }
 
+        ForEachTile(w, f, columns, compact, "t", "accumulators",
+            (tileStart, firstColumn, count) => EmitTile(w, f, columns, inputs, dest, tileStart, firstColumn, count));
+    }
+
+    /// <summary>
+    /// Splits <paramref name="columns"/> into register tiles of at most <see cref="Flavor.RegisterTile"/>
+    /// vectors. Unrolled: one block per tile, its first column a constant. Compact: equal tiles, so one
+    /// body in a loop over <paramref name="loopVariable"/> serves them all. <paramref name="emitTile"/>
+    /// gets the loop variable (compact) or null, the constant first column, and the vector count.
+    /// </summary>
+    private static void ForEachTile(SourceWriter w, Flavor f, int columns, bool compact, string loopVariable, string what, System.Action<string?, int, int> emitTile)
+    {
         int vectors = columns / f.Width;
         int tile = f.RegisterTile;
-        while (vectors % tile != 0 && compact) tile--; // compact: equal tiles so one body serves all
+        while (vectors % tile != 0 && compact) tile--;
         if (compact)
         {
-            w.Line($"// {N(vectors / tile)} tiles of {N(tile)} accumulators ({N(tile * f.Width)} columns each), looped.");
-            using (w.Block($"for (nuint t = 0; t < {N(columns)}; t += {N(tile * f.Width)})"))
-                EmitTile(w, f, columns, inputs, dest, "t", 0, tile);
+            w.Line($"// {N(vectors / tile)} tiles of {N(tile)} {what} ({N(tile * f.Width)} columns each), looped.");
+            using (w.Block($"for (nuint {loopVariable} = 0; {loopVariable} < {N(columns)}; {loopVariable} += {N(tile * f.Width)})"))
+                emitTile(loopVariable, 0, tile);
             return;
         }
         for (int first = 0; first < vectors; first += tile)
         {
             int count = System.Math.Min(tile, vectors - first);
-            w.Line($"// columns {N(first * f.Width)}..{N((first + count) * f.Width - 1)}: {N(count)} accumulators");
+            w.Line($"// columns {N(first * f.Width)}..{N((first + count) * f.Width - 1)}: {N(count)} {what}");
             using (w.Open())
-                EmitTile(w, f, columns, inputs, dest, null, first * f.Width, count);
+                emitTile(null, first * f.Width, count);
         }
     }
 

@@ -378,23 +378,8 @@ public sealed partial class LstmGenerator
             }
             return;
         }
-        int vectors = columns / f.Width;
-        int tile = f.RegisterTile;
-        while (vectors % tile != 0 && compact) tile--;
-        if (compact)
-        {
-            w.Line($"// {N(vectors / tile)} tiles of {N(tile)} gradient vectors ({N(tile * f.Width)} columns each), looped.");
-            using (w.Block($"for (nuint col0 = 0; col0 < {N(columns)}; col0 += {N(tile * f.Width)})"))
-                EmitBackwardTile(w, f, columns, columnGradient, runs, "col0", 0, tile);
-            return;
-        }
-        for (int first = 0; first < vectors; first += tile)
-        {
-            int count = System.Math.Min(tile, vectors - first);
-            w.Line($"// columns {N(first * f.Width)}..{N((first + count) * f.Width - 1)}: {N(count)} gradient vectors");
-            using (w.Open())
-                EmitBackwardTile(w, f, columns, columnGradient, runs, null, first * f.Width, count);
-        }
+        ForEachTile(w, f, columns, compact, "col0", "gradient vectors",
+            (tileStart, firstColumn, count) => EmitBackwardTile(w, f, columns, columnGradient, runs, tileStart, firstColumn, count));
     }
 
     private static void EmitBackwardTile(SourceWriter w, Flavor f, int columns, string columnGradient, IReadOnlyList<BackwardRun> runs, string? tileStart, int firstColumn, int count)
