@@ -1,4 +1,4 @@
-// The benchmark workloads' models (issue W1–W5), declared once and shared by the benchmarks.
+// The benchmark workloads' models (issue #4, W1–W6), declared once and shared by the benchmarks.
 using LstmGen;
 
 namespace LstmGen.Bench;
@@ -14,3 +14,7 @@ public partial class TinyClassifier;
 /// <summary>W3 and W5: tokens (5000), embedding 10, 128 hidden units, sigmoid on the last step.</summary>
 [LstmModel(Vocabulary = 5000, Embedding = 10, Hidden = 128, Outputs = 1, Head = Head.Sigmoid)]
 public partial class ReviewClassifier;
+
+/// <summary>W4 and W6: characters (65), embedding 32, two layers of 256 hidden units, 65 logits at every step.</summary>
+[LstmModel(Vocabulary = 65, Embedding = 32, Hidden = 256, Layers = 2, Outputs = 65, HeadOn = HeadOn.EveryStep)]
+public partial class CharModel;
