@@ -234,24 +234,83 @@ public sealed partial class LstmGenerator
         }
     }
 
+    /// <summary>
+    /// Independent accumulator chains a register tile needs to keep both FMA units busy: an FMA has a latency
+    /// of 4 cycles and two issue per cycle, so 8 chains in flight. A tile of fewer vectors than that (a
+    /// small head, a small hidden size) splits its rows over several sets of accumulators, summed at the end.
+    /// </summary>
+    private const int FmaChainsInFlight = 8;
+
     /// <summary>One register tile: columns start at the loop variable <paramref name="tileStart"/> (compact) or the constant <paramref name="firstColumn"/>.</summary>
     private static void EmitTile(SourceWriter w, Flavor f, int columns, IReadOnlyList<RowInput> inputs, string dest, string? tileStart, int firstColumn, int count)
     {
         string Col(int v) => tileStart is null ? N(firstColumn + v * f.Width) : v == 0 ? tileStart : $"{tileStart} + {N(v * f.Width)}";
+        int rows = 0;
+        foreach (RowInput run in inputs) rows += run.Count;
+        int sets = System.Math.Max(1, System.Math.Min((FmaChainsInFlight + count - 1) / count, rows / 2));
+        string A(int v, int set) => set == 0 ? $"a{N(v)}" : $"a{N(v)}_{N(set)}";
         for (int v = 0; v < count; v++)
             w.Line($"{f.VT} a{N(v)} = {f.V}.LoadUnsafe(ref w, {Col(v)});");
+        if (sets > 1)
+        {
+            w.Line($"// {N(sets)} sets of accumulators take turns over the rows, so {N(sets * count)} FMA chains are in flight.");
+            for (int set = 1; set < sets; set++)
+                w.Line(string.Join(" ", Enumerate(count, v => $"{f.VT} {A(v, set)} = {f.VT}.Zero;")));
+        }
         foreach (RowInput run in inputs)
         {
-            using (w.Block($"for (nuint j = 0; j < {N(run.Count)}; j++) // += {run.What} × rows {N(run.FirstRow)}..{N(run.FirstRow + run.Count - 1)}"))
+            int whole = run.Count - run.Count % sets;
+            if (whole > 0)
             {
-                w.Line($"{f.VT} xj = {f.V}.Create({Unsafe}.Add(ref {run.Source}, j));");
-                w.Line($"ref float row = ref {Unsafe}.Add(ref w, (j + {N(run.FirstRow)}) * {N(columns)});");
-                for (int v = 0; v < count; v++)
-                    w.Line($"a{N(v)} = {f.V}.MultiplyAddEstimate(xj, {f.V}.LoadUnsafe(ref row, {Col(v)}), a{N(v)});");
+                string step = sets == 1 ? "j++" : $"j += {N(sets)}";
+                using (w.Block($"for (nuint j = 0; j < {N(whole)}; {step}) // += {run.What} × rows {N(run.FirstRow)}..{N(run.FirstRow + run.Count - 1)}"))
+                {
+                    w.Line($"ref float row = ref {Unsafe}.Add(ref w, (j + {N(run.FirstRow)}) * {N(columns)});");
+                    for (int set = 0; set < sets; set++)
+                    {
+                        string x = sets == 1 ? "xj" : $"x{N(set)}";
+                        string index = set == 0 ? "j" : $"j + {N(set)}";
+                        w.Line($"{f.VT} {x} = {f.V}.Create({Unsafe}.Add(ref {run.Source}, {index}));");
+                        for (int v = 0; v < count; v++)
+                        {
+                            string column = set == 0 ? Col(v) : tileStart is null ? N(set * columns + firstColumn + v * f.Width) : $"{N(set * columns)} + {Col(v)}";
+                            w.Line($"{A(v, set)} = {f.V}.MultiplyAddEstimate({x}, {f.V}.LoadUnsafe(ref row, {column}), {A(v, set)});");
+                        }
+                    }
+                }
+            }
+            for (int j = whole; j < run.Count; j++)
+            {
+                int set = j % sets;
+                w.Line($"// {run.What}, row {N(run.FirstRow + j)}");
+                using (w.Open())
+                {
+                    w.Line($"{f.VT} xj = {f.V}.Create({Unsafe}.Add(ref {run.Source}, {N(j)}));");
+                    w.Line($"ref float row = ref {Unsafe}.Add(ref w, {N((run.FirstRow + j) * columns)});");
+                    for (int v = 0; v < count; v++)
+                        w.Line($"{A(v, set)} = {f.V}.MultiplyAddEstimate(xj, {f.V}.LoadUnsafe(ref row, {Col(v)}), {A(v, set)});");
+                }
             }
         }
+        // Pairwise sums of the sets: set s += set s + half, halving until set 0 holds the total.
+        for (int half = HighestPowerOfTwoBelow(sets); half >= 1; half /= 2)
+            for (int set = 0; set < half && set + half < sets; set++)
+                w.Line(string.Join(" ", Enumerate(count, v => $"{A(v, set)} += {A(v, set + half)};")));
         for (int v = 0; v < count; v++)
             w.Line($"{f.V}.StoreUnsafe(a{N(v)}, ref {dest}, {Col(v)});");
+    }
+
+    /// <summary>The largest power of two strictly below <paramref name="n"/> (0 for n ≤ 1).</summary>
+    private static int HighestPowerOfTwoBelow(int n)
+    {
+        int p = 1;
+        while (p * 2 < n) p *= 2;
+        return n <= 1 ? 0 : p;
+    }
+
+    private static IEnumerable<string> Enumerate(int count, System.Func<int, string> item)
+    {
+        for (int i = 0; i < count; i++) yield return item(i);
     }
 
     /// <summary>
