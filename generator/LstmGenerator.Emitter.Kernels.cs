@@ -62,7 +62,15 @@ public sealed partial class LstmGenerator
             ParameterCount = HeadBiasOffset + spec.Outputs;
             HeadPackedOffset = packed;
             PackedLength = packed + (HeadRow == 0 ? 0 : (1 + spec.Hidden) * HeadRow);
+            InputTableLength = spec.IsTokenModel && (long)spec.Vocabulary * Row <= InputTableBudget ? spec.Vocabulary * Row : 0;
         }
+
+        /// <summary>
+        /// Floats a token model may spend on its input-projection table (256 KB): small vocabularies get the
+        /// first layer's bias + W_ih·embedding precomputed per token, so a step loads one row instead of
+        /// multiplying 1 + E rows. Larger tables would push the recurrent weights out of cache.
+        /// </summary>
+        public const int InputTableBudget = 65536;
 
         public ModelSpec Spec { get; }
         public int PaddedHidden { get; }
@@ -80,6 +88,9 @@ public sealed partial class LstmGenerator
         public int ParameterCount { get; }
         public int HeadPackedOffset { get; }
         public int PackedLength { get; }
+        /// <summary>Floats of the input-projection table (vocabulary × row), or 0 when the model has none.</summary>
+        public int InputTableLength { get; }
+        public bool HasInputTable => InputTableLength > 0;
         public int HiddenOffset(int layer) => layer * 2 * PaddedHidden;
         public int CellOffset(int layer) => layer * 2 * PaddedHidden + PaddedHidden;
     }
@@ -153,12 +164,16 @@ public sealed partial class LstmGenerator
                     w.Line($"ref float h = ref {Unsafe}.Add(ref s, {layer.Hidden});");
                     w.Line($"ref float c = ref {Unsafe}.Add(ref s, {layer.Cell});");
                     if (record) w.Line($"ref float r = ref {Unsafe}.Add(ref rec, {layer.Record}); // gates {N(layout.Row)}, c, tanh(c), h");
-                    var inputs = new[]
+                    var recurrent = new RowInput("h", spec.Hidden, 1 + layer.InputCount, "recurrent h");
+                    if (!record && layout.HasInputTable && layer.Input == "x")
                     {
-                        new RowInput("input", layer.InputCount, 1, layer.InputWhat),
-                        new RowInput("h", spec.Hidden, 1 + layer.InputCount, "recurrent h"),
-                    };
-                    EmitMatVec(w, f, layout.Row, inputs, "z", spec.Compact);
+                        w.Line("// The input part comes precomputed: x is this token's row of the input-projection table (bias + W_ih·embedding).");
+                        EmitMatVec(w, f, layout.Row, new[] { recurrent }, "z", spec.Compact, initial: "input");
+                    }
+                    else
+                    {
+                        EmitMatVec(w, f, layout.Row, new[] { new RowInput("input", layer.InputCount, 1, layer.InputWhat), recurrent }, "z", spec.Compact);
+                    }
                     EmitCellUpdate(w, f, layout, record);
                 }
             });
@@ -180,16 +195,16 @@ public sealed partial class LstmGenerator
     }
 
     /// <summary>
-    /// Emits <c>dest[0..columns) = row 0 + Σ_inputs Σ_j source[j] · row(firstRow + j)</c> over the
-    /// packed matrix at <c>w</c>: tiles of up to <see cref="Flavor.RegisterTile"/> accumulator vectors,
+    /// Emits <c>dest[0..columns) = initial + Σ_inputs Σ_j source[j] · row(firstRow + j)</c> over the
+    /// packed matrix at <c>w</c>, where <c>initial</c> is row 0 (the bias) or a precomputed row: tiles of up to <see cref="Flavor.RegisterTile"/> accumulator vectors,
     /// each tile loading its bias, then one broadcast-FMA loop per input run, then storing.
     /// Unrolled: one block per tile with constant columns. Compact: one tile body in a loop.
     /// </summary>
-    private static void EmitMatVec(SourceWriter w, Flavor f, int columns, IReadOnlyList<RowInput> inputs, string dest, bool compact)
+    private static void EmitMatVec(SourceWriter w, Flavor f, int columns, IReadOnlyList<RowInput> inputs, string dest, bool compact, string initial = "w")
     {
         if (f.IsScalar)
         {
-            w.Line($"for (nuint col = 0; col < {N(columns)}; col++) {Unsafe}.Add(ref {dest}, col) = {Unsafe}.Add(ref w, col);");
+            w.Line($"for (nuint col = 0; col < {N(columns)}; col++) {Unsafe}.Add(ref {dest}, col) = {Unsafe}.Add(ref {initial}, col);");
             foreach (RowInput run in inputs)
             {
                 w.Line($"// += {run.What} ({N(run.Count)} values) × rows {N(run.FirstRow)}..{N(run.FirstRow + run.Count - 1)}");
@@ -204,7 +219,7 @@ public sealed partial class LstmGenerator
         }
 
         ForEachTile(w, f, columns, compact, "t", "accumulators",
-            (tileStart, firstColumn, count) => EmitTile(w, f, columns, inputs, dest, tileStart, firstColumn, count));
+            (tileStart, firstColumn, count) => EmitTile(w, f, columns, inputs, dest, tileStart, firstColumn, count, initial));
     }
 
     /// <summary>
@@ -242,7 +257,7 @@ public sealed partial class LstmGenerator
     private const int FmaChainsInFlight = 8;
 
     /// <summary>One register tile: columns start at the loop variable <paramref name="tileStart"/> (compact) or the constant <paramref name="firstColumn"/>.</summary>
-    private static void EmitTile(SourceWriter w, Flavor f, int columns, IReadOnlyList<RowInput> inputs, string dest, string? tileStart, int firstColumn, int count)
+    private static void EmitTile(SourceWriter w, Flavor f, int columns, IReadOnlyList<RowInput> inputs, string dest, string? tileStart, int firstColumn, int count, string initial = "w")
     {
         string Col(int v) => tileStart is null ? N(firstColumn + v * f.Width) : v == 0 ? tileStart : $"{tileStart} + {N(v * f.Width)}";
         int rows = 0;
@@ -250,7 +265,7 @@ public sealed partial class LstmGenerator
         int sets = System.Math.Max(1, System.Math.Min((FmaChainsInFlight + count - 1) / count, rows / 2));
         string A(int v, int set) => set == 0 ? $"a{N(v)}" : $"a{N(v)}_{N(set)}";
         for (int v = 0; v < count; v++)
-            w.Line($"{f.VT} a{N(v)} = {f.V}.LoadUnsafe(ref w, {Col(v)});");
+            w.Line($"{f.VT} a{N(v)} = {f.V}.LoadUnsafe(ref {initial}, {Col(v)});");
         if (sets > 1)
         {
             w.Line($"// {N(sets)} sets of accumulators take turns over the rows, so {N(sets * count)} FMA chains are in flight.");

@@ -95,6 +95,8 @@ public sealed partial class LstmGenerator
             w.Line($"private static readonly global::LstmGen.ModelShape s_shape = new(inputs: {N(spec.Inputs)}, vocabulary: {N(spec.Vocabulary)}, embedding: {N(spec.Embedding)}, hidden: {N(spec.Hidden)}, layers: {N(spec.Layers)}, outputs: {N(spec.Outputs)}, global::LstmGen.Head.{spec.Head}, global::LstmGen.HeadOn.{spec.HeadOn});");
             w.Line("private readonly float[] _parameters = new float[ParameterCount];");
             w.Line("private readonly global::LstmGen.Kernels.AlignedBuffer _packed = new(PackedLength);");
+            if (layout.HasInputTable)
+                w.Line($"private readonly global::LstmGen.Kernels.AlignedBuffer _inputTable = new({N(layout.InputTableLength)}); // per token: bias + W_ih·embedding of layer 0");
             w.Line($"private readonly {State} _state = new(LayerCount, HiddenSize, ScratchLength);");
             w.Line();
 
@@ -197,6 +199,8 @@ public sealed partial class LstmGenerator
             }
             if (spec.Head != HeadKind.None)
                 w.Line($"global::LstmGen.Kernels.GateLayout.PackHead(HeadWeight, HeadBias, HiddenSize, OutputSize, packed.Slice({N(layout.HeadPackedOffset)}, {N(layout.PackedLength - layout.HeadPackedOffset)}));");
+            if (layout.HasInputTable)
+                w.Line("global::LstmGen.Kernels.GateLayout.BuildInputTable(packed, EmbeddingWeight, Vocabulary, EmbeddingSize, HiddenSize, _inputTable.Span);");
         }
         w.Line();
         w.Line("/// <inheritdoc/>");
@@ -240,6 +244,17 @@ public sealed partial class LstmGenerator
         {
             w.Line("private ref float EmbeddingRow(int token) => ref " + Unsafe + ".Add(ref " + Marshal + ".GetArrayDataReference(_parameters), token * EmbeddingSize);");
             w.Line();
+            if (layout.HasInputTable)
+            {
+                w.Line($"/// <summary>What <c>StepCore</c> reads for a token: its row of the input-projection table ({N(layout.Row)} floats).</summary>");
+                w.Line($"private ref float InputRow(int token) => ref {Unsafe}.Add(ref _inputTable.Reference, token * {N(layout.Row)});");
+            }
+            else
+            {
+                w.Line("/// <summary>What <c>StepCore</c> reads for a token: its embedding row.</summary>");
+                w.Line("private ref float InputRow(int token) => ref EmbeddingRow(token);");
+            }
+            w.Line();
             w.Line("/// <inheritdoc/>");
             using (w.Block($"public void Predict(global::System.ReadOnlySpan<int> tokens, {Span} output)"))
             {
@@ -262,7 +277,7 @@ public sealed partial class LstmGenerator
                 w.Line("ref float s = ref state.GetReference();");
                 using (w.Block("for (int t = 0; t < tokens.Length; t++)"))
                 {
-                    w.Line("StepCore(ref EmbeddingRow(tokens[t]), ref s);");
+                    w.Line("StepCore(ref InputRow(tokens[t]), ref s);");
                     if (every) w.Line("WriteOutput(ref s, output.Slice(t * StepOutputSize, StepOutputSize), kind);");
                 }
                 if (!every) w.Line("WriteOutput(ref s, output, kind);");
@@ -277,7 +292,7 @@ public sealed partial class LstmGenerator
                 w.Line("global::System.ArgumentNullException.ThrowIfNull(state);");
                 w.Line("state.EnsureShape(LayerCount, HiddenSize, ScratchLength);");
                 w.Line("ref float s = ref state.GetReference();");
-                w.Line("StepCore(ref EmbeddingRow(token), ref s);");
+                w.Line("StepCore(ref InputRow(token), ref s);");
                 w.Line("if (!output.IsEmpty) WriteOutput(ref s, output, kind);");
             }
         }

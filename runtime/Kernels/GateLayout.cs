@@ -73,6 +73,28 @@ public static class GateLayout
         }
     }
 
+    /// <summary>
+    /// Fills the input-projection table of a token model's first layer: row t (one packed row of
+    /// <see cref="LayerRowLength"/> floats) = bias row + Σ_j embedding[t, j] · packed row 1 + j, i.e. the
+    /// gate sums of token t before the recurrent part. <paramref name="packedLayer"/> is the packed first
+    /// layer (at least its first 1 + E rows).
+    /// </summary>
+    public static void BuildInputTable(ReadOnlySpan<float> packedLayer, ReadOnlySpan<float> embedding, int vocabulary, int embeddingSize, int hidden, Span<float> table)
+    {
+        int row = LayerRowLength(hidden);
+        CheckLength(embedding, vocabulary * embeddingSize, nameof(embedding));
+        CheckLength(table, vocabulary * row, nameof(table));
+        if (packedLayer.Length < (1 + embeddingSize) * row)
+            throw new ArgumentException($"Expected at least {(1 + embeddingSize) * row} floats, got {packedLayer.Length}.", nameof(packedLayer));
+        for (int t = 0; t < vocabulary; t++)
+        {
+            Span<float> destination = table.Slice(t * row, row);
+            packedLayer.Slice(0, row).CopyTo(destination);
+            for (int j = 0; j < embeddingSize; j++)
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(packedLayer.Slice((1 + j) * row, row), embedding[t * embeddingSize + j], destination, destination);
+        }
+    }
+
     private static void CheckLength(ReadOnlySpan<float> span, int expected, string name)
     {
         if (span.Length != expected) throw new ArgumentException($"Expected {expected} floats, got {span.Length}.", name);

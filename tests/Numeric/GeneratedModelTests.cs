@@ -110,6 +110,27 @@ public sealed class GeneratedModelTests
     }
 
     [Fact]
+    public void InputProjectionTableFollowsParameterChanges()
+    {
+        // A small vocabulary gets its first layer's bias + W_ih·embedding precomputed per token; editing the
+        // embedding, W_ih or a bias in place and calling ParametersChanged must reach it.
+        ModelShape shape = ModelCompiler.CreateModel("Vocabulary = 12, Embedding = 3, Hidden = 20, Outputs = 2").Shape;
+        var (generated, reference) = Pair(shape, seed: 5);
+        AssertClose(Run(reference, shape, 7, 1, null, HeadOutput.Activated), Run(generated, shape, 7, 1, null, HeadOutput.Activated), "before");
+        var random = new Random(9);
+        int firstLayer = shape.Vocabulary * shape.Embedding, gates = 4 * shape.Hidden;
+        foreach (int index in new[] { 0, 5, firstLayer - 1, firstLayer + 7, firstLayer + gates * (shape.Embedding + shape.Hidden) + 3 })
+        {
+            float value = (float)(random.NextDouble() * 2 - 1);
+            generated.Parameters[index] = value;
+            reference.Parameters[index] = value;
+        }
+        generated.ParametersChanged();
+        reference.ParametersChanged();
+        AssertClose(Run(reference, shape, 7, 1, null, HeadOutput.Activated), Run(generated, shape, 7, 1, null, HeadOutput.Activated), "after");
+    }
+
+    [Fact]
     public void StepsEqualOnePredictAndStateCarriesAcrossCalls()
     {
         var shape = new ModelShape(3, 0, 0, 7, 2, 2, Head.Linear, HeadOn.LastStep);
