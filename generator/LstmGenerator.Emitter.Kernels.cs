@@ -160,6 +160,8 @@ public sealed partial class LstmGenerator
                 using (w.Open())
                 {
                     w.Line($"ref float w = ref {Unsafe}.Add(ref packed, {layer.Packed});");
+                    bool half = !record && spec.BFloat16Inference;
+                    if (half) w.Line($"ref ushort wq = ref {Unsafe}.Add(ref _packedBFloat16.Reference, {layer.Packed}); // the same rows as bfloat16 (row 0, the bias, is read from w)");
                     w.Line(layer.Input == "x" ? "ref float input = ref x;" : $"ref float input = ref {layer.Input}; // {layer.InputWhat}, this step");
                     w.Line($"ref float h = ref {Unsafe}.Add(ref s, {layer.Hidden});");
                     w.Line($"ref float c = ref {Unsafe}.Add(ref s, {layer.Cell});");
@@ -168,11 +170,11 @@ public sealed partial class LstmGenerator
                     if (!record && layout.HasInputTable && layer.Input == "x")
                     {
                         w.Line("// The input part comes precomputed: x is this token's row of the input-projection table (bias + W_ih·embedding).");
-                        EmitMatVec(w, f, layout.Row, new[] { recurrent }, "z", spec.Compact, initial: "input");
+                        EmitMatVec(w, f, layout.Row, new[] { recurrent }, "z", spec.Compact, initial: "input", half: half);
                     }
                     else
                     {
-                        EmitMatVec(w, f, layout.Row, new[] { new RowInput("input", layer.InputCount, 1, layer.InputWhat), recurrent }, "z", spec.Compact);
+                        EmitMatVec(w, f, layout.Row, new[] { new RowInput("input", layer.InputCount, 1, layer.InputWhat), recurrent }, "z", spec.Compact, half: half);
                     }
                     EmitCellUpdate(w, f, layout, record);
                 }
@@ -200,8 +202,10 @@ public sealed partial class LstmGenerator
     /// each tile loading its bias, then one broadcast-FMA loop per input run, then storing.
     /// Unrolled: one block per tile with constant columns. Compact: one tile body in a loop.
     /// </summary>
-    private static void EmitMatVec(SourceWriter w, Flavor f, int columns, IReadOnlyList<RowInput> inputs, string dest, bool compact, string initial = "w")
+    private static void EmitMatVec(SourceWriter w, Flavor f, int columns, IReadOnlyList<RowInput> inputs, string dest, bool compact, string initial = "w", bool half = false)
     {
+        // Rows 1 and up come from w (float32) or wq (bfloat16, widened as they are loaded).
+        string rows = half ? "wq" : "w", rowType = half ? "ushort" : "float";
         if (f.IsScalar)
         {
             w.Line($"for (nuint col = 0; col < {N(columns)}; col++) {Unsafe}.Add(ref {dest}, col) = {Unsafe}.Add(ref {initial}, col);");
@@ -211,15 +215,16 @@ public sealed partial class LstmGenerator
                 using (w.Block($"for (nuint j = 0; j < {N(run.Count)}; j++)"))
                 {
                     w.Line($"float xj = {Unsafe}.Add(ref {run.Source}, j);");
-                    w.Line($"ref float row = ref {Unsafe}.Add(ref w, (j + {N(run.FirstRow)}) * {N(columns)});");
-                    w.Line($"for (nuint col = 0; col < {N(columns)}; col++) {Unsafe}.Add(ref {dest}, col) += xj * {Unsafe}.Add(ref row, col);");
+                    w.Line($"ref {rowType} row = ref {Unsafe}.Add(ref {rows}, (j + {N(run.FirstRow)}) * {N(columns)});");
+                    string weight = half ? $"global::LstmGen.Kernels.BFloat16.ToSingle({Unsafe}.Add(ref row, col))" : $"{Unsafe}.Add(ref row, col)";
+                    w.Line($"for (nuint col = 0; col < {N(columns)}; col++) {Unsafe}.Add(ref {dest}, col) += xj * {weight};");
                 }
             }
             return;
         }
 
         ForEachTile(w, f, columns, compact, "t", "accumulators",
-            (tileStart, firstColumn, count) => EmitTile(w, f, columns, inputs, dest, tileStart, firstColumn, count, initial));
+            (tileStart, firstColumn, count) => EmitTile(w, f, columns, inputs, dest, tileStart, firstColumn, count, initial, half));
     }
 
     /// <summary>
@@ -257,12 +262,16 @@ public sealed partial class LstmGenerator
     private const int FmaChainsInFlight = 8;
 
     /// <summary>One register tile: columns start at the loop variable <paramref name="tileStart"/> (compact) or the constant <paramref name="firstColumn"/>.</summary>
-    private static void EmitTile(SourceWriter w, Flavor f, int columns, IReadOnlyList<RowInput> inputs, string dest, string? tileStart, int firstColumn, int count, string initial = "w")
+    private static void EmitTile(SourceWriter w, Flavor f, int columns, IReadOnlyList<RowInput> inputs, string dest, string? tileStart, int firstColumn, int count, string initial = "w", bool half = false)
     {
+        string rowSource = half ? "wq" : "w", rowType = half ? "ushort" : "float";
+        string Load(string column) => half
+            ? $"global::LstmGen.Kernels.BFloat16.Load{f.Width * 32}(ref row, {column})"
+            : $"{f.V}.LoadUnsafe(ref row, {column})";
         string Col(int v) => tileStart is null ? N(firstColumn + v * f.Width) : v == 0 ? tileStart : $"{tileStart} + {N(v * f.Width)}";
-        int rows = 0;
-        foreach (RowInput run in inputs) rows += run.Count;
-        int sets = System.Math.Max(1, System.Math.Min((FmaChainsInFlight + count - 1) / count, rows / 2));
+        int rowCount = 0;
+        foreach (RowInput run in inputs) rowCount += run.Count;
+        int sets = System.Math.Max(1, System.Math.Min((FmaChainsInFlight + count - 1) / count, rowCount / 2));
         string A(int v, int set) => set == 0 ? $"a{N(v)}" : $"a{N(v)}_{N(set)}";
         for (int v = 0; v < count; v++)
             w.Line($"{f.VT} a{N(v)} = {f.V}.LoadUnsafe(ref {initial}, {Col(v)});");
@@ -280,7 +289,7 @@ public sealed partial class LstmGenerator
                 string step = sets == 1 ? "j++" : $"j += {N(sets)}";
                 using (w.Block($"for (nuint j = 0; j < {N(whole)}; {step}) // += {run.What} × rows {N(run.FirstRow)}..{N(run.FirstRow + run.Count - 1)}"))
                 {
-                    w.Line($"ref float row = ref {Unsafe}.Add(ref w, (j + {N(run.FirstRow)}) * {N(columns)});");
+                    w.Line($"ref {rowType} row = ref {Unsafe}.Add(ref {rowSource}, (j + {N(run.FirstRow)}) * {N(columns)});");
                     for (int set = 0; set < sets; set++)
                     {
                         string x = sets == 1 ? "xj" : $"x{N(set)}";
@@ -289,7 +298,7 @@ public sealed partial class LstmGenerator
                         for (int v = 0; v < count; v++)
                         {
                             string column = set == 0 ? Col(v) : tileStart is null ? N(set * columns + firstColumn + v * f.Width) : $"{N(set * columns)} + {Col(v)}";
-                            w.Line($"{A(v, set)} = {f.V}.MultiplyAddEstimate({x}, {f.V}.LoadUnsafe(ref row, {column}), {A(v, set)});");
+                            w.Line($"{A(v, set)} = {f.V}.MultiplyAddEstimate({x}, {Load(column)}, {A(v, set)});");
                         }
                     }
                 }
@@ -301,16 +310,16 @@ public sealed partial class LstmGenerator
                 using (w.Open())
                 {
                     w.Line($"{f.VT} xj = {f.V}.Create({Unsafe}.Add(ref {run.Source}, {N(j)}));");
-                    w.Line($"ref float row = ref {Unsafe}.Add(ref w, {N((run.FirstRow + j) * columns)});");
+                    w.Line($"ref {rowType} row = ref {Unsafe}.Add(ref {rowSource}, {N((run.FirstRow + j) * columns)});");
                     for (int v = 0; v < count; v++)
-                        w.Line($"{A(v, set)} = {f.V}.MultiplyAddEstimate(xj, {f.V}.LoadUnsafe(ref row, {Col(v)}), {A(v, set)});");
+                        w.Line($"{A(v, set)} = {f.V}.MultiplyAddEstimate(xj, {Load(Col(v))}, {A(v, set)});");
                 }
             }
         }
         // Pairwise sums of the sets: set s += set s + half, halving until set 0 holds the total.
-        for (int half = HighestPowerOfTwoBelow(sets); half >= 1; half /= 2)
-            for (int set = 0; set < half && set + half < sets; set++)
-                w.Line(string.Join(" ", Enumerate(count, v => $"{A(v, set)} += {A(v, set + half)};")));
+        for (int stride = HighestPowerOfTwoBelow(sets); stride >= 1; stride /= 2)
+            for (int set = 0; set < stride && set + stride < sets; set++)
+                w.Line(string.Join(" ", Enumerate(count, v => $"{A(v, set)} += {A(v, set + stride)};")));
         for (int v = 0; v < count; v++)
             w.Line($"{f.V}.StoreUnsafe(a{N(v)}, ref {dest}, {Col(v)});");
     }

@@ -95,6 +95,8 @@ public sealed partial class LstmGenerator
             w.Line($"private static readonly global::LstmGen.ModelShape s_shape = new(inputs: {N(spec.Inputs)}, vocabulary: {N(spec.Vocabulary)}, embedding: {N(spec.Embedding)}, hidden: {N(spec.Hidden)}, layers: {N(spec.Layers)}, outputs: {N(spec.Outputs)}, global::LstmGen.Head.{spec.Head}, global::LstmGen.HeadOn.{spec.HeadOn});");
             w.Line("private readonly float[] _parameters = new float[ParameterCount];");
             w.Line("private readonly global::LstmGen.Kernels.AlignedBuffer _packed = new(PackedLength);");
+            if (spec.BFloat16Inference)
+                w.Line("private readonly global::LstmGen.Kernels.BFloat16Buffer _packedBFloat16 = new(PackedLength); // what inference reads (InferenceWeights = BFloat16)");
             if (layout.HasInputTable)
                 w.Line($"private readonly global::LstmGen.Kernels.AlignedBuffer _inputTable = new({N(layout.InputTableLength)}); // per token: bias + W_ih·embedding of layer 0");
             w.Line($"private readonly {State} _state = new(LayerCount, HiddenSize, ScratchLength);");
@@ -199,6 +201,8 @@ public sealed partial class LstmGenerator
             }
             if (spec.Head != HeadKind.None)
                 w.Line($"global::LstmGen.Kernels.GateLayout.PackHead(HeadWeight, HeadBias, HiddenSize, OutputSize, packed.Slice({N(layout.HeadPackedOffset)}, {N(layout.PackedLength - layout.HeadPackedOffset)}));");
+            if (spec.BFloat16Inference)
+                w.Line("global::LstmGen.Kernels.BFloat16.Convert(packed, _packedBFloat16.Span);");
             if (layout.HasInputTable)
                 w.Line("global::LstmGen.Kernels.GateLayout.BuildInputTable(packed, EmbeddingWeight, Vocabulary, EmbeddingSize, HiddenSize, _inputTable.Span);");
         }

@@ -109,6 +109,9 @@ public sealed partial class LstmGenerator
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutputsWithoutHead, At("Outputs"), Format(outputs)));
         if (headOnValue is < 0 or > 1)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, At("HeadOn"), "HeadOn", Format(headOnValue)));
+        int precisionValue = Get("InferenceWeights", 0);
+        if (precisionValue is < 0 or > 1)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, At("InferenceWeights"), "InferenceWeights", Format(precisionValue)));
 
         if (diagnostics.Count > 0)
             return new ModelResult(null, diagnostics.ToEquatableArray());
@@ -136,7 +139,7 @@ public sealed partial class LstmGenerator
 
         string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
         var spec = new ModelSpec(ns, type.Name, containers.ToEquatableArray(), inputs, vocabulary, embedding, hidden, layers, outputs,
-            (HeadKind)headValue, (HeadOnKind)headOnValue, compact);
+            (HeadKind)headValue, (HeadOnKind)headOnValue, compact, BFloat16Inference: precisionValue == 1);
         return new ModelResult(spec, diagnostics.ToEquatableArray());
     }
 

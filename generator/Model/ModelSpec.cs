@@ -23,7 +23,8 @@ internal sealed record ModelSpec(
     int Outputs,
     HeadKind Head,
     HeadOnKind HeadOn,
-    bool Compact)
+    bool Compact,
+    bool BFloat16Inference = false)
 {
     public bool IsTokenModel => Vocabulary > 0;
 

@@ -41,6 +41,27 @@ public sealed class LstmModelAttribute : Attribute
 
     /// <summary>Whether the head (or, without a head, the hidden state) is produced for the last step only or for every step.</summary>
     public HeadOn HeadOn { get; set; }
+
+    /// <summary>
+    /// How the layers' weights are stored for inference (<c>Predict</c>, <c>Step</c>).
+    /// <see cref="WeightPrecision.BFloat16"/> halves the bytes a step streams, for models whose float32
+    /// weights do not fit the CPU's L2 cache; results then differ from float32 by the weights' rounding.
+    /// <see cref="ILstmModel.Parameters"/>, saved files and training stay float32.
+    /// </summary>
+    public WeightPrecision InferenceWeights { get; set; }
+}
+
+/// <summary>Storage precision of the weights that inference reads.</summary>
+public enum WeightPrecision
+{
+    /// <summary>float32, the same values as <see cref="ILstmModel.Parameters"/> (the default).</summary>
+    Float32 = 0,
+
+    /// <summary>
+    /// bfloat16 (float32's 8-bit exponent, 7 stored mantissa bits; rounded to nearest even, relative error
+    /// ≤ 2^−9 per weight), widened to float32 in registers; biases and the linear head stay float32.
+    /// </summary>
+    BFloat16 = 1,
 }
 
 /// <summary>The output head of a model.</summary>

@@ -16,6 +16,7 @@ public class BaselineTests
         { "Odd7TwoLayers", "Inputs = 3, Hidden = 7, Layers = 2" },
         { "Odd37Tokens", "Vocabulary = 100, Embedding = 5, Hidden = 37, Outputs = 2, Head = LstmGen.Head.Sigmoid" },
         { "Exact16EveryStep", "Inputs = 16, Hidden = 16, Outputs = 4, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep" },
+        { "BFloat16Weights", "Inputs = 3, Hidden = 20, Outputs = 2, InferenceWeights = LstmGen.WeightPrecision.BFloat16" },
         { "Exact64", "Inputs = 8, Hidden = 64, Outputs = 1" },
         { "OverBudget", "Vocabulary = 65, Embedding = 32, Hidden = 256, Layers = 2, Outputs = 65, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep" },
     };

@@ -131,6 +131,48 @@ public sealed class GeneratedModelTests
     }
 
     [Fact]
+    public void BFloat16InferenceComputesTheModelOfItsRoundedWeights()
+    {
+        // InferenceWeights = BFloat16 stores the layers' weight matrices as bfloat16 for Predict/Step; biases,
+        // embedding and head stay float32. So on weights that are already bfloat16 values it must equal the
+        // float32 reference; on arbitrary weights it must differ (else the option did nothing).
+        ILstmModel generated = ModelCompiler.CreateModel("Vocabulary = 20, Embedding = 6, Hidden = 40, Layers = 2, Outputs = 3, InferenceWeights = LstmGen.WeightPrecision.BFloat16");
+        ModelShape shape = generated.Shape;
+        ReferenceLstm reference = RandomModels.Create(shape, seed: 17);
+        reference.Parameters.CopyTo(generated.Parameters);
+        generated.ParametersChanged();
+        float[] exact = Run(reference, shape, 15, 2, null, HeadOutput.Logits), half = Run(generated, shape, 15, 2, null, HeadOutput.Logits);
+        double difference = 0;
+        for (int i = 0; i < exact.Length; i++) difference = Math.Max(difference, Math.Abs(exact[i] - half[i]));
+        Assert.InRange(difference, 1e-6, 5e-2);
+
+        int offset = shape.Vocabulary * shape.Embedding, gates = 4 * shape.Hidden;
+        for (int k = 0; k < shape.Layers; k++)
+        {
+            int inputs = k == 0 ? shape.Embedding : shape.Hidden, matrices = gates * (inputs + shape.Hidden);
+            for (int i = offset; i < offset + matrices; i++)
+                reference.Parameters[i] = LstmGen.Kernels.BFloat16.ToSingle(LstmGen.Kernels.BFloat16.FromSingle(reference.Parameters[i]));
+            offset += matrices + 2 * gates;
+        }
+        reference.ParametersChanged();
+        reference.Parameters.CopyTo(generated.Parameters);
+        generated.ParametersChanged();
+        AssertClose(Run(reference, shape, 15, 2, null, HeadOutput.Logits), Run(generated, shape, 15, 2, null, HeadOutput.Logits), "bfloat16 weights");
+    }
+
+    [Fact]
+    public void BFloat16RoundsToNearestEven()
+    {
+        Assert.Equal(0x3F80, LstmGen.Kernels.BFloat16.FromSingle(1f));
+        Assert.Equal(0x3F80, LstmGen.Kernels.BFloat16.FromSingle(BitConverter.UInt32BitsToSingle(0x3F808000))); // tie, even stays
+        Assert.Equal(0x3F82, LstmGen.Kernels.BFloat16.FromSingle(BitConverter.UInt32BitsToSingle(0x3F818000))); // tie, odd rounds up
+        Assert.Equal(0x3F81, LstmGen.Kernels.BFloat16.FromSingle(BitConverter.UInt32BitsToSingle(0x3F808001)));
+        Assert.Equal(0x7F80, LstmGen.Kernels.BFloat16.FromSingle(float.MaxValue)); // overflows to +∞
+        Assert.True(float.IsNaN(LstmGen.Kernels.BFloat16.ToSingle(LstmGen.Kernels.BFloat16.FromSingle(float.NaN))));
+        Assert.Equal(-2.5f, LstmGen.Kernels.BFloat16.ToSingle(LstmGen.Kernels.BFloat16.FromSingle(-2.5f)));
+    }
+
+    [Fact]
     public void StepsEqualOnePredictAndStateCarriesAcrossCalls()
     {
         var shape = new ModelShape(3, 0, 0, 7, 2, 2, Head.Linear, HeadOn.LastStep);
