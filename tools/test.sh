@@ -52,11 +52,27 @@ sample() {
   fi
 }
 
+# Digits on a shorter budget: held-out accuracy must stay high (the full run reaches 0.99).
+digits() {
+  echo "=== sample: Digits (15 epochs)"
+  local accuracy
+  if dotnet run --project samples/Digits -c Release --no-build -- --epochs 15 >"$log/digits.txt" 2>&1; then
+    accuracy=$(grep -oE "^accuracy=[0-9.]+" "$log/digits.txt" | grep -oE "[0-9.]+$")
+  fi
+  grep -E "^accuracy=" "$log/digits.txt"
+  if [ -n "$accuracy" ] && awk -v a="$accuracy" 'BEGIN { exit !(a >= 0.95) }'; then
+    echo "digits: passed"; passed=$((passed + 1))
+  else
+    echo "digits: FAILED (held-out accuracy '${accuracy}' must be ≥ 0.95)"; tail -20 "$log/digits.txt"; failed=$((failed + 1))
+  fi
+}
+
 run default ""
 run avx2 "$numeric" DOTNET_EnableAVX512=0
 run sse-no-fma "$numeric" DOTNET_EnableAVX2=0
 run scalar "$numeric" DOTNET_EnableHWIntrinsic=0
 sample
+digits
 
 rm -rf "$log"
 echo "$passed passed, $failed failed, $skipped skipped"
