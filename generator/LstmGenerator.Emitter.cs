@@ -53,7 +53,7 @@ public sealed partial class LstmGenerator
     private static void EmitClass(SourceWriter w, Layout layout)
     {
         ModelSpec spec = layout.Spec;
-        string iface = spec.IsTokenModel ? "global::LstmGen.Training.ITokenTrainableModel" : "global::LstmGen.Training.IFloatTrainableModel";
+        string iface = (spec.IsTokenModel ? "global::LstmGen.Training.ITokenTrainableModel" : "global::LstmGen.Training.IFloatTrainableModel") + ", global::LstmGen.Training.ILaneTrainableModel";
         int stepOutput = spec.Head == HeadKind.None ? spec.Hidden : spec.Outputs;
 
         w.Line("/// <summary>");
@@ -197,6 +197,7 @@ public sealed partial class LstmGenerator
             }
             if (spec.Head != HeadKind.None)
                 w.Line($"global::LstmGen.Kernels.GateLayout.PackHead(HeadWeight, HeadBias, HiddenSize, OutputSize, packed.Slice({N(layout.HeadPackedOffset)}, {N(layout.PackedLength - layout.HeadPackedOffset)}));");
+            w.Line("_parametersVersion++; // the lane training path rebuilds its transposed weights");
         }
         w.Line();
         w.Line("/// <inheritdoc/>");
