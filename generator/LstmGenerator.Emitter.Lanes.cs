@@ -15,7 +15,7 @@ public sealed partial class LstmGenerator
     private const int LaneGroup = 4;
 
     /// <summary>Lane-steps gathered before the weight gradients are updated (the K of the outer-product sums).</summary>
-    private const int LaneBlockTarget = 64;
+    private const int LaneBlockTarget = 256;
 
     /// <summary>
     /// Sizes of the lane path. A lane tape holds, for <c>lanes</c> lanes and <c>maxSteps</c> steps: the
@@ -60,6 +60,11 @@ public sealed partial class LstmGenerator
 
     /// <summary>Register tile of the lane kernels: accumulator vectors per lane (4 lanes), and rows per outer-product tile.</summary>
     private static int LaneVectors(Flavor f) => f.Width == 16 ? 4 : 2;
+
+    /// <summary>Lanes of the wide tiles, used while 8 lanes remain: twice the lanes per weight vector loaded, for weights that do not stay in L1.</summary>
+    private const int WideLaneGroup = 8;
+
+    private static int WideLaneVectors(Flavor f) => f.Width == 16 ? 2 : 1;
 
     private static int OuterRows(Flavor f) => f.Width == 16 ? 6 : 4;
 
@@ -296,41 +301,53 @@ public sealed partial class LstmGenerator
             }
             return;
         }
-        int cv = LaneVectors(f), tile = cv * f.Width;
-        w.Line($"// tiles of {N(LaneGroup)} lanes × {N(cv)} {f.Suffix} ({N(tile)} columns): each weight vector feeds {N(LaneGroup)} lanes.");
+        int cv = LaneVectors(f), cv8 = WideLaneVectors(f), tile = cv * f.Width;
+        w.Line($"// {N(tile)} columns at a time: tiles of {N(WideLaneGroup)} lanes × {N(cv8)} {f.Suffix} while {N(WideLaneGroup)} lanes remain, then {N(LaneGroup)} lanes × {N(cv)}; each weight vector feeds every lane of a tile.");
         using (w.Block($"for (nuint col = 0; col < {N(row)}; col += {N(tile)})"))
-        using (w.Block($"for (nuint lg = 0; lg < lanesN; lg += {N(LaneGroup)})"))
         {
-            for (int l = 0; l < LaneGroup; l++)
+            w.Line("nuint lg = 0;");
+            using (w.Block($"for (; lg + {N(WideLaneGroup)} <= lanesN; lg += {N(WideLaneGroup)})"))
             {
-                w.Line($"ref float x{N(l)} = ref {Input($"lg + {N(l)}")};");
-                w.Line($"ref float h{N(l)} = ref {Hidden($"lg + {N(l)}")};");
+                for (int sub = 0; sub < cv; sub += cv8)
+                    using (w.Open()) EmitLaneGateTile(w, f, WideLaneGroup, System.Math.Min(cv8, cv - sub), sub * f.Width, Input, Hidden, inK, spec.Hidden, row);
             }
-            for (int v = 0; v < cv; v++)
-            {
-                w.Line($"{f.VT} a0{N(v)} = {f.V}.LoadUnsafe(ref w, col + {N(v * f.Width)});");
-                for (int l = 1; l < LaneGroup; l++) w.Line($"{f.VT} a{N(l)}{N(v)} = a0{N(v)};");
-            }
-            EmitLaneGateRun(w, f, cv, "x", inK, 1, row);
-            EmitLaneGateRun(w, f, cv, "h", spec.Hidden, 1 + inK, row);
-            for (int l = 0; l < LaneGroup; l++)
-            {
-                w.Line($"ref float z{N(l)} = ref {Unsafe}.Add(ref st, (lg + {N(l)}) * LaneStateStride + StateLength + col);");
-                for (int v = 0; v < cv; v++) w.Line($"{f.V}.StoreUnsafe(a{N(l)}{N(v)}, ref z{N(l)}, {N(v * f.Width)});");
-            }
+            using (w.Block($"for (; lg < lanesN; lg += {N(LaneGroup)})"))
+                EmitLaneGateTile(w, f, LaneGroup, cv, 0, Input, Hidden, inK, spec.Hidden, row);
         }
     }
 
-    private static void EmitLaneGateRun(SourceWriter w, Flavor f, int cv, string source, int count, int firstRow, int row)
+    private static void EmitLaneGateTile(SourceWriter w, Flavor f, int lanes, int cv, int offset, System.Func<string, string> input, System.Func<string, string> hidden, int inK, int units, int row)
+    {
+        string at = offset == 0 ? "col" : $"col + {N(offset)}";
+        for (int l = 0; l < lanes; l++)
+        {
+            w.Line($"ref float x{N(l)} = ref {input($"lg + {N(l)}")};");
+            w.Line($"ref float h{N(l)} = ref {hidden($"lg + {N(l)}")};");
+        }
+        for (int v = 0; v < cv; v++)
+        {
+            w.Line($"{f.VT} a0_{N(v)} = {f.V}.LoadUnsafe(ref w, {at} + {N(v * f.Width)});");
+            for (int l = 1; l < lanes; l++) w.Line($"{f.VT} a{N(l)}_{N(v)} = a0_{N(v)};");
+        }
+        EmitLaneGateRun(w, f, lanes, cv, at, "x", inK, 1, row);
+        EmitLaneGateRun(w, f, lanes, cv, at, "h", units, 1 + inK, row);
+        for (int l = 0; l < lanes; l++)
+        {
+            w.Line($"ref float z{N(l)} = ref {Unsafe}.Add(ref st, (lg + {N(l)}) * LaneStateStride + StateLength + {at});");
+            for (int v = 0; v < cv; v++) w.Line($"{f.V}.StoreUnsafe(a{N(l)}_{N(v)}, ref z{N(l)}, {N(v * f.Width)});");
+        }
+    }
+
+    private static void EmitLaneGateRun(SourceWriter w, Flavor f, int lanes, int cv, string at, string source, int count, int firstRow, int row)
     {
         using (w.Block($"for (nuint j = 0; j < {N(count)}; j++) // rows {N(firstRow)}..{N(firstRow + count - 1)}"))
         {
-            w.Line($"ref float wr = ref {Unsafe}.Add(ref w, (j + {N(firstRow)}) * {N(row)} + col);");
+            w.Line($"ref float wr = ref {Unsafe}.Add(ref w, (j + {N(firstRow)}) * {N(row)} + {at});");
             for (int v = 0; v < cv; v++) w.Line($"{f.VT} w{N(v)} = {f.V}.LoadUnsafe(ref wr, {N(v * f.Width)});");
-            for (int l = 0; l < LaneGroup; l++)
+            for (int l = 0; l < lanes; l++)
             {
                 w.Line($"{f.VT} b{N(l)} = {f.V}.Create({Unsafe}.Add(ref {source}{N(l)}, j));");
-                for (int v = 0; v < cv; v++) w.Line($"a{N(l)}{N(v)} = {f.V}.MultiplyAddEstimate(b{N(l)}, w{N(v)}, a{N(l)}{N(v)});");
+                for (int v = 0; v < cv; v++) w.Line($"a{N(l)}_{N(v)} = {f.V}.MultiplyAddEstimate(b{N(l)}, w{N(v)}, a{N(l)}_{N(v)});");
             }
         }
     }
@@ -496,30 +513,40 @@ public sealed partial class LstmGenerator
 
     private static void EmitLaneTransposedTile(SourceWriter w, Layout layout, Flavor f, int tw, string firstColumn, int count, string dest)
     {
-        int row = layout.Row;
-        using (w.Block($"for (nuint lg = 0; lg < lanesN; lg += {N(LaneGroup)})"))
+        int cv8 = WideLaneVectors(f);
+        w.Line("nuint lg = 0;");
+        using (w.Block($"for (; lg + {N(WideLaneGroup)} <= lanesN; lg += {N(WideLaneGroup)})"))
         {
-            for (int l = 0; l < LaneGroup; l++)
-                w.Line($"ref float z{N(l)} = ref {Unsafe}.Add(ref dzBlock, (lg + {N(l)}) * {N(row)});");
-            for (int l = 0; l < LaneGroup; l++)
-                for (int v = 0; v < count; v++)
-                    w.Line($"{f.VT} a{N(l)}{N(v)} = {f.VT}.Zero;");
-            w.Line($"ref float wc = ref {Unsafe}.Add(ref wtk, {firstColumn});");
-            using (w.Block($"for (nuint col = 0; col < {N(row)}; col++)"))
+            for (int sub = 0; sub < count; sub += cv8)
+                using (w.Open()) EmitLaneTransposedLanes(w, layout, f, tw, firstColumn, WideLaneGroup, sub, System.Math.Min(cv8, count - sub), dest);
+        }
+        using (w.Block($"for (; lg < lanesN; lg += {N(LaneGroup)})"))
+            EmitLaneTransposedLanes(w, layout, f, tw, firstColumn, LaneGroup, 0, count, dest);
+    }
+
+    private static void EmitLaneTransposedLanes(SourceWriter w, Layout layout, Flavor f, int tw, string firstColumn, int lanes, int sub, int count, string dest)
+    {
+        int row = layout.Row;
+        for (int l = 0; l < lanes; l++)
+            w.Line($"ref float z{N(l)} = ref {Unsafe}.Add(ref dzBlock, (lg + {N(l)}) * {N(row)});");
+        for (int l = 0; l < lanes; l++)
+            for (int v = 0; v < count; v++)
+                w.Line($"{f.VT} a{N(l)}_{N(v)} = {f.VT}.Zero;");
+        w.Line($"ref float wc = ref {Unsafe}.Add(ref wtk, {firstColumn} + {N(sub * f.Width)});");
+        using (w.Block($"for (nuint col = 0; col < {N(row)}; col++)"))
+        {
+            w.Line($"ref float wr = ref {Unsafe}.Add(ref wc, col * {N(tw)});");
+            for (int v = 0; v < count; v++) w.Line($"{f.VT} w{N(v)} = {f.V}.LoadUnsafe(ref wr, {N(v * f.Width)});");
+            for (int l = 0; l < lanes; l++)
             {
-                w.Line($"ref float wr = ref {Unsafe}.Add(ref wc, col * {N(tw)});");
-                for (int v = 0; v < count; v++) w.Line($"{f.VT} w{N(v)} = {f.V}.LoadUnsafe(ref wr, {N(v * f.Width)});");
-                for (int l = 0; l < LaneGroup; l++)
-                {
-                    w.Line($"{f.VT} b{N(l)} = {f.V}.Create({Unsafe}.Add(ref z{N(l)}, col));");
-                    for (int v = 0; v < count; v++) w.Line($"a{N(l)}{N(v)} = {f.V}.MultiplyAddEstimate(b{N(l)}, w{N(v)}, a{N(l)}{N(v)});");
-                }
+                w.Line($"{f.VT} b{N(l)} = {f.V}.Create({Unsafe}.Add(ref z{N(l)}, col));");
+                for (int v = 0; v < count; v++) w.Line($"a{N(l)}_{N(v)} = {f.V}.MultiplyAddEstimate(b{N(l)}, w{N(v)}, a{N(l)}_{N(v)});");
             }
-            for (int l = 0; l < LaneGroup; l++)
-            {
-                w.Line($"ref float o{N(l)} = ref {string.Format(System.Globalization.CultureInfo.InvariantCulture, dest, N(l))};");
-                for (int v = 0; v < count; v++) w.Line($"{f.V}.StoreUnsafe(a{N(l)}{N(v)}, ref o{N(l)}, {N(v * f.Width)});");
-            }
+        }
+        for (int l = 0; l < lanes; l++)
+        {
+            w.Line($"ref float o{N(l)} = ref {string.Format(System.Globalization.CultureInfo.InvariantCulture, dest, N(l))};");
+            for (int v = 0; v < count; v++) w.Line($"{f.V}.StoreUnsafe(a{N(l)}_{N(v)}, ref o{N(l)}, {N((sub + v) * f.Width)});");
         }
     }
 

@@ -92,7 +92,8 @@ public class CharTrainingBatch
 
     private Trainer Create(ITrainableModel model, bool lanes) => new(model, new TrainingOptions
     {
-        BatchSize = Batch, Threads = Threads, SamplesPerChunk = Batch / 2, TruncateSteps = Steps, LaneTraining = lanes, Optimizer = new Adam(),
+        BatchSize = Batch, Threads = Threads, SamplesPerChunk = Batch / 2, TruncateSteps = Steps, LaneTraining = lanes,
+        Loss = LossKind.SoftmaxCrossEntropy, Optimizer = new Adam(),
     });
 
     [GlobalSetup]
