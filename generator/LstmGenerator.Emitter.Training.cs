@@ -150,6 +150,7 @@ public sealed partial class LstmGenerator
             EmitBackwardKernel(w, layout, b, f);
             w.Line();
         }
+        EmitLaneMembers(w, layout);
     }
 
     private static void EmitForwardBody(SourceWriter w, Layout layout, bool every, bool token)

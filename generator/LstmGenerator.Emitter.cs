@@ -53,7 +53,7 @@ public sealed partial class LstmGenerator
     private static void EmitClass(SourceWriter w, Layout layout)
     {
         ModelSpec spec = layout.Spec;
-        string iface = spec.IsTokenModel ? "global::LstmGen.Training.ITokenTrainableModel" : "global::LstmGen.Training.IFloatTrainableModel";
+        string iface = (spec.IsTokenModel ? "global::LstmGen.Training.ITokenTrainableModel" : "global::LstmGen.Training.IFloatTrainableModel") + ", global::LstmGen.Training.ILaneTrainableModel";
         int stepOutput = spec.Head == HeadKind.None ? spec.Hidden : spec.Outputs;
 
         w.Line("/// <summary>");
@@ -205,6 +205,7 @@ public sealed partial class LstmGenerator
                 w.Line("global::LstmGen.Kernels.BFloat16.Convert(packed, _packedBFloat16.Span);");
             if (layout.HasInputTable)
                 w.Line("global::LstmGen.Kernels.GateLayout.BuildInputTable(packed, EmbeddingWeight, Vocabulary, EmbeddingSize, HiddenSize, _inputTable.Span);");
+            w.Line("_parametersVersion++; // the lane training path rebuilds its transposed weights");
         }
         w.Line();
         w.Line("/// <inheritdoc/>");

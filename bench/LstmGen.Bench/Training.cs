@@ -1,5 +1,7 @@
-// Training benchmarks: one minibatch step of the generated model against the runtime-sized reference.
+// Training benchmarks: one minibatch step through the Trainer (the code path Fit runs), generated model
+// on its lane path and on the per-sample path, against the runtime-sized reference where it is affordable.
 using System;
+using System.Collections.Generic;
 using BenchmarkDotNet.Attributes;
 using LstmGen.Reference;
 using LstmGen.Training;
@@ -8,72 +10,166 @@ using LstmGen.Training.Optimizers;
 namespace LstmGen.Bench;
 
 /// <summary>
-/// W5 on one core: one Adam step on a batch of 32 reviews of 300 tokens — for each review a recording
-/// forward pass, binary cross-entropy, the backward pass into the batch gradient; then the gradient in
-/// PyTorch layout, the Adam update and the repacking. Reported per review (OperationsPerInvoke).
+/// W5: one Adam step on a batch of 32 reviews of 300 tokens (binary cross-entropy on a sigmoid head)
+/// through <see cref="Trainer.TrainStep"/> on <see cref="Threads"/> threads: recording forward passes,
+/// the loss, BPTT into chunk gradients, their fixed-order sum, the PyTorch-layout gradient, Adam and the
+/// repacking. Reported per review (OperationsPerInvoke). Generated = lane path (chunks of 16 reviews in
+/// lock-step); GeneratedPerSample = the same model with <see cref="TrainingOptions.LaneTraining"/> off.
 /// </summary>
 [MemoryDiagnoser]
 public class ReviewTrainingBatch
 {
     private const int Batch = 32, Steps = 300;
-    private readonly Learner _generated = new(), _reference = new();
-    private int[][] _reviews = null!;
+    private Trainer _generated = null!, _perSample = null!, _reference = null!;
+    private SequenceDataset _batch = null!;
 
-    private sealed class Learner
+    [Params(1, 2)]
+    public int Threads { get; set; }
+
+    private Trainer Create(ITrainableModel model, bool lanes) => new(model, new TrainingOptions
     {
-        public ITokenTrainableModel Model = null!;
-        public TrainingTape Tape = null!;
-        public GradientBuffer Gradients = null!;
-        public LstmState State = null!;
-        public float[] Canonical = null!;
-        public readonly Adam Optimizer = new();
-        public readonly float[] Logit = new float[1], LogitGradient = new float[1], Target = new float[1];
-
-        public void Prepare(ITokenTrainableModel model)
-        {
-            Model = model;
-            Tape = model.CreateTape(Steps);
-            Gradients = model.CreateGradients();
-            State = model.CreateState();
-            Canonical = new float[model.Shape.ParameterCount];
-        }
-
-        public float Step(int[][] reviews)
-        {
-            Gradients.Clear();
-            float loss = 0;
-            for (int i = 0; i < reviews.Length; i++)
-            {
-                State.Reset();
-                Model.Forward(reviews[i], Logit, State, Tape);
-                Target[0] = i % 2;
-                loss += Loss.BinaryCrossEntropy(Logit, Target, LogitGradient, weight: 1f / reviews.Length);
-                Model.Backward(Tape, LogitGradient, Gradients);
-            }
-            Model.CopyGradients(Gradients, Canonical);
-            Optimizer.Step(Model.Parameters, Canonical);
-            Model.ParametersChanged();
-            return loss;
-        }
-    }
+        BatchSize = Batch, Threads = Threads, SamplesPerChunk = Batch / 2, LaneTraining = lanes, Optimizer = new Adam(),
+    });
 
     [GlobalSetup]
     public void Setup()
     {
         var generated = new ReviewClassifier();
         ReferenceLstm reference = Same.Weights(generated, 4);
-        _generated.Prepare(generated);
-        _reference.Prepare(reference);
-        _reviews = new int[Batch][];
-        for (int i = 0; i < Batch; i++) _reviews[i] = Same.Tokens(Steps, 5000, 100 + i);
-        float a = _generated.Step(_reviews), b = _reference.Step(_reviews);
-        if (Math.Abs(a - b) > 1e-4 * Math.Abs(b)) throw new InvalidOperationException($"W5: losses disagree ({a} vs {b}).");
-        Same.Check(_generated.Model.Parameters, _reference.Model.Parameters, "W5 weights after one step");
+        var perSample = new ReviewClassifier();
+        generated.Parameters.CopyTo(perSample.Parameters);
+        perSample.ParametersChanged();
+        var reviews = new List<int[]>();
+        var labels = new List<int>();
+        for (int i = 0; i < Batch; i++)
+        {
+            reviews.Add(Same.Tokens(Steps, 5000, 100 + i));
+            labels.Add(i % 2);
+        }
+        _batch = SequenceDataset.FromTokens(reviews, labels);
+        LaneAgreement.Check(generated, reference, reviews, "W5");
+        _generated = Create(generated, lanes: true);
+        _perSample = Create(perSample, lanes: false);
+        _reference = Create(reference, lanes: false);
+        double a = _generated.TrainStep(_batch), b = _reference.TrainStep(_batch), c = _perSample.TrainStep(_batch);
+        if (Math.Abs(a - b) > 1e-4 * Math.Abs(b) || Math.Abs(c - b) > 1e-4 * Math.Abs(b))
+            throw new InvalidOperationException($"W5: batch losses disagree (lanes {a}, per sample {c}, reference {b}).");
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _generated.Dispose();
+        _perSample.Dispose();
+        _reference.Dispose();
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Batch)]
-    public float Reference() => _reference.Step(_reviews);
+    public double Reference() => _reference.TrainStep(_batch);
 
     [Benchmark(OperationsPerInvoke = Batch)]
-    public float Generated() => _generated.Step(_reviews);
+    public double GeneratedPerSample() => _perSample.TrainStep(_batch);
+
+    [Benchmark(OperationsPerInvoke = Batch)]
+    public double Generated() => _generated.TrainStep(_batch);
+}
+
+/// <summary>
+/// W6: one Adam step on a batch of 32 sequences of 100 characters (65-way softmax cross-entropy at every
+/// step, truncated BPTT 100) of the two-layer 256-unit CharModel, through <see cref="Trainer.TrainStep"/>.
+/// Reported per character (OperationsPerInvoke = 3200). The reference is checked for agreement in the set-up
+/// but not timed (about a second per batch).
+/// </summary>
+[MemoryDiagnoser]
+public class CharTrainingBatch
+{
+    private const int Batch = 32, Steps = 100, Characters = Batch * Steps;
+    private Trainer _generated = null!, _perSample = null!;
+    private SequenceDataset _batch = null!;
+
+    [Params(1, 2)]
+    public int Threads { get; set; }
+
+    private Trainer Create(ITrainableModel model, bool lanes) => new(model, new TrainingOptions
+    {
+        BatchSize = Batch, Threads = Threads, SamplesPerChunk = Batch / 2, TruncateSteps = Steps, LaneTraining = lanes,
+        Loss = LossKind.SoftmaxCrossEntropy, Optimizer = new Adam(),
+    });
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var generated = new CharModel();
+        ReferenceLstm reference = Same.Weights(generated, 6);
+        var perSample = new CharModel();
+        generated.Parameters.CopyTo(perSample.Parameters);
+        perSample.ParametersChanged();
+        var text = new List<int[]>();
+        var next = new List<int[]>();
+        for (int i = 0; i < Batch; i++)
+        {
+            int[] chars = Same.Tokens(Steps + 1, 65, 200 + i);
+            text.Add(chars[..Steps]);
+            next.Add(chars[1..]);
+        }
+        _batch = SequenceDataset.FromTokens(text, next);
+        LaneAgreement.Check(generated, reference, text, "W6");
+        _generated = Create(generated, lanes: true);
+        _perSample = Create(perSample, lanes: false);
+        double a = _generated.TrainStep(_batch), b = _perSample.TrainStep(_batch);
+        if (Math.Abs(a - b) > 1e-4 * Math.Abs(b)) throw new InvalidOperationException($"W6: batch losses disagree (lanes {a}, per sample {b}).");
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _generated.Dispose();
+        _perSample.Dispose();
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Characters)]
+    public double GeneratedPerSample() => _perSample.TrainStep(_batch);
+
+    [Benchmark(OperationsPerInvoke = Characters)]
+    public double Generated() => _generated.TrainStep(_batch);
+}
+
+/// <summary>Checks that the lane path's outputs and gradients match the reference's per-sample ones on the same weights and data.</summary>
+public static class LaneAgreement
+{
+    public static void Check(ILaneTrainableModel generated, ReferenceLstm reference, IReadOnlyList<int[]> sequences, string what)
+    {
+        ModelShape shape = generated.Shape;
+        int lanes = Math.Min(8, sequences.Count), steps = sequences[0].Length, outputLength = shape.OutputLength(steps);
+        var dOut = new float[lanes * outputLength];
+        var random = new Random(1);
+        for (int i = 0; i < dOut.Length; i++) dOut[i] = (float)(random.NextDouble() - 0.5) / lanes;
+
+        LaneTape laneTape = generated.CreateLaneTape(lanes, steps);
+        var states = new LstmState[lanes];
+        for (int l = 0; l < lanes; l++)
+        {
+            states[l] = generated.CreateState();
+            sequences[l].CopyTo(laneTape.Tokens(l));
+        }
+        var outputs = new float[lanes * outputLength];
+        GradientBuffer laneGradients = generated.CreateGradients();
+        generated.ForwardLanes(laneTape, steps, states, outputs);
+        generated.BackwardLanes(laneTape, dOut, laneGradients);
+        var actual = new float[shape.ParameterCount];
+        generated.CopyGradients(laneGradients, actual);
+
+        TrainingTape tape = reference.CreateTape(steps);
+        GradientBuffer referenceGradients = reference.CreateGradients();
+        var expectedOutputs = new float[outputs.Length];
+        for (int l = 0; l < lanes; l++)
+        {
+            reference.Forward(sequences[l], expectedOutputs.AsSpan(l * outputLength, outputLength), reference.CreateState(), tape);
+            reference.Backward(tape, dOut.AsSpan(l * outputLength, outputLength), referenceGradients);
+        }
+        var expected = new float[shape.ParameterCount];
+        reference.CopyGradients(referenceGradients, expected);
+        Same.Check(outputs, expectedOutputs, $"{what} lane outputs");
+        Same.Check(actual, expected, $"{what} lane gradients");
+    }
 }

@@ -21,16 +21,32 @@ public sealed partial class Trainer
     private int _batchCount;
     private float _batchScale;
 
-    /// <summary>What one worker thread reuses for every sample: tape, state and output buffers.</summary>
+    /// <summary>What one worker thread reuses for every sample: tape, state and output buffers; and for lane training, the same for a chunk.</summary>
     private sealed class WorkerScratch
     {
-        public WorkerScratch(ITrainableModel model, int tapeSteps, int outputLength)
+        public WorkerScratch(ITrainableModel model, int tapeSteps, int outputLength, int lanes)
         {
             Tape = tapeSteps > 0 ? model.CreateTape(tapeSteps) : null;
             State = model.CreateState();
             Outputs = new float[outputLength];
             OutputGradients = new float[outputLength];
+            if (lanes > 0 && tapeSteps > 0 && model is ILaneTrainableModel laneModel)
+            {
+                LaneTape = laneModel.CreateLaneTape(lanes, tapeSteps);
+                LaneStates = new LstmState[lanes];
+                for (int l = 0; l < lanes; l++) LaneStates[l] = model.CreateState();
+                LaneOutputs = new float[lanes * outputLength];
+                LaneOutputGradients = new float[lanes * outputLength];
+                LaneLosses = new double[lanes];
+            }
         }
+
+        public LaneTape? LaneTape { get; }
+        public LstmState[] LaneStates { get; } = Array.Empty<LstmState>();
+        public float[] LaneOutputs { get; } = Array.Empty<float>();
+        public float[] LaneOutputGradients { get; } = Array.Empty<float>();
+        public double[] LaneLosses { get; } = Array.Empty<double>();
+        public int Lanes => LaneStates.Length;
 
         public TrainingTape? Tape { get; }
         public LstmState State { get; }
@@ -43,13 +59,14 @@ public sealed partial class Trainer
     private void PrepareWorkers(int tapeSteps, int outputSteps)
     {
         int outputLength = _shape.OutputLength(Math.Max(outputSteps, 1));
+        int lanes = Options.LaneTraining && _model is ILaneTrainableModel && Options.SamplesPerChunk > 1 ? Options.SamplesPerChunk : 0;
         if (_workers.Length != Options.Threads) _workers = new WorkerScratch[Options.Threads];
         for (int w = 0; w < _workers.Length; w++)
         {
             var current = _workers[w];
-            if (current is null || current.TapeSteps < tapeSteps || current.Outputs.Length < outputLength)
+            if (current is null || current.TapeSteps < tapeSteps || current.Outputs.Length < outputLength || (tapeSteps > 0 && current.Lanes < lanes))
             {
-                _workers[w] = new WorkerScratch(_model, Math.Max(tapeSteps, current?.TapeSteps ?? 0), Math.Max(outputLength, current?.Outputs.Length ?? 0));
+                _workers[w] = new WorkerScratch(_model, Math.Max(tapeSteps, current?.TapeSteps ?? 0), Math.Max(outputLength, current?.Outputs.Length ?? 0), lanes);
             }
         }
         if (tapeSteps == 0) return;
@@ -114,8 +131,81 @@ public sealed partial class Trainer
         double loss = 0;
         int first = chunk * Options.SamplesPerChunk;
         int end = Math.Min(first + Options.SamplesPerChunk, _batchCount);
-        for (int j = first; j < end; j++) loss += TrainSample(scratch, _batchOrder[_batchStart + j], gradients);
+        if (CanTrainLanes(scratch, first, end))
+        {
+            loss = TrainLanes(scratch, first, end - first, gradients);
+        }
+        else
+        {
+            for (int j = first; j < end; j++) loss += TrainSample(scratch, _batchOrder[_batchStart + j], gradients);
+        }
         _chunkLosses[chunk] = loss;
+    }
+
+    /// <summary>Lane training applies to a chunk of two or more samples of one length, given a lane tape (the same answer on every thread).</summary>
+    private bool CanTrainLanes(WorkerScratch scratch, int first, int end)
+    {
+        if (scratch.LaneTape is null || end - first < 2 || end - first > scratch.Lanes) return false;
+        int length = _batchData!.Length(_batchOrder[_batchStart + first]);
+        for (int j = first + 1; j < end; j++)
+        {
+            if (_batchData.Length(_batchOrder[_batchStart + j]) != length) return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// <see cref="TrainSample"/> for the <paramref name="count"/> equal-length samples of a chunk at once, in
+    /// lock-step lanes (<see cref="ILaneTrainableModel"/>). Windows (truncated BPTT) where no lane has targets
+    /// only advance the states; otherwise every lane is recorded and backpropagated, those without targets
+    /// with zero output gradients. Returns the sum of the samples' losses, added in sample order.
+    /// </summary>
+    private double TrainLanes(WorkerScratch scratch, int first, int count, GradientBuffer gradients)
+    {
+        var data = _batchData!;
+        var loss = _batchLoss!;
+        var model = (ILaneTrainableModel)_model;
+        LaneTape tape = scratch.LaneTape!;
+        int length = data.Length(_batchOrder[_batchStart + first]);
+        int window = Options.TruncateSteps > 0 ? Options.TruncateSteps : length;
+        ReadOnlySpan<LstmState> states = scratch.LaneStates.AsSpan(0, count);
+        Span<double> losses = scratch.LaneLosses.AsSpan(0, count);
+        losses.Clear();
+        foreach (LstmState state in states) state.Reset();
+        for (int start = 0; start < length; start += window)
+        {
+            int steps = Math.Min(window, length - start);
+            int outputLength = _shape.OutputLength(steps);
+            bool targets = false;
+            for (int l = 0; l < count && !targets; l++) targets = loss.HasTargets(_batchOrder[_batchStart + first + l], start, steps);
+            if (!targets)
+            {
+                if (start + steps < length)
+                {
+                    for (int l = 0; l < count; l++)
+                        Predict(data, _batchOrder[_batchStart + first + l], start, steps, scratch.Outputs.AsSpan(0, outputLength), states[l]);
+                }
+                continue;
+            }
+            for (int l = 0; l < count; l++)
+            {
+                int sample = _batchOrder[_batchStart + first + l];
+                if (_tokenModel is not null) data.Tokens(sample).Slice(start, steps).CopyTo(tape.Tokens(l));
+                else data.Inputs(sample).Slice(start * data.InputWidth, steps * data.InputWidth).CopyTo(tape.Inputs(l));
+            }
+            Span<float> outputs = scratch.LaneOutputs.AsSpan(0, count * outputLength);
+            Span<float> outputGradients = scratch.LaneOutputGradients.AsSpan(0, count * outputLength);
+            model.ForwardLanes(tape, steps, states, outputs);
+            for (int l = 0; l < count; l++)
+            {
+                losses[l] += loss.Accumulate(_batchOrder[_batchStart + first + l], start, steps,
+                    outputs.Slice(l * outputLength, outputLength), outputGradients.Slice(l * outputLength, outputLength), _batchScale);
+            }
+            model.BackwardLanes(tape, outputGradients, gradients);
+        }
+        double total = 0;
+        foreach (double sampleLoss in losses) total += sampleLoss;
+        return total;
     }
 
     /// <summary>

@@ -60,6 +60,19 @@ public class TrainerAllocationTests(ITestOutputHelper output)
         AssertNothingPerBatch(threads, BatchLoopAllocations(model, TrainerFixtures.FloatData(400, 1), options));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void GeneratedModelOnTheLanePathAllocatesNothingPerBatch(int threads)
+    {
+        var shape = new ModelShape(0, 11, 5, 20, 2, 11, Head.Softmax, HeadOn.EveryStep);
+        var model = (ITrainableModel)LstmGen.Tests.Generator.ModelCompiler.CreateModel(shape);
+        ParameterInit.Initialize(shape, model.Parameters, seed: 1);
+        model.ParametersChanged();
+        var options = new TrainingOptions { Epochs = 6, BatchSize = 8, Threads = threads, TruncateSteps = 5, Optimizer = new Adam(), ClipGradientNorm = 1 };
+        AssertNothingPerBatch(threads, BatchLoopAllocations(model, LaneTrainerTests.EqualLengthStreams(400, 12, seed: 1), options));
+    }
+
     private static void AssertNothingPerBatch(int threads, (long Bytes, int Batches) measured)
     {
         Assert.True(measured.Batches > 40);
