@@ -21,12 +21,13 @@ public static class Same
     }
 
     /// <summary>Throws unless the two outputs agree to 1e-4 (max-normalised): a benchmark of different functions measures nothing.</summary>
-    public static void Check(ReadOnlySpan<float> generated, ReadOnlySpan<float> reference, string what)
+    public static void Check(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected, string what)
     {
+        if (actual.Length != expected.Length) throw new InvalidOperationException($"{what}: {actual.Length} outputs, expected {expected.Length}.");
         double max = 1e-3, worst = 0;
-        for (int i = 0; i < reference.Length; i++) max = Math.Max(max, Math.Abs(reference[i]));
-        for (int i = 0; i < reference.Length; i++) worst = Math.Max(worst, Math.Abs(generated[i] - reference[i]));
-        if (worst / max > 1e-4) throw new InvalidOperationException($"{what}: generated and reference disagree (error {worst / max:E2}).");
+        for (int i = 0; i < expected.Length; i++) max = Math.Max(max, Math.Abs(expected[i]));
+        for (int i = 0; i < expected.Length; i++) worst = Math.Max(worst, Math.Abs(actual[i] - expected[i]));
+        if (worst / max > 1e-4) throw new InvalidOperationException($"{what}: outputs disagree (error {worst / max:E2}).");
     }
 
     public static int[] Tokens(int count, int vocabulary, int seed)
@@ -94,7 +95,7 @@ public abstract class TokenSequenceBenchmark
     {
         _reference = Same.Weights(generated, seed);
         Tokens = Same.Tokens(steps, generated.Shape.Vocabulary, (int)seed);
-        Output = new float[generated.Shape.StepOutputSize];
+        Output = new float[generated.Shape.OutputLength(steps)];
         var expected = new float[Output.Length];
         generated.Predict(Tokens, Output);
         _reference.Predict(Tokens, expected);
@@ -134,6 +135,23 @@ public class ReviewSequence : TokenSequenceBenchmark
 
     [GlobalSetup]
     public void Setup() => Prepare(_generated, steps: 300, seed: 3);
+
+    [Benchmark]
+    public float Generated()
+    {
+        _generated.Predict(Tokens, Output);
+        return Output[0];
+    }
+}
+
+/// <summary>W4: 100 characters through a 65 × 32 → 256 → 256 → 65 model, logits at every step (100 × 65 outputs).</summary>
+[MemoryDiagnoser]
+public class CharSequence : TokenSequenceBenchmark
+{
+    private readonly CharModel _generated = new();
+
+    [GlobalSetup]
+    public void Setup() => Prepare(_generated, steps: 100, seed: 5);
 
     [Benchmark]
     public float Generated()
