@@ -2,6 +2,7 @@
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using LstmGen.Bench.Peers;
 
 namespace LstmGen.Bench;
 
@@ -11,6 +12,7 @@ public static class Program
     {
         IConfig config = DefaultConfig.Instance
             .AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(10).WithId("short"));
+        config = PeerCategory.WithoutUnavailablePeers(config);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
     }
 }
