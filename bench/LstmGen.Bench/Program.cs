@@ -1,4 +1,5 @@
-// Runs the benchmarks with a short job suited to a small shared machine: `dotnet run -c Release -- --filter '*'`.
+// Runs the benchmarks with a short job suited to a small shared machine: `dotnet run -c Release -- --filter '*'`;
+// `dotnet run -c Release -- export-pytorch DIR` writes the PyTorch peer's inputs instead (bench/pytorch).
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
@@ -10,6 +11,11 @@ public static class Program
 {
     public static void Main(string[] args)
     {
+        if (args.Length == 2 && args[0] == PyTorchExport.Command)
+        {
+            PyTorchExport.Run(args[1]);
+            return;
+        }
         IConfig config = DefaultConfig.Instance
             .AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(10).WithId("short"));
         config = PeerCategory.WithoutUnavailablePeers(config);

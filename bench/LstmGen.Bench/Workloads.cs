@@ -69,6 +69,9 @@ public class StreamingStep
         Same.Check(b, _expected, "W1 reference");
     }
 
+    /// <summary>After <see cref="Setup"/>: the model, the inputs of the agreement check and the generated model's output on them.</summary>
+    internal (ILstmModel Model, float[] Inputs, float[] Expected) Workload => (_generated, _sequence, _expected);
+
     [GlobalSetup(Target = nameof(OnnxRuntime))]
     public void SetupOnnx()
     {
@@ -147,6 +150,9 @@ public abstract class TokenSequenceBenchmark
         _reference.Predict(Tokens, Output);
         Same.Check(Output, Expected, $"{GetType().Name} reference");
     }
+
+    /// <summary>After <see cref="Setup"/>: the model, its tokens and the generated model's output on them.</summary>
+    internal (ILstmModel Model, int[] Tokens, float[] Expected) Workload => (Model, Tokens, Expected);
 
     [GlobalSetup(Target = nameof(OnnxRuntime))]
     public void SetupOnnx()
