@@ -20,7 +20,9 @@ public static class PeerCategory
         }
         catch (Exception e) // a probe: whatever stops the library from loading is reported, not thrown
         {
-            Console.WriteLine($"// Peer ONNX Runtime skipped: its native library does not load here ({e.GetBaseException().Message}).");
+            Exception cause = e.GetBaseException();
+            string firstLine = cause.Message.Split('\n', 2)[0].Trim();
+            Console.WriteLine($"// Peer ONNX Runtime skipped, its benchmarks are left out: the native library does not load here ({cause.GetType().Name}: {firstLine}).");
             config = config.AddFilter(new SimpleFilter(b => Array.IndexOf(b.Descriptor.Categories, OnnxRuntime) < 0));
         }
         return config;
