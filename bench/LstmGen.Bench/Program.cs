@@ -1,7 +1,11 @@
-// Runs the benchmarks with a short job suited to a small shared machine: `dotnet run -c Release -- --filter '*'`.
+// Runs the benchmarks with a short job suited to a small shared machine: `dotnet run -c Release -- --filter '*'`;
+// `dotnet run -c Release -- export-pytorch DIR` writes the PyTorch peer's inputs instead (bench/pytorch).
+using System;
+using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using LstmGen.Bench.Peers;
 
 namespace LstmGen.Bench;
 
@@ -9,8 +13,16 @@ public static class Program
 {
     public static void Main(string[] args)
     {
-        IConfig config = DefaultConfig.Instance
-            .AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(10).WithId("short"));
+        if (args.Length == 2 && args[0] == PyTorchExport.Command)
+        {
+            PyTorchExport.Run(args[1]);
+            return;
+        }
+        IConfig config = DefaultConfig.Instance.AddColumn(StatisticColumn.Median);
+        // The short job, unless the command line names its own (e.g. `--job dry` for a smoke test).
+        if (Array.IndexOf(args, "--job") < 0 && Array.IndexOf(args, "-j") < 0)
+            config = config.AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(10).WithId("short"));
+        config = PeerCategory.WithoutUnavailablePeers(config);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
     }
 }
