@@ -63,7 +63,26 @@ public sealed partial class LstmGenerator
             HeadPackedOffset = packed;
             PackedLength = packed + (HeadRow == 0 ? 0 : (1 + spec.Hidden) * HeadRow);
             InputTableLength = spec.IsTokenModel && (long)spec.Vocabulary * Row <= InputTableBudget ? spec.Vocabulary * Row : 0;
+            LayerMajor = HeadPackedOffset > LayerMajorBudget;
+            SequenceScratchLength = LayerMajor ? LayerMajorChunk * (Row + PaddedHidden) : 0;
         }
+
+        /// <summary>
+        /// Packed layer weights (floats, 1 MB) above which a whole-sequence <c>Predict</c> runs layer by layer
+        /// over chunks of <see cref="LayerMajorChunk"/> steps: per chunk, each layer's input projections for
+        /// all steps, then its recurrence — so one matrix (W_ih or W_hh of one layer, ≤ 1 MB for H ≤ 256) is
+        /// reused from L2 for the whole chunk, instead of all layers' weights streaming from L3 every step.
+        /// </summary>
+        public const int LayerMajorBudget = 262144;
+
+        /// <summary>Steps per layer-major chunk: the chunk's input projections and outputs live in the state's scratch.</summary>
+        public const int LayerMajorChunk = 16;
+
+        /// <summary>Whether whole-sequence Predict runs layer-major (see <see cref="LayerMajorBudget"/>).</summary>
+        public bool LayerMajor { get; }
+
+        /// <summary>Extra state scratch for layer-major Predict: a chunk's input projections (Row each) and layer outputs (P each).</summary>
+        public int SequenceScratchLength { get; }
 
         /// <summary>
         /// Floats a token model may spend on its input-projection table (256 KB): small vocabularies get the
@@ -179,6 +198,38 @@ public sealed partial class LstmGenerator
                     EmitCellUpdate(w, f, layout, record);
                 }
             });
+        }
+    }
+
+    /// <summary>
+    /// Emits the two phases of a layer-major Predict for layer 0 (<c>First</c>) and, with more layers, layers
+    /// 1 and up (<c>Upper</c>): <c>Project…</c> writes one step's input part, <c>zin = (b_ih + b_hh) + W_ih·x</c>;
+    /// <c>Recur…</c> adds <c>W_hh·h</c> to a <c>zin</c> and runs the cell update on the layer's h and c.
+    /// </summary>
+    private static void EmitLayerMajorKernels(SourceWriter w, Layout layout, Flavor f)
+    {
+        ModelSpec spec = layout.Spec;
+        string code = f.IsScalar ? "scalar code" : f.Suffix + " code";
+        string half = spec.BFloat16Inference ? ", ref ushort wq" : "";
+        foreach ((string name, int inputs) in spec.Layers > 1
+            ? new[] { ("First", spec.InputSize), ("Upper", spec.Hidden) }
+            : new[] { ("First", spec.InputSize) })
+        {
+            bool skipProjection = name == "First" && layout.HasInputTable;
+            if (!skipProjection)
+            {
+                w.Line($"/// <summary>Layer-major Predict, {(name == "First" ? "layer 0" : "layers 1 and up")}: zin = (b_ih + b_hh) + W_ih·x for one step ({N(inputs)} inputs), {code}.</summary>");
+                using (w.Block($"private void Project{name}{f.Suffix}(ref float w{half}, ref float input, ref float zin)"))
+                    EmitMatVec(w, f, layout.Row, new[] { new RowInput("input", inputs, 1, "this step's input") }, "zin", spec.Compact, half: spec.BFloat16Inference);
+                w.Line();
+            }
+            w.Line($"/// <summary>Layer-major Predict, {(name == "First" ? "layer 0" : "layers 1 and up")}: z = zin + W_hh·h, then the cell update of h and c, {code}.</summary>");
+            using (w.Block($"private void Recur{name}{f.Suffix}(ref float w{half}, ref float zin, ref float h, ref float c, ref float z)"))
+            {
+                EmitMatVec(w, f, layout.Row, new[] { new RowInput("h", spec.Hidden, 1 + inputs, "recurrent h") }, "z", spec.Compact, initial: "zin", half: spec.BFloat16Inference);
+                EmitCellUpdate(w, f, layout, record: false);
+            }
+            w.Line();
         }
     }
 

@@ -1,5 +1,6 @@
 // Emits one model class: constants, weight storage with named views, loading and saving, the public
 // inference API (whole sequence and streaming), and the dispatch to the width-specialized kernels.
+using System.Collections.Generic;
 using System.Reflection;
 using LstmGen.Generator.Model;
 using static LstmGen.Generator.SourceWriter;
@@ -90,7 +91,7 @@ public sealed partial class LstmGenerator
             w.Line($"public const int ParameterCount = {N(layout.ParameterCount)};");
             w.Line();
             w.Line($"private const int StateLength = {N(layout.StateLength)}; // h, c per layer, {N(layout.PaddedHidden)} floats each");
-            w.Line($"private const int ScratchLength = {N(layout.ScratchLength)}; // gate sums{(layout.HeadRow > 0 ? ", head logits" : "")}");
+            w.Line($"private const int ScratchLength = {N(layout.ScratchLength + layout.SequenceScratchLength)}; // gate sums{(layout.HeadRow > 0 ? ", head logits" : "")}{(layout.LayerMajor ? ", a layer-major chunk's input projections and outputs" : "")}");
             w.Line($"private const int PackedLength = {N(layout.PackedLength)}; // packed weights, see global::LstmGen.Kernels.GateLayout");
             w.Line($"private static readonly global::LstmGen.ModelShape s_shape = new(inputs: {N(spec.Inputs)}, vocabulary: {N(spec.Vocabulary)}, embedding: {N(spec.Embedding)}, hidden: {N(spec.Hidden)}, layers: {N(spec.Layers)}, outputs: {N(spec.Outputs)}, global::LstmGen.Head.{spec.Head}, global::LstmGen.HeadOn.{spec.HeadOn});");
             w.Line("private readonly float[] _parameters = new float[ParameterCount];");
@@ -124,6 +125,7 @@ public sealed partial class LstmGenerator
                     w.Line();
                 }
             }
+            if (layout.LayerMajor) EmitLayerMajor(w, layout);
             EmitWriteOutput(w, layout);
             w.Line();
             EmitTrainingMembers(w, layout);
@@ -280,12 +282,19 @@ public sealed partial class LstmGenerator
                 w.Line("global::System.ArgumentNullException.ThrowIfNull(state);");
                 w.Line("state.EnsureShape(LayerCount, HiddenSize, ScratchLength);");
                 w.Line("ref float s = ref state.GetReference();");
-                using (w.Block("for (int t = 0; t < tokens.Length; t++)"))
+                if (layout.LayerMajor)
                 {
-                    w.Line("StepCore(ref InputRow(tokens[t]), ref s);");
-                    if (every) w.Line("WriteOutput(ref s, output.Slice(t * StepOutputSize, StepOutputSize), kind);");
+                    w.Line("PredictLayerMajor(tokens, tokens.Length, output, ref s, kind);");
                 }
-                if (!every) w.Line("WriteOutput(ref s, output, kind);");
+                else
+                {
+                    using (w.Block("for (int t = 0; t < tokens.Length; t++)"))
+                    {
+                        w.Line("StepCore(ref InputRow(tokens[t]), ref s);");
+                        if (every) w.Line("WriteOutput(ref s, output.Slice(t * StepOutputSize, StepOutputSize), kind);");
+                    }
+                    if (!every) w.Line("WriteOutput(ref s, output, kind);");
+                }
             }
             w.Line();
             w.Line("/// <inheritdoc/>");
@@ -320,13 +329,20 @@ public sealed partial class LstmGenerator
                 w.Line("global::System.ArgumentNullException.ThrowIfNull(state);");
                 w.Line("state.EnsureShape(LayerCount, HiddenSize, ScratchLength);");
                 w.Line("ref float s = ref state.GetReference();");
-                w.Line($"ref float x = ref {Marshal}.GetReference(inputs);");
-                using (w.Block("for (int t = 0; t < steps; t++)"))
+                if (layout.LayerMajor)
                 {
-                    w.Line($"StepCore(ref {Unsafe}.Add(ref x, t * InputSize), ref s);");
-                    if (every) w.Line("WriteOutput(ref s, output.Slice(t * StepOutputSize, StepOutputSize), kind);");
+                    w.Line("PredictLayerMajor(inputs, steps, output, ref s, kind);");
                 }
-                if (!every) w.Line("WriteOutput(ref s, output, kind);");
+                else
+                {
+                    w.Line($"ref float x = ref {Marshal}.GetReference(inputs);");
+                    using (w.Block("for (int t = 0; t < steps; t++)"))
+                    {
+                        w.Line($"StepCore(ref {Unsafe}.Add(ref x, t * InputSize), ref s);");
+                        if (every) w.Line("WriteOutput(ref s, output.Slice(t * StepOutputSize, StepOutputSize), kind);");
+                    }
+                    if (!every) w.Line("WriteOutput(ref s, output, kind);");
+                }
             }
             w.Line();
             w.Line("/// <inheritdoc/>");
@@ -341,6 +357,87 @@ public sealed partial class LstmGenerator
                 w.Line($"StepCore(ref {Marshal}.GetReference(input), ref s);");
                 w.Line("if (!output.IsEmpty) WriteOutput(ref s, output, kind);");
             }
+        }
+        w.Line();
+    }
+
+    /// <summary>
+    /// Emits the layer-major whole-sequence driver (see <see cref="Layout.LayerMajorBudget"/>), its phase
+    /// kernels and their dispatchers. Same arithmetic per step as <c>StepCore</c>, in another order.
+    /// </summary>
+    private static void EmitLayerMajor(SourceWriter w, Layout layout)
+    {
+        ModelSpec spec = layout.Spec;
+        bool every = spec.HeadOn == HeadOnKind.EveryStep, half = spec.BFloat16Inference;
+        int p = layout.PaddedHidden, chunk = Layout.LayerMajorChunk;
+        string wq = half ? ", ref wq" : "", wqParameter = half ? ", ref ushort wq" : "";
+        foreach (Flavor f in Flavors)
+            EmitLayerMajorKernels(w, layout, f);
+        var phases = new List<(string Name, bool Project)>();
+        foreach (string name in spec.Layers > 1 ? new[] { "First", "Upper" } : new[] { "First" })
+        {
+            if (!(name == "First" && layout.HasInputTable)) phases.Add(($"Project{name}", true));
+            phases.Add(($"Recur{name}", false));
+        }
+        foreach ((string name, bool project) in phases)
+        {
+            string parameters = project ? $"ref float w{wqParameter}, ref float input, ref float zin" : $"ref float w{wqParameter}, ref float zin, ref float h, ref float c, ref float z";
+            string arguments = project ? $"ref w{wq}, ref input, ref zin" : $"ref w{wq}, ref zin, ref h, ref c, ref z";
+            w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+            using (w.Block($"private void {name}({parameters})"))
+                EmitDispatch(w, name, arguments);
+            w.Line();
+        }
+
+        string input = spec.IsTokenModel ? "global::System.ReadOnlySpan<int> tokens" : $"{ReadOnlySpanFloat} inputs";
+        w.Line($"/// <summary>Predict over a whole sequence, layer by layer in chunks of {N(chunk)} steps: per chunk, each layer's input projections, then its recurrence (one layer's weights stay in cache).</summary>");
+        using (w.Block($"private void PredictLayerMajor({input}, int steps, {Span} output, ref float s, {HeadOutputType} kind)"))
+        {
+            w.Line("ref float packed = ref _packed.Reference;");
+            if (half) w.Line("ref ushort packedq = ref _packedBFloat16.Reference;");
+            if (!spec.IsTokenModel) w.Line($"ref float x = ref {Marshal}.GetReference(inputs);");
+            w.Line($"ref float z = ref {Unsafe}.Add(ref s, {N(layout.StateLength)});");
+            w.Line($"ref float zin = ref {Unsafe}.Add(ref s, {N(layout.StateLength + layout.ScratchLength)}); // {N(chunk)} × {N(layout.Row)} input projections");
+            w.Line($"ref float outputs = ref {Unsafe}.Add(ref zin, {N(chunk * layout.Row)}); // {N(chunk)} × {N(p)}: the chunk's h of the layer below");
+            using (w.Block($"for (int t0 = 0; t0 < steps; t0 += {N(chunk)})"))
+            {
+                w.Line($"int n = global::System.Math.Min({N(chunk)}, steps - t0);");
+                using (w.Block("for (int k = 0; k < LayerCount; k++)"))
+                {
+                    w.Line("int offset = PackedLayerOffset(k);");
+                    w.Line($"ref float w = ref {Unsafe}.Add(ref packed, offset);");
+                    if (half) w.Line($"ref ushort wq = ref {Unsafe}.Add(ref packedq, offset);");
+                    w.Line($"ref float h = ref {Unsafe}.Add(ref s, k * {N(2 * p)});");
+                    w.Line($"ref float c = ref {Unsafe}.Add(ref s, k * {N(2 * p)} + {N(p)});");
+                    string firstInput = spec.IsTokenModel ? "ref EmbeddingRow(tokens[t0 + i])" : $"ref {Unsafe}.Add(ref x, (t0 + i) * InputSize)";
+                    string zinI = $"ref {Unsafe}.Add(ref zin, i * {N(layout.Row)})";
+                    string outI = $"ref {Unsafe}.Add(ref outputs, i * {N(p)})";
+                    // Phase 1: input projections of the chunk.
+                    if (spec.Layers == 1)
+                    {
+                        if (!layout.HasInputTable)
+                            w.Line($"for (int i = 0; i < n; i++) ProjectFirst(ref w{wq}, {firstInput}, {zinI});");
+                    }
+                    else
+                    {
+                        w.Line(layout.HasInputTable
+                            ? $"if (k > 0) for (int i = 0; i < n; i++) ProjectUpper(ref w{wq}, {outI}, {zinI});"
+                            : $"for (int i = 0; i < n; i++) if (k == 0) ProjectFirst(ref w{wq}, {firstInput}, {zinI}); else ProjectUpper(ref w{wq}, {outI}, {zinI});");
+                    }
+                    // Phase 2: the recurrence.
+                    using (w.Block("for (int i = 0; i < n; i++)"))
+                    {
+                        string firstZin = layout.HasInputTable ? "ref InputRow(tokens[t0 + i])" : zinI;
+                        w.Line(spec.Layers == 1
+                            ? $"RecurFirst(ref w{wq}, {firstZin}, ref h, ref c, ref z);"
+                            : $"if (k == 0) RecurFirst(ref w{wq}, {firstZin}, ref h, ref c, ref z); else RecurUpper(ref w{wq}, {zinI}, ref h, ref c, ref z);");
+                        if (spec.Layers > 1)
+                            w.Line($"if (k < LayerCount - 1) {{ {Marshal}.CreateReadOnlySpan(ref h, {N(p)}).CopyTo({Marshal}.CreateSpan({outI}, {N(p)})); continue; }}");
+                        if (every) w.Line("WriteOutput(ref s, output.Slice((t0 + i) * StepOutputSize, StepOutputSize), kind);");
+                    }
+                }
+            }
+            if (!every) w.Line("WriteOutput(ref s, output, kind);");
         }
         w.Line();
     }

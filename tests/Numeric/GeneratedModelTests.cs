@@ -109,6 +109,40 @@ public sealed class GeneratedModelTests
         CompareWithReference(probe.Shape, seed: arguments.Length, steps: 12);
     }
 
+    /// <summary>Models whose layer weights exceed 1 MB run whole sequences layer-major, in chunks of 16 steps.</summary>
+    public static TheoryData<string> LayerMajorShapes() => new()
+    {
+        "Vocabulary = 65, Embedding = 32, Hidden = 256, Layers = 2, Outputs = 65, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep",
+        "Vocabulary = 20, Embedding = 8, Hidden = 160, Layers = 3, Outputs = 2, Head = LstmGen.Head.Sigmoid",
+        "Inputs = 3, Hidden = 300, Outputs = 20, HeadOn = LstmGen.HeadOn.EveryStep",
+        "Inputs = 7, Hidden = 200, Layers = 2, InferenceWeights = LstmGen.WeightPrecision.BFloat16",
+    };
+
+    [Theory]
+    [MemberData(nameof(LayerMajorShapes))]
+    public void LayerMajorSequencesMatchTheReferenceOverSeveralChunks(string arguments)
+    {
+        ILstmModel probe = ModelCompiler.CreateModel(arguments);
+        if (arguments.Contains("BFloat16"))
+        {
+            // Layer-major and step-by-step orders must give the same result on the same (bfloat16) weights.
+            ModelShape shape = probe.Shape;
+            ReferenceLstm weights = RandomModels.Create(shape, seed: 3);
+            weights.Parameters.CopyTo(probe.Parameters);
+            probe.ParametersChanged();
+            var floats = (IFloatSequenceModel)probe;
+            float[] inputs = RandomModels.Inputs(shape, 37, 4);
+            var whole = new float[shape.OutputLength(37)];
+            floats.Predict(inputs, whole);
+            LstmState state = probe.CreateState();
+            var step = new float[shape.StepOutputSize];
+            for (int t = 0; t < 37; t++) floats.Step(inputs.AsSpan(t * shape.Inputs, shape.Inputs), step, state);
+            AssertClose(step, whole, "layer-major vs step by step");
+            return;
+        }
+        CompareWithReference(probe.Shape, seed: arguments.Length + 1, steps: 37);
+    }
+
     [Fact]
     public void InputProjectionTableFollowsParameterChanges()
     {
