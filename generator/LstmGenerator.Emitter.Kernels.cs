@@ -223,6 +223,13 @@ public sealed partial class LstmGenerator
                     EmitMatVec(w, f, layout.Row, new[] { new RowInput("input", inputs, 1, "this step's input") }, "zin", spec.Compact, half: spec.BFloat16Inference);
                 w.Line();
             }
+            if (name == "Upper" && !f.IsScalar)
+            {
+                w.Line($"/// <summary>Layer-major Predict, layers 1 and up: <see cref=\"ProjectUpper{f.Suffix}\"/> for {N(ProjectionSteps)} steps at once (inputs {N(layout.PaddedHidden)} floats apart, outputs {N(layout.Row)} apart), so each weight vector loaded serves {N(ProjectionSteps)} steps, {code}.</summary>");
+                using (w.Block($"private void ProjectUpper{ProjectionSteps}{f.Suffix}(ref float w{half}, ref float input, ref float zin)"))
+                    EmitMultiStepProjection(w, f, layout, inputs, spec.BFloat16Inference);
+                w.Line();
+            }
             w.Line($"/// <summary>Layer-major Predict, {(name == "First" ? "layer 0" : "layers 1 and up")}: z = zin + W_hh·h, then the cell update of h and c, {code}.</summary>");
             using (w.Block($"private void Recur{name}{f.Suffix}(ref float w{half}, ref float zin, ref float h, ref float c, ref float z)"))
             {
@@ -230,6 +237,50 @@ public sealed partial class LstmGenerator
                 EmitCellUpdate(w, f, layout, record: false);
             }
             w.Line();
+        }
+    }
+
+    /// <summary>Steps whose input projections one multi-step tile computes together.</summary>
+    private const int ProjectionSteps = 4;
+
+    /// <summary>
+    /// <c>zin_s = row 0 + Σ_j input_s[j] · row(1 + j)</c> for s = 0 … 3: tiles of V column vectors × 4 steps
+    /// of accumulators (V = RegisterTile / 4); per row, V weight vectors are loaded once and multiplied by
+    /// 4 broadcast inputs — a small matrix product instead of 4 matrix–vector products.
+    /// </summary>
+    private static void EmitMultiStepProjection(SourceWriter w, Flavor f, Layout layout, int inputs, bool half)
+    {
+        int steps = ProjectionSteps, p = layout.PaddedHidden, columns = layout.Row;
+        string rowSource = half ? "wq" : "w", rowType = half ? "ushort" : "float";
+        string Load(string column) => half
+            ? $"global::LstmGen.Kernels.BFloat16.Load{f.Width * 32}(ref row, {column})"
+            : $"{f.V}.LoadUnsafe(ref row, {column})";
+        int perTile = System.Math.Max(1, f.RegisterTile / steps);
+        int vectors = columns / f.Width;
+        while (vectors % perTile != 0) perTile--;
+        w.Line($"// {N(vectors / perTile)} tiles of {N(perTile)} vectors × {N(steps)} steps, looped.");
+        using (w.Block($"for (nuint t = 0; t < {N(columns)}; t += {N(perTile * f.Width)})"))
+        {
+            string Col(int v) => v == 0 ? "t" : $"t + {N(v * f.Width)}";
+            for (int v = 0; v < perTile; v++)
+            {
+                w.Line($"{f.VT} b{N(v)} = {f.V}.LoadUnsafe(ref w, {Col(v)});");
+                w.Line(string.Join(" ", Enumerate(steps, st => $"{f.VT} a{N(v)}_{N(st)} = b{N(v)};")));
+            }
+            using (w.Block($"for (nuint j = 0; j < {N(inputs)}; j++)"))
+            {
+                w.Line($"ref {rowType} row = ref {Unsafe}.Add(ref {rowSource}, (j + 1) * {N(columns)});");
+                for (int v = 0; v < perTile; v++) w.Line($"{f.VT} w{N(v)} = {Load(Col(v))};");
+                for (int st = 0; st < steps; st++)
+                {
+                    w.Line($"{f.VT} x{N(st)} = {f.V}.Create({Unsafe}.Add(ref input, j + {N(st * p)}));");
+                    for (int v = 0; v < perTile; v++)
+                        w.Line($"a{N(v)}_{N(st)} = {f.V}.MultiplyAddEstimate(x{N(st)}, w{N(v)}, a{N(v)}_{N(st)});");
+                }
+            }
+            for (int st = 0; st < steps; st++)
+                for (int v = 0; v < perTile; v++)
+                    w.Line($"{f.V}.StoreUnsafe(a{N(v)}_{N(st)}, ref zin, {(st == 0 ? "" : N(st * columns) + " + ")}{Col(v)});");
         }
     }
 

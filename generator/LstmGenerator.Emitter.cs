@@ -379,6 +379,19 @@ public sealed partial class LstmGenerator
             if (!(name == "First" && layout.HasInputTable)) phases.Add(($"Project{name}", true));
             phases.Add(($"Recur{name}", false));
         }
+        if (spec.Layers > 1)
+        {
+            // The 4-step projection exists for the vector flavors; the scalar path does 4 single steps.
+            w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+            using (w.Block($"private void ProjectUpper{ProjectionSteps}(ref float w{wqParameter}, ref float input, ref float zin)"))
+            {
+                w.Line($"if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ProjectUpper{ProjectionSteps}Vector512(ref w{wq}, ref input, ref zin);");
+                w.Line($"else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ProjectUpper{ProjectionSteps}Vector256(ref w{wq}, ref input, ref zin);");
+                w.Line($"else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ProjectUpper{ProjectionSteps}Vector128(ref w{wq}, ref input, ref zin);");
+                w.Line($"else for (int s = 0; s < {N(ProjectionSteps)}; s++) ProjectUpperScalar(ref w{wq}, ref {Unsafe}.Add(ref input, s * {N(p)}), ref {Unsafe}.Add(ref zin, s * {N(layout.Row)}));");
+            }
+            w.Line();
+        }
         foreach ((string name, bool project) in phases)
         {
             string parameters = project ? $"ref float w{wqParameter}, ref float input, ref float zin" : $"ref float w{wqParameter}, ref float zin, ref float h, ref float c, ref float z";
@@ -420,9 +433,21 @@ public sealed partial class LstmGenerator
                     }
                     else
                     {
-                        w.Line(layout.HasInputTable
-                            ? $"if (k > 0) for (int i = 0; i < n; i++) ProjectUpper(ref w{wq}, {outI}, {zinI});"
-                            : $"for (int i = 0; i < n; i++) if (k == 0) ProjectFirst(ref w{wq}, {firstInput}, {zinI}); else ProjectUpper(ref w{wq}, {outI}, {zinI});");
+                        if (layout.HasInputTable)
+                        {
+                            w.Line("if (k > 0)");
+                        }
+                        else
+                        {
+                            w.Line($"if (k == 0) for (int i = 0; i < n; i++) ProjectFirst(ref w{wq}, {firstInput}, {zinI});");
+                            w.Line("else");
+                        }
+                        using (w.Open())
+                        {
+                            w.Line("int i = 0;");
+                            w.Line($"for (; i + {N(ProjectionSteps)} <= n; i += {N(ProjectionSteps)}) ProjectUpper{ProjectionSteps}(ref w{wq}, {outI}, {zinI});");
+                            w.Line($"for (; i < n; i++) ProjectUpper(ref w{wq}, {outI}, {zinI});");
+                        }
                     }
                     // Phase 2: the recurrence.
                     using (w.Block("for (int i = 0; i < n; i++)"))
