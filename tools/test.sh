@@ -67,12 +67,28 @@ digits() {
   fi
 }
 
+# Forecast: the LSTM's one-step-ahead RMSE on the sunspot tail must beat "same as last" (33.3).
+forecast() {
+  echo "=== sample: Forecast"
+  local line
+  if dotnet run --project samples/Forecast -c Release --no-build -- --chart "$log/forecast.svg" >"$log/forecast.txt" 2>&1; then
+    line=$(grep -E "^rmse=[0-9.]+ naive_rmse=[0-9.]+ ar_rmse=[0-9.]+$" "$log/forecast.txt")
+  fi
+  echo "$line"
+  if [ -n "$line" ] && [ -s "$log/forecast.svg" ] && echo "$line" | awk -F'[= ]' '{ exit !($2 < $4 && $2 < 30) }'; then
+    echo "forecast: passed"; passed=$((passed + 1))
+  else
+    echo "forecast: FAILED (rmse must be below naive_rmse and 30, and the chart written)"; tail -20 "$log/forecast.txt"; failed=$((failed + 1))
+  fi
+}
+
 run default ""
 run avx2 "$numeric" DOTNET_EnableAVX512=0
 run sse-no-fma "$numeric" DOTNET_EnableAVX2=0
 run scalar "$numeric" DOTNET_EnableHWIntrinsic=0
 sample
 digits
+forecast
 
 rm -rf "$log"
 echo "$passed passed, $failed failed, $skipped skipped"
