@@ -82,6 +82,19 @@ forecast() {
   fi
 }
 
+# A sample with its own smoke script (its last line says passed or FAILED); counted as one test.
+smoke() {
+  local name=$1 script=$2
+  echo "=== sample: $name"
+  bash "$script" >"$log/$name.txt" 2>&1
+  tail -3 "$log/$name.txt"
+  if tail -n 1 "$log/$name.txt" | grep -q ": passed$"; then
+    passed=$((passed + 1))
+  else
+    tail -30 "$log/$name.txt"; failed=$((failed + 1))
+  fi
+}
+
 run default ""
 run avx2 "$numeric" DOTNET_EnableAVX512=0
 run sse-no-fma "$numeric" DOTNET_EnableAVX2=0
@@ -89,6 +102,7 @@ run scalar "$numeric" DOTNET_EnableHWIntrinsic=0
 sample
 digits
 forecast
+smoke streaming samples/Streaming/smoke.sh
 
 rm -rf "$log"
 echo "$passed passed, $failed failed, $skipped skipped"
