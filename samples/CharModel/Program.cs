@@ -8,6 +8,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using LstmGen;
+using LstmGen.IO;
 using LstmGen.Training;
 using LstmGen.Training.Optimizers;
 
@@ -88,7 +89,7 @@ public static class Program
             if (budget > 0)
                 Train(model, texts, budget, checkpoint, fresh, report, threads, seed, generate ?? 300, temperature, prime);
             else if (File.Exists(checkpoint))
-                model.Load(checkpoint);
+                model.Load(checkpoint, new WeightLoadOptions { IgnoreExtraTensors = true }); // a checkpoint also holds the optimizer state
             else
                 throw new FileNotFoundException($"No trained model at '{checkpoint}': train first (e.g. --minutes 3) or pass --checkpoint FILE.");
 
