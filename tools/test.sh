@@ -103,6 +103,7 @@ sample
 digits
 forecast
 smoke streaming samples/Streaming/smoke.sh
+smoke charmodel samples/CharModel/smoke.sh
 
 rm -rf "$log"
 echo "$passed passed, $failed failed, $skipped skipped"
