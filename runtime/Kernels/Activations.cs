@@ -15,8 +15,8 @@ namespace LstmGen.Kernels;
 /// [−9, 9] (tanh(9) rounds to 1 in float), and <c>σ(x) = ½ + ½·tanh(x/2)</c> with the halvings folded into
 /// the coefficients. The polynomials are evaluated by Estrin's scheme and the reciprocal of Q is the AVX-512
 /// estimate <c>vrcp14ps</c> refined by one Newton step (a division without AVX-512, where <c>rcpps</c> and
-/// one step would not reach the bounds below). 17 vector instructions (18 for σ) and a dependency chain of 9 (10)
-/// floating-point latencies — half that of an exp-based activation, and no division (whose throughput
+/// one step would not reach the bounds below). 17 vector instructions (18 for σ) and a dependency chain
+/// of 9 (10) floating-point latencies — half that of an exp-based activation, and no division (whose throughput
 /// alone is 10–16 cycles per 16 lanes): what bounds the step time of small models is this chain, twice per
 /// step (gates, then tanh of the new cell).</para>
 /// <para>Error, measured against double precision over [−30, 30] in steps of 0.0137 and [−0.1, 0.1] in
@@ -65,9 +65,9 @@ public static class Activations
     public static Vector128<float> Tanh(Vector128<float> x) => Rational(x, 1f, 0f);
 
     // offset + x·P(a²x²)·(a or a/2) / Q(a²x²): tanh(x) for a = 1, offset 0; σ(x) = ½ + ½·tanh(x/2) for
-    // a = ½, offset ½. x is clamped to ±9/a (Min/MaxNative return
-    // their second operand when either is NaN, so NaN stays NaN; vrangeps would save one instruction but drops NaN). The
-    // reciprocal r of Q is refined by one Newton step, r·(2 − Q·r), folded into the last multiply.
+    // a = ½, offset ½. x is clamped to ±9/a; Min/MaxNative return their second operand when either is NaN,
+    // so NaN stays NaN (vrangeps would clamp in one instruction but drops NaN). The reciprocal r of Q is
+    // refined by one Newton step, r·(2 − Q·r), folded into the last multiply.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Rational(Vector512<float> x, float a, float offset)
     {
