@@ -114,6 +114,26 @@ public sealed partial class LstmGenerator
         public int CellOffset(int layer) => layer * 2 * PaddedHidden + PaddedHidden;
     }
 
+    /// <summary>
+    /// Where a kernel reads rows 1 and up of a packed matrix: float32 at <c>w</c>, or (<c>InferenceWeights =
+    /// BFloat16</c>) bfloat16 at <c>wq</c>, widened as it is loaded. Row 0, the bias, is always read as float32.
+    /// </summary>
+    private sealed class WeightRows(bool half)
+    {
+        /// <summary>The statement that points <c>row</c> at the row starting <paramref name="offset"/> values in.</summary>
+        public string RowAt(string offset) => $"ref {(half ? "ushort" : "float")} row = ref {Unsafe}.Add(ref {(half ? "wq" : "w")}, {offset});";
+
+        /// <summary>One vector of <c>row</c> at <paramref name="column"/>, as floats.</summary>
+        public string Vector(Flavor f, string column) => half
+            ? $"global::LstmGen.Kernels.BFloat16.Load{f.Width * 32}(ref row, {column})"
+            : $"{f.V}.LoadUnsafe(ref row, {column})";
+
+        /// <summary>One value of <c>row</c> at <paramref name="column"/>, as a float.</summary>
+        public string Scalar(string column) => half
+            ? $"global::LstmGen.Kernels.BFloat16.ToSingle({Unsafe}.Add(ref row, {column}))"
+            : $"{Unsafe}.Add(ref row, {column})";
+    }
+
     /// <summary>A run of packed rows multiplied by the floats at <c>Source</c>.</summary>
     private sealed record RowInput(string Source, int Count, int FirstRow, string What);
 
@@ -251,10 +271,7 @@ public sealed partial class LstmGenerator
     private static void EmitMultiStepProjection(SourceWriter w, Flavor f, Layout layout, int inputs, bool half)
     {
         int steps = ProjectionSteps, p = layout.PaddedHidden, columns = layout.Row;
-        string rowSource = half ? "wq" : "w", rowType = half ? "ushort" : "float";
-        string Load(string column) => half
-            ? $"global::LstmGen.Kernels.BFloat16.Load{f.Width * 32}(ref row, {column})"
-            : $"{f.V}.LoadUnsafe(ref row, {column})";
+        var weights = new WeightRows(half);
         int perTile = System.Math.Max(1, f.RegisterTile / steps);
         int vectors = columns / f.Width;
         while (vectors % perTile != 0) perTile--;
@@ -269,8 +286,8 @@ public sealed partial class LstmGenerator
             }
             using (w.Block($"for (nuint j = 0; j < {N(inputs)}; j++)"))
             {
-                w.Line($"ref {rowType} row = ref {Unsafe}.Add(ref {rowSource}, (j + 1) * {N(columns)});");
-                for (int v = 0; v < perTile; v++) w.Line($"{f.VT} w{N(v)} = {Load(Col(v))};");
+                w.Line(weights.RowAt($"(j + 1) * {N(columns)}"));
+                for (int v = 0; v < perTile; v++) w.Line($"{f.VT} w{N(v)} = {weights.Vector(f, Col(v))};");
                 for (int st = 0; st < steps; st++)
                 {
                     w.Line($"{f.VT} x{N(st)} = {f.V}.Create({Unsafe}.Add(ref input, j + {N(st * p)}));");
@@ -306,8 +323,6 @@ public sealed partial class LstmGenerator
     /// </summary>
     private static void EmitMatVec(SourceWriter w, Flavor f, int columns, IReadOnlyList<RowInput> inputs, string dest, bool compact, string initial = "w", bool half = false)
     {
-        // Rows 1 and up come from w (float32) or wq (bfloat16, widened as they are loaded).
-        string rows = half ? "wq" : "w", rowType = half ? "ushort" : "float";
         if (f.IsScalar)
         {
             w.Line($"for (nuint col = 0; col < {N(columns)}; col++) {Unsafe}.Add(ref {dest}, col) = {Unsafe}.Add(ref {initial}, col);");
@@ -317,9 +332,9 @@ public sealed partial class LstmGenerator
                 using (w.Block($"for (nuint j = 0; j < {N(run.Count)}; j++)"))
                 {
                     w.Line($"float xj = {Unsafe}.Add(ref {run.Source}, j);");
-                    w.Line($"ref {rowType} row = ref {Unsafe}.Add(ref {rows}, (j + {N(run.FirstRow)}) * {N(columns)});");
-                    string weight = half ? $"global::LstmGen.Kernels.BFloat16.ToSingle({Unsafe}.Add(ref row, col))" : $"{Unsafe}.Add(ref row, col)";
-                    w.Line($"for (nuint col = 0; col < {N(columns)}; col++) {Unsafe}.Add(ref {dest}, col) += xj * {weight};");
+                    var weights = new WeightRows(half);
+                    w.Line(weights.RowAt($"(j + {N(run.FirstRow)}) * {N(columns)}"));
+                    w.Line($"for (nuint col = 0; col < {N(columns)}; col++) {Unsafe}.Add(ref {dest}, col) += xj * {weights.Scalar("col")};");
                 }
             }
             return;
@@ -366,10 +381,7 @@ public sealed partial class LstmGenerator
     /// <summary>One register tile: columns start at the loop variable <paramref name="tileStart"/> (compact) or the constant <paramref name="firstColumn"/>.</summary>
     private static void EmitTile(SourceWriter w, Flavor f, int columns, IReadOnlyList<RowInput> inputs, string dest, string? tileStart, int firstColumn, int count, string initial = "w", bool half = false)
     {
-        string rowSource = half ? "wq" : "w", rowType = half ? "ushort" : "float";
-        string Load(string column) => half
-            ? $"global::LstmGen.Kernels.BFloat16.Load{f.Width * 32}(ref row, {column})"
-            : $"{f.V}.LoadUnsafe(ref row, {column})";
+        var weights = new WeightRows(half);
         string Col(int v) => tileStart is null ? N(firstColumn + v * f.Width) : v == 0 ? tileStart : $"{tileStart} + {N(v * f.Width)}";
         int rowCount = 0;
         foreach (RowInput run in inputs) rowCount += run.Count;
@@ -391,7 +403,7 @@ public sealed partial class LstmGenerator
                 string step = sets == 1 ? "j++" : $"j += {N(sets)}";
                 using (w.Block($"for (nuint j = 0; j < {N(whole)}; {step}) // += {run.What} × rows {N(run.FirstRow)}..{N(run.FirstRow + run.Count - 1)}"))
                 {
-                    w.Line($"ref {rowType} row = ref {Unsafe}.Add(ref {rowSource}, (j + {N(run.FirstRow)}) * {N(columns)});");
+                    w.Line(weights.RowAt($"(j + {N(run.FirstRow)}) * {N(columns)}"));
                     for (int set = 0; set < sets; set++)
                     {
                         string x = sets == 1 ? "xj" : $"x{N(set)}";
@@ -400,7 +412,7 @@ public sealed partial class LstmGenerator
                         for (int v = 0; v < count; v++)
                         {
                             string column = set == 0 ? Col(v) : tileStart is null ? N(set * columns + firstColumn + v * f.Width) : $"{N(set * columns)} + {Col(v)}";
-                            w.Line($"{A(v, set)} = {f.V}.MultiplyAddEstimate({x}, {Load(column)}, {A(v, set)});");
+                            w.Line($"{A(v, set)} = {f.V}.MultiplyAddEstimate({x}, {weights.Vector(f, column)}, {A(v, set)});");
                         }
                     }
                 }
@@ -412,9 +424,9 @@ public sealed partial class LstmGenerator
                 using (w.Open())
                 {
                     w.Line($"{f.VT} xj = {f.V}.Create({Unsafe}.Add(ref {run.Source}, {N(j)}));");
-                    w.Line($"ref {rowType} row = ref {Unsafe}.Add(ref {rowSource}, {N((run.FirstRow + j) * columns)});");
+                    w.Line(weights.RowAt(N((run.FirstRow + j) * columns)));
                     for (int v = 0; v < count; v++)
-                        w.Line($"{A(v, set)} = {f.V}.MultiplyAddEstimate(xj, {Load(Col(v))}, {A(v, set)});");
+                        w.Line($"{A(v, set)} = {f.V}.MultiplyAddEstimate(xj, {weights.Vector(f, Col(v))}, {A(v, set)});");
                 }
             }
         }

@@ -19,11 +19,7 @@ public sealed class AlignedBuffer
     /// <summary>Allocates <paramref name="length"/> zero floats.</summary>
     public AlignedBuffer(int length)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(length);
-        _array = GC.AllocateArray<float>(checked(length + AlignmentBytes / sizeof(float)), pinned: true);
-        nint address = Marshal.UnsafeAddrOfPinnedArrayElement(_array, 0);
-        int misalign = (int)(address & (AlignmentBytes - 1));
-        _offset = misalign == 0 ? 0 : (AlignmentBytes - misalign) / sizeof(float);
+        _array = Allocate<float>(length, out _offset);
         Length = length;
     }
 
@@ -32,6 +28,20 @@ public sealed class AlignedBuffer
 
     /// <summary>The floats.</summary>
     public Span<float> Span => _array.AsSpan(_offset, Length);
+
+    /// <summary>
+    /// A pinned, zeroed array of <paramref name="length"/> + slack elements and the <paramref name="offset"/> of
+    /// its first element on a 64-byte boundary (pinned arrays do not move, so the offset stays valid).
+    /// </summary>
+    internal static T[] Allocate<T>(int length, out int offset) where T : unmanaged
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        int size = Unsafe.SizeOf<T>();
+        var array = GC.AllocateArray<T>(checked(length + AlignmentBytes / size), pinned: true);
+        int misalign = (int)(Marshal.UnsafeAddrOfPinnedArrayElement(array, 0) & (AlignmentBytes - 1));
+        offset = misalign == 0 ? 0 : (AlignmentBytes - misalign) / size;
+        return array;
+    }
 
     /// <summary>Reference to the first float.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]

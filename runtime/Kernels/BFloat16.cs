@@ -54,18 +54,13 @@ public static class BFloat16
 /// <summary>A zero-initialised bfloat16 buffer aligned to 64 bytes, like <see cref="AlignedBuffer"/>.</summary>
 public sealed class BFloat16Buffer
 {
-    private const int AlignmentBytes = 64;
     private readonly ushort[] _array;
     private readonly int _offset;
 
     /// <summary>Allocates <paramref name="length"/> zero values.</summary>
     public BFloat16Buffer(int length)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(length);
-        _array = GC.AllocateArray<ushort>(checked(length + AlignmentBytes / sizeof(ushort)), pinned: true);
-        nint address = Marshal.UnsafeAddrOfPinnedArrayElement(_array, 0);
-        int misalign = (int)(address & (AlignmentBytes - 1));
-        _offset = misalign == 0 ? 0 : (AlignmentBytes - misalign) / sizeof(ushort);
+        _array = AlignedBuffer.Allocate<ushort>(length, out _offset);
         Length = length;
     }
 
