@@ -121,6 +121,8 @@ public static class ModelWeights
             json.WriteNumber("outputs", shape.Outputs);
             json.WriteString("head", shape.Head.ToString());
             json.WriteString("head_on", shape.HeadOn.ToString());
+            if (shape.Cell != RecurrentCell.Lstm) json.WriteString("cell", shape.Cell.ToString());
+            if (shape.Bidirectional) json.WriteBoolean("bidirectional", true);
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
@@ -132,17 +134,21 @@ public static class ModelWeights
             throw new ArgumentException($"The parameter block must hold {shape.ParameterCount} floats for {shape}; it holds {actual}.", paramName);
     }
 
-    /// <summary>Rejects files whose LSTM is a different kind of LSTM: bidirectional, projected, or deeper.</summary>
+    private static string Kind(ModelShape shape) => shape.Cell == RecurrentCell.Gru ? "GRU" : "LSTM";
+
+    /// <summary>Rejects files whose recurrent layers are of a different kind: bidirectional, projected, or deeper.</summary>
     private static void CheckStructure(SafetensorsFile file, ModelShape shape, ResolvedNames names)
     {
+        bool anyReverse = false;
         int deepest = -1;
         string? deepestName = null;
         foreach (string name in file.Names)
         {
             if (!LstmTensorName.TryParse(name, out var parsed) || parsed.Prefix != names.Lstm) continue;
             string quoted = SafetensorsHeaderParser.Quote(name);
-            if (parsed.Reverse)
-                throw Problem(file, names, $"{quoted}: this file holds a bidirectional LSTM (it has '_reverse' weights); the model is not bidirectional.", name);
+            if (parsed.Reverse && !shape.Bidirectional)
+                throw Problem(file, names, $"{quoted}: this file holds a bidirectional {Kind(shape)} (it has '_reverse' weights); the model is not bidirectional.", name);
+            anyReverse |= parsed.Reverse;
             if (parsed.Kind == "weight_hr")
                 throw Problem(file, names, $"{quoted}: this file holds an LSTM with projections (nn.LSTM proj_size > 0); the model has none.", name);
             if (parsed.Layer > deepest)
@@ -152,7 +158,9 @@ public static class ModelWeights
             }
         }
         if (deepest >= shape.Layers)
-            throw Problem(file, names, $"{SafetensorsHeaderParser.Quote(deepestName!)}: expected {shape.Layers} LSTM layer(s) (l0..l{shape.Layers - 1}), found a tensor of layer {deepest}.", deepestName);
+            throw Problem(file, names, $"{SafetensorsHeaderParser.Quote(deepestName!)}: expected {shape.Layers} {Kind(shape)} layer(s) (l0..l{shape.Layers - 1}), found a tensor of layer {deepest}.", deepestName);
+        if (shape.Bidirectional && deepest >= 0 && !anyReverse)
+            throw Problem(file, names, $"this file holds a unidirectional {(names.Lstm.Length == 0 ? "model" : $"'{SafetensorsHeaderParser.Quote(names.Lstm)}'")} (no '_reverse' weights); the model is bidirectional.", null);
     }
 
     /// <summary>Checks presence, dtype and shape of every parameter and rejects unknown tensors; reports all problems at once.</summary>
@@ -208,8 +216,10 @@ public static class ModelWeights
     private static string ShapeHint(ModelShape shape, ParameterTensor tensor, SafetensorsTensorInfo info)
     {
         bool gateTensor = LstmTensorName.TryParse(tensor.Name, out _);
-        if (gateTensor && info.Shape.Length >= 1 && info.Shape[0] == 3 * shape.Hidden)
+        if (gateTensor && info.Shape.Length >= 1 && shape.Cell == RecurrentCell.Lstm && info.Shape[0] == 3 * shape.Hidden)
             return $" (3 x hidden rows: this looks like a GRU, the model is an LSTM with {ModelShape.GateCount} x {shape.Hidden} gate rows)";
+        if (gateTensor && info.Shape.Length >= 1 && shape.Cell == RecurrentCell.Gru && info.Shape[0] == ModelShape.GateCount * shape.Hidden)
+            return $" (4 x hidden rows: this looks like an LSTM, the model is a GRU with 3 x {shape.Hidden} gate rows)";
         return "";
     }
 

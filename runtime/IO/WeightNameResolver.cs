@@ -14,14 +14,19 @@ namespace LstmGen.IO;
 /// <param name="How">"given", "default" or "recognised by suffix", for messages.</param>
 internal sealed record ResolvedNames(string? Embedding, string Lstm, string? Head, string How)
 {
+    private static readonly string[] s_recurrentModules = { "lstm", "gru" };
+
     /// <summary>The file name of a canonical parameter name (<see cref="ModelShape.Tensors"/>).</summary>
     public string FileName(string canonical)
     {
         if (canonical == ModelShape.EmbeddingWeightName) return WeightNameResolver.Join(Embedding!, "weight");
         if (canonical == ModelShape.HeadWeightName) return WeightNameResolver.Join(Head!, "weight");
         if (canonical == ModelShape.HeadBiasName) return WeightNameResolver.Join(Head!, "bias");
-        const string LstmPrefix = "lstm.";
-        if (canonical.StartsWith(LstmPrefix, StringComparison.Ordinal)) return WeightNameResolver.Join(Lstm, canonical[LstmPrefix.Length..]);
+        foreach (string module in s_recurrentModules)
+        {
+            if (canonical.Length > module.Length && canonical.StartsWith(module, StringComparison.Ordinal) && canonical[module.Length] == '.')
+                return WeightNameResolver.Join(Lstm, canonical[(module.Length + 1)..]);
+        }
         throw new ArgumentException($"Unknown canonical parameter name '{canonical}'.", nameof(canonical));
     }
 
@@ -30,7 +35,7 @@ internal sealed record ResolvedNames(string? Embedding, string Lstm, string? Hea
     {
         var parts = new List<string>(3);
         if (Embedding is not null) parts.Add($"embedding '{Embedding}'");
-        parts.Add(Lstm.Length == 0 ? "LSTM (no prefix)" : $"LSTM '{Lstm}'");
+        parts.Add(Lstm.Length == 0 ? "recurrent layers (no prefix)" : $"recurrent layers '{Lstm}'");
         if (Head is not null) parts.Add($"head '{Head}'");
         return string.Join(", ", parts) + $" ({How})";
     }
@@ -88,7 +93,7 @@ internal static class WeightNameResolver
 
         var defaults = WeightNames.Default;
         bool usedSuffix = false;
-        string lstm = ResolveLstm(file, defaults.Lstm, ref usedSuffix);
+        string lstm = ResolveLstm(file, shape.RecurrentModule, ref usedSuffix);
         string? embedding = shape.IsTokenModel ? ResolveEmbedding(file, shape, defaults.Embedding, lstm, ref usedSuffix) : null;
         string? head = shape.Head != Head.None ? ResolveHead(file, shape, defaults.Head, lstm, embedding, ref usedSuffix) : null;
         return new ResolvedNames(embedding, lstm, head, usedSuffix ? "recognised by suffix and shape" : "default names");
@@ -109,9 +114,9 @@ internal static class WeightNameResolver
         }
         if (prefixes.Count == 0)
             throw new WeightFileException(
-                $"'{file.Path}': found no LSTM tensors: expected names ending in weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0 (a PyTorch nn.LSTM state_dict), found {List(file.Names.Select(SafetensorsHeaderParser.Quote).ToList())}.");
+                $"'{file.Path}': found no recurrent layer tensors: expected names ending in weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0 (a PyTorch nn.LSTM or nn.GRU state_dict), found {List(file.Names.Select(SafetensorsHeaderParser.Quote).ToList())}.");
         throw new WeightFileException(
-            $"'{file.Path}': found LSTM tensors under {prefixes.Count} module names: {List(prefixes.Select(DescribePrefix).ToList())}; pass WeightLoadOptions.Names to say which one the model uses.");
+            $"'{file.Path}': found recurrent layer tensors under {prefixes.Count} module names: {List(prefixes.Select(DescribePrefix).ToList())}; pass WeightLoadOptions.Names to say which one the model uses.");
     }
 
     private static string? ResolveEmbedding(SafetensorsFile file, ModelShape shape, string defaultPrefix, string lstm, ref bool usedSuffix)
@@ -152,7 +157,7 @@ internal static class WeightNameResolver
             string biasName = Join(prefix, "bias");
             if (!file.TryGetInfo(biasName, out var bias)) continue;
             var weight = file.GetInfo(name);
-            if (weight.Shape.SequenceEqual(new[] { shape.Outputs, shape.Hidden }) && bias.Shape.SequenceEqual(new[] { shape.Outputs })) matches.Add(prefix);
+            if (weight.Shape.SequenceEqual(new[] { shape.Outputs, shape.LayerOutputSize }) && bias.Shape.SequenceEqual(new[] { shape.Outputs })) matches.Add(prefix);
             else others.Add($"'{SafetensorsHeaderParser.Quote(name)}' {weight.ShapeText} with bias {bias.ShapeText}");
         }
         if (matches.Count == 1)
@@ -160,7 +165,7 @@ internal static class WeightNameResolver
             usedSuffix = true;
             return matches[0];
         }
-        string want = $"'X.weight' of shape [{shape.Outputs}, {shape.Hidden}] and 'X.bias' of shape [{shape.Outputs}] (nn.Linear({shape.Hidden}, {shape.Outputs}))";
+        string want = $"'X.weight' of shape [{shape.Outputs}, {shape.LayerOutputSize}] and 'X.bias' of shape [{shape.Outputs}] (nn.Linear({shape.LayerOutputSize}, {shape.Outputs}))";
         if (matches.Count == 0)
             throw new WeightFileException(
                 $"'{file.Path}': found no linear head: expected {want}, found " +

@@ -49,6 +49,29 @@ public sealed class LstmModelAttribute : Attribute
     /// <see cref="ILstmModel.Parameters"/>, saved files and training stay float32.
     /// </summary>
     public WeightPrecision InferenceWeights { get; set; }
+
+    /// <summary>
+    /// The recurrent cell: <see cref="RecurrentCell.Lstm"/> (PyTorch <c>nn.LSTM</c>, the default) or
+    /// <see cref="RecurrentCell.Gru"/> (PyTorch <c>nn.GRU</c>: gates r, z, n, no cell state).
+    /// </summary>
+    public RecurrentCell Cell { get; set; }
+}
+
+/// <summary>The recurrent cell of a model's layers.</summary>
+public enum RecurrentCell
+{
+    /// <summary>
+    /// Long short-term memory, PyTorch's <c>nn.LSTM</c>: gates i, f, g, o from <c>W_ih x + b_ih + W_hh h + b_hh</c>;
+    /// <c>c' = σ(f)·c + σ(i)·tanh(g)</c>, <c>h' = σ(o)·tanh(c')</c>. Weights [4·Hidden, …].
+    /// </summary>
+    Lstm = 0,
+
+    /// <summary>
+    /// Gated recurrent unit, PyTorch's <c>nn.GRU</c>: <c>r = σ(W_ir x + b_ir + W_hr h + b_hr)</c>,
+    /// <c>z = σ(W_iz x + b_iz + W_hz h + b_hz)</c>, <c>n = tanh(W_in x + b_in + r·(W_hn h + b_hn))</c>,
+    /// <c>h' = (1 − z)·n + z·h</c>. Weights [3·Hidden, …] in row blocks r, z, n; the state has no cell.
+    /// </summary>
+    Gru = 1,
 }
 
 /// <summary>Storage precision of the weights that inference reads.</summary>

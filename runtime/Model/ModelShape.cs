@@ -9,8 +9,9 @@ namespace LstmGen;
 /// The sizes of a model, known at run time. Generated models expose theirs as <c>Shape</c>; the
 /// reference LSTM and the weight loader work from it. Parameters live in one contiguous block in
 /// PyTorch <c>state_dict</c> order: <c>embed.weight</c>, then per layer <c>lstm.weight_ih_l{k}</c>,
-/// <c>lstm.weight_hh_l{k}</c>, <c>lstm.bias_ih_l{k}</c>, <c>lstm.bias_hh_l{k}</c>, then
-/// <c>head.weight</c> and <c>head.bias</c>; each tensor row-major as in PyTorch.
+/// <c>lstm.weight_hh_l{k}</c>, <c>lstm.bias_ih_l{k}</c>, <c>lstm.bias_hh_l{k}</c> (a bidirectional
+/// model follows each layer with the same four tensors suffixed <c>_reverse</c>; a GRU's module is
+/// <c>gru</c>), then <c>head.weight</c> and <c>head.bias</c>; each tensor row-major as in PyTorch.
 /// </summary>
 public sealed class ModelShape : IEquatable<ModelShape>
 {
@@ -20,7 +21,8 @@ public sealed class ModelShape : IEquatable<ModelShape>
     private readonly ParameterTensor[] _tensors;
 
     /// <summary>Creates and validates a shape. Exactly one of <paramref name="inputs"/> or <paramref name="vocabulary"/> must be positive.</summary>
-    public ModelShape(int inputs, int vocabulary, int embedding, int hidden, int layers, int outputs, Head head, HeadOn headOn)
+    public ModelShape(int inputs, int vocabulary, int embedding, int hidden, int layers, int outputs, Head head, HeadOn headOn,
+        RecurrentCell cell = RecurrentCell.Lstm, bool bidirectional = false)
     {
         if (inputs < 0) throw new ArgumentOutOfRangeException(nameof(inputs), inputs, "Inputs must be 0 (token model) or positive.");
         if (vocabulary < 0) throw new ArgumentOutOfRangeException(nameof(vocabulary), vocabulary, "Vocabulary must be 0 (float model) or positive.");
@@ -33,6 +35,7 @@ public sealed class ModelShape : IEquatable<ModelShape>
         if (head != Head.None && outputs <= 0) throw new ArgumentOutOfRangeException(nameof(outputs), outputs, $"Head {head} needs a positive number of outputs.");
         if (!Enum.IsDefined(head)) throw new ArgumentOutOfRangeException(nameof(head), head, "Unknown head.");
         if (!Enum.IsDefined(headOn)) throw new ArgumentOutOfRangeException(nameof(headOn), headOn, "Unknown HeadOn.");
+        if (!Enum.IsDefined(cell)) throw new ArgumentOutOfRangeException(nameof(cell), cell, "Unknown RecurrentCell.");
 
         Inputs = inputs;
         Vocabulary = vocabulary;
@@ -42,6 +45,8 @@ public sealed class ModelShape : IEquatable<ModelShape>
         Outputs = outputs;
         Head = head;
         HeadOn = headOn;
+        Cell = cell;
+        Bidirectional = bidirectional;
 
         var tensors = new List<ParameterTensor>();
         long offset = 0;
@@ -54,17 +59,21 @@ public sealed class ModelShape : IEquatable<ModelShape>
             if (offset > int.MaxValue) throw new ArgumentException($"The model has more than {int.MaxValue} parameters.");
         }
         if (vocabulary > 0) Add(EmbeddingWeightName, vocabulary, embedding);
+        int rows = GatesPerUnit * hidden;
         for (int k = 0; k < layers; k++)
         {
             int inK = LayerInputSize(k);
-            Add(WeightIhName(k), GateCount * hidden, inK);
-            Add(WeightHhName(k), GateCount * hidden, hidden);
-            Add(BiasIhName(k), GateCount * hidden);
-            Add(BiasHhName(k), GateCount * hidden);
+            for (int d = 0; d < Directions; d++)
+            {
+                Add(LayerTensorName(LayerParameter.WeightIh, k, d), rows, inK);
+                Add(LayerTensorName(LayerParameter.WeightHh, k, d), rows, hidden);
+                Add(LayerTensorName(LayerParameter.BiasIh, k, d), rows);
+                Add(LayerTensorName(LayerParameter.BiasHh, k, d), rows);
+            }
         }
         if (head != Head.None)
         {
-            Add(HeadWeightName, outputs, hidden);
+            Add(HeadWeightName, outputs, LayerOutputSize);
             Add(HeadBiasName, outputs);
         }
         _tensors = tensors.ToArray();
@@ -89,6 +98,28 @@ public sealed class ModelShape : IEquatable<ModelShape>
     public HeadOn HeadOn { get; }
     /// <summary>Total floats in the parameter block.</summary>
     public int ParameterCount { get; }
+    /// <summary>The recurrent cell of every layer.</summary>
+    public RecurrentCell Cell { get; }
+    /// <summary>True when every layer runs forward and backward in time (PyTorch <c>bidirectional=True</c>).</summary>
+    public bool Bidirectional { get; }
+
+    /// <summary>Directions per layer: 2 when <see cref="Bidirectional"/>, else 1.</summary>
+    public int Directions => Bidirectional ? 2 : 1;
+
+    /// <summary>Gate row blocks per hidden unit: 4 for an LSTM (i, f, g, o), 3 for a GRU (r, z, n).</summary>
+    public int GatesPerUnit => Cell == RecurrentCell.Gru ? 3 : GateCount;
+
+    /// <summary>True when the state holds a cell vector c per layer (LSTM); a GRU's state is h only.</summary>
+    public bool HasCellState => Cell == RecurrentCell.Lstm;
+
+    /// <summary>The module name of the recurrent layers in parameter names: <c>lstm</c> or <c>gru</c>.</summary>
+    public string RecurrentModule => Cell == RecurrentCell.Gru ? "gru" : "lstm";
+
+    /// <summary>State slots (h, and c for an LSTM): one per layer and direction, slot <c>layer · Directions + direction</c> as in PyTorch's h_n.</summary>
+    public int StateSlots => Layers * Directions;
+
+    /// <summary>Width of each layer's output per step: <see cref="Hidden"/> × <see cref="Directions"/> (forward then backward).</summary>
+    public int LayerOutputSize => Directions * Hidden;
 
     /// <summary>True when the model reads token ids.</summary>
     public bool IsTokenModel => Vocabulary > 0;
@@ -96,14 +127,14 @@ public sealed class ModelShape : IEquatable<ModelShape>
     /// <summary>Width of the vector the first LSTM layer reads each step (<see cref="Embedding"/> or <see cref="Inputs"/>).</summary>
     public int InputSize => IsTokenModel ? Embedding : Inputs;
 
-    /// <summary>Floats produced per output step: <see cref="Outputs"/> with a head, <see cref="Hidden"/> without.</summary>
-    public int StepOutputSize => Head == Head.None ? Hidden : Outputs;
+    /// <summary>Floats produced per output step: <see cref="Outputs"/> with a head, <see cref="LayerOutputSize"/> without.</summary>
+    public int StepOutputSize => Head == Head.None ? LayerOutputSize : Outputs;
 
     /// <summary>The parameter tensors in block order.</summary>
     public IReadOnlyList<ParameterTensor> Tensors => _tensors;
 
     /// <summary>Width of the input of layer <paramref name="layer"/>.</summary>
-    public int LayerInputSize(int layer) => layer == 0 ? InputSize : Hidden;
+    public int LayerInputSize(int layer) => layer == 0 ? InputSize : LayerOutputSize;
 
     /// <summary>The output length for a sequence of <paramref name="steps"/> steps.</summary>
     public int OutputLength(int steps) => HeadOn == HeadOn.EveryStep ? checked(steps * StepOutputSize) : StepOutputSize;
@@ -115,40 +146,76 @@ public sealed class ModelShape : IEquatable<ModelShape>
         throw new KeyNotFoundException($"The model has no parameter '{name}'.");
     }
 
+    /// <summary>
+    /// Canonical name of one of a layer's tensors, e.g. <c>lstm.weight_ih_l1</c>, <c>gru.bias_hh_l0</c> or
+    /// (direction 1 of a bidirectional model) <c>lstm.weight_hh_l0_reverse</c>.
+    /// </summary>
+    public string LayerTensorName(LayerParameter parameter, int layer, int direction = 0)
+    {
+        if ((uint)layer >= (uint)Layers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"The model has layers 0 to {Layers - 1}.");
+        if ((uint)direction >= (uint)Directions) throw new ArgumentOutOfRangeException(nameof(direction), direction, Bidirectional ? "Directions are 0 (forward) and 1 (reverse)." : "The model has one direction, 0.");
+        string kind = parameter switch
+        {
+            LayerParameter.WeightIh => "weight_ih",
+            LayerParameter.WeightHh => "weight_hh",
+            LayerParameter.BiasIh => "bias_ih",
+            LayerParameter.BiasHh => "bias_hh",
+            _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "Unknown LayerParameter."),
+        };
+        return RecurrentModule + "." + kind + "_l" + layer.ToString(CultureInfo.InvariantCulture) + (direction == 1 ? "_reverse" : "");
+    }
+
+    /// <summary>One of a layer's tensors (see <see cref="LayerTensorName"/>).</summary>
+    public ParameterTensor GetLayerTensor(LayerParameter parameter, int layer, int direction = 0) => GetTensor(LayerTensorName(parameter, layer, direction));
+
     /// <summary>Canonical name of the embedding table.</summary>
     public const string EmbeddingWeightName = "embed.weight";
     /// <summary>Canonical name of the head weight.</summary>
     public const string HeadWeightName = "head.weight";
     /// <summary>Canonical name of the head bias.</summary>
     public const string HeadBiasName = "head.bias";
-    /// <summary>Canonical name of layer <paramref name="layer"/>'s input weights.</summary>
+    /// <summary>Canonical name of layer <paramref name="layer"/>'s input weights in a unidirectional LSTM (see <see cref="LayerTensorName"/> for any model).</summary>
     public static string WeightIhName(int layer) => "lstm.weight_ih_l" + layer.ToString(CultureInfo.InvariantCulture);
-    /// <summary>Canonical name of layer <paramref name="layer"/>'s recurrent weights.</summary>
+    /// <summary>Canonical name of layer <paramref name="layer"/>'s recurrent weights in a unidirectional LSTM.</summary>
     public static string WeightHhName(int layer) => "lstm.weight_hh_l" + layer.ToString(CultureInfo.InvariantCulture);
-    /// <summary>Canonical name of layer <paramref name="layer"/>'s input bias.</summary>
+    /// <summary>Canonical name of layer <paramref name="layer"/>'s input bias in a unidirectional LSTM.</summary>
     public static string BiasIhName(int layer) => "lstm.bias_ih_l" + layer.ToString(CultureInfo.InvariantCulture);
-    /// <summary>Canonical name of layer <paramref name="layer"/>'s recurrent bias.</summary>
+    /// <summary>Canonical name of layer <paramref name="layer"/>'s recurrent bias in a unidirectional LSTM.</summary>
     public static string BiasHhName(int layer) => "lstm.bias_hh_l" + layer.ToString(CultureInfo.InvariantCulture);
 
     /// <inheritdoc/>
     public bool Equals(ModelShape? other) => other is not null &&
         Inputs == other.Inputs && Vocabulary == other.Vocabulary && Embedding == other.Embedding &&
         Hidden == other.Hidden && Layers == other.Layers && Outputs == other.Outputs &&
-        Head == other.Head && HeadOn == other.HeadOn;
+        Head == other.Head && HeadOn == other.HeadOn && Cell == other.Cell && Bidirectional == other.Bidirectional;
 
     /// <inheritdoc/>
     public override bool Equals(object? obj) => Equals(obj as ModelShape);
 
     /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(Inputs, Vocabulary, Embedding, Hidden, Layers, Outputs, Head, HeadOn);
+    public override int GetHashCode() => HashCode.Combine(HashCode.Combine(Inputs, Vocabulary, Embedding, Hidden, Layers, Outputs, Head, HeadOn), Cell, Bidirectional);
 
     /// <inheritdoc/>
     public override string ToString()
     {
         string input = IsTokenModel ? FormattableString.Invariant($"Vocabulary={Vocabulary}, Embedding={Embedding}") : FormattableString.Invariant($"Inputs={Inputs}");
         string head = Head == Head.None ? "" : FormattableString.Invariant($", Outputs={Outputs}, Head={Head}");
-        return FormattableString.Invariant($"{input}, Hidden={Hidden}, Layers={Layers}{head}, HeadOn={HeadOn}");
+        string cell = (Cell == RecurrentCell.Lstm ? "" : FormattableString.Invariant($", Cell={Cell}")) + (Bidirectional ? ", Bidirectional" : "");
+        return FormattableString.Invariant($"{input}, Hidden={Hidden}, Layers={Layers}{cell}{head}, HeadOn={HeadOn}");
     }
+}
+
+/// <summary>The four tensors of each recurrent layer (and direction), in PyTorch state_dict order.</summary>
+public enum LayerParameter
+{
+    /// <summary><c>weight_ih_l{k}</c> [gates·Hidden, layer inputs].</summary>
+    WeightIh = 0,
+    /// <summary><c>weight_hh_l{k}</c> [gates·Hidden, Hidden].</summary>
+    WeightHh = 1,
+    /// <summary><c>bias_ih_l{k}</c> [gates·Hidden].</summary>
+    BiasIh = 2,
+    /// <summary><c>bias_hh_l{k}</c> [gates·Hidden].</summary>
+    BiasHh = 3,
 }
 
 /// <summary>One named parameter tensor inside a model's parameter block.</summary>

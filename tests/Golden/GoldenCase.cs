@@ -9,7 +9,7 @@ namespace LstmGen.Tests.Golden;
 
 /// <summary>
 /// A golden case (README sections 2 and 5): the file and the fields of its <c>config</c> metadata.
-/// <see cref="SkipReason"/> is set for the cases no LstmGen model can compute (GRU, bidirectional).
+/// <see cref="SkipReason"/> is set for the cases no LstmGen model can compute (an <c>arch</c> other than lstm and gru).
 /// <see cref="Loss"/> is <c>mse</c>, <c>ce</c> or <c>bce</c> (README section 4), or empty when the config has none.
 /// </summary>
 public sealed record GoldenCase(
@@ -35,9 +35,11 @@ public sealed record GoldenCase(
 
     /// <summary>Why LstmGen cannot run this case, or null when it can.</summary>
     public string? SkipReason =>
-        !string.Equals(Arch, "lstm", StringComparison.Ordinal) ? $"arch '{Arch}' is not an LSTM; LstmGen models are LSTMs only"
-        : Bidirectional ? "bidirectional LSTM; LstmGen models are unidirectional"
+        Arch is not ("lstm" or "gru") ? $"arch '{Arch}' is neither an LSTM nor a GRU"
         : null;
+
+    /// <summary>The recurrent cell of the case's <c>arch</c>.</summary>
+    public RecurrentCell Cell => string.Equals(Arch, "gru", StringComparison.Ordinal) ? RecurrentCell.Gru : RecurrentCell.Lstm;
 
     /// <summary>True when the case reads token ids through an embedding.</summary>
     public bool IsTokenCase => Vocab > 0;
@@ -70,8 +72,8 @@ public sealed record GoldenCase(
             _ => throw new InvalidDataException($"Golden case {Name}: unknown head_mode '{HeadMode}'."),
         };
         return IsTokenCase
-            ? new ModelShape(0, Vocab, EmbedDim, Hidden, Layers, HeadOut, head, on)
-            : new ModelShape(InputSize, 0, 0, Hidden, Layers, HeadOut, head, on);
+            ? new ModelShape(0, Vocab, EmbedDim, Hidden, Layers, HeadOut, head, on, Cell, Bidirectional)
+            : new ModelShape(InputSize, 0, 0, Hidden, Layers, HeadOut, head, on, Cell, Bidirectional);
     }
 
     /// <summary>Reads a case from an open golden file, or returns null when its <c>format</c> is not <see cref="Format"/>.</summary>

@@ -50,13 +50,23 @@ public sealed class GoldenDiscoveryTests
     }
 
     [Fact]
-    public void UnsupportedCasesGiveTheirReason()
+    public void GruAndBidirectionalCasesMapToTheirShapes()
     {
-        const string gru = """{"arch":"gru","input_size":3,"hidden":7,"layers":1,"bidirectional":false,"vocab":0,"embed_dim":0,"head_out":0,"head_mode":"","act":"none","T":15,"B":4,"state":true}""";
-        const string bi = """{"arch":"lstm","input_size":3,"hidden":7,"layers":1,"bidirectional":true,"vocab":0,"embed_dim":0,"head_out":0,"head_mode":"","act":"none","T":15,"B":4,"state":false}""";
-        Assert.Contains("gru", GoldenCase.Parse("g", "g", gru).SkipReason);
-        Assert.Contains("bidirectional", GoldenCase.Parse("b", "b", bi).SkipReason);
-        Assert.Throws<NotSupportedException>(() => GoldenCase.Parse("g", "g", gru).ToShape());
+        const string gru = """{"arch":"gru","input_size":3,"hidden":7,"layers":2,"bidirectional":false,"vocab":0,"embed_dim":0,"head_out":0,"head_mode":"","act":"none","T":15,"B":4,"state":true}""";
+        const string bi = """{"arch":"lstm","input_size":3,"hidden":7,"layers":2,"bidirectional":true,"vocab":0,"embed_dim":0,"head_out":0,"head_mode":"","act":"none","T":15,"B":4,"state":false}""";
+        const string rnn = """{"arch":"rnn_tanh","input_size":3,"hidden":7,"layers":1,"bidirectional":false,"vocab":0,"embed_dim":0,"head_out":0,"head_mode":"","act":"none","T":15,"B":4,"state":false}""";
+        ModelShape g = GoldenCase.Parse("g", "g", gru).ToShape();
+        Assert.Equal(RecurrentCell.Gru, g.Cell);
+        Assert.False(g.Bidirectional);
+        Assert.Equal("gru.weight_ih_l1", g.Tensors[4].Name);
+        Assert.Equal([21, 7], g.Tensors[4].Shape.ToArray());
+        ModelShape b = GoldenCase.Parse("b", "b", bi).ToShape();
+        Assert.True(b.Bidirectional);
+        Assert.Equal(14, b.StepOutputSize);
+        Assert.Equal("lstm.weight_ih_l0_reverse", b.Tensors[4].Name);
+        Assert.Equal([28, 14], b.GetLayerTensor(LayerParameter.WeightIh, 1, 1).Shape.ToArray());
+        Assert.Contains("rnn_tanh", GoldenCase.Parse("r", "r", rnn).SkipReason);
+        Assert.Throws<NotSupportedException>(() => GoldenCase.Parse("r", "r", rnn).ToShape());
     }
 
     [Fact]
