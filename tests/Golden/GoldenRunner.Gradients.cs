@@ -99,11 +99,11 @@ public static partial class GoldenRunner
         if (c.State)
         {
             produced.Add("grad.h0", "Backward", h0Gradients);
-            produced.Add("grad.c0", "Backward", c0Gradients);
+            if (shape.HasCellState) produced.Add("grad.c0", "Backward", c0Gradients);
         }
         produced.Add(LossName, "Forward, Loss." + loss, [(float)totalLoss]);
         produced.Add("expected.h_n", "Forward", hN);
-        produced.Add("expected.c_n", "Forward", cN);
+        if (shape.HasCellState) produced.Add("expected.c_n", "Forward", cN);
         if (c.HasHead)
         {
             produced.Add("expected.logits", "Forward", forwardOutputs);
