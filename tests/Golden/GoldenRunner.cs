@@ -37,6 +37,10 @@ public static partial class GoldenRunner
     /// <summary>Options that load a golden file's PyTorch names and ignore its inputs, targets and gradients.</summary>
     public static WeightLoadOptions LoadOptions { get; } = new() { Names = WeightNames.Default, IgnoreExtraTensors = true };
 
+    /// <summary>Like <see cref="LoadOptions"/> with the recurrent module of <paramref name="shape"/> (<c>lstm</c> or <c>gru</c>).</summary>
+    public static WeightLoadOptions LoadOptionsFor(ModelShape shape) =>
+        new() { Names = WeightNames.Default with { Lstm = shape.RecurrentModule }, IgnoreExtraTensors = true };
+
     private const string Expected = "expected.";
     private const string Gradient = "grad.";
     private const string LossName = "expected.loss";
@@ -66,7 +70,7 @@ public static partial class GoldenRunner
             return report;
         }
 
-        model.Load(c.Path, LoadOptions);
+        model.Load(c.Path, LoadOptionsFor(shape));
         using SafetensorsFile file = SafetensorsFile.Open(c.Path);
         Produced produced = Produce(c, model, file, report);
         bool trainable = model is ITrainableModel;
