@@ -68,6 +68,11 @@ internal static class DiagnosticDescriptors
         "{0} = {1} is not a defined value",
         DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor UnsupportedCombination = Create("LSTM0012",
+        "Options that cannot be combined yet",
+        "{0} cannot be combined with {1} yet",
+        DiagnosticSeverity.Error);
+
     public static readonly DiagnosticDescriptor CompactCode = Create("LSTM0100",
         "Compact code generated",
         "The model has {0} gate and head columns, over the unrolling budget of {1}; LstmGen generated compact loop-based SIMD code for it (same results, smaller methods)",
@@ -86,6 +91,7 @@ internal static class DiagnosticDescriptors
         "LSTM0009" => UnsupportedType,
         "LSTM0010" => TooLarge,
         "LSTM0011" => UnknownEnumValue,
+        "LSTM0012" => UnsupportedCombination,
         "LSTM0100" => CompactCode,
         _ => throw new ArgumentOutOfRangeException(nameof(id), id, "Unknown diagnostic id."),
     };

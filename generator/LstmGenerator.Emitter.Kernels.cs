@@ -43,7 +43,7 @@ public sealed partial class LstmGenerator
             PaddedHidden = Pad(spec.Hidden);
             Row = 4 * PaddedHidden;
             HeadRow = spec.Head == HeadKind.None ? 0 : Pad(spec.Outputs);
-            StateLength = spec.Layers * 2 * PaddedHidden;
+            StateLength = spec.Layers * spec.Directions * 2 * PaddedHidden;
             RecordPerLayer = 7 * PaddedHidden;
             ScratchLength = Row + HeadRow;
             int offset = 0;
@@ -52,18 +52,23 @@ public sealed partial class LstmGenerator
             for (int k = 0; k < spec.Layers; k++)
             {
                 int inK = spec.LayerInputSize(k), gates = spec.GatesPerUnit * spec.Hidden;
-                LayerParameterOffsets.Add(offset);
-                offset += gates * (inK + spec.Hidden + 2);
-                LayerPackedOffsets.Add(packed);
-                packed += (1 + inK + spec.Hidden) * Row;
+                for (int d = 0; d < spec.Directions; d++)
+                {
+                    LayerParameterOffsets.Add(offset);
+                    offset += gates * (inK + spec.Hidden + 2);
+                    LayerPackedOffsets.Add(packed);
+                    packed += (1 + inK + spec.Hidden) * Row;
+                }
             }
+            TopWidth = spec.Directions * spec.Hidden;
             HeadWeightOffset = offset;
-            HeadBiasOffset = offset + spec.Outputs * spec.Hidden;
+            HeadBiasOffset = offset + spec.Outputs * TopWidth;
             ParameterCount = HeadBiasOffset + spec.Outputs;
             HeadPackedOffset = packed;
-            PackedLength = packed + (HeadRow == 0 ? 0 : (1 + spec.Hidden) * HeadRow);
-            InputTableLength = spec.IsTokenModel && (long)spec.Vocabulary * Row <= InputTableBudget ? spec.Vocabulary * Row : 0;
-            LayerMajor = HeadPackedOffset > LayerMajorBudget;
+            PackedLength = packed + (HeadRow == 0 ? 0 : (1 + TopWidth) * HeadRow);
+            // A bidirectional model always runs layer by layer over the whole sequence (its own driver).
+            InputTableLength = spec.IsTokenModel && !spec.Bidirectional && (long)spec.Vocabulary * Row <= InputTableBudget ? spec.Vocabulary * Row : 0;
+            LayerMajor = !spec.Bidirectional && HeadPackedOffset > LayerMajorBudget;
             SequenceScratchLength = LayerMajor ? LayerMajorChunk * (Row + PaddedHidden) : 0;
         }
 
@@ -92,6 +97,8 @@ public sealed partial class LstmGenerator
         public const int InputTableBudget = 65536;
 
         public ModelSpec Spec { get; }
+        /// <summary>Width of the top layer's output per step (what the head reads): Hidden × directions.</summary>
+        public int TopWidth { get; }
         public int PaddedHidden { get; }
         public int Row { get; }
         public int HeadRow { get; }
@@ -110,8 +117,9 @@ public sealed partial class LstmGenerator
         /// <summary>Floats of the input-projection table (vocabulary × row), or 0 when the model has none.</summary>
         public int InputTableLength { get; }
         public bool HasInputTable => InputTableLength > 0;
-        public int HiddenOffset(int layer) => layer * 2 * PaddedHidden;
-        public int CellOffset(int layer) => layer * 2 * PaddedHidden + PaddedHidden;
+        /// <summary>Offset of h of state slot <paramref name="slot"/> (layer·directions + direction).</summary>
+        public int HiddenOffset(int slot) => slot * 2 * PaddedHidden;
+        public int CellOffset(int slot) => slot * 2 * PaddedHidden + PaddedHidden;
     }
 
     /// <summary>

@@ -18,10 +18,13 @@ public sealed partial class LstmGenerator
         public int StateGradients => layout.StateLength;                  // dh, dc per layer, state layout
         public int GateGradients => 2 * layout.StateLength;               // dz, one packed row
         public int InputGradients => GateGradients + layout.Row;          // dx of the layer being processed
-        public int InputGradientLength => Pad(System.Math.Max(layout.Spec.InputSize, layout.Spec.Hidden));
+        public int InputGradientLength => System.Math.Max(Pad(layout.Spec.InputSize), layout.Spec.Directions * layout.PaddedHidden); // dx (and, bidirectional, dx of the reverse half at +P)
         public int LogitGradients => InputGradients + InputGradientLength; // padded dLoss/dlogits of one step
         public int FixedFloats => LogitGradients + layout.HeadRow;
-        public int RecordStep => layout.Spec.Layers * layout.RecordPerLayer;
+        public int RecordStep => layout.Spec.Layers * layout.Spec.Directions * layout.RecordPerLayer + (layout.Spec.Bidirectional ? OutputGradientFloats : 0);
+        /// <summary>Bidirectional: per step, the gradients of two layers' outputs (this layer's and the one below), 2·P each, after the records.</summary>
+        public int OutputGradientFloats => 4 * layout.PaddedHidden;
+        public int OutputGradientOffset => layout.Spec.Layers * layout.Spec.Directions * layout.RecordPerLayer;
         public int EmbeddingGradients => layout.PackedLength;             // in the gradient buffer, after the packed gradients
         public int GradientLength => layout.PackedLength + layout.Spec.Vocabulary * layout.Spec.Embedding;
     }
@@ -32,7 +35,9 @@ public sealed partial class LstmGenerator
         var b = new BackwardLayout(layout);
         bool every = spec.HeadOn == HeadOnKind.EveryStep;
 
-        w.Line($"private const int RecordStep = {N(b.RecordStep)}; // per step, per layer: 4·{N(layout.PaddedHidden)} gate activations, c, tanh(c), h");
+        w.Line(spec.Bidirectional
+            ? $"private const int RecordStep = {N(b.RecordStep)}; // per step, per layer and direction: 4·{N(layout.PaddedHidden)} gate activations, c, tanh(c), h; then two layers' output gradients"
+            : $"private const int RecordStep = {N(b.RecordStep)}; // per step, per layer: 4·{N(layout.PaddedHidden)} gate activations, c, tanh(c), h");
         w.Line($"private const int TapeFixedFloats = {N(b.FixedFloats)}; // initial state, dh/dc, dz, dx{(layout.HeadRow > 0 ? ", dlogits" : "")}");
         w.Line("private const string TrainingLayout = \"lstmgen-packed-v1\"; // tapes and gradient buffers are only valid for models with this layout");
         w.Line($"private const int GradientLength = {N(b.GradientLength)}; // packed gradients{(spec.IsTokenModel ? ", embedding gradients" : "")}");
@@ -56,16 +61,24 @@ public sealed partial class LstmGenerator
             w.Line($"{ReadOnlySpanFloat} g = source.Values;");
             if (spec.IsTokenModel)
                 w.Line($"g.Slice({N(b.EmbeddingGradients)}, {N(spec.Vocabulary * spec.Embedding)}).CopyTo(destination.Slice(0, {N(spec.Vocabulary * spec.Embedding)}));");
-            using (w.Block("for (int layer = 0; layer < LayerCount; layer++)"))
+            using (w.Block(spec.Bidirectional ? "for (int slot = 0; slot < StateSlots; slot++)" : "for (int layer = 0; layer < LayerCount; layer++)"))
             {
                 int gates = spec.GatesPerUnit * spec.Hidden;
-                w.Line("int inputs = LayerInputSize(layer), offset = LayerOffset(layer);");
-                w.Line($"global::LstmGen.Kernels.GateLayout.{(spec.IsGru ? "UnpackGruLayerGradients" : "UnpackLayerGradients")}(g.Slice(PackedLayerOffset(layer), (1 + inputs + HiddenSize) * {N(layout.Row)}), inputs, HiddenSize,");
+                if (spec.Bidirectional)
+                {
+                    w.Line("int layer = slot >> 1, direction = slot & 1;");
+                    w.Line("int inputs = LayerInputSize(layer), offset = LayerOffset(layer, direction);");
+                }
+                else
+                {
+                    w.Line("int inputs = LayerInputSize(layer), offset = LayerOffset(layer);");
+                }
+                w.Line($"global::LstmGen.Kernels.GateLayout.{(spec.IsGru ? "UnpackGruLayerGradients" : "UnpackLayerGradients")}(g.Slice({(spec.Bidirectional ? "PackedLayerOffset(layer, direction)" : "PackedLayerOffset(layer)")}, (1 + inputs + HiddenSize) * {N(layout.Row)}), inputs, HiddenSize,");
                 w.Line($"    destination.Slice(offset, {N(gates)} * inputs), destination.Slice(offset + {N(gates)} * inputs, {N(gates * spec.Hidden)}),");
                 w.Line($"    destination.Slice(offset + {N(gates)} * (inputs + HiddenSize), {N(gates)}), destination.Slice(offset + {N(gates)} * (inputs + HiddenSize + 1), {N(gates)}));");
             }
             if (spec.Head != HeadKind.None)
-                w.Line($"global::LstmGen.Kernels.GateLayout.UnpackHeadGradients(g.Slice({N(layout.HeadPackedOffset)}, {N(layout.PackedLength - layout.HeadPackedOffset)}), HiddenSize, OutputSize, destination.Slice({N(layout.HeadWeightOffset)}, {N(spec.Outputs * spec.Hidden)}), destination.Slice({N(layout.HeadBiasOffset)}, {N(spec.Outputs)}));");
+                w.Line($"global::LstmGen.Kernels.GateLayout.UnpackHeadGradients(g.Slice({N(layout.HeadPackedOffset)}, {N(layout.PackedLength - layout.HeadPackedOffset)}), {(spec.Bidirectional ? "2 * HiddenSize" : "HiddenSize")}, OutputSize, destination.Slice({N(layout.HeadWeightOffset)}, {N(spec.Outputs * layout.TopWidth)}), destination.Slice({N(layout.HeadBiasOffset)}, {N(spec.Outputs)}));");
         }
         w.Line();
 
@@ -82,7 +95,8 @@ public sealed partial class LstmGenerator
                     w.Line("    throw new global::System.ArgumentOutOfRangeException(nameof(tokens), tokens[t], $\"Token {t} is {tokens[t]}; token ids must be in [0, {Vocabulary}).\");");
                 }
                 w.Line("int steps = tokens.Length;");
-                EmitForwardBody(w, layout, every, token: true);
+                if (spec.Bidirectional) EmitBidirectionalForwardBody(w, layout, every, token: true);
+                else EmitForwardBody(w, layout, every, token: true);
             }
         }
         else
@@ -92,7 +106,8 @@ public sealed partial class LstmGenerator
                 w.Line("if (inputs.IsEmpty || inputs.Length % InputSize != 0)");
                 w.Line("    throw new global::System.ArgumentException($\"Expected a positive multiple of {InputSize} floats (steps × InputSize), got {inputs.Length}.\", nameof(inputs));");
                 w.Line("int steps = inputs.Length / InputSize;");
-                EmitForwardBody(w, layout, every, token: false);
+                if (spec.Bidirectional) EmitBidirectionalForwardBody(w, layout, every, token: false);
+                else EmitForwardBody(w, layout, every, token: false);
             }
         }
         w.Line();
@@ -119,14 +134,15 @@ public sealed partial class LstmGenerator
                 w.Line("if (!inputGradients.IsEmpty && inputGradients.Length != steps * InputSize)");
                 w.Line("    throw new global::System.ArgumentException($\"Expected {steps * InputSize} input gradients (steps × InputSize) or an empty span, got {inputGradients.Length}.\", nameof(inputGradients));");
             }
-            w.Line("initialStateGradients?.EnsureShape(LayerCount, HiddenSize, 0);");
+            w.Line($"initialStateGradients?.EnsureShape({Slots(spec)}, HiddenSize, 0);");
             w.Line($"ref float dOut = ref {Marshal}.GetReference(outputGradients);");
             w.Line($"ref float dIn = ref {Marshal}.GetReference(inputGradients);");
-            EmitDispatch(w, "BackwardCore", "tape, steps, ref dOut, ref gradients.GetReference(), ref dIn, !inputGradients.IsEmpty");
+            if (spec.Bidirectional) w.Line("BackwardSequence(tape, steps, ref dOut, ref gradients.GetReference(), ref dIn, !inputGradients.IsEmpty);");
+            else EmitDispatch(w, "BackwardCore", "tape, steps, ref dOut, ref gradients.GetReference(), ref dIn, !inputGradients.IsEmpty");
             using (w.Block("if (initialStateGradients is not null)"))
             {
                 w.Line($"ref float ds = ref {Unsafe}.Add(ref tape.GetFixedReference(), {N(b.StateGradients)});");
-                using (w.Block("for (int layer = 0; layer < LayerCount; layer++)"))
+                using (w.Block($"for (int layer = 0; layer < {Slots(spec)}; layer++)"))
                 {
                     w.Line($"{Marshal}.CreateReadOnlySpan(ref {Unsafe}.Add(ref ds, layer * {N(2 * layout.PaddedHidden)}), HiddenSize).CopyTo(initialStateGradients.Hidden(layer));");
                     w.Line($"{Marshal}.CreateReadOnlySpan(ref {Unsafe}.Add(ref ds, layer * {N(2 * layout.PaddedHidden)} + {N(layout.PaddedHidden)}), HiddenSize).CopyTo(initialStateGradients.Cell(layer));");
@@ -134,6 +150,11 @@ public sealed partial class LstmGenerator
             }
         }
         w.Line();
+        if (spec.Bidirectional)
+        {
+            EmitBidirectionalBackward(w, layout, b);
+            return;
+        }
 
         w.Line("/// <summary>One recording step at the widest accelerated vector width.</summary>");
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");

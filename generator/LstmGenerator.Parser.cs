@@ -113,6 +113,9 @@ public sealed partial class LstmGenerator
         if (precisionValue is < 0 or > 1)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, At("InferenceWeights"), "InferenceWeights", Format(precisionValue)));
 
+        bool bidirectional = attribute.NamedArguments.Any(a => a.Key == "Bidirectional" && a.Value.Value is true);
+        if (bidirectional && Get("InferenceWeights", 0) == 1)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedCombination, At("InferenceWeights"), "InferenceWeights = BFloat16", "Bidirectional = true"));
         int cellValue = Get("Cell", 0);
         if (cellValue is < 0 or > 1)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, At("Cell"), "Cell", Format(cellValue)));
@@ -124,11 +127,14 @@ public sealed partial class LstmGenerator
         int inputSize = vocabulary > 0 ? embedding : inputs;
         long gates = (cellValue == 1 ? 3L : 4L) * hidden, parameters = (long)vocabulary * embedding + (long)outputs * hidden + outputs;
         long packed = (long)Pad(outputs) * (1 + hidden);
+        int directions = bidirectional ? 2 : 1;
+        parameters += (long)outputs * hidden * (directions - 1);
+        packed += (long)Pad(outputs) * hidden * (directions - 1);
         for (int k = 0; k < layers; k++)
         {
-            long inK = k == 0 ? inputSize : hidden;
-            parameters += gates * (inK + hidden + 2);
-            packed += (1 + inK + hidden) * 4L * Pad(hidden);
+            long inK = k == 0 ? inputSize : (long)directions * hidden;
+            parameters += directions * gates * (inK + hidden + 2);
+            packed += directions * (1 + inK + hidden) * 4L * Pad(hidden);
         }
         if (parameters > int.MaxValue || packed > int.MaxValue)
         {
@@ -136,14 +142,14 @@ public sealed partial class LstmGenerator
             return new ModelResult(null, diagnostics.ToEquatableArray());
         }
 
-        int columns = layers * 4 * Pad(hidden) + (outputs > 0 ? Pad(outputs) : 0);
+        int columns = layers * directions * 4 * Pad(hidden) + (outputs > 0 ? Pad(outputs) : 0);
         bool compact = columns > UnrollBudgetColumns;
         if (compact)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.CompactCode, attributeLocation, Format(columns), Format(UnrollBudgetColumns)));
 
         string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
         var spec = new ModelSpec(ns, type.Name, containers.ToEquatableArray(), inputs, vocabulary, embedding, hidden, layers, outputs,
-            (HeadKind)headValue, (HeadOnKind)headOnValue, compact, BFloat16Inference: precisionValue == 1, Cell: (CellKind)cellValue);
+            (HeadKind)headValue, (HeadOnKind)headOnValue, compact, BFloat16Inference: precisionValue == 1, Cell: (CellKind)cellValue, Bidirectional: bidirectional);
         return new ModelResult(spec, diagnostics.ToEquatableArray());
     }
 

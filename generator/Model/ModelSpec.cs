@@ -28,9 +28,13 @@ internal sealed record ModelSpec(
     HeadOnKind HeadOn,
     bool Compact,
     bool BFloat16Inference = false,
-    CellKind Cell = CellKind.Lstm)
+    CellKind Cell = CellKind.Lstm,
+    bool Bidirectional = false)
 {
     public bool IsGru => Cell == CellKind.Gru;
+
+    /// <summary>Directions per layer: 2 for a bidirectional model, else 1.</summary>
+    public int Directions => Bidirectional ? 2 : 1;
 
     /// <summary>Gate row blocks per unit in PyTorch's tensors: 4 (i, f, g, o) or 3 (r, z, n).</summary>
     public int GatesPerUnit => IsGru ? 3 : 4;
@@ -39,7 +43,7 @@ internal sealed record ModelSpec(
 
     public int InputSize => IsTokenModel ? Embedding : Inputs;
 
-    public int LayerInputSize(int layer) => layer == 0 ? InputSize : Hidden;
+    public int LayerInputSize(int layer) => layer == 0 ? InputSize : Directions * Hidden;
 
     public string HintName => (Namespace is null ? "" : Namespace + ".") +
         string.Concat(System.Linq.Enumerable.Select(ContainingTypes, t => t.Name + ".")) + TypeName + ".g.cs";

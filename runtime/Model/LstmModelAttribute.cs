@@ -55,6 +55,13 @@ public sealed class LstmModelAttribute : Attribute
     /// <see cref="RecurrentCell.Gru"/> (PyTorch <c>nn.GRU</c>: gates r, z, n, no cell state).
     /// </summary>
     public RecurrentCell Cell { get; set; }
+
+    /// <summary>
+    /// Whether each layer also runs backward in time (PyTorch <c>bidirectional=True</c>): a layer's output at
+    /// step t is its forward h at t followed by its reverse h at t (2·Hidden values), which the next layer and
+    /// the head read. Such a model needs the whole sequence: <c>Predict</c> and training work, <c>Step</c> does not.
+    /// </summary>
+    public bool Bidirectional { get; set; }
 }
 
 /// <summary>The recurrent cell of a model's layers.</summary>

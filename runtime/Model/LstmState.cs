@@ -22,8 +22,9 @@ public sealed class LstmState
 
     private readonly AlignedBuffer _buffer;
     private readonly int _stateLength;
+    private AlignedBuffer? _sequence;
 
-    /// <summary>Creates a zero state for <paramref name="layers"/> layers of <paramref name="hidden"/> units with <paramref name="scratch"/> floats of scratch space.</summary>
+    /// <summary>Creates a zero state for <paramref name="layers"/> layers (for a bidirectional model: layers × 2 slots, slot = layer·2 + direction) of <paramref name="hidden"/> units with <paramref name="scratch"/> floats of scratch space.</summary>
     public LstmState(int layers, int hidden, int scratch = 0)
     {
         if (layers <= 0) throw new ArgumentOutOfRangeException(nameof(layers), layers, "Layers must be positive.");
@@ -37,7 +38,7 @@ public sealed class LstmState
         _buffer = new AlignedBuffer(checked(_stateLength + scratch));
     }
 
-    /// <summary>Number of layers.</summary>
+    /// <summary>Number of layers (state slots: layers × directions for a bidirectional model, slot <c>layer·2 + direction</c> as in PyTorch's h_n).</summary>
     public int Layers { get; }
 
     /// <summary>Hidden units per layer.</summary>
@@ -92,6 +93,20 @@ public sealed class LstmState
     /// <summary>Reference to the first scratch float; for generated code.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public ref float GetScratchReference() => ref System.Runtime.CompilerServices.Unsafe.Add(ref _buffer.Reference, _stateLength);
+
+    /// <summary>
+    /// Reference to at least <paramref name="length"/> floats (64-byte aligned) of scratch that grows with the
+    /// sequence, for whole-sequence passes that keep every step (bidirectional models); for generated code. It
+    /// allocates only when a sequence longer than any before on this state needs more.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public ref float GetSequenceScratchReference(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (_sequence is null || _sequence.Length < length)
+            _sequence = new AlignedBuffer(Math.Max(length, _sequence is null ? 0 : 2 * _sequence.Length));
+        return ref _sequence.Reference;
+    }
 
     internal static int PadToBlock(int n) => (n + LaneBlock - 1) / LaneBlock * LaneBlock;
 

@@ -19,6 +19,8 @@ public class BaselineTests
         { "BFloat16Weights", "Inputs = 3, Hidden = 20, Outputs = 2, InferenceWeights = LstmGen.WeightPrecision.BFloat16" },
         { "Exact64", "Inputs = 8, Hidden = 64, Outputs = 1" },
         { "Gru2Layers", "Inputs = 3, Hidden = 7, Layers = 2, Outputs = 2, Cell = LstmGen.RecurrentCell.Gru" },
+        { "Bidirectional2Layers", "Vocabulary = 11, Embedding = 4, Hidden = 6, Layers = 2, Bidirectional = true, Outputs = 3, Head = LstmGen.Head.Softmax" },
+        { "BidirectionalGru", "Inputs = 3, Hidden = 7, Cell = LstmGen.RecurrentCell.Gru, Bidirectional = true, HeadOn = LstmGen.HeadOn.EveryStep" },
         { "OverBudget", "Vocabulary = 65, Embedding = 32, Hidden = 256, Layers = 2, Outputs = 65, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep" },
     };
 
