@@ -51,7 +51,7 @@ public sealed partial class LstmGenerator
             int packed = 0;
             for (int k = 0; k < spec.Layers; k++)
             {
-                int inK = spec.LayerInputSize(k), gates = 4 * spec.Hidden;
+                int inK = spec.LayerInputSize(k), gates = spec.GatesPerUnit * spec.Hidden;
                 LayerParameterOffsets.Add(offset);
                 offset += gates * (inK + spec.Hidden + 2);
                 LayerPackedOffsets.Add(packed);
@@ -457,6 +457,11 @@ public sealed partial class LstmGenerator
     /// </summary>
     private static void EmitCellUpdate(SourceWriter w, Flavor f, Layout layout, bool record)
     {
+        if (layout.Spec.IsGru)
+        {
+            EmitGruUpdate(w, f, layout, record);
+            return;
+        }
         int hidden = layout.Spec.Hidden, p = layout.PaddedHidden, row = layout.Row;
         if (f.IsScalar)
         {
@@ -501,6 +506,57 @@ public sealed partial class LstmGenerator
                 {
                     w.Line($"{f.V}.StoreUnsafe(i{s}, ref r, zq + {N(v * f.Width)}); {f.V}.StoreUnsafe(f{s}, ref r, zq + {N(16 + v * f.Width)}); {f.V}.StoreUnsafe(g{s}, ref r, zq + {N(32 + v * f.Width)}); {f.V}.StoreUnsafe(o{s}, ref r, zq + {N(48 + v * f.Width)});");
                     w.Line($"{f.V}.StoreUnsafe(c{s}, ref r, {N(row)} + hq + {o}); {f.V}.StoreUnsafe(t{s}, ref r, {N(row + p)} + hq + {o}); {f.V}.StoreUnsafe(o{s} * t{s}, ref r, {N(row + 2 * p)} + hq + {o});");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Emits the GRU update from the slot sums in z (see GateLayout.PackGruLayer): r = σ(z_r), u = σ(z_z),
+    /// n = tanh(n_x + r·n_h), h = n + u·(h − n). Recording stores r, u, n, n_h (in the gate slots) and h in <c>r</c>.
+    /// </summary>
+    private static void EmitGruUpdate(SourceWriter w, Flavor f, Layout layout, bool record)
+    {
+        int hidden = layout.Spec.Hidden, p = layout.PaddedHidden, row = layout.Row;
+        if (f.IsScalar)
+        {
+            w.Line("// GRU: r = σ(z_r); u = σ(z_z); n = tanh(n_x + r·n_h); h = n + u·(h − n); unit u's slots sit at (u / 16)·64 + slot·16 + u % 16.");
+            using (w.Block($"for (nuint u = 0; u < {N(hidden)}; u++)"))
+            {
+                w.Line("nuint b = (u >> 4) * 64 + (u & 15);");
+                w.Line($"float rg = {Act}.Sigmoid({Unsafe}.Add(ref z, b));");
+                w.Line($"float ug = {Act}.Sigmoid({Unsafe}.Add(ref z, b + 16));");
+                w.Line($"float nh = {Unsafe}.Add(ref z, b + 48);");
+                w.Line($"float ng = {Act}.Tanh({Unsafe}.Add(ref z, b + 32) + rg * nh);");
+                w.Line($"float hn = ng + ug * ({Unsafe}.Add(ref h, u) - ng);");
+                w.Line($"{Unsafe}.Add(ref h, u) = hn;");
+                if (record)
+                {
+                    w.Line($"{Unsafe}.Add(ref r, b) = rg; {Unsafe}.Add(ref r, b + 16) = ug; {Unsafe}.Add(ref r, b + 32) = ng; {Unsafe}.Add(ref r, b + 48) = nh;");
+                    w.Line($"{Unsafe}.Add(ref r, {N(row + 2 * p)} + u) = hn;");
+                }
+            }
+            return;
+        }
+        int blocks = p / 16;
+        int perBlock = 16 / f.Width;
+        w.Line($"// GRU: r = σ(z_r); u = σ(z_z); n = tanh(n_x + r·n_h); h = n + u·(h − n): {N(blocks)} block(s) of 16 units, slots r, z, n_x, n_h at +0, +16, +32, +48.");
+        using (w.Block($"for (nuint q = 0; q < {N(blocks)}; q++)"))
+        {
+            w.Line("nuint zq = q * 64, hq = q * 16;");
+            for (int v = 0; v < perBlock; v++)
+            {
+                string o = N(v * f.Width), s = N(v);
+                w.Line($"{f.VT} r{s} = {Act}.Sigmoid({f.V}.LoadUnsafe(ref z, zq + {N(v * f.Width)}));");
+                w.Line($"{f.VT} u{s} = {Act}.Sigmoid({f.V}.LoadUnsafe(ref z, zq + {N(16 + v * f.Width)}));");
+                w.Line($"{f.VT} m{s} = {f.V}.LoadUnsafe(ref z, zq + {N(48 + v * f.Width)});");
+                w.Line($"{f.VT} n{s} = {Act}.Tanh({f.V}.MultiplyAddEstimate(r{s}, m{s}, {f.V}.LoadUnsafe(ref z, zq + {N(32 + v * f.Width)})));");
+                w.Line($"{f.VT} h{s} = {f.V}.MultiplyAddEstimate(u{s}, {f.V}.LoadUnsafe(ref h, hq + {o}) - n{s}, n{s});");
+                w.Line($"{f.V}.StoreUnsafe(h{s}, ref h, hq + {o});");
+                if (record)
+                {
+                    w.Line($"{f.V}.StoreUnsafe(r{s}, ref r, zq + {N(v * f.Width)}); {f.V}.StoreUnsafe(u{s}, ref r, zq + {N(16 + v * f.Width)}); {f.V}.StoreUnsafe(n{s}, ref r, zq + {N(32 + v * f.Width)}); {f.V}.StoreUnsafe(m{s}, ref r, zq + {N(48 + v * f.Width)});");
+                    w.Line($"{f.V}.StoreUnsafe(h{s}, ref r, {N(row + 2 * p)} + hq + {o});");
                 }
             }
         }

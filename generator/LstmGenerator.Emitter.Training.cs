@@ -58,9 +58,9 @@ public sealed partial class LstmGenerator
                 w.Line($"g.Slice({N(b.EmbeddingGradients)}, {N(spec.Vocabulary * spec.Embedding)}).CopyTo(destination.Slice(0, {N(spec.Vocabulary * spec.Embedding)}));");
             using (w.Block("for (int layer = 0; layer < LayerCount; layer++)"))
             {
-                int gates = 4 * spec.Hidden;
+                int gates = spec.GatesPerUnit * spec.Hidden;
                 w.Line("int inputs = LayerInputSize(layer), offset = LayerOffset(layer);");
-                w.Line($"global::LstmGen.Kernels.GateLayout.UnpackLayerGradients(g.Slice(PackedLayerOffset(layer), (1 + inputs + HiddenSize) * {N(layout.Row)}), inputs, HiddenSize,");
+                w.Line($"global::LstmGen.Kernels.GateLayout.{(spec.IsGru ? "UnpackGruLayerGradients" : "UnpackLayerGradients")}(g.Slice(PackedLayerOffset(layer), (1 + inputs + HiddenSize) * {N(layout.Row)}), inputs, HiddenSize,");
                 w.Line($"    destination.Slice(offset, {N(gates)} * inputs), destination.Slice(offset + {N(gates)} * inputs, {N(gates * spec.Hidden)}),");
                 w.Line($"    destination.Slice(offset + {N(gates)} * (inputs + HiddenSize), {N(gates)}), destination.Slice(offset + {N(gates)} * (inputs + HiddenSize + 1), {N(gates)}));");
             }
@@ -150,7 +150,7 @@ public sealed partial class LstmGenerator
             EmitBackwardKernel(w, layout, b, f);
             w.Line();
         }
-        EmitLaneMembers(w, layout);
+        if (!spec.IsGru) EmitLaneMembers(w, layout);
     }
 
     private static void EmitForwardBody(SourceWriter w, Layout layout, bool every, bool token)
@@ -271,7 +271,8 @@ public sealed partial class LstmGenerator
             w.Line($"ref float dh = ref {Unsafe}.Add(ref ds, {layer.Hidden});");
             w.Line($"ref float dc = ref {Unsafe}.Add(ref ds, {layer.Cell});");
             w.Line($"ref float hPrev = ref t > 0 ? ref {Unsafe}.Add(ref rec0, (t - 1) * RecordStep + {layer.Record} + {N(row + 2 * p)}) : ref {Unsafe}.Add(ref init, {layer.Hidden});");
-            w.Line($"ref float cPrev = ref t > 0 ? ref {Unsafe}.Add(ref rec0, (t - 1) * RecordStep + {layer.Record} + {N(row)}) : ref {Unsafe}.Add(ref init, {layer.Cell});");
+            if (!spec.IsGru)
+                w.Line($"ref float cPrev = ref t > 0 ? ref {Unsafe}.Add(ref rec0, (t - 1) * RecordStep + {layer.Record} + {N(row)}) : ref {Unsafe}.Add(ref init, {layer.Cell});");
             string input = k == 0
                 ? (spec.IsTokenModel ? $"{Unsafe}.Add(ref {Marshal}.GetArrayDataReference(_parameters), {Unsafe}.Add(ref tokens, t) * EmbeddingSize)" : $"{Unsafe}.Add(ref inputs, t * InputSize)")
                 : $"{Unsafe}.Add(ref recT, ({kExpr} - 1) * {N(layout.RecordPerLayer)} + {N(row + 2 * p)})";
@@ -279,7 +280,7 @@ public sealed partial class LstmGenerator
             EmitGateGradients(w, f, layout);
             w.Line($"// dx = W_ihᵀ dz and dh_(t-1) = W_hhᵀ dz are summed tile by tile; the parameter gradients: row j += x_j · dz.");
             w.Line($"{Marshal}.CreateSpan(ref dx, {N(layer.InputCount)}).Clear();");
-            w.Line($"{Marshal}.CreateSpan(ref dh, {N(spec.Hidden)}).Clear();");
+            if (!spec.IsGru) w.Line($"{Marshal}.CreateSpan(ref dh, {N(spec.Hidden)}).Clear();");
             EmitBackwardMatVec(w, f, row, "dz", new[]
             {
                 new BackwardRun("input", layer.InputCount, 1, "dx", layer.InputWhat),
@@ -312,6 +313,11 @@ public sealed partial class LstmGenerator
     /// </summary>
     private static void EmitGateGradients(SourceWriter w, Flavor f, Layout layout)
     {
+        if (layout.Spec.IsGru)
+        {
+            EmitGruGateGradients(w, f, layout);
+            return;
+        }
         int p = layout.PaddedHidden, row = layout.Row;
         w.Line("// dz from dh, dc: dc += dh·o·(1 − tanh²c); dz_o = dh·tanh c·o(1 − o); dz_i = dc·g·i(1 − i); dz_f = dc·c_prev·f(1 − f); dz_g = dc·i·(1 − g²); dc_prev = dc·f.");
         if (f.IsScalar)
@@ -348,6 +354,51 @@ public sealed partial class LstmGenerator
                 w.Line($"{f.V}.StoreUnsafe(dc{s} * i{s} * (one - g{s} * g{s}), ref dz, zq + {N(32 + v * f.Width)});");
                 w.Line($"{f.V}.StoreUnsafe(dh{s} * t{s} * o{s} * (one - o{s}), ref dz, zq + {N(48 + v * f.Width)});");
                 w.Line($"{f.V}.StoreUnsafe({Act}.FlushTiny(dc{s} * f{s}), ref dc, hq + {o});");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Emits the GRU's slot gradients from dh and the recorded r, u (update gate z), n, n_h and h_prev:
+    /// dn = dh·(1 − u)·(1 − n²); dz_r = dn·n_h·r(1 − r); dz_z = dh·(h_prev − n)·u(1 − u); dz_nx = dn; dz_nh = dn·r;
+    /// and dh_prev starts as dh·u (the recurrent rows then add W_hhᵀ dz). dh is flushed below 2^−100.
+    /// </summary>
+    private static void EmitGruGateGradients(SourceWriter w, Flavor f, Layout layout)
+    {
+        int p = layout.PaddedHidden;
+        w.Line("// GRU dz from dh: dn = dh·(1 − u)·(1 − n²); dz_r = dn·n_h·r(1 − r); dz_z = dh·(h_prev − n)·u(1 − u); dz_nx = dn; dz_nh = dn·r; dh_prev = dh·u + W_hhᵀ dz.");
+        if (f.IsScalar)
+        {
+            using (w.Block($"for (nuint u = 0; u < {N(layout.Spec.Hidden)}; u++)"))
+            {
+                w.Line("nuint b = (u >> 4) * 64 + (u & 15);");
+                w.Line($"float rg = {Unsafe}.Add(ref r, b), ug = {Unsafe}.Add(ref r, b + 16), ng = {Unsafe}.Add(ref r, b + 32), nh = {Unsafe}.Add(ref r, b + 48);");
+                w.Line($"float dhu = {Act}.FlushTiny({Unsafe}.Add(ref dh, u));");
+                w.Line("float dn = dhu * (1f - ug) * (1f - ng * ng);");
+                w.Line($"{Unsafe}.Add(ref dz, b) = dn * nh * rg * (1f - rg);");
+                w.Line($"{Unsafe}.Add(ref dz, b + 16) = dhu * ({Unsafe}.Add(ref hPrev, u) - ng) * ug * (1f - ug);");
+                w.Line($"{Unsafe}.Add(ref dz, b + 32) = dn;");
+                w.Line($"{Unsafe}.Add(ref dz, b + 48) = dn * rg;");
+                w.Line($"{Unsafe}.Add(ref dh, u) = dhu * ug;");
+            }
+            return;
+        }
+        int blocks = p / 16, perBlock = 16 / f.Width;
+        using (w.Block($"for (nuint q = 0; q < {N(blocks)}; q++)"))
+        {
+            w.Line("nuint zq = q * 64, hq = q * 16;");
+            w.Line($"{f.VT} one = {f.VT}.One;");
+            for (int v = 0; v < perBlock; v++)
+            {
+                string o = N(v * f.Width), s = N(v);
+                w.Line($"{f.VT} r{s} = {f.V}.LoadUnsafe(ref r, zq + {N(v * f.Width)}), u{s} = {f.V}.LoadUnsafe(ref r, zq + {N(16 + v * f.Width)}), n{s} = {f.V}.LoadUnsafe(ref r, zq + {N(32 + v * f.Width)}), m{s} = {f.V}.LoadUnsafe(ref r, zq + {N(48 + v * f.Width)});");
+                w.Line($"{f.VT} dh{s} = {Act}.FlushTiny({f.V}.LoadUnsafe(ref dh, hq + {o}));");
+                w.Line($"{f.VT} dn{s} = dh{s} * (one - u{s}) * (one - n{s} * n{s});");
+                w.Line($"{f.V}.StoreUnsafe(dn{s} * m{s} * r{s} * (one - r{s}), ref dz, zq + {N(v * f.Width)});");
+                w.Line($"{f.V}.StoreUnsafe(dh{s} * ({f.V}.LoadUnsafe(ref hPrev, hq + {o}) - n{s}) * u{s} * (one - u{s}), ref dz, zq + {N(16 + v * f.Width)});");
+                w.Line($"{f.V}.StoreUnsafe(dn{s}, ref dz, zq + {N(32 + v * f.Width)});");
+                w.Line($"{f.V}.StoreUnsafe(dn{s} * r{s}, ref dz, zq + {N(48 + v * f.Width)});");
+                w.Line($"{f.V}.StoreUnsafe(dh{s} * u{s}, ref dh, hq + {o});");
             }
         }
     }

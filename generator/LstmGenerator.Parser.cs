@@ -113,12 +113,16 @@ public sealed partial class LstmGenerator
         if (precisionValue is < 0 or > 1)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, At("InferenceWeights"), "InferenceWeights", Format(precisionValue)));
 
+        int cellValue = Get("Cell", 0);
+        if (cellValue is < 0 or > 1)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, At("Cell"), "Cell", Format(cellValue)));
+
         if (diagnostics.Count > 0)
             return new ModelResult(null, diagnostics.ToEquatableArray());
 
         // Totals that must fit the runtime's int-sized buffers.
         int inputSize = vocabulary > 0 ? embedding : inputs;
-        long gates = 4L * hidden, parameters = (long)vocabulary * embedding + (long)outputs * hidden + outputs;
+        long gates = (cellValue == 1 ? 3L : 4L) * hidden, parameters = (long)vocabulary * embedding + (long)outputs * hidden + outputs;
         long packed = (long)Pad(outputs) * (1 + hidden);
         for (int k = 0; k < layers; k++)
         {
@@ -139,7 +143,7 @@ public sealed partial class LstmGenerator
 
         string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
         var spec = new ModelSpec(ns, type.Name, containers.ToEquatableArray(), inputs, vocabulary, embedding, hidden, layers, outputs,
-            (HeadKind)headValue, (HeadOnKind)headOnValue, compact, BFloat16Inference: precisionValue == 1);
+            (HeadKind)headValue, (HeadOnKind)headOnValue, compact, BFloat16Inference: precisionValue == 1, Cell: (CellKind)cellValue);
         return new ModelResult(spec, diagnostics.ToEquatableArray());
     }
 

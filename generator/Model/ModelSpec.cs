@@ -10,6 +10,9 @@ internal enum HeadKind { None = 0, Linear = 1, Sigmoid = 2, Softmax = 3 }
 /// <summary>Where outputs are produced, mirroring <c>LstmGen.HeadOn</c>.</summary>
 internal enum HeadOnKind { LastStep = 0, EveryStep = 1 }
 
+/// <summary>The recurrent cell, mirroring <c>LstmGen.RecurrentCell</c>.</summary>
+internal enum CellKind { Lstm = 0, Gru = 1 }
+
 /// <summary>A validated model declaration.</summary>
 internal sealed record ModelSpec(
     string? Namespace,
@@ -24,8 +27,14 @@ internal sealed record ModelSpec(
     HeadKind Head,
     HeadOnKind HeadOn,
     bool Compact,
-    bool BFloat16Inference = false)
+    bool BFloat16Inference = false,
+    CellKind Cell = CellKind.Lstm)
 {
+    public bool IsGru => Cell == CellKind.Gru;
+
+    /// <summary>Gate row blocks per unit in PyTorch's tensors: 4 (i, f, g, o) or 3 (r, z, n).</summary>
+    public int GatesPerUnit => IsGru ? 3 : 4;
+
     public bool IsTokenModel => Vocabulary > 0;
 
     public int InputSize => IsTokenModel ? Embedding : Inputs;

@@ -15,6 +15,11 @@ namespace LstmGen.Kernels;
 /// i=0, f=1, g=2, o=3. A step then is: start from row 0, add <c>x_j ×</c> row j for every input
 /// and hidden value (broadcast × vector, fused multiply-add), and each 64-float block holds the
 /// i, f, g, o pre-activations of 16 units ready for the cell update. Padding columns are zero.</para>
+/// <para>A GRU layer packs into the same rows, its four slots per unit holding the r and z sums
+/// (both biases, input and recurrent weights), the input part of n (<c>b_in + W_in·x</c>: recurrent
+/// rows are zero there) and the recurrent part of n (<c>b_hn + W_hn·h</c>: input rows are zero there),
+/// so one pass over the rows leaves everything the cell needs for <c>n = tanh(n_x + r·n_h)</c>
+/// (see <see cref="PackGruLayer"/>).</para>
 /// <para>A head with H inputs and O outputs packs into <c>1 + H</c> rows of O rounded up to 16:
 /// row 0 is the bias, row 1 + j is column j of <c>head.weight</c>.</para>
 /// </remarks>
@@ -57,6 +62,45 @@ public static class GateLayout
             for (int j = 0; j < hidden; j++) destination[(1 + inputs + j) * row + col] = weightHh[r * hidden + j];
         }
     }
+
+    /// <summary>
+    /// Packs one GRU layer from PyTorch tensors (<c>W_ih</c> [3H, I], <c>W_hh</c> [3H, H], <c>b_ih</c>, <c>b_hh</c> [3H],
+    /// row blocks r, z, n) into the layout of <see cref="PackLayer"/>: slot 0 = r (<c>b_ir + b_hr</c>, <c>W_ir</c>, <c>W_hr</c>),
+    /// slot 1 = z, slot 2 = the input part of n (<c>b_in</c>, <c>W_in</c>; zero in the recurrent rows), slot 3 = the
+    /// recurrent part of n (<c>b_hn</c>, <c>W_hn</c>; zero in the input rows).
+    /// </summary>
+    public static void PackGruLayer(ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh,
+        int inputs, int hidden, Span<float> destination)
+    {
+        int gates = GruGates * hidden;
+        CheckLength(weightIh, gates * inputs, nameof(weightIh));
+        CheckLength(weightHh, gates * hidden, nameof(weightHh));
+        CheckLength(biasIh, gates, nameof(biasIh));
+        CheckLength(biasHh, gates, nameof(biasHh));
+        CheckLength(destination, LayerLength(inputs, hidden), nameof(destination));
+        int row = LayerRowLength(hidden);
+        destination.Clear();
+        for (int r = 0; r < gates; r++)
+        {
+            int gate = r / hidden, unit = r % hidden;
+            bool n = gate == 2;
+            int inputColumn = Column(gate, unit), hiddenColumn = Column(n ? 3 : gate, unit);
+            if (n)
+            {
+                destination[inputColumn] = biasIh[r];
+                destination[hiddenColumn] = biasHh[r];
+            }
+            else
+            {
+                destination[inputColumn] = biasIh[r] + biasHh[r];
+            }
+            for (int j = 0; j < inputs; j++) destination[(1 + j) * row + inputColumn] = weightIh[r * inputs + j];
+            for (int j = 0; j < hidden; j++) destination[(1 + inputs + j) * row + hiddenColumn] = weightHh[r * hidden + j];
+        }
+    }
+
+    /// <summary>Gate row blocks of a GRU layer (r, z, n).</summary>
+    private const int GruGates = 3;
 
     /// <summary>Packs a linear head from PyTorch tensors (<c>weight</c> [O, H], <c>bias</c> [O]).</summary>
     public static void PackHead(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int hidden, int outputs, Span<float> destination)
@@ -120,6 +164,34 @@ public static class GateLayout
             biasIh[r] = biasHh[r] = packed[col];
             for (int j = 0; j < inputs; j++) weightIh[r * inputs + j] = packed[(1 + j) * row + col];
             for (int j = 0; j < hidden; j++) weightHh[r * hidden + j] = packed[(1 + inputs + j) * row + col];
+        }
+    }
+
+    /// <summary>
+    /// Converts gradients accumulated in a GRU layer's packed layout (<see cref="PackGruLayer"/>) back to PyTorch
+    /// tensors. Slots 0 and 1 (r, z) give both biases the same gradient; slot 2 gives <c>b_in</c> and <c>W_in</c>,
+    /// slot 3 <c>b_hn</c> and <c>W_hn</c>. The cells that hold zero weights (slot 3 of the input rows, slot 2 of the
+    /// recurrent rows) may have accumulated values; they belong to no parameter and are not read.
+    /// </summary>
+    public static void UnpackGruLayerGradients(ReadOnlySpan<float> packed, int inputs, int hidden,
+        Span<float> weightIh, Span<float> weightHh, Span<float> biasIh, Span<float> biasHh)
+    {
+        int gates = GruGates * hidden;
+        CheckLength(packed, LayerLength(inputs, hidden), nameof(packed));
+        CheckLength(weightIh, gates * inputs, nameof(weightIh));
+        CheckLength(weightHh, gates * hidden, nameof(weightHh));
+        CheckLength(biasIh, gates, nameof(biasIh));
+        CheckLength(biasHh, gates, nameof(biasHh));
+        int row = LayerRowLength(hidden);
+        for (int r = 0; r < gates; r++)
+        {
+            int gate = r / hidden, unit = r % hidden;
+            bool n = gate == 2;
+            int inputColumn = Column(gate, unit), hiddenColumn = Column(n ? 3 : gate, unit);
+            biasIh[r] = packed[inputColumn];
+            biasHh[r] = packed[hiddenColumn];
+            for (int j = 0; j < inputs; j++) weightIh[r * inputs + j] = packed[(1 + j) * row + inputColumn];
+            for (int j = 0; j < hidden; j++) weightHh[r * hidden + j] = packed[(1 + inputs + j) * row + hiddenColumn];
         }
     }
 

@@ -18,6 +18,7 @@ public class BaselineTests
         { "Exact16EveryStep", "Inputs = 16, Hidden = 16, Outputs = 4, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep" },
         { "BFloat16Weights", "Inputs = 3, Hidden = 20, Outputs = 2, InferenceWeights = LstmGen.WeightPrecision.BFloat16" },
         { "Exact64", "Inputs = 8, Hidden = 64, Outputs = 1" },
+        { "Gru2Layers", "Inputs = 3, Hidden = 7, Layers = 2, Outputs = 2, Cell = LstmGen.RecurrentCell.Gru" },
         { "OverBudget", "Vocabulary = 65, Embedding = 32, Hidden = 256, Layers = 2, Outputs = 65, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep" },
     };
 

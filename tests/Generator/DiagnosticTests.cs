@@ -126,6 +126,7 @@ public class DiagnosticTests
     [InlineData("Inputs = 1, Hidden = 4, Outputs = 1, Head = (LstmGen.Head)9", "Head = (LstmGen.Head)9")]
     [InlineData("Inputs = 1, Hidden = 4, HeadOn = (LstmGen.HeadOn)5", "HeadOn = (LstmGen.HeadOn)5")]
     [InlineData("Inputs = 1, Hidden = 4, InferenceWeights = (LstmGen.WeightPrecision)2", "InferenceWeights = (LstmGen.WeightPrecision)2")]
+    [InlineData("Inputs = 1, Hidden = 4, Cell = (LstmGen.RecurrentCell)7", "Cell = (LstmGen.RecurrentCell)7")]
     public void LSTM0011_UnknownEnumValue(string arguments, string expectedText)
     {
         var (_, text) = Single(Model(arguments), "LSTM0011");

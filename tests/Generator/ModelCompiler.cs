@@ -88,7 +88,9 @@ internal static class ModelCompiler
     {
         string input = shape.IsTokenModel ? $"Vocabulary = {shape.Vocabulary}, Embedding = {shape.Embedding}" : $"Inputs = {shape.Inputs}";
         string head = shape.Head == Head.None ? "" : $", Outputs = {shape.Outputs}, Head = LstmGen.Head.{shape.Head}";
-        return $"{input}, Hidden = {shape.Hidden}, Layers = {shape.Layers}{head}, HeadOn = LstmGen.HeadOn.{shape.HeadOn}";
+        string cell = shape.Cell == RecurrentCell.Lstm ? "" : $", Cell = LstmGen.RecurrentCell.{shape.Cell}";
+        if (shape.Bidirectional) throw new NotSupportedException($"Bidirectional models are not generated yet ({shape}).");
+        return $"{input}, Hidden = {shape.Hidden}, Layers = {shape.Layers}{cell}{head}, HeadOn = LstmGen.HeadOn.{shape.HeadOn}";
     }
 
     /// <summary>Builds and instantiates a generated model of exactly <paramref name="shape"/>.</summary>
