@@ -1,26 +1,39 @@
-// Training for the reference LSTM: a recording forward pass and backpropagation through time, written as
-// plain loops from PyTorch's equations, so generated training code has a readable oracle to be checked against.
+// Training for the reference model: a recording forward pass and backpropagation through time (LSTM or GRU,
+// one or two directions), written as plain loops from PyTorch's equations, so generated training code has
+// a readable oracle to be checked against.
 using System;
+using System.Buffers;
 using System.Runtime.InteropServices;
 using LstmGen.Training;
 
 namespace LstmGen.Reference;
 
 /// <remarks>
-/// <para><b>Tape layout</b> (floats, see <see cref="TrainingTape"/>): per step t and layer k, at
-/// <c>(t·L + k)·6H</c>, the six vectors i, f, g, o, c, h of that step (H each); then the tape's copy of
-/// the float inputs (T × Inputs; token ids go to <see cref="TrainingTape.Tokens"/>); then the fixed floats:
-/// h0 and c0 of every layer (L·H each), the carried dL/dh and dL/dc of every layer (L·H each), and the
-/// backward scratch dz (4H) and dx (max(InputSize, H)).</para>
-/// <para><b>Backward</b>, from the last step to the first and, within a step, from the top layer down:
-/// dh = (carried dh) + (dL/dh from above: the head, the output gradient, or the layer above's dx);
-/// dc = (carried dc) + dh·o·(1 − tanh²c); the gate gradients dz = [dc·g·i(1−i), dc·c_prev·f(1−f),
-/// dc·i·(1−g²), dh·tanh(c)·o(1−o)]; then dW_ih += dz ⊗ x, dW_hh += dz ⊗ h_prev, db_ih = db_hh += dz,
-/// dx = W_ihᵀ·dz (to the layer below, the input gradient or the embedding row), carried dh = W_hhᵀ·dz and
-/// carried dc = dc·f. The head adds dW += dlogits ⊗ h and db += dlogits and gives dh = Wᵀ·dlogits.
-/// Sums are float, in the order written; tanh(c) is recomputed with <see cref="MathF.Tanh"/> (the same
-/// value the forward pass used). Backward reads the weights and embedding rows from <see cref="Parameters"/>,
-/// so change them (an optimizer step) only after Backward, as with any tape-based training.</para>
+/// <para><b>Tape layout</b> (floats, see <see cref="TrainingTape"/>): per step t, for each layer k, a block
+/// at <c>t·FloatsPerStep + k·D·R·H</c> (D directions, R recorded vectors of H floats per cell: R = 6 for an
+/// LSTM, 5 for a GRU) holding first, per direction, the cell's gate vectors — LSTM i, f, g, o, c; GRU r, z,
+/// n and the n gate's recurrent sum W_hn·h_{t−1} + b_hn — and then the D new h vectors side by side, so the
+/// layer's output at t, [h_forward, h_backward], is one span (for a unidirectional LSTM: i, f, g, o, c, h).
+/// Then the tape's copy of the float inputs (T × Inputs; token ids go to <see cref="TrainingTape.Tokens"/>);
+/// then the fixed floats: h0 and c0 of every state slot (S·H each, S = layers × directions), the carried
+/// dL/dh and dL/dc of every slot (S·H each), and the gate gradients of one cell on the input side and on the
+/// recurrent side (gates·H each; they differ only in a GRU's n block).</para>
+/// <para><b>Backward</b> runs layer by layer from the top. First the head at every step that has an output
+/// (from the last step to the first) gives dL/d(top layer's output); then, for each layer and direction,
+/// the cells in the reverse of the order they ran (the forward direction from t = T−1 down to 0, the
+/// reverse direction from t = 0 up), each with dh = (carried dh) + (dL/d its h at t from above). For an
+/// LSTM: dc = (carried dc) + dh·o·(1 − tanh²c); the gate gradients dz = [dc·g·i(1−i), dc·c_prev·f(1−f),
+/// dc·i·(1−g²), dh·tanh(c)·o(1−o)] on both sides; carried dc = dc·f. For a GRU: dn' = dh·(1−z)·(1−n²),
+/// dz' = dh·(h_prev − n)·z(1−z), dr' = dn'·(W_hn·h_prev + b_hn)·r(1−r); the input side is [dr', dz', dn'],
+/// the recurrent side [dr', dz', dn'·r]; carried dh starts from dh·z. Then, for both cells,
+/// dW_ih += d_input ⊗ x, db_ih += d_input, dW_hh += d_recurrent ⊗ h_prev, db_hh += d_recurrent,
+/// dx += W_ihᵀ·d_input (summed over both directions: the gradient of the layer below's output, of the
+/// input, or of the embedding row) and carried dh += W_hhᵀ·d_recurrent. The head adds dW += dlogits ⊗ top,
+/// db += dlogits and gives dL/dtop = Wᵀ·dlogits. Sums are float, in the order written; tanh(c) is
+/// recomputed with <see cref="MathF.Tanh"/> (the same value the forward pass used). Backward reads the
+/// weights and embedding rows from <see cref="Parameters"/>, so change them (an optimizer step) only after
+/// Backward, as with any tape-based training. The per-step gradient sequences of two layers live in an
+/// array rented from <see cref="ArrayPool{T}.Shared"/>.</para>
 /// <para><b>Denormals</b>: the carried dh and dc shrink geometrically over long sequences (the golden
 /// IMDB case at T = 300 reaches 1e-59 in float64), and arithmetic on float32 subnormals is ~100× slower
 /// on x86. Carried values below <see cref="FlushThreshold"/> (2^−100 ≈ 7.9e-31) in magnitude are therefore
@@ -37,16 +50,19 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
     internal const float FlushThreshold = LstmGen.Kernels.Activations.GradientFlushThreshold;
 
     /// <summary>Names this implementation's tape and gradient layout (PyTorch order), so a generated model's tape or buffer is refused.</summary>
-    private const string TrainingLayout = "lstmgen-reference-v1";
+    private const string TrainingLayout = "lstmgen-reference-v2";
 
-    /// <summary>Vectors recorded per layer and step: i, f, g, o, c, h.</summary>
-    private const int RecordedVectors = 6;
+    /// <summary>Vectors of H floats recorded per cell (one layer, direction and step): the gate vectors, then h.</summary>
+    private int RecordedVectors => _gru ? 5 : 6;
+
+    /// <summary>Floats one layer records per step (all directions).</summary>
+    private int LayerRecord => _directions * RecordedVectors * Shape.Hidden;
 
     /// <summary>Floats the tape records per step (all layers).</summary>
-    private int FloatsPerStep => Shape.Layers * RecordedVectors * Shape.Hidden;
+    private int FloatsPerStep => Shape.Layers * LayerRecord;
 
-    /// <summary>Floats of the tape's fixed part: h0, c0, carried dh, carried dc (L·H each), dz (4H), dx.</summary>
-    private int FixedFloats => 4 * Shape.Layers * Shape.Hidden + _gateCount + Math.Max(Shape.InputSize, Shape.Hidden);
+    /// <summary>Floats of the tape's fixed part: h0, c0, carried dh, carried dc (S·H each), the input-side and recurrent-side gate gradients.</summary>
+    private int FixedFloats => 4 * Shape.StateSlots * Shape.Hidden + 2 * _gateRows;
 
     /// <inheritdoc/>
     public TrainingTape CreateTape(int maxSteps) => new(Shape, TrainingLayout, maxSteps, FloatsPerStep, FixedFloats);
@@ -79,13 +95,7 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
 
         inputs.CopyTo(InputCopies(tape));
         RecordInitialState(tape, state);
-        int width = Shape.Inputs;
-        Span<float> records = Records(tape);
-        for (int t = 0; t < steps; t++)
-        {
-            AdvanceLayers(inputs.Slice(t * width, width), state, records.Slice(t * FloatsPerStep, FloatsPerStep));
-            WriteSequenceOutput(state, outputs, t, steps, HeadOutput.Logits);
-        }
+        RunSequence(inputs, default, steps, outputs, state, HeadOutput.Logits, tape);
     }
 
     /// <inheritdoc/>
@@ -100,35 +110,17 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
 
         tokens.CopyTo(tape.Tokens);
         RecordInitialState(tape, state);
-        Span<float> records = Records(tape);
-        for (int t = 0; t < tokens.Length; t++)
-        {
-            AdvanceLayers(EmbeddingRow(tokens[t]), state, records.Slice(t * FloatsPerStep, FloatsPerStep));
-            WriteSequenceOutput(state, outputs, t, tokens.Length, HeadOutput.Logits);
-        }
-    }
-
-    /// <summary>Writes unit <paramref name="u"/> of layer <paramref name="k"/> into one step's record.</summary>
-    private void RecordUnit(Span<float> record, int k, int u, float i, float f, float g, float o, float c, float h)
-    {
-        int hidden = Shape.Hidden;
-        int at = k * RecordedVectors * hidden + u;
-        record[at] = i;
-        record[at + hidden] = f;
-        record[at + 2 * hidden] = g;
-        record[at + 3 * hidden] = o;
-        record[at + 4 * hidden] = c;
-        record[at + 5 * hidden] = h;
+        RunSequence(default, tokens, tokens.Length, outputs, state, HeadOutput.Logits, tape);
     }
 
     private void RecordInitialState(TrainingTape tape, LstmState state)
     {
-        int hidden = Shape.Hidden;
+        int hidden = Shape.Hidden, slots = Shape.StateSlots;
         Span<float> fixedFloats = Fixed(tape);
-        for (int k = 0; k < Shape.Layers; k++)
+        for (int s = 0; s < slots; s++)
         {
-            state.Hidden(k).CopyTo(fixedFloats.Slice(k * hidden, hidden));
-            state.Cell(k).CopyTo(fixedFloats.Slice((Shape.Layers + k) * hidden, hidden));
+            state.Hidden(s).CopyTo(fixedFloats.Slice(s * hidden, hidden));
+            state.Cell(s).CopyTo(fixedFloats.Slice((slots + s) * hidden, hidden));
         }
     }
 
@@ -147,158 +139,243 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
                 $"Expected {expectedOutputs} output gradients (the outputs Forward wrote for {steps} step(s)), got {outputGradients.Length}.", nameof(outputGradients));
         CheckGradients(gradients, nameof(gradients));
         CheckInputGradients(inputGradients, steps);
-        if (initialStateGradients is not null && (initialStateGradients.Layers != Shape.Layers || initialStateGradients.HiddenSize != Shape.Hidden))
+        if (initialStateGradients is not null && (initialStateGradients.Layers != Shape.StateSlots || initialStateGradients.HiddenSize != Shape.Hidden))
             throw new ArgumentException(
-                $"The initial-state gradient state has {initialStateGradients.Layers} layer(s) of {initialStateGradients.HiddenSize} units; expected {Shape.Layers} of {Shape.Hidden}.", nameof(initialStateGradients));
+                $"The initial-state gradient state has {initialStateGradients.Layers} slot(s) of {initialStateGradients.HiddenSize} units; expected {Shape.StateSlots} of {Shape.Hidden}. Create it with this model's CreateState().", nameof(initialStateGradients));
 
-        int hidden = Shape.Hidden, layers = Shape.Layers, state = layers * hidden;
+        int hidden = Shape.Hidden, slots = Shape.StateSlots, stateFloats = slots * hidden;
+        int width = Shape.LayerOutputSize;
         Span<float> records = Records(tape);
         Span<float> fixedFloats = Fixed(tape);
-        ReadOnlySpan<float> h0 = fixedFloats.Slice(0, state);
-        ReadOnlySpan<float> c0 = fixedFloats.Slice(state, state);
-        Span<float> carriedH = fixedFloats.Slice(2 * state, state);
-        Span<float> carriedC = fixedFloats.Slice(3 * state, state);
-        Span<float> dz = fixedFloats.Slice(4 * state, _gateCount);
-        Span<float> dx = fixedFloats.Slice(4 * state + _gateCount, Math.Max(Shape.InputSize, hidden));
+        ReadOnlySpan<float> h0 = fixedFloats.Slice(0, stateFloats);
+        ReadOnlySpan<float> c0 = fixedFloats.Slice(stateFloats, stateFloats);
+        Span<float> carriedH = fixedFloats.Slice(2 * stateFloats, stateFloats);
+        Span<float> carriedC = fixedFloats.Slice(3 * stateFloats, stateFloats);
+        Span<float> inputSide = fixedFloats.Slice(4 * stateFloats, _gateRows);
+        Span<float> recurrentSide = fixedFloats.Slice(4 * stateFloats + _gateRows, _gateRows);
         ReadOnlySpan<float> inputCopies = InputCopies(tape);
         ReadOnlySpan<int> tokens = tape.Tokens;
         Span<float> grad = gradients.Values;
-        carriedH.Clear();
-        carriedC.Clear();
 
-        for (int t = steps - 1; t >= 0; t--)
+        // Two gradient sequences: dL/d(layer k's output) [T, width], and dL/d(layer k's input) [T, in_k],
+        // which becomes the next lower layer's dL/d(output).
+        int region = steps * Math.Max(Shape.InputSize, width);
+        float[] rented = ArrayPool<float>.Shared.Rent(2 * region);
+        try
         {
-            ReadOnlySpan<float> step = records.Slice(t * FloatsPerStep, FloatsPerStep);
-            ReadOnlySpan<float> previous = t > 0 ? records.Slice((t - 1) * FloatsPerStep, FloatsPerStep) : default;
+            Span<float> above = rented.AsSpan(0, region);
+            Span<float> below = rented.AsSpan(region, region);
 
-            // dL/dh of the top layer from this step's output (zero at steps without one); it goes in dx,
-            // which each layer reads as "from above" and overwrites with the gradient of its own input.
-            Span<float> fromAbove = dx.Slice(0, hidden);
-            fromAbove.Clear();
-            int outputAt = OutputOffset(t, steps);
-            if (outputAt >= 0)
-                BackwardHead(outputGradients.Slice(outputAt, Shape.StepOutputSize), Vector(step, layers - 1, HOffset), fromAbove, grad);
-
-            for (int k = layers - 1; k >= 0; k--)
+            // dL/d(top layer's output) from the steps that have an output (zero at the others).
+            above.Slice(0, steps * width).Clear();
+            for (int t = steps - 1; t >= 0; t--)
             {
-                ReadOnlySpan<float> x = k > 0 ? Vector(step, k - 1, HOffset)
-                    : Shape.IsTokenModel ? EmbeddingRow(tokens[t])
-                    : inputCopies.Slice(t * Shape.Inputs, Shape.Inputs);
-                ReadOnlySpan<float> hPrev = t > 0 ? Vector(previous, k, HOffset) : h0.Slice(k * hidden, hidden);
-                ReadOnlySpan<float> cPrev = t > 0 ? Vector(previous, k, COffset) : c0.Slice(k * hidden, hidden);
-                BackwardCell(k, step.Slice(k * RecordedVectors * hidden, RecordedVectors * hidden), x, hPrev, cPrev,
-                    dx, carriedH.Slice(k * hidden, hidden), carriedC.Slice(k * hidden, hidden), dz, grad);
+                int outputAt = OutputOffset(t, steps);
+                if (outputAt < 0) continue;
+                ReadOnlySpan<float> top = RecordedOutput(records.Slice(t * FloatsPerStep, FloatsPerStep), Shape.Layers - 1);
+                BackwardHead(outputGradients.Slice(outputAt, Shape.StepOutputSize), top, above.Slice(t * width, width), grad);
             }
 
-            // dx now holds dL/d(layer 0's input at step t).
-            if (Shape.IsTokenModel)
+            for (int k = Shape.Layers - 1; k >= 0; k--)
             {
-                Span<float> row = grad.Slice(_embeddingOffset + tokens[t] * Shape.Embedding, Shape.Embedding);
-                for (int j = 0; j < row.Length; j++) row[j] += dx[j];
+                int inputs = Shape.LayerInputSize(k);
+                Span<float> dInput = below.Slice(0, steps * inputs);
+                dInput.Clear();
+                for (int d = 0; d < _directions; d++)
+                {
+                    int slot = k * _directions + d;
+                    Span<float> slotH = carriedH.Slice(slot * hidden, hidden);
+                    Span<float> slotC = carriedC.Slice(slot * hidden, hidden);
+                    slotH.Clear();
+                    slotC.Clear();
+                    for (int n = 0; n < steps; n++)
+                    {
+                        // The reverse of the order the direction ran in: forward from the last step, reverse from the first.
+                        int t = d == 0 ? steps - 1 - n : n;
+                        int previous = d == 0 ? t - 1 : t + 1;
+                        bool hasPrevious = previous >= 0 && previous < steps;
+                        ReadOnlySpan<float> record = records.Slice(t * FloatsPerStep, FloatsPerStep);
+                        ReadOnlySpan<float> previousRecord = hasPrevious ? records.Slice(previous * FloatsPerStep, FloatsPerStep) : default;
+                        ReadOnlySpan<float> x = k > 0 ? RecordedOutput(record, k - 1)
+                            : Shape.IsTokenModel ? EmbeddingRow(tokens[t])
+                            : inputCopies.Slice(t * Shape.Inputs, Shape.Inputs);
+                        ReadOnlySpan<float> hPrevious = hasPrevious ? RecordedHidden(previousRecord, k, d) : h0.Slice(slot * hidden, hidden);
+                        ReadOnlySpan<float> cPrevious = _gru ? default
+                            : hasPrevious ? RecordedGates(previousRecord, k, d).Slice(4 * hidden, hidden)
+                            : c0.Slice(slot * hidden, hidden);
+                        BackwardCell(slot, RecordedGates(record, k, d), x, hPrevious, cPrevious,
+                            above.Slice(t * width + d * hidden, hidden), dInput.Slice(t * inputs, inputs),
+                            slotH, slotC, inputSide, recurrentSide, grad);
+                    }
+                }
+                Span<float> done = below;
+                below = above;
+                above = done;
             }
-            else if (!inputGradients.IsEmpty)
+
+            // above now holds dL/d(layer 0's input) per step.
+            for (int t = steps - 1; t >= 0; t--)
             {
-                dx.Slice(0, Shape.Inputs).CopyTo(inputGradients.Slice(t * Shape.Inputs, Shape.Inputs));
+                if (Shape.IsTokenModel)
+                {
+                    int e = Shape.Embedding;
+                    Span<float> row = grad.Slice(_embeddingOffset + tokens[t] * e, e);
+                    ReadOnlySpan<float> dx = above.Slice(t * e, e);
+                    for (int j = 0; j < e; j++) row[j] += dx[j];
+                }
+                else if (!inputGradients.IsEmpty)
+                {
+                    above.Slice(t * Shape.Inputs, Shape.Inputs).CopyTo(inputGradients.Slice(t * Shape.Inputs, Shape.Inputs));
+                }
             }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(rented);
         }
 
         if (initialStateGradients is not null)
         {
-            for (int k = 0; k < layers; k++)
+            for (int s = 0; s < slots; s++)
             {
-                carriedH.Slice(k * hidden, hidden).CopyTo(initialStateGradients.Hidden(k));
-                carriedC.Slice(k * hidden, hidden).CopyTo(initialStateGradients.Cell(k));
+                carriedH.Slice(s * hidden, hidden).CopyTo(initialStateGradients.Hidden(s));
+                carriedC.Slice(s * hidden, hidden).CopyTo(initialStateGradients.Cell(s));
             }
         }
     }
 
     /// <summary>
-    /// One layer at one step. Reads dL/dh from above in <paramref name="dx"/>[0..H) and the carried
-    /// dL/dh, dL/dc of this layer; adds the parameter gradients; leaves dL/dx in <paramref name="dx"/>
-    /// and dL/dh_{t−1}, dL/dc_{t−1} in the carried vectors.
+    /// One cell (layer and direction <paramref name="slot"/>, one step). Reads dL/dh from above and the carried
+    /// dL/dh (and dL/dc); adds the parameter gradients and dL/dx into <paramref name="dx"/>; leaves
+    /// dL/dh_{t−1} (and dL/dc_{t−1}) in the carried vectors.
     /// </summary>
-    private void BackwardCell(int k, ReadOnlySpan<float> record, ReadOnlySpan<float> x, ReadOnlySpan<float> hPrev, ReadOnlySpan<float> cPrev,
-        Span<float> dx, Span<float> carriedH, Span<float> carriedC, Span<float> dz, Span<float> grad)
+    private void BackwardCell(int slot, ReadOnlySpan<float> gates, ReadOnlySpan<float> x, ReadOnlySpan<float> hPrevious, ReadOnlySpan<float> cPrevious,
+        ReadOnlySpan<float> fromAbove, Span<float> dx, Span<float> carriedH, Span<float> carriedC, Span<float> inputSide, Span<float> recurrentSide, Span<float> grad)
     {
-        int hidden = Shape.Hidden, inputs = x.Length;
-        ReadOnlySpan<float> gi = record.Slice(0, hidden);
-        ReadOnlySpan<float> gf = record.Slice(hidden, hidden);
-        ReadOnlySpan<float> gg = record.Slice(2 * hidden, hidden);
-        ReadOnlySpan<float> go = record.Slice(3 * hidden, hidden);
-        ReadOnlySpan<float> c = record.Slice(4 * hidden, hidden);
+        if (_gru)
+        {
+            GruGateGradients(gates, hPrevious, fromAbove, carriedH, inputSide, recurrentSide);
+            AddLayerGradients(slot, x, hPrevious, inputSide, recurrentSide, dx, carriedH, grad);
+        }
+        else
+        {
+            LstmGateGradients(gates, cPrevious, fromAbove, carriedH, carriedC, inputSide);
+            AddLayerGradients(slot, x, hPrevious, inputSide, inputSide, dx, carriedH, grad);
+        }
+    }
 
-        // Gate pre-activation gradients, blocks i, f, g, o like the weights.
+    /// <summary>
+    /// LSTM gate pre-activation gradients (blocks i, f, g, o, one set for both sides); sets carried dc to
+    /// dc·f and carried dh to zero, ready for W_hhᵀ·dz.
+    /// </summary>
+    private void LstmGateGradients(ReadOnlySpan<float> gates, ReadOnlySpan<float> cPrevious, ReadOnlySpan<float> fromAbove,
+        Span<float> carriedH, Span<float> carriedC, Span<float> dz)
+    {
+        int hidden = Shape.Hidden;
         for (int u = 0; u < hidden; u++)
         {
-            float i = gi[u], f = gf[u], g = gg[u], o = go[u];
-            float dh = carriedH[u] + dx[u];
-            float tanhC = MathF.Tanh(c[u]);
+            float i = gates[u], f = gates[hidden + u], g = gates[2 * hidden + u], o = gates[3 * hidden + u], c = gates[4 * hidden + u];
+            float dh = carriedH[u] + fromAbove[u];
+            float tanhC = MathF.Tanh(c);
             float dc = carriedC[u] + dh * o * (1f - tanhC * tanhC);
             dz[u] = dc * g * i * (1f - i);
-            dz[hidden + u] = dc * cPrev[u] * f * (1f - f);
+            dz[hidden + u] = dc * cPrevious[u] * f * (1f - f);
             dz[2 * hidden + u] = dc * i * (1f - g * g);
             dz[3 * hidden + u] = dh * tanhC * o * (1f - o);
             carriedC[u] = FlushTiny(dc * f);
+            carriedH[u] = 0f;
         }
+    }
 
-        // Parameter gradients (added), and dx = W_ihᵀ·dz, dh_{t−1} = W_hhᵀ·dz.
-        ReadOnlySpan<float> weightIh = _parameters.AsSpan(_weightIhOffsets[k], _gateCount * inputs);
-        ReadOnlySpan<float> weightHh = _parameters.AsSpan(_weightHhOffsets[k], _gateCount * hidden);
-        Span<float> gradWeightIh = grad.Slice(_weightIhOffsets[k], _gateCount * inputs);
-        Span<float> gradWeightHh = grad.Slice(_weightHhOffsets[k], _gateCount * hidden);
-        Span<float> gradBiasIh = grad.Slice(_biasIhOffsets[k], _gateCount);
-        Span<float> gradBiasHh = grad.Slice(_biasHhOffsets[k], _gateCount);
-        dx.Slice(0, inputs).Clear();
-        carriedH.Clear();
-        for (int r = 0; r < _gateCount; r++)
+    /// <summary>
+    /// GRU gate pre-activation gradients, blocks r, z, n: the input side gets dn' in the n block, the
+    /// recurrent side dn'·r (the reset gate scales W_hn·h + b_hn). Sets carried dh to its direct part dh·z.
+    /// </summary>
+    private void GruGateGradients(ReadOnlySpan<float> gates, ReadOnlySpan<float> hPrevious, ReadOnlySpan<float> fromAbove,
+        Span<float> carriedH, Span<float> inputSide, Span<float> recurrentSide)
+    {
+        int hidden = Shape.Hidden;
+        for (int u = 0; u < hidden; u++)
         {
-            float d = dz[r];
-            gradBiasIh[r] += d;
-            gradBiasHh[r] += d;
+            float r = gates[u], z = gates[hidden + u], n = gates[2 * hidden + u], recurrentN = gates[3 * hidden + u];
+            float dh = carriedH[u] + fromAbove[u];
+            float dn = dh * (1f - z) * (1f - n * n);
+            float dZ = dh * (hPrevious[u] - n) * z * (1f - z);
+            float dR = dn * recurrentN * r * (1f - r);
+            inputSide[u] = dR;
+            inputSide[hidden + u] = dZ;
+            inputSide[2 * hidden + u] = dn;
+            recurrentSide[u] = dR;
+            recurrentSide[hidden + u] = dZ;
+            recurrentSide[2 * hidden + u] = dn * r;
+            carriedH[u] = dh * z;
+        }
+    }
+
+    /// <summary>
+    /// Adds one cell's parameter gradients (dW_ih += d_input ⊗ x, db_ih += d_input, dW_hh += d_recurrent ⊗ h_prev,
+    /// db_hh += d_recurrent), dx += W_ihᵀ·d_input and carried dh += W_hhᵀ·d_recurrent, then flushes tiny carries.
+    /// </summary>
+    private void AddLayerGradients(int slot, ReadOnlySpan<float> x, ReadOnlySpan<float> hPrevious, ReadOnlySpan<float> inputSide, ReadOnlySpan<float> recurrentSide,
+        Span<float> dx, Span<float> carriedH, Span<float> grad)
+    {
+        int hidden = Shape.Hidden, inputs = x.Length;
+        ReadOnlySpan<float> weightIh = _parameters.AsSpan(_weightIhOffsets[slot], _gateRows * inputs);
+        ReadOnlySpan<float> weightHh = _parameters.AsSpan(_weightHhOffsets[slot], _gateRows * hidden);
+        Span<float> gradWeightIh = grad.Slice(_weightIhOffsets[slot], _gateRows * inputs);
+        Span<float> gradWeightHh = grad.Slice(_weightHhOffsets[slot], _gateRows * hidden);
+        Span<float> gradBiasIh = grad.Slice(_biasIhOffsets[slot], _gateRows);
+        Span<float> gradBiasHh = grad.Slice(_biasHhOffsets[slot], _gateRows);
+        for (int r = 0; r < _gateRows; r++)
+        {
+            float a = inputSide[r];
+            gradBiasIh[r] += a;
             ReadOnlySpan<float> rowIh = weightIh.Slice(r * inputs, inputs);
             Span<float> gradRowIh = gradWeightIh.Slice(r * inputs, inputs);
             for (int j = 0; j < inputs; j++)
             {
-                gradRowIh[j] += d * x[j];
-                dx[j] += rowIh[j] * d;
+                gradRowIh[j] += a * x[j];
+                dx[j] += rowIh[j] * a;
             }
+            float b = recurrentSide[r];
+            gradBiasHh[r] += b;
             ReadOnlySpan<float> rowHh = weightHh.Slice(r * hidden, hidden);
             Span<float> gradRowHh = gradWeightHh.Slice(r * hidden, hidden);
             for (int j = 0; j < hidden; j++)
             {
-                gradRowHh[j] += d * hPrev[j];
-                carriedH[j] += rowHh[j] * d;
+                gradRowHh[j] += b * hPrevious[j];
+                carriedH[j] += rowHh[j] * b;
             }
         }
         for (int u = 0; u < hidden; u++) carriedH[u] = FlushTiny(carriedH[u]);
     }
 
     /// <summary>
-    /// The head at one output step: adds dW += dlogits ⊗ h and db += dlogits, and writes dL/dh = Wᵀ·dlogits
-    /// into <paramref name="dh"/>. Without a head the output is h, so dL/dh is the output gradient itself.
+    /// The head at one output step: adds dW += dlogits ⊗ top and db += dlogits, and writes dL/dtop = Wᵀ·dlogits
+    /// into <paramref name="dTop"/>. Without a head the output is the top layer's output itself, so dL/dtop is the output gradient.
     /// </summary>
-    private void BackwardHead(ReadOnlySpan<float> dOutput, ReadOnlySpan<float> top, Span<float> dh, Span<float> grad)
+    private void BackwardHead(ReadOnlySpan<float> dOutput, ReadOnlySpan<float> top, Span<float> dTop, Span<float> grad)
     {
         if (Shape.Head == Head.None)
         {
-            dOutput.CopyTo(dh);
+            dOutput.CopyTo(dTop);
             return;
         }
 
-        int hidden = Shape.Hidden;
-        ReadOnlySpan<float> weight = _parameters.AsSpan(_headWeightOffset, Shape.Outputs * hidden);
-        Span<float> gradWeight = grad.Slice(_headWeightOffset, Shape.Outputs * hidden);
+        int width = top.Length;
+        ReadOnlySpan<float> weight = _parameters.AsSpan(_headWeightOffset, Shape.Outputs * width);
+        Span<float> gradWeight = grad.Slice(_headWeightOffset, Shape.Outputs * width);
         Span<float> gradBias = grad.Slice(_headBiasOffset, Shape.Outputs);
         for (int o = 0; o < Shape.Outputs; o++)
         {
             float d = dOutput[o];
             gradBias[o] += d;
-            ReadOnlySpan<float> row = weight.Slice(o * hidden, hidden);
-            Span<float> gradRow = gradWeight.Slice(o * hidden, hidden);
-            for (int j = 0; j < hidden; j++)
+            ReadOnlySpan<float> row = weight.Slice(o * width, width);
+            Span<float> gradRow = gradWeight.Slice(o * width, width);
+            for (int j = 0; j < width; j++)
             {
                 gradRow[j] += d * top[j];
-                dh[j] += row[j] * d;
+                dTop[j] += row[j] * d;
             }
         }
     }
@@ -314,12 +391,23 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
 
     // ---- tape access ---------------------------------------------------------------------------
 
-    private const int COffset = 4;
-    private const int HOffset = 5;
+    /// <summary>The gate vectors (LSTM i, f, g, o, c; GRU r, z, n, W_hn·h + b_hn) of layer <paramref name="k"/>, direction <paramref name="d"/> in one step's record.</summary>
+    private Span<float> RecordedGates(Span<float> step, int k, int d) =>
+        step.Slice(k * LayerRecord + d * (RecordedVectors - 1) * Shape.Hidden, (RecordedVectors - 1) * Shape.Hidden);
 
-    /// <summary>Recorded vector <paramref name="which"/> (0..5: i, f, g, o, c, h) of layer <paramref name="k"/> in one step's record.</summary>
-    private ReadOnlySpan<float> Vector(ReadOnlySpan<float> step, int k, int which) =>
-        step.Slice((k * RecordedVectors + which) * Shape.Hidden, Shape.Hidden);
+    private ReadOnlySpan<float> RecordedGates(ReadOnlySpan<float> step, int k, int d) =>
+        step.Slice(k * LayerRecord + d * (RecordedVectors - 1) * Shape.Hidden, (RecordedVectors - 1) * Shape.Hidden);
+
+    /// <summary>The new h of layer <paramref name="k"/>, direction <paramref name="d"/> in one step's record.</summary>
+    private Span<float> RecordedHidden(Span<float> step, int k, int d) =>
+        step.Slice(k * LayerRecord + (_directions * (RecordedVectors - 1) + d) * Shape.Hidden, Shape.Hidden);
+
+    private ReadOnlySpan<float> RecordedHidden(ReadOnlySpan<float> step, int k, int d) =>
+        step.Slice(k * LayerRecord + (_directions * (RecordedVectors - 1) + d) * Shape.Hidden, Shape.Hidden);
+
+    /// <summary>Layer <paramref name="k"/>'s output in one step's record: its h, or [h_forward, h_backward].</summary>
+    private ReadOnlySpan<float> RecordedOutput(ReadOnlySpan<float> step, int k) =>
+        step.Slice(k * LayerRecord + _directions * (RecordedVectors - 1) * Shape.Hidden, Shape.LayerOutputSize);
 
     private static Span<float> Records(TrainingTape tape) =>
         MemoryMarshal.CreateSpan(ref tape.GetReference(), tape.MaxSteps * tape.FloatsPerStep);

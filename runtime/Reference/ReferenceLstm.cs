@@ -1,30 +1,46 @@
-// The plain, runtime-sized LSTM that generated models are measured against: readable scalar float
-// code straight from PyTorch's equations, working directly on the canonical parameter block.
+// The plain, runtime-sized recurrent model that generated models are measured against: readable scalar
+// float code straight from PyTorch's equations (LSTM or GRU, one or two directions), working directly on
+// the canonical parameter block.
 using System;
-using System.Runtime.InteropServices;
 using LstmGen.IO;
 
 namespace LstmGen.Reference;
 
 /// <summary>
-/// A runtime-sized LSTM (<c>nn.Embedding → nn.LSTM → nn.Linear → softmax / sigmoid</c>) written as
-/// plain scalar loops over the PyTorch-layout <see cref="Parameters"/>, for any <see cref="ModelShape"/>.
-/// It is the yardstick for generated models and a fallback for sizes known only at run time.
+/// A runtime-sized recurrent model (<c>nn.Embedding → nn.LSTM or nn.GRU, optionally bidirectional →
+/// nn.Linear → softmax / sigmoid</c>) written as plain scalar loops over the PyTorch-layout
+/// <see cref="Parameters"/>, for any <see cref="ModelShape"/>. It is the yardstick for generated models
+/// and a fallback for sizes known only at run time.
 /// </summary>
 /// <remarks>
-/// <para>One step of layer k, with x the layer input (the embedding row or input vector for layer 0,
-/// the new h of layer k−1 otherwise):</para>
+/// <para>One step of one layer and direction, with x the layer input (the embedding row or input vector
+/// for layer 0, layer k−1's output otherwise), for an LSTM:</para>
 /// <code>
 /// z = b_ih + b_hh + W_ih·x + W_hh·h        // [4H] = [i | f | g | o]
 /// i = σ(z_i)  f = σ(z_f)  g = tanh(z_g)  o = σ(z_o)
 /// c = f·c + i·g      h = o·tanh(c)
 /// </code>
+/// <para>and for a GRU (gate rows r, z, n; b_hn sits inside the reset product, as in PyTorch):</para>
+/// <code>
+/// r = σ(b_ir + b_hr + W_ir·x + W_hr·h)     z = σ(b_iz + b_hz + W_iz·x + W_hz·h)
+/// n = tanh(b_in + W_in·x + r·(b_hn + W_hn·h))      h = (1 − z)·n + z·h
+/// </code>
 /// <para>σ(x) = 1 / (1 + exp(−x)) with <see cref="MathF.Exp"/>; tanh is <see cref="MathF.Tanh"/>;
-/// sums are float, accumulated in the order bias, input, recurrent. All four gate pre-activations of a
-/// layer are computed (into the state's scratch) before h and c are written, so the h_{t−1} a layer reads
-/// is never overwritten while it is still needed. The head reads the top layer's h.</para>
-/// <para>The model holds only weights; everything per stream lives in an <see cref="LstmState"/>, so calls
-/// allocate nothing. <see cref="ParametersChanged"/> has nothing to rebuild.</para>
+/// sums are float, accumulated in the order bias, input, recurrent. All gate pre-activations of a layer
+/// are computed (into the state's scratch) before h and c are written, so the h_{t−1} a layer reads is
+/// never overwritten while it is still needed. A GRU keeps no cell state: it neither reads nor writes
+/// <see cref="LstmState.Cell"/>.</para>
+/// <para><b>Bidirectional</b> models (PyTorch <c>bidirectional=True</c>) run every layer twice: direction 0
+/// over t = 0…T−1 with the plain weights, direction 1 over t = T−1…0 with the <c>_reverse</c> weights,
+/// each writing its h of step t at step t; the layer's output at t is [h_forward, h_backward] (2H), which
+/// layer k+1 and the head read. State slot <c>layer·2 + direction</c> holds each direction's h and c
+/// (PyTorch's h_n order); the reverse direction ends at t = 0. Such a model cannot stream:
+/// <c>Step</c> throws <see cref="NotSupportedException"/>.</para>
+/// <para>Whole sequences (<c>Predict</c>, <c>Forward</c>) run layer by layer (all steps of layer 0, then
+/// of layer 1, …), which gives the same numbers as running step by step; <c>Step</c> runs one step through
+/// every layer. The layer output sequences live in arrays rented from <see cref="System.Buffers.ArrayPool{T}.Shared"/>,
+/// so after warm-up calls allocate nothing; everything else per stream lives in an <see cref="LstmState"/>.
+/// <see cref="ParametersChanged"/> has nothing to rebuild.</para>
 /// <para>It is also trainable (<c>ReferenceLstm.Training.cs</c>): a recording forward pass and
 /// backpropagation through time, with gradients in the same PyTorch layout as <see cref="Parameters"/>.</para>
 /// </remarks>
@@ -32,13 +48,16 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
 {
     private readonly float[] _parameters;
     private readonly int _embeddingOffset;
+    // Offsets of each state slot's (layer·Directions + direction) four tensors in the parameter block.
     private readonly int[] _weightIhOffsets;
     private readonly int[] _weightHhOffsets;
     private readonly int[] _biasIhOffsets;
     private readonly int[] _biasHhOffsets;
     private readonly int _headWeightOffset;
     private readonly int _headBiasOffset;
-    private readonly int _gateCount;
+    private readonly bool _gru;
+    private readonly int _directions;
+    private readonly int _gateRows;
     private readonly LstmState _ownState;
 
     /// <summary>Creates a model of the given shape with all parameters zero.</summary>
@@ -47,19 +66,26 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
         ArgumentNullException.ThrowIfNull(shape);
         Shape = shape;
         _parameters = new float[shape.ParameterCount];
-        _gateCount = ModelShape.GateCount * shape.Hidden;
+        _gru = shape.Cell == RecurrentCell.Gru;
+        _directions = shape.Directions;
+        _gateRows = shape.GatesPerUnit * shape.Hidden;
 
         _embeddingOffset = shape.IsTokenModel ? shape.GetTensor(ModelShape.EmbeddingWeightName).Offset : -1;
-        _weightIhOffsets = new int[shape.Layers];
-        _weightHhOffsets = new int[shape.Layers];
-        _biasIhOffsets = new int[shape.Layers];
-        _biasHhOffsets = new int[shape.Layers];
+        int slots = shape.StateSlots;
+        _weightIhOffsets = new int[slots];
+        _weightHhOffsets = new int[slots];
+        _biasIhOffsets = new int[slots];
+        _biasHhOffsets = new int[slots];
         for (int k = 0; k < shape.Layers; k++)
         {
-            _weightIhOffsets[k] = shape.GetTensor(ModelShape.WeightIhName(k)).Offset;
-            _weightHhOffsets[k] = shape.GetTensor(ModelShape.WeightHhName(k)).Offset;
-            _biasIhOffsets[k] = shape.GetTensor(ModelShape.BiasIhName(k)).Offset;
-            _biasHhOffsets[k] = shape.GetTensor(ModelShape.BiasHhName(k)).Offset;
+            for (int d = 0; d < _directions; d++)
+            {
+                int slot = k * _directions + d;
+                _weightIhOffsets[slot] = shape.GetLayerTensor(LayerParameter.WeightIh, k, d).Offset;
+                _weightHhOffsets[slot] = shape.GetLayerTensor(LayerParameter.WeightHh, k, d).Offset;
+                _biasIhOffsets[slot] = shape.GetLayerTensor(LayerParameter.BiasIh, k, d).Offset;
+                _biasHhOffsets[slot] = shape.GetLayerTensor(LayerParameter.BiasHh, k, d).Offset;
+            }
         }
         if (shape.Head != Head.None)
         {
@@ -75,8 +101,11 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
     /// <inheritdoc/>
     public Span<float> Parameters => _parameters;
 
-    /// <summary>Floats of scratch a state needs: the 4·Hidden gate pre-activations of one layer.</summary>
-    public int ScratchLength => _gateCount;
+    /// <summary>
+    /// Floats of scratch a state needs: one layer's gate pre-activations — 4·Hidden for an LSTM; for a
+    /// GRU 3·Hidden plus the Hidden recurrent sums of the n gate, which the reset gate multiplies.
+    /// </summary>
+    public int ScratchLength => _gateRows + (_gru ? Shape.Hidden : 0);
 
     /// <inheritdoc/>
     /// <remarks>The reference model computes straight from <see cref="Parameters"/>, so this does nothing.</remarks>
@@ -85,7 +114,8 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
     }
 
     /// <inheritdoc/>
-    public LstmState CreateState() => new(Shape.Layers, Shape.Hidden, ScratchLength);
+    /// <remarks>The state has <see cref="ModelShape.StateSlots"/> slots: slot <c>layer·Directions + direction</c>.</remarks>
+    public LstmState CreateState() => new(Shape.StateSlots, Shape.Hidden, ScratchLength);
 
     /// <inheritdoc/>
     public void Load(string path, WeightLoadOptions? options = null) => ModelWeights.Load(path, Shape, _parameters, options);
@@ -102,10 +132,11 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
         int steps = CheckInputs(inputs);
         CheckOutput(output, Shape.OutputLength(steps), nameof(output));
         _ownState.Reset();
-        RunFloat(inputs, steps, output, _ownState, HeadOutput.Activated);
+        RunSequence(inputs, default, steps, output, _ownState, HeadOutput.Activated, tape: null);
     }
 
     /// <inheritdoc/>
+    /// <remarks>For a bidirectional model each slot of <paramref name="state"/> gives that layer and direction's h0 (and c0); afterwards it holds its h_n (and c_n).</remarks>
     public void Predict(ReadOnlySpan<float> inputs, Span<float> output, LstmState state, HeadOutput kind = HeadOutput.Activated)
     {
         RequireFloatModel();
@@ -113,20 +144,22 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
         CheckOutput(output, Shape.OutputLength(steps), nameof(output));
         CheckState(state);
         CheckKind(kind);
-        RunFloat(inputs, steps, output, state, kind);
+        RunSequence(inputs, default, steps, output, state, kind, tape: null);
     }
 
     /// <inheritdoc/>
+    /// <exception cref="NotSupportedException">The model is bidirectional: its backward direction needs the whole sequence.</exception>
     public void Step(ReadOnlySpan<float> input, Span<float> output, LstmState state, HeadOutput kind = HeadOutput.Activated)
     {
         RequireFloatModel();
+        RequireStreamable();
         if (input.Length != Shape.Inputs)
             throw new ArgumentException($"Expected {Shape.Inputs} input floats for one step, got {input.Length}.", nameof(input));
         CheckStepOutput(output);
         CheckState(state);
         CheckKind(kind);
-        AdvanceLayers(input, state, Span<float>.Empty);
-        if (!output.IsEmpty) WriteStepOutput(state, output, kind);
+        AdvanceLayers(input, state);
+        if (!output.IsEmpty) WriteOutput(state.Hidden(Shape.Layers - 1), output, kind);
     }
 
     // ---- token form ----------------------------------------------------------------------------
@@ -138,10 +171,11 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
         CheckTokens(tokens);
         CheckOutput(output, Shape.OutputLength(tokens.Length), nameof(output));
         _ownState.Reset();
-        RunTokens(tokens, output, _ownState, HeadOutput.Activated);
+        RunSequence(default, tokens, tokens.Length, output, _ownState, HeadOutput.Activated, tape: null);
     }
 
     /// <inheritdoc/>
+    /// <remarks>For a bidirectional model each slot of <paramref name="state"/> gives that layer and direction's h0 (and c0); afterwards it holds its h_n (and c_n).</remarks>
     public void Predict(ReadOnlySpan<int> tokens, Span<float> output, LstmState state, HeadOutput kind = HeadOutput.Activated)
     {
         RequireTokenModel();
@@ -149,124 +183,23 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
         CheckOutput(output, Shape.OutputLength(tokens.Length), nameof(output));
         CheckState(state);
         CheckKind(kind);
-        RunTokens(tokens, output, state, kind);
+        RunSequence(default, tokens, tokens.Length, output, state, kind, tape: null);
     }
 
     /// <inheritdoc/>
+    /// <exception cref="NotSupportedException">The model is bidirectional: its backward direction needs the whole sequence.</exception>
     public void Step(int token, Span<float> output, LstmState state, HeadOutput kind = HeadOutput.Activated)
     {
         RequireTokenModel();
+        RequireStreamable();
         if ((uint)token >= (uint)Shape.Vocabulary)
             throw new ArgumentOutOfRangeException(nameof(token), token, $"Token id {token} is outside [0, {Shape.Vocabulary}).");
         CheckStepOutput(output);
         CheckState(state);
         CheckKind(kind);
-        AdvanceLayers(EmbeddingRow(token), state, Span<float>.Empty);
-        if (!output.IsEmpty) WriteStepOutput(state, output, kind);
+        AdvanceLayers(EmbeddingRow(token), state);
+        if (!output.IsEmpty) WriteOutput(state.Hidden(Shape.Layers - 1), output, kind);
     }
-
-    // ---- the computation -----------------------------------------------------------------------
-
-    private void RunFloat(ReadOnlySpan<float> inputs, int steps, Span<float> output, LstmState state, HeadOutput kind)
-    {
-        int width = Shape.Inputs;
-        for (int t = 0; t < steps; t++)
-        {
-            AdvanceLayers(inputs.Slice(t * width, width), state, Span<float>.Empty);
-            WriteSequenceOutput(state, output, t, steps, kind);
-        }
-    }
-
-    private void RunTokens(ReadOnlySpan<int> tokens, Span<float> output, LstmState state, HeadOutput kind)
-    {
-        for (int t = 0; t < tokens.Length; t++)
-        {
-            AdvanceLayers(EmbeddingRow(tokens[t]), state, Span<float>.Empty);
-            WriteSequenceOutput(state, output, t, tokens.Length, kind);
-        }
-    }
-
-    /// <summary>Writes step <paramref name="t"/>'s output where the sequence output wants one: every step, or only the last.</summary>
-    private void WriteSequenceOutput(LstmState state, Span<float> output, int t, int steps, HeadOutput kind)
-    {
-        int size = Shape.StepOutputSize;
-        if (Shape.HeadOn == HeadOn.EveryStep) WriteStepOutput(state, output.Slice(t * size, size), kind);
-        else if (t == steps - 1) WriteStepOutput(state, output, kind);
-    }
-
-    private ReadOnlySpan<float> EmbeddingRow(int token) =>
-        _parameters.AsSpan(_embeddingOffset + token * Shape.Embedding, Shape.Embedding);
-
-    /// <summary>
-    /// Runs one time step through every layer, updating h and c of each in <paramref name="state"/>.
-    /// A non-empty <paramref name="record"/> (one step of a training tape) receives per layer i, f, g, o, c, h.
-    /// </summary>
-    private void AdvanceLayers(ReadOnlySpan<float> x, LstmState state, Span<float> record)
-    {
-        int hidden = Shape.Hidden;
-        Span<float> z = MemoryMarshal.CreateSpan(ref state.GetScratchReference(), _gateCount);
-        for (int k = 0; k < Shape.Layers; k++)
-        {
-            // Layer k > 0 reads the h its lower layer has just produced at this step.
-            ReadOnlySpan<float> input = k == 0 ? x : state.Hidden(k - 1);
-            int inputs = input.Length;
-            Span<float> h = state.Hidden(k);
-            Span<float> c = state.Cell(k);
-            ReadOnlySpan<float> weightIh = _parameters.AsSpan(_weightIhOffsets[k], _gateCount * inputs);
-            ReadOnlySpan<float> weightHh = _parameters.AsSpan(_weightHhOffsets[k], _gateCount * hidden);
-            ReadOnlySpan<float> biasIh = _parameters.AsSpan(_biasIhOffsets[k], _gateCount);
-            ReadOnlySpan<float> biasHh = _parameters.AsSpan(_biasHhOffsets[k], _gateCount);
-
-            // z = b_ih + b_hh + W_ih·x + W_hh·h_{t-1}, all 4H rows before h is touched.
-            for (int r = 0; r < _gateCount; r++)
-            {
-                float sum = biasIh[r] + biasHh[r];
-                ReadOnlySpan<float> rowIh = weightIh.Slice(r * inputs, inputs);
-                for (int j = 0; j < inputs; j++) sum += rowIh[j] * input[j];
-                ReadOnlySpan<float> rowHh = weightHh.Slice(r * hidden, hidden);
-                for (int j = 0; j < hidden; j++) sum += rowHh[j] * h[j];
-                z[r] = sum;
-            }
-
-            // Gate rows are blocks of H: i, f, g, o.
-            for (int u = 0; u < hidden; u++)
-            {
-                float i = Sigmoid(z[u]);
-                float f = Sigmoid(z[hidden + u]);
-                float g = MathF.Tanh(z[2 * hidden + u]);
-                float o = Sigmoid(z[3 * hidden + u]);
-                float cell = f * c[u] + i * g;
-                c[u] = cell;
-                h[u] = o * MathF.Tanh(cell);
-                if (!record.IsEmpty) RecordUnit(record, k, u, i, f, g, o, cell, h[u]);
-            }
-        }
-    }
-
-    /// <summary>Writes one step's output: the head (logits or activated) of the top layer's h, or h itself without a head.</summary>
-    private void WriteStepOutput(LstmState state, Span<float> output, HeadOutput kind)
-    {
-        ReadOnlySpan<float> top = state.Hidden(Shape.Layers - 1);
-        if (Shape.Head == Head.None)
-        {
-            top.CopyTo(output);
-            return;
-        }
-
-        int hidden = Shape.Hidden;
-        ReadOnlySpan<float> weight = _parameters.AsSpan(_headWeightOffset, Shape.Outputs * hidden);
-        ReadOnlySpan<float> bias = _parameters.AsSpan(_headBiasOffset, Shape.Outputs);
-        for (int o = 0; o < Shape.Outputs; o++)
-        {
-            float sum = bias[o];
-            ReadOnlySpan<float> row = weight.Slice(o * hidden, hidden);
-            for (int j = 0; j < hidden; j++) sum += row[j] * top[j];
-            output[o] = sum;
-        }
-        if (kind == HeadOutput.Activated) LstmGen.Kernels.HeadActivation.Apply(Shape.Head, output);
-    }
-
-    private static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
 
     // ---- argument checks (all before any state is changed) -------------------------------------
 
@@ -282,6 +215,13 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
         if (!Shape.IsTokenModel)
             throw new InvalidOperationException(
                 $"This model reads {Shape.Inputs} float input(s) per step (no embedding); call the IFloatSequenceModel overloads that take float inputs, not token ids.");
+    }
+
+    private void RequireStreamable()
+    {
+        if (Shape.Bidirectional)
+            throw new NotSupportedException(
+                "This model is bidirectional: its backward direction reads the sequence from the last step to the first, so it cannot advance one step at a time. Use Predict (the whole sequence) instead of Step.");
     }
 
     /// <summary>Checks the float inputs hold a positive whole number of steps and returns that number.</summary>
@@ -323,7 +263,7 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
     private void CheckState(LstmState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        state.EnsureShape(Shape.Layers, Shape.Hidden, ScratchLength);
+        state.EnsureShape(Shape.StateSlots, Shape.Hidden, ScratchLength);
     }
 
     private static void CheckKind(HeadOutput kind)

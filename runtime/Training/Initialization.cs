@@ -1,5 +1,6 @@
-// Seeded parameter initialisation over a model's PyTorch-layout block: PyTorch's defaults, Xavier,
-// orthogonal recurrent blocks and the forget-gate bias, reproducible from a seed alone.
+// Seeded parameter initialisation over a model's PyTorch-layout block (LSTM or GRU, one or two
+// directions): PyTorch's defaults, Xavier, orthogonal recurrent blocks and the LSTM forget-gate bias,
+// reproducible from a seed alone.
 using System;
 
 namespace LstmGen.Training;
@@ -23,7 +24,11 @@ public sealed record ParameterInitOptions
     /// <summary>Then replace each recurrent gate block by a random orthogonal matrix (<see cref="ParameterInit.Orthogonal(ModelShape, Span{float}, SeededRandom)"/>).</summary>
     public bool OrthogonalRecurrent { get; init; }
 
-    /// <summary>Then, when set, give the forget gate this total bias (<see cref="ParameterInit.SetForgetGateBias"/>); 1 is the usual choice.</summary>
+    /// <summary>
+    /// Then, when set, give the forget gate this total bias (<see cref="ParameterInit.SetForgetGateBias"/>); 1 is
+    /// the usual choice. LSTMs only: a GRU has no forget gate, and <see cref="ParameterInit.Initialize"/> refuses
+    /// this option for one (a GRU's biases all keep the base scheme's values, as in PyTorch).
+    /// </summary>
     public float? ForgetGateBias { get; init; }
 }
 
@@ -36,10 +41,13 @@ public sealed record ParameterInitOptions
 public static class ParameterInit
 {
     /// <summary>Applies <paramref name="options"/> (default: PyTorch's initialisation) with one generator seeded by <paramref name="seed"/>.</summary>
-    /// <exception cref="ArgumentException"><paramref name="parameters"/> does not hold <see cref="ModelShape.ParameterCount"/> floats.</exception>
+    /// <exception cref="ArgumentException"><paramref name="parameters"/> does not hold <see cref="ModelShape.ParameterCount"/> floats,
+    /// or <see cref="ParameterInitOptions.ForgetGateBias"/> is set for a GRU (checked before anything is written).</exception>
     public static void Initialize(ModelShape shape, Span<float> parameters, ulong seed, ParameterInitOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(shape);
         options ??= new ParameterInitOptions();
+        if (options.ForgetGateBias is not null) RequireLstm(shape, nameof(options));
         var random = new SeededRandom(seed);
         switch (options.Scheme)
         {
@@ -56,16 +64,18 @@ public static class ParameterInit
         PyTorchDefault(shape, parameters, new SeededRandom(seed));
 
     /// <summary>
-    /// PyTorch's own initialisation: every LSTM weight and bias U(−1/√H, 1/√H)
-    /// (<c>nn.LSTM.reset_parameters</c>); the embedding N(0, 1) (<c>nn.Embedding</c>); the head's
-    /// weight and bias U(−1/√fan_in, 1/√fan_in) with fan_in = H (<c>nn.Linear</c>: kaiming_uniform
-    /// with a = √5 gives exactly this bound).
+    /// PyTorch's own initialisation: every recurrent weight and bias, of every layer and direction,
+    /// U(−1/√H, 1/√H) (<c>nn.LSTM</c> and <c>nn.GRU</c> <c>reset_parameters</c>); the embedding N(0, 1)
+    /// (<c>nn.Embedding</c>); the head's weight and bias U(−1/√fan_in, 1/√fan_in) with fan_in = the top
+    /// layer's output width, H or 2H bidirectional (<c>nn.Linear</c>: kaiming_uniform with a = √5 gives
+    /// exactly this bound).
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="parameters"/> does not hold <see cref="ModelShape.ParameterCount"/> floats.</exception>
     public static void PyTorchDefault(ModelShape shape, Span<float> parameters, SeededRandom random)
     {
         CheckBlock(shape, parameters, random);
-        double lstmBound = 1 / Math.Sqrt(shape.Hidden);
+        double recurrentBound = 1 / Math.Sqrt(shape.Hidden);
+        double headBound = 1 / Math.Sqrt(shape.LayerOutputSize);
         foreach (ParameterTensor tensor in shape.Tensors)
         {
             Span<float> values = parameters.Slice(tensor.Offset, tensor.Length);
@@ -75,11 +85,11 @@ public static class ParameterInit
             }
             else if (tensor.Name is ModelShape.HeadWeightName or ModelShape.HeadBiasName)
             {
-                Uniform(values, 1 / Math.Sqrt(shape.Hidden), random);
+                Uniform(values, headBound, random);
             }
             else
             {
-                Uniform(values, lstmBound, random);
+                Uniform(values, recurrentBound, random);
             }
         }
     }
@@ -114,8 +124,9 @@ public static class ParameterInit
         Orthogonal(shape, parameters, new SeededRandom(seed));
 
     /// <summary>
-    /// Replaces each gate block (i, f, g, o: H×H) of every layer's <c>weight_hh</c> by a random
-    /// orthogonal matrix, as <c>torch.nn.init.orthogonal_</c> does to a square tensor: the Q of the
+    /// Replaces each gate block (LSTM i, f, g, o; GRU r, z, n: H×H each) of every layer's and direction's
+    /// <c>weight_hh</c> by a random orthogonal matrix, drawn in parameter-block order (layer, direction,
+    /// gate), as <c>torch.nn.init.orthogonal_</c> does to a square tensor: the Q of the
     /// QR decomposition of a matrix of N(0, 1) samples, with R's diagonal made positive (so Q is
     /// unique). Q is computed in double by modified Gram–Schmidt, applied twice to each column
     /// ("twice is enough": orthogonal to about 1e-15 before rounding to float). Other tensors are untouched.
@@ -128,31 +139,50 @@ public static class ParameterInit
         var q = new double[h * h];
         for (int layer = 0; layer < shape.Layers; layer++)
         {
-            ParameterTensor tensor = shape.GetTensor(ModelShape.WeightHhName(layer));
-            for (int gate = 0; gate < ModelShape.GateCount; gate++)
+            for (int direction = 0; direction < shape.Directions; direction++)
             {
-                RandomOrthogonal(q, h, random);
-                Span<float> block = parameters.Slice(tensor.Offset + gate * h * h, h * h);
-                for (int i = 0; i < block.Length; i++) block[i] = (float)q[i];
+                ParameterTensor tensor = shape.GetLayerTensor(LayerParameter.WeightHh, layer, direction);
+                for (int gate = 0; gate < shape.GatesPerUnit; gate++)
+                {
+                    RandomOrthogonal(q, h, random);
+                    Span<float> block = parameters.Slice(tensor.Offset + gate * h * h, h * h);
+                    for (int i = 0; i < block.Length; i++) block[i] = (float)q[i];
+                }
             }
         }
     }
 
     /// <summary>
-    /// Sets each layer's forget-gate bias so that <c>b_ih + b_hh = value</c> (f block, rows H..2H−1):
-    /// <c>b_ih</c>'s f block to <paramref name="value"/> and <c>b_hh</c>'s to 0 (Jozefowicz et al.
-    /// 2015; Keras' <c>unit_forget_bias</c>). Other tensors are untouched.
+    /// Sets each LSTM layer's (and direction's) forget-gate bias so that <c>b_ih + b_hh = value</c> (f block,
+    /// rows H..2H−1): <c>b_ih</c>'s f block to <paramref name="value"/> and <c>b_hh</c>'s to 0 (Jozefowicz
+    /// et al. 2015; Keras' <c>unit_forget_bias</c>). Other tensors are untouched.
     /// </summary>
-    /// <exception cref="ArgumentException"><paramref name="parameters"/> does not hold <see cref="ModelShape.ParameterCount"/> floats.</exception>
+    /// <remarks>
+    /// A GRU has no forget gate, so this throws for one rather than guess: its update gate z (h' = (1 − z)·n + z·h)
+    /// plays a similar role, but neither PyTorch nor Keras gives it a special initial bias, and a GRU keeps the
+    /// biases of its base scheme.
+    /// </remarks>
+    /// <exception cref="ArgumentException"><paramref name="parameters"/> does not hold <see cref="ModelShape.ParameterCount"/> floats, or the model is a GRU.</exception>
     public static void SetForgetGateBias(ModelShape shape, Span<float> parameters, float value = 1f)
     {
         CheckBlock(shape, parameters, random: null, needsRandom: false);
+        RequireLstm(shape, nameof(shape));
         int h = shape.Hidden;
         for (int layer = 0; layer < shape.Layers; layer++)
         {
-            parameters.Slice(shape.GetTensor(ModelShape.BiasIhName(layer)).Offset + h, h).Fill(value);
-            parameters.Slice(shape.GetTensor(ModelShape.BiasHhName(layer)).Offset + h, h).Clear();
+            for (int direction = 0; direction < shape.Directions; direction++)
+            {
+                parameters.Slice(shape.GetLayerTensor(LayerParameter.BiasIh, layer, direction).Offset + h, h).Fill(value);
+                parameters.Slice(shape.GetLayerTensor(LayerParameter.BiasHh, layer, direction).Offset + h, h).Clear();
+            }
         }
+    }
+
+    private static void RequireLstm(ModelShape shape, string paramName)
+    {
+        if (shape.Cell != RecurrentCell.Lstm)
+            throw new ArgumentException(
+                $"The forget-gate bias applies to LSTMs only; this model ({shape}) is a {shape.Cell}, which has no forget gate. Leave ParameterInitOptions.ForgetGateBias null for it.", paramName);
     }
 
     /// <summary>Fills <paramref name="values"/> with U(−bound, bound).</summary>

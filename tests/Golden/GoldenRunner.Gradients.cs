@@ -22,7 +22,7 @@ public static partial class GoldenRunner
     private static void ProduceGradients(GoldenCase c, ITrainableModel model, SafetensorsFile file, Produced produced, GoldenReport report)
     {
         ModelShape shape = model.Shape;
-        int steps = c.T, batch = c.B, hidden = c.Hidden, layers = c.Layers, inputs = c.InputSize;
+        int steps = c.T, batch = c.B, hidden = c.Hidden, slots = model.Shape.StateSlots, inputs = c.InputSize;
         bool token = c.IsTokenCase;
         int outputLength = shape.OutputLength(steps);
         int stepOut = shape.StepOutputSize;
@@ -56,11 +56,11 @@ public static partial class GoldenRunner
         var outputs = new float[outputLength];
         var forwardOutputs = new float[batch * outputLength];
         var outputGradients = new float[batch * outputLength];
-        var hN = new float[layers * batch * hidden];
-        var cN = new float[layers * batch * hidden];
+        var hN = new float[slots * batch * hidden];
+        var cN = new float[slots * batch * hidden];
         var inputGradients = new float[token ? 0 : batch * steps * inputs];
-        var h0Gradients = new float[layers * batch * hidden];
-        var c0Gradients = new float[layers * batch * hidden];
+        var h0Gradients = new float[slots * batch * hidden];
+        var c0Gradients = new float[slots * batch * hidden];
         double totalLoss = 0;
 
         for (int b = 0; b < batch; b++)
@@ -138,15 +138,15 @@ public static partial class GoldenRunner
     }
 
     /// <summary>
-    /// dLoss/d(rnn_output) [B, T, H] from dLoss/dlogits: <c>head.weightᵀ · dlogits</c> at the steps with a
+    /// dLoss/d(rnn_output) [B, T, D·H] from dLoss/dlogits: <c>head.weightᵀ · dlogits</c> at the steps with a
     /// head output, zero elsewhere. Read from the model's PyTorch-layout parameters; independent of Backward.
     /// </summary>
     private static float[] ThroughHead(ITrainableModel model, float[] logitGradients, GoldenCase c)
     {
         ParameterTensor headWeight = model.Shape.GetTensor(ModelShape.HeadWeightName);
         ReadOnlySpan<float> weight = model.Parameters.Slice(headWeight.Offset, headWeight.Length);
-        int steps = c.T, hidden = c.Hidden, classes = c.HeadOut;
-        var result = new float[c.B * steps * hidden];
+        int steps = c.T, width = model.Shape.LayerOutputSize, classes = c.HeadOut;
+        var result = new float[c.B * steps * width];
         for (int b = 0; b < c.B; b++)
         {
             for (int t = 0; t < steps; t++)
@@ -154,11 +154,11 @@ public static partial class GoldenRunner
                 int p = c.HeadAtEveryStep ? t : t == steps - 1 ? 0 : -1;
                 if (p < 0) continue;
                 ReadOnlySpan<float> dLogits = logitGradients.AsSpan((b * (c.HeadAtEveryStep ? steps : 1) + p) * classes, classes);
-                for (int j = 0; j < hidden; j++)
+                for (int j = 0; j < width; j++)
                 {
                     double sum = 0;
-                    for (int o = 0; o < classes; o++) sum += (double)weight[o * hidden + j] * dLogits[o];
-                    result[(b * steps + t) * hidden + j] = (float)sum;
+                    for (int o = 0; o < classes; o++) sum += (double)weight[o * width + j] * dLogits[o];
+                    result[(b * steps + t) * width + j] = (float)sum;
                 }
             }
         }

@@ -15,13 +15,16 @@ namespace LstmGen.Tests.Golden;
 /// model of the case's shape (see <see cref="GoldenCase.ToShape"/>).
 /// </summary>
 /// <remarks>
-/// <para>For each batch element b the runner creates a state, sets h0/c0 (index <c>layer·1 + 0</c> of
-/// the <c>[L, B, H]</c> tensors) when the case has them, and runs all T steps with <c>Step</c>: the top
-/// layer's h after step t is <c>rnn_output[b, t]</c>; at the steps that have a head output it also
-/// takes the logits (<see cref="HeadOutput.Logits"/>, from a copy of the state before the step) and the
-/// output (<see cref="HeadOutput.Activated"/>); the final state gives <c>h_n</c>, <c>c_n</c> (a GRU has no c). Then it runs
-/// the whole sequence once more with <c>Predict</c> from a fresh state carrying h0/c0, and compares
-/// its output and final state too.</para>
+/// <para>For each batch element b the runner creates a state, sets h0/c0 (slot <c>layer·D + direction</c>
+/// of the <c>[L·D, B, H]</c> tensors, D = 2 for a bidirectional model) when the case has them, and runs all T
+/// steps with <c>Step</c>: the top layer's h after step t is <c>rnn_output[b, t]</c>; at the steps that
+/// have a head output it also takes the logits (<see cref="HeadOutput.Logits"/>, from a copy of the state
+/// before the step) and the output (<see cref="HeadOutput.Activated"/>); the final state gives <c>h_n</c>,
+/// <c>c_n</c> (a GRU has no c). Then it runs the whole sequence once more with <c>Predict</c> from a fresh
+/// state carrying h0/c0, and compares its output and final state too. A bidirectional model cannot
+/// <c>Step</c>: it runs only <c>Predict</c>, once activated and once for the logits; without a head its
+/// every-step output is <c>rnn_output</c> [T, 2H], with a head <c>rnn_output</c> fails as not producible
+/// (no public call returns it).</para>
 /// <para>When the model is an <see cref="LstmGen.Training.ITrainableModel"/>, the runner also trains on
 /// the case (GoldenRunner.Gradients.cs): <c>Forward</c>, the case's loss, <c>Backward</c> for every batch
 /// element into one gradient buffer, and compares the loss and every <c>grad.*</c> tensor.</para>
@@ -34,12 +37,16 @@ namespace LstmGen.Tests.Golden;
 /// </remarks>
 public static partial class GoldenRunner
 {
-    /// <summary>Options that load a golden file's PyTorch names and ignore its inputs, targets and gradients.</summary>
+    /// <summary>Options that load an LSTM golden file's PyTorch names and ignore its inputs, targets and gradients (see <see cref="LoadOptionsFor"/> for any cell).</summary>
     public static WeightLoadOptions LoadOptions { get; } = new() { Names = WeightNames.Default, IgnoreExtraTensors = true };
 
-    /// <summary>Like <see cref="LoadOptions"/> with the recurrent module of <paramref name="shape"/> (<c>lstm</c> or <c>gru</c>).</summary>
+    /// <summary>
+    /// Options that load a golden file's PyTorch names for <paramref name="shape"/> — modules <c>embed</c>,
+    /// <c>lstm</c> or <c>gru</c>, <c>head</c> — and ignore its inputs, targets and gradients.
+    /// </summary>
     public static WeightLoadOptions LoadOptionsFor(ModelShape shape) =>
-        new() { Names = WeightNames.Default with { Lstm = shape.RecurrentModule }, IgnoreExtraTensors = true };
+        shape.Cell == RecurrentCell.Lstm ? LoadOptions
+        : new() { Names = WeightNames.Default with { Lstm = shape.RecurrentModule }, IgnoreExtraTensors = true };
 
     private const string Expected = "expected.";
     private const string Gradient = "grad.";
@@ -84,14 +91,19 @@ public static partial class GoldenRunner
     {
         public readonly List<(string Expected, string Label, float[] Values)> Tensors = [];
 
+        /// <summary>Tensors the runner knows it cannot produce for this model, with the reason.</summary>
+        public readonly Dictionary<string, string> Unavailable = new(StringComparer.Ordinal);
+
         public void Add(string expected, string label, float[] values) => Tensors.Add((expected, label, values));
+
+        public void CannotProduce(string expected, string reason) => Unavailable[expected] = reason;
     }
 
     private static Produced Produce(GoldenCase c, ILstmModel model, SafetensorsFile file, GoldenReport report)
     {
         ModelShape shape = model.Shape;
-        int steps = c.T, batch = c.B, hidden = c.Hidden, layers = c.Layers, inputs = c.InputSize;
-        int stepOut = shape.StepOutputSize;
+        int steps = c.T, batch = c.B, hidden = c.Hidden, slots = shape.StateSlots, inputs = c.InputSize;
+        int width = shape.LayerOutputSize;
         bool token = c.IsTokenCase;
 
         int[] tokenInput = token ? file.ReadInt32("input") : [];
@@ -99,25 +111,35 @@ public static partial class GoldenRunner
         CheckLength(token ? tokenInput.Length : floatInput.Length, batch * steps * (token ? 1 : inputs), "input");
         float[]? h0 = file.Contains("h0") ? file.ReadFloat32("h0") : null;
         float[]? c0 = file.Contains("c0") ? file.ReadFloat32("c0") : null;
-        if (h0 is not null) CheckLength(h0.Length, layers * batch * hidden, "h0");
-        if (c0 is not null) CheckLength(c0.Length, layers * batch * hidden, "c0");
+        if (h0 is not null) CheckLength(h0.Length, slots * batch * hidden, "h0");
+        if (c0 is not null) CheckLength(c0.Length, slots * batch * hidden, "c0");
 
-        var tokens = token ? (ITokenSequenceModel)model : null;
-        var floats = token ? null : (IFloatSequenceModel)model;
         if (token && model is not ITokenSequenceModel) throw new InvalidOperationException($"Case {c.Name} reads tokens; {model.GetType().Name} is not an ITokenSequenceModel.");
         if (!token && model is not IFloatSequenceModel) throw new InvalidOperationException($"Case {c.Name} reads floats; {model.GetType().Name} is not an IFloatSequenceModel.");
+        var sequence = new SequenceInputs(model, token, tokenInput, floatInput, steps, inputs);
+        return shape.Bidirectional
+            ? ProduceWholeSequences(c, model, sequence, h0, c0)
+            : ProduceStepByStep(c, model, sequence, h0, c0, report);
+    }
+
+    /// <summary>A unidirectional model: every step with Step (rnn_output, logits, output, final state), then the whole sequence with Predict.</summary>
+    private static Produced ProduceStepByStep(GoldenCase c, ILstmModel model, SequenceInputs sequence, float[]? h0, float[]? c0, GoldenReport report)
+    {
+        ModelShape shape = model.Shape;
+        int steps = c.T, batch = c.B, hidden = c.Hidden, slots = shape.StateSlots;
+        int stepOut = shape.StepOutputSize;
 
         // Which steps carry a head output: every step (head 'all', or no head: the output is h), else the last.
         bool everyStep = shape.HeadOn == HeadOn.EveryStep;
         int outSteps = everyStep ? steps : 1;
         var rnnOutput = new float[batch * steps * hidden];
-        var hN = new float[layers * batch * hidden];
-        var cN = new float[layers * batch * hidden];
+        var hN = new float[slots * batch * hidden];
+        var cN = new float[slots * batch * hidden];
         var logits = new float[batch * outSteps * stepOut];
         var stepOutput = new float[batch * outSteps * stepOut];
         var predictOutput = new float[batch * outSteps * stepOut];
-        var predictH = new float[layers * batch * hidden];
-        var predictC = new float[layers * batch * hidden];
+        var predictH = new float[slots * batch * hidden];
+        var predictC = new float[slots * batch * hidden];
         bool statesAgree = true;
 
         for (int b = 0; b < batch; b++)
@@ -127,42 +149,27 @@ public static partial class GoldenRunner
             SetInitialState(state, h0, c0, b, batch);
             for (int t = 0; t < steps; t++)
             {
-                int at = b * steps + t;
                 bool emit = everyStep || t == steps - 1;
                 if (emit)
                 {
                     int o = (b * outSteps + (everyStep ? t : 0)) * stepOut;
                     state.CopyTo(spare);
-                    if (token)
-                    {
-                        tokens!.Step(tokenInput[at], logits.AsSpan(o, stepOut), spare, HeadOutput.Logits);
-                        tokens.Step(tokenInput[at], stepOutput.AsSpan(o, stepOut), state, HeadOutput.Activated);
-                    }
-                    else
-                    {
-                        floats!.Step(floatInput.AsSpan(at * inputs, inputs), logits.AsSpan(o, stepOut), spare, HeadOutput.Logits);
-                        floats.Step(floatInput.AsSpan(at * inputs, inputs), stepOutput.AsSpan(o, stepOut), state, HeadOutput.Activated);
-                    }
+                    sequence.Step(b, t, logits.AsSpan(o, stepOut), spare, HeadOutput.Logits);
+                    sequence.Step(b, t, stepOutput.AsSpan(o, stepOut), state, HeadOutput.Activated);
                     statesAgree &= SameState(state, spare);
-                }
-                else if (token)
-                {
-                    tokens!.Step(tokenInput[at], Span<float>.Empty, state);
                 }
                 else
                 {
-                    floats!.Step(floatInput.AsSpan(at * inputs, inputs), Span<float>.Empty, state);
+                    sequence.Step(b, t, Span<float>.Empty, state, HeadOutput.Activated);
                 }
-                state.Hidden(layers - 1).CopyTo(rnnOutput.AsSpan(at * hidden, hidden));
+                state.Hidden(shape.Layers - 1).CopyTo(rnnOutput.AsSpan((b * steps + t) * hidden, hidden));
             }
             CopyFinalState(state, hN, cN, b, batch);
 
             // The whole sequence at once, from a fresh state carrying the same h0/c0.
             LstmState fresh = model.CreateState();
             SetInitialState(fresh, h0, c0, b, batch);
-            Span<float> predicted = predictOutput.AsSpan(b * outSteps * stepOut, outSteps * stepOut);
-            if (token) tokens!.Predict(tokenInput.AsSpan(b * steps, steps), predicted, fresh, HeadOutput.Activated);
-            else floats!.Predict(floatInput.AsSpan(b * steps * inputs, steps * inputs), predicted, fresh, HeadOutput.Activated);
+            sequence.Predict(b, predictOutput.AsSpan(b * outSteps * stepOut, outSteps * stepOut), fresh, HeadOutput.Activated);
             CopyFinalState(fresh, predictH, predictC, b, batch);
         }
 
@@ -178,6 +185,77 @@ public static partial class GoldenRunner
         produced.Add("expected.output", "Predict", predictOutput);
         if (c.HasHead) produced.Add("expected.logits", "Step, HeadOutput.Logits", logits);
         return produced;
+    }
+
+    /// <summary>
+    /// A bidirectional model, which cannot Step: Predict over the whole sequence from a state carrying h0/c0
+    /// (slot layer·2 + direction), once with <see cref="HeadOutput.Activated"/> and once with
+    /// <see cref="HeadOutput.Logits"/>; h_n/c_n from the final state's slots. Without a head Predict's output
+    /// at every step is the top layer's [h_forward, h_backward], i.e. <c>rnn_output</c>. With a head no public
+    /// call returns the top layer's outputs, so <c>rnn_output</c> is reported as not producible.
+    /// </summary>
+    private static Produced ProduceWholeSequences(GoldenCase c, ILstmModel model, SequenceInputs sequence, float[]? h0, float[]? c0)
+    {
+        ModelShape shape = model.Shape;
+        int steps = c.T, batch = c.B, hidden = c.Hidden, slots = shape.StateSlots;
+        int outputLength = shape.OutputLength(steps);
+        var output = new float[batch * outputLength];
+        var logits = new float[batch * outputLength];
+        var hN = new float[slots * batch * hidden];
+        var cN = new float[slots * batch * hidden];
+        var logitsH = new float[slots * batch * hidden];
+        var logitsC = new float[slots * batch * hidden];
+
+        for (int b = 0; b < batch; b++)
+        {
+            LstmState state = model.CreateState();
+            SetInitialState(state, h0, c0, b, batch);
+            sequence.Predict(b, output.AsSpan(b * outputLength, outputLength), state, HeadOutput.Activated);
+            CopyFinalState(state, hN, cN, b, batch);
+
+            LstmState again = model.CreateState();
+            SetInitialState(again, h0, c0, b, batch);
+            sequence.Predict(b, logits.AsSpan(b * outputLength, outputLength), again, HeadOutput.Logits);
+            CopyFinalState(again, logitsH, logitsC, b, batch);
+        }
+
+        var produced = new Produced();
+        produced.Add("expected.h_n", "Predict", hN);
+        produced.Add("expected.h_n", "Predict, HeadOutput.Logits", logitsH);
+        if (shape.HasCellState)
+        {
+            produced.Add("expected.c_n", "Predict", cN);
+            produced.Add("expected.c_n", "Predict, HeadOutput.Logits", logitsC);
+        }
+        produced.Add("expected.output", "Predict", output);
+        if (c.HasHead)
+        {
+            produced.Add("expected.logits", "Predict, HeadOutput.Logits", logits);
+            produced.CannotProduce("expected.rnn_output",
+                "a bidirectional model cannot Step, and Predict with a head returns only the head's output: no public call returns the top layer's outputs [T, 2H]");
+        }
+        else
+        {
+            produced.Add("expected.rnn_output", "Predict, top layer [h_forward, h_backward]", output);
+        }
+        return produced;
+    }
+
+    /// <summary>One batch element's inputs, fed to Step or Predict of whichever form the model has.</summary>
+    private sealed class SequenceInputs(ILstmModel model, bool token, int[] tokens, float[] floats, int steps, int inputs)
+    {
+        public void Step(int b, int t, Span<float> output, LstmState state, HeadOutput kind)
+        {
+            int at = b * steps + t;
+            if (token) ((ITokenSequenceModel)model).Step(tokens[at], output, state, kind);
+            else ((IFloatSequenceModel)model).Step(floats.AsSpan(at * inputs, inputs), output, state, kind);
+        }
+
+        public void Predict(int b, Span<float> output, LstmState state, HeadOutput kind)
+        {
+            if (token) ((ITokenSequenceModel)model).Predict(tokens.AsSpan(b * steps, steps), output, state, kind);
+            else ((IFloatSequenceModel)model).Predict(floats.AsSpan(b * steps * inputs, steps * inputs), output, state, kind);
+        }
     }
 
     private static void Compare(SafetensorsFile file, Produced produced, bool trainable, GoldenReport report)
@@ -207,7 +285,10 @@ public static partial class GoldenRunner
                 any = true;
                 CompareOne(file, name, $"{name} ({label})", values, report);
             }
-            if (!any) report.Fail(name, "the file has it but the runner cannot produce it");
+            if (!any)
+                report.Fail(name, produced.Unavailable.TryGetValue(name, out string? reason)
+                    ? "the file has it but the runner cannot produce it: " + reason
+                    : "the file has it but the runner cannot produce it");
         }
         if (uncheckedGradients > 0)
             report.Add(new GoldenTensorResult("grad.*", GoldenStatus.NotChecked, 0, "-", double.NaN, double.NaN,
@@ -255,7 +336,7 @@ public static partial class GoldenRunner
         report.Add(new GoldenTensorResult(label, status, e.Error, e.IndexText(shape), e.Implementation, e.Reference, note));
     }
 
-    /// <summary>Sets h and c of every layer from the [L, B, H] tensors (index layer·1 + 0: unidirectional), for batch element <paramref name="b"/>.</summary>
+    /// <summary>Sets h and c of every state slot from the [L·D, B, H] tensors (slot layer·D + direction, as in PyTorch), for batch element <paramref name="b"/>.</summary>
     private static void SetInitialState(LstmState state, float[]? h0, float[]? c0, int b, int batch)
     {
         int hidden = state.HiddenSize;
@@ -267,6 +348,7 @@ public static partial class GoldenRunner
         }
     }
 
+    /// <summary>Copies h and c of every state slot into [L·D, B, H] tensors at batch element <paramref name="b"/>.</summary>
     private static void CopyFinalState(LstmState state, float[] h, float[] c, int b, int batch)
     {
         int hidden = state.HiddenSize;

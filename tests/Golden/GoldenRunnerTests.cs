@@ -1,5 +1,6 @@
 // Checks the golden runner catches what it should: a wrong output, a wrong state, a wrong shape, a
-// wrong gradient — a harness that cannot fail would prove nothing.
+// wrong gradient, a swapped direction — a harness that cannot fail would prove nothing — and runs
+// bidirectional models without Step.
 using System;
 using System.Linq;
 using LstmGen.IO;
@@ -16,6 +17,7 @@ public sealed class GoldenRunnerTests(ITestOutputHelper output)
 
     private const string NoHeadCase = "lstm1_i3_h7_t15_b4_state";
     private const string TokenHeadCase = "emb27x8_lstm1_h14_t20_b4_head3_softmax_ce_state";
+    private const string BidirectionalCase = "bilstm2_i8_h14_t15_b1_state";
 
     [Fact]
     public void ACorrectModelPassesAndEveryTensorIsReported()
@@ -109,6 +111,61 @@ public sealed class GoldenRunnerTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void ABidirectionalModelRunsThroughPredictOnly()
+    {
+        // The runner must not call Step (which a bidirectional model refuses): rnn_output is Predict's every-step
+        // output, h_n and c_n come from the final state's slots layer·2 + direction, and Forward/Backward give the rest.
+        GoldenCase c = GoldenCases.FromRepository(BidirectionalCase);
+        GoldenReport report = GoldenRunner.Check(c, new ReferenceLstm(c.ToShape()));
+        _output.WriteLine(report.ToString());
+        Assert.Contains(report.Results, r => r.Name == "expected.rnn_output (Predict, top layer [h_forward, h_backward])" && r.Status == GoldenStatus.Passed);
+        Assert.Contains(report.Results, r => r.Name == "expected.c_n (Predict)" && r.Status == GoldenStatus.Passed);
+        foreach (string name in new[] { "lstm.weight_hh_l1_reverse", "lstm.bias_ih_l0_reverse", "h0", "c0", "input" })
+            Assert.Contains(report.Results, r => r.Name.StartsWith("grad." + name + " ", StringComparison.Ordinal) && r.Status == GoldenStatus.Passed);
+        Assert.DoesNotContain(report.Results, r => r.Name.Contains("(Step", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AWrongReverseStateSlotFailsTheFinalState()
+    {
+        // A model that swaps the two directions' slots of layer 1 in the final state: h_n and c_n must fail.
+        GoldenCase c = GoldenCases.FromRepository(BidirectionalCase);
+        var model = new SwappedSlotsModel(new ReferenceLstm(c.ToShape()), 2, 3);
+        GoldenReport report = GoldenRunner.Run(c, model);
+        Assert.False(report.Passed);
+        Assert.Contains(report.Results, r => r.Name == "expected.h_n (Predict)" && r.Status == GoldenStatus.Failed);
+        Assert.Contains(report.Results, r => r.Name == "expected.rnn_output (Predict, top layer [h_forward, h_backward])" && r.Status == GoldenStatus.Passed);
+    }
+
+    [Fact]
+    public void ABidirectionalCaseWithAHeadCannotProduceRnnOutputAndSaysWhy()
+    {
+        // No golden file has a bidirectional model with a head, so this writes a small case file holding only
+        // weights, input and expected.rnn_output: what is checked is how the runner accounts for rnn_output.
+        var shape = new ModelShape(2, 0, 0, 3, 1, 2, Head.Linear, HeadOn.LastStep, bidirectional: true);
+        using var folder = new LstmGen.Tests.IO.TempFolder();
+        var writer = new SafetensorsWriter();
+        float[] weights = new float[shape.ParameterCount];
+        for (int i = 0; i < weights.Length; i++) weights[i] = 0.01f * (i % 17 - 8);
+        foreach (ParameterTensor t in shape.Tensors) writer.Add(t.Name, weights.AsSpan(t.Offset, t.Length), t.Shape.ToArray());
+        writer.Add("input", new float[8], 1, 4, 2);
+        writer.Add("expected.rnn_output", new float[24], 1, 4, 6);
+        writer.SetMetadata("format", GoldenCase.Format);
+        writer.SetMetadata("case", "bilstm1_head_synthetic");
+        writer.SetMetadata("config", """{"arch":"lstm","input_size":2,"hidden":3,"layers":1,"bidirectional":true,"vocab":0,"embed_dim":0,"head_out":2,"head_mode":"last","act":"none","T":4,"B":1,"state":false}""");
+        string path = folder.File("bilstm1_head_synthetic.safetensors");
+        writer.Save(path);
+        using SafetensorsFile file = SafetensorsFile.Open(path);
+        GoldenCase c = GoldenCase.TryRead(file)!;
+
+        GoldenReport report = GoldenRunner.Run(c, new OffsetOutputModel(new ReferenceLstm(shape), offset: 0f));
+        _output.WriteLine(report.ToString());
+        GoldenTensorResult rnn = Assert.Single(report.Results, r => r.Name == "expected.rnn_output");
+        Assert.Equal(GoldenStatus.Failed, rnn.Status);
+        Assert.Contains("cannot produce it: a bidirectional model cannot Step", rnn.Note);
+    }
+
     /// <summary>
     /// A trainable model whose gradients are scaled: one tensor's by <paramref name="factor"/> in CopyGradients,
     /// or (tensor null) everything Backward computes, by scaling the output gradients it is given.
@@ -151,6 +208,29 @@ public sealed class GoldenRunnerTests(ITestOutputHelper output)
                 outputGradients = _scaled;
             }
             inner.Backward(tape, outputGradients, gradients, inputGradients, initialStateGradients);
+        }
+    }
+
+    /// <summary>A float model whose Predict leaves two state slots swapped; its outputs are exact.</summary>
+    private sealed class SwappedSlotsModel(ReferenceLstm inner, int a, int b) : IFloatSequenceModel
+    {
+        public ModelShape Shape => inner.Shape;
+        public Span<float> Parameters => inner.Parameters;
+        public void ParametersChanged() => inner.ParametersChanged();
+        public LstmState CreateState() => inner.CreateState();
+        public void Load(string path, WeightLoadOptions? options = null) => inner.Load(path, options);
+        public void Save(string path) => inner.Save(path);
+        public void Predict(ReadOnlySpan<float> inputs, Span<float> output) => inner.Predict(inputs, output);
+        public void Step(ReadOnlySpan<float> input, Span<float> output, LstmState state, HeadOutput kind = HeadOutput.Activated) => inner.Step(input, output, state, kind);
+
+        public void Predict(ReadOnlySpan<float> inputs, Span<float> output, LstmState state, HeadOutput kind = HeadOutput.Activated)
+        {
+            inner.Predict(inputs, output, state, kind);
+            float[] h = state.Hidden(a).ToArray(), c = state.Cell(a).ToArray();
+            state.Hidden(b).CopyTo(state.Hidden(a));
+            state.Cell(b).CopyTo(state.Cell(a));
+            h.CopyTo(state.Hidden(b));
+            c.CopyTo(state.Cell(b));
         }
     }
 

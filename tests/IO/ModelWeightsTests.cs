@@ -324,7 +324,9 @@ public sealed class ModelWeightsTests : IDisposable
         string path = _temp.File("nolstm.safetensors");
         writer.Save(path);
         var ex = Assert.Throws<WeightFileException>(() => LoadNew(path, s_floatShape));
-        Assert.Contains("found no LSTM tensors", ex.Message);
+        Assert.Contains("found no recurrent layer tensors", ex.Message);
+        Assert.Contains("weight_ih_l0", ex.Message);
+        Assert.Contains("nn.LSTM or nn.GRU", ex.Message);
         Assert.Contains("fc.weight", ex.Message);
     }
 
@@ -396,12 +398,12 @@ public sealed class ModelWeightsTests : IDisposable
     }
 
     [Fact]
-    public void GoldenBidirectional_IsRejectedWithAClearMessage()
+    public void GoldenBidirectional_ForAUnidirectionalModel_IsRejectedWithAClearMessage()
     {
         var shape = new ModelShape(3, 0, 0, 7, 1, 0, Head.None, HeadOn.EveryStep);
         var ex = Assert.Throws<WeightFileException>(() => LoadNew(TestFiles.Golden("bilstm1_i3_h7_t15_b4.safetensors"), shape,
             new WeightLoadOptions { Names = WeightNames.Default, IgnoreExtraTensors = true }));
-        Assert.Contains("bidirectional", ex.Message);
+        Assert.Contains("this file holds a bidirectional LSTM (it has '_reverse' weights); the model is not bidirectional.", ex.Message);
     }
 
     [Fact]
@@ -410,6 +412,87 @@ public sealed class ModelWeightsTests : IDisposable
         var shape = new ModelShape(3, 0, 0, 7, 1, 0, Head.None, HeadOn.EveryStep);
         var ex = Assert.Throws<WeightFileException>(() => LoadNew(TestFiles.Golden("gru1_i3_h7_t15_b4_state.safetensors"), shape,
             new WeightLoadOptions { Names = new WeightNames("embed", "gru", "head"), IgnoreExtraTensors = true }));
+        Assert.Contains("gru.weight_ih_l0: expected shape [28, 3] (model parameter lstm.weight_ih_l0), found [21, 3]", ex.Message);
+        Assert.Contains("looks like a GRU", ex.Message);
+    }
+
+    public static TheoryData<string, ModelShape> GruAndBidirectionalGoldenCases() => new()
+    {
+        { "gru1_i3_h7_t15_b4_state", new ModelShape(3, 0, 0, 7, 1, 0, Head.None, HeadOn.EveryStep, RecurrentCell.Gru) },
+        { "gru2_i8_h14_t15_b1", new ModelShape(8, 0, 0, 14, 2, 0, Head.None, HeadOn.EveryStep, RecurrentCell.Gru) },
+        { "bilstm1_i3_h7_t15_b4", new ModelShape(3, 0, 0, 7, 1, 0, Head.None, HeadOn.EveryStep, bidirectional: true) },
+        { "bilstm2_i8_h14_t15_b1_state", new ModelShape(8, 0, 0, 14, 2, 0, Head.None, HeadOn.EveryStep, bidirectional: true) },
+    };
+
+    [Theory]
+    [MemberData(nameof(GruAndBidirectionalGoldenCases))]
+    public void GruAndBidirectionalGoldenFiles_LoadWithoutNames(string caseName, ModelShape shape)
+    {
+        // No WeightLoadOptions.Names: a GRU shape finds its 'gru.' module and a bidirectional one its '_reverse' tensors by default.
+        string path = TestFiles.Golden(caseName + ".safetensors");
+        float[] loaded = LoadNew(path, shape, new WeightLoadOptions { IgnoreExtraTensors = true });
+
+        using var file = SafetensorsFile.Open(path);
+        foreach (var t in shape.Tensors)
+            Assert.Equal(file.ReadFloat32(t.Name), loaded.AsSpan(t.Offset, t.Length).ToArray());
+        Assert.Contains(shape.Tensors, t => t.Name.StartsWith(shape.RecurrentModule + ".", StringComparison.Ordinal));
+        Assert.Equal(shape.Bidirectional, shape.Tensors.Any(t => t.Name.EndsWith("_reverse", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void BidirectionalShape_SavesAndLoadsItsReverseTensors()
+    {
+        var shape = new ModelShape(0, 11, 4, 5, 2, 3, Head.Softmax, HeadOn.LastStep, RecurrentCell.Gru, bidirectional: true);
+        float[] values = Distinct(shape);
+        string path = _temp.File("bigru.safetensors");
+        ModelWeights.Save(path, shape, values);
+        Assert.Equal(values, LoadNew(path, shape));
+        using var file = SafetensorsFile.Open(path);
+        Assert.Contains("gru.weight_hh_l1_reverse", file.Names);
+        Assert.Equal([3, 10], file.GetInfo("head.weight").GetShape());
+        Assert.Contains("\"cell\":\"Gru\",\"bidirectional\":true", file.Metadata["shape"]);
+    }
+
+    [Fact]
+    public void UnidirectionalFile_ForABidirectionalModel_SaysSo()
+    {
+        var bidirectional = new ModelShape(3, 0, 0, 7, 1, 0, Head.None, HeadOn.EveryStep, bidirectional: true);
+        string path = TestFiles.Golden("lstm1_i3_h7_t15_b4_state.safetensors");
+        var ex = Assert.Throws<WeightFileException>(() => LoadNew(path, bidirectional, new WeightLoadOptions { IgnoreExtraTensors = true }));
+        Assert.Contains("this file holds a unidirectional", ex.Message);
+        Assert.Contains("no '_reverse' weights", ex.Message);
+        Assert.Contains("the model is bidirectional", ex.Message);
+
+        // The same with explicit names.
+        ex = Assert.Throws<WeightFileException>(() => LoadNew(path, bidirectional, new WeightLoadOptions { Names = WeightNames.Default, IgnoreExtraTensors = true }));
+        Assert.Contains("the model is bidirectional", ex.Message);
+    }
+
+    [Fact]
+    public void LstmFile_ForAGruModel_SaysItLooksLikeAnLstm()
+    {
+        // A plain LSTM state_dict: the GRU model's default module 'gru' is absent, so the loader takes the one
+        // recurrent module it finds by suffix, 'lstm', and its 4H gate rows do not fit.
+        var twoLayers = new ModelShape(3, 0, 0, 7, 2, 0, Head.None, HeadOn.EveryStep, RecurrentCell.Gru);
+        string path = WriteFile("lstm-for-gru.safetensors", s_floatShape, Distinct(s_floatShape));
+        var ex = Assert.Throws<WeightFileException>(() => LoadNew(path, twoLayers));
+        Assert.Contains("lstm.weight_ih_l0: expected shape [21, 3] (model parameter gru.weight_ih_l0), found [28, 3]", ex.Message);
+        Assert.Contains("this looks like an LSTM, the model is a GRU with 3 x 7 gate rows", ex.Message);
+
+        // The golden LSTM file, named explicitly (by suffix its grad.lstm copies would make the module ambiguous).
+        var gru = new ModelShape(3, 0, 0, 7, 1, 0, Head.None, HeadOn.EveryStep, RecurrentCell.Gru);
+        ex = Assert.Throws<WeightFileException>(() => LoadNew(TestFiles.Golden("lstm1_i3_h7_t15_b4_state.safetensors"), gru,
+            new WeightLoadOptions { Names = WeightNames.Default, IgnoreExtraTensors = true }));
+        Assert.Contains("lstm.weight_hh_l0: expected shape [21, 7] (model parameter gru.weight_hh_l0), found [28, 7]", ex.Message);
+        Assert.Contains("this looks like an LSTM", ex.Message);
+    }
+
+    [Fact]
+    public void GruFile_ForAnLstmModel_SaysItLooksLikeAGru()
+    {
+        var gru = new ModelShape(3, 0, 0, 7, 2, 0, Head.None, HeadOn.EveryStep, RecurrentCell.Gru);
+        string path = WriteFile("gru-for-lstm.safetensors", gru, Distinct(gru));
+        var ex = Assert.Throws<WeightFileException>(() => LoadNew(path, s_floatShape));
         Assert.Contains("gru.weight_ih_l0: expected shape [28, 3] (model parameter lstm.weight_ih_l0), found [21, 3]", ex.Message);
         Assert.Contains("looks like a GRU", ex.Message);
     }

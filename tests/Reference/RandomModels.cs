@@ -1,8 +1,10 @@
 // Random small models of every form (float/token input, 1–3 layers, every head and HeadOn, odd
-// sizes) with seeded weights and inputs, shared by the reference model's tests.
+// sizes; LSTM, and as variants GRU, bidirectional LSTM and bidirectional GRU) with seeded weights and
+// inputs, shared by the reference model's tests.
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using LstmGen.Reference;
 using Xunit;
 
@@ -10,21 +12,55 @@ namespace LstmGen.Tests.Reference;
 
 internal static class RandomModels
 {
-    /// <summary>Every combination of input form × head × HeadOn, with layers 1–3 and odd sizes, by name.</summary>
-    public static IReadOnlyDictionary<string, ModelShape> Shapes { get; } = BuildShapes();
+    /// <summary>Every combination of input form × head × HeadOn of a unidirectional LSTM, with layers 1–3 and odd sizes, by name.</summary>
+    public static IReadOnlyDictionary<string, ModelShape> Shapes { get; } = BuildShapes(RecurrentCell.Lstm, bidirectional: false, seed: 20240611);
 
-    /// <summary>The shape names as theory data.</summary>
-    public static TheoryData<string> Names()
+    /// <summary>
+    /// The same combinations for a GRU, a bidirectional LSTM and a bidirectional GRU (other sizes), by name
+    /// (<c>gru-…</c>, <c>bilstm-…</c>, <c>bigru-…</c>). Kept apart from <see cref="Shapes"/>, which the
+    /// generated-model tests also run.
+    /// </summary>
+    public static IReadOnlyDictionary<string, ModelShape> Variants { get; } = BuildVariants();
+
+    /// <summary>The LSTM shape names (<see cref="Shapes"/>) as theory data.</summary>
+    public static TheoryData<string> Names() => ToTheoryData(Shapes.Keys);
+
+    /// <summary>The names of <see cref="Shapes"/> and <see cref="Variants"/> as theory data.</summary>
+    public static TheoryData<string> AllNames() => ToTheoryData([.. Shapes.Keys, .. Variants.Keys]);
+
+    /// <summary>The names of every shape that can stream with Step (all but the bidirectional ones).</summary>
+    public static TheoryData<string> StreamableNames() =>
+        ToTheoryData([.. Shapes.Keys, .. Variants.Where(v => !v.Value.Bidirectional).Select(v => v.Key)]);
+
+    /// <summary>The names of the bidirectional shapes.</summary>
+    public static TheoryData<string> BidirectionalNames() => ToTheoryData(Variants.Where(v => v.Value.Bidirectional).Select(v => v.Key));
+
+    /// <summary>A shape of <see cref="Shapes"/> or <see cref="Variants"/> by name.</summary>
+    public static ModelShape Get(string name) => Shapes.TryGetValue(name, out ModelShape? shape) ? shape : Variants[name];
+
+    private static TheoryData<string> ToTheoryData(IEnumerable<string> names)
     {
         var data = new TheoryData<string>();
-        foreach (string name in Shapes.Keys) data.Add(name);
+        foreach (string name in names) data.Add(name);
         return data;
     }
 
-    private static Dictionary<string, ModelShape> BuildShapes()
+    private static Dictionary<string, ModelShape> BuildVariants()
+    {
+        var variants = new Dictionary<string, ModelShape>(StringComparer.Ordinal);
+        foreach (var (cell, bidirectional, seed) in new[] { (RecurrentCell.Gru, false, 31), (RecurrentCell.Lstm, true, 32), (RecurrentCell.Gru, true, 33) })
+        {
+            foreach (var (name, shape) in BuildShapes(cell, bidirectional, seed)) variants.Add(name, shape);
+        }
+        return variants;
+    }
+
+    private static Dictionary<string, ModelShape> BuildShapes(RecurrentCell cell, bool bidirectional, int seed)
     {
         var shapes = new Dictionary<string, ModelShape>(StringComparer.Ordinal);
-        var random = new Random(20240611);
+        var random = new Random(seed);
+        string kind = (bidirectional ? "bi" : "") + (cell == RecurrentCell.Gru ? "gru" : "lstm");
+        string prefix = cell == RecurrentCell.Lstm && !bidirectional ? "" : kind + "-";
         int n = 0;
         foreach (bool token in new[] { false, true })
         {
@@ -37,10 +73,10 @@ internal static class RandomModels
                     int outputs = head == Head.None ? 0 : 1 + 2 * random.Next(0, 4); // 1 … 7
                     if (head == Head.Softmax && outputs == 1) outputs = 3;
                     ModelShape shape = token
-                        ? new ModelShape(0, 3 + 2 * random.Next(0, 8), 1 + 2 * random.Next(0, 3), hidden, layers, outputs, head, on)
-                        : new ModelShape(1 + 2 * random.Next(0, 3), 0, 0, hidden, layers, outputs, head, on);
+                        ? new ModelShape(0, 3 + 2 * random.Next(0, 8), 1 + 2 * random.Next(0, 3), hidden, layers, outputs, head, on, cell, bidirectional)
+                        : new ModelShape(1 + 2 * random.Next(0, 3), 0, 0, hidden, layers, outputs, head, on, cell, bidirectional);
                     string name = string.Create(CultureInfo.InvariantCulture,
-                        $"{(token ? "token" : "float")}-L{layers}-H{hidden}-{head}{(head == Head.None ? "" : outputs.ToString(CultureInfo.InvariantCulture))}-{on}");
+                        $"{prefix}{(token ? "token" : "float")}-L{layers}-H{hidden}-{head}{(head == Head.None ? "" : outputs.ToString(CultureInfo.InvariantCulture))}-{on}");
                     shapes.Add(name, shape);
                     n++;
                 }
@@ -87,15 +123,18 @@ internal static class RandomModels
         return x;
     }
 
-    /// <summary>A random state (h, c ~ N(0, 0.25)) for the model, plus the same values in doubles.</summary>
+    /// <summary>
+    /// A random state (h, c ~ N(0, 0.25)) for every state slot of the model, plus the same values in doubles.
+    /// A GRU's c is random too: the model must ignore it.
+    /// </summary>
     public static (LstmState State, double[][] H, double[][] C) State(ReferenceLstm model, int seed)
     {
         var random = new Random(seed);
         LstmState state = model.CreateState();
         ModelShape s = model.Shape;
-        var h = new double[s.Layers][];
-        var c = new double[s.Layers][];
-        for (int k = 0; k < s.Layers; k++)
+        var h = new double[s.StateSlots][];
+        var c = new double[s.StateSlots][];
+        for (int k = 0; k < s.StateSlots; k++)
         {
             h[k] = new double[s.Hidden];
             c[k] = new double[s.Hidden];

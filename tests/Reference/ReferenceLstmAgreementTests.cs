@@ -21,13 +21,13 @@ public sealed class ReferenceLstmAgreementTests
 
     public ReferenceLstmAgreementTests(ITestOutputHelper output) => _output = output;
 
-    public static TheoryData<string> Shapes() => RandomModels.Names();
+    public static TheoryData<string> Shapes() => RandomModels.AllNames();
 
     [Theory]
     [MemberData(nameof(Shapes))]
     public void ParameterLayoutMatchesPyTorchOrder(string name)
     {
-        ModelShape shape = RandomModels.Shapes[name];
+        ModelShape shape = RandomModels.Get(name);
         var scalar = ScalarLstm.For(shape, new float[shape.ParameterCount]);
         Assert.Equal(shape.ParameterCount, scalar.ParameterCount);
         Assert.Equal(shape.Tensors.Count, scalar.Offsets.Count);
@@ -42,7 +42,7 @@ public sealed class ReferenceLstmAgreementTests
     [MemberData(nameof(Shapes))]
     public void ZeroStatePredictMatchesDoublePrecision(string name)
     {
-        ModelShape shape = RandomModels.Shapes[name];
+        ModelShape shape = RandomModels.Get(name);
         foreach (int steps in new[] { 1, 2, 9 })
         {
             ReferenceLstm model = RandomModels.Create(shape, seed: 100 + steps);
@@ -64,7 +64,7 @@ public sealed class ReferenceLstmAgreementTests
     [MemberData(nameof(Shapes))]
     public void CarriedStatePredictMatchesDoublePrecision(string name)
     {
-        ModelShape shape = RandomModels.Shapes[name];
+        ModelShape shape = RandomModels.Get(name);
         const int steps = 7;
         foreach (HeadOutput kind in new[] { HeadOutput.Activated, HeadOutput.Logits })
         {
@@ -81,7 +81,7 @@ public sealed class ReferenceLstmAgreementTests
                 ? scalar.RunTokens(tokens, h0, c0, logits)
                 : scalar.RunFloat(inputs, h0, c0, logits);
             AssertClose($"{name} {kind} output", output, expected.Output);
-            for (int k = 0; k < shape.Layers; k++)
+            for (int k = 0; k < shape.StateSlots; k++)
             {
                 AssertClose($"{name} h_n[{k}]", state.Hidden(k), expected.H[k]);
                 AssertClose($"{name} c_n[{k}]", state.Cell(k), expected.C[k]);

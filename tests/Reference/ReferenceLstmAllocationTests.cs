@@ -123,6 +123,50 @@ public sealed class ReferenceLstmAllocationTests
         Assert.Equal(0, AllocatedBy(Calls));
     }
 
+    [Theory]
+    [InlineData(RecurrentCell.Gru, false)]
+    [InlineData(RecurrentCell.Lstm, true)]
+    [InlineData(RecurrentCell.Gru, true)]
+    public void GruAndBidirectionalCallsAllocateNothingAfterWarmUp(RecurrentCell cell, bool bidirectional)
+    {
+        // The layer output sequences come from ArrayPool<float>.Shared: rented and returned every call.
+        var floatShape = new ModelShape(5, 0, 0, 9, 2, 4, Head.Softmax, HeadOn.EveryStep, cell, bidirectional);
+        var tokenShape = new ModelShape(0, 13, 3, 7, 2, 2, Head.Sigmoid, HeadOn.LastStep, cell, bidirectional);
+        ReferenceLstm floats = RandomModels.Create(floatShape, seed: 11);
+        ReferenceLstm tokens = RandomModels.Create(tokenShape, seed: 12);
+        float[] inputs = RandomModels.Inputs(floatShape, 10, seed: 13);
+        int[] ids = RandomModels.Tokens(tokenShape, 12, seed: 14);
+        var floatOutput = new float[floatShape.OutputLength(10)];
+        var tokenOutput = new float[tokenShape.OutputLength(12)];
+        var floatGradients = new float[floatOutput.Length];
+        floatGradients.AsSpan().Fill(0.1f);
+        var inputGradients = new float[inputs.Length];
+        TrainingTape floatTape = floats.CreateTape(10), tokenTape = tokens.CreateTape(12);
+        GradientBuffer floatBuffer = floats.CreateGradients(), tokenBuffer = tokens.CreateGradients();
+        LstmState floatState = floats.CreateState(), tokenState = tokens.CreateState();
+        LstmState floatStateGradients = floats.CreateState(), tokenStateGradients = tokens.CreateState();
+        var stepOutput = new float[floatShape.StepOutputSize];
+
+        void Calls()
+        {
+            floats.Predict(inputs, floatOutput);
+            floats.Predict(inputs, floatOutput, floatState, HeadOutput.Logits);
+            tokens.Predict(ids, tokenOutput);
+            tokens.Predict(ids, tokenOutput, tokenState);
+            if (!bidirectional) floats.Step(inputs.AsSpan(0, 5), stepOutput, floatState);
+            floatState.Reset();
+            floats.Forward(inputs, floatOutput, floatState, floatTape);
+            floats.Backward(floatTape, floatGradients, floatBuffer, inputGradients, floatStateGradients);
+            tokenState.Reset();
+            tokens.Forward(ids, tokenOutput, tokenState, tokenTape);
+            tokens.Backward(tokenTape, [0.5f, -0.25f], tokenBuffer, default, tokenStateGradients);
+            floatBuffer.Clear();
+            tokenBuffer.Clear();
+        }
+
+        Assert.Equal(0, AllocatedBy(Calls));
+    }
+
     /// <summary>Bytes allocated on this thread by 100 runs of <paramref name="calls"/>, after three warm-up runs.</summary>
     private static long AllocatedBy(Action calls) => AllocationProbe.SteadyStateBytes(calls);
 }

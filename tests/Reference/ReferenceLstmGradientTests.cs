@@ -35,15 +35,17 @@ public sealed class ReferenceLstmGradientTests
     private const int FullCheckLimit = 100;
     private const int SampledEntries = 40;
 
+    private static readonly List<string> AllNames = [.. RandomModels.Shapes.Keys, .. RandomModels.Variants.Keys];
+
     private readonly ITestOutputHelper _output;
 
     public ReferenceLstmGradientTests(ITestOutputHelper output) => _output = output;
 
-    /// <summary>Every random shape at T = 1 from a zero state, and at T = 6 from a random h0/c0 and from zero.</summary>
+    /// <summary>Every random shape (LSTM, GRU, bidirectional LSTM and GRU) at T = 1 from a zero state, and at T = 6 from a random h0/c0 and from zero.</summary>
     public static TheoryData<string, int, bool> Cases()
     {
         var data = new TheoryData<string, int, bool>();
-        foreach (string name in RandomModels.Shapes.Keys)
+        foreach (string name in AllNames)
         {
             data.Add(name, 1, false);
             data.Add(name, 6, true);
@@ -56,8 +58,8 @@ public sealed class ReferenceLstmGradientTests
     [MemberData(nameof(Cases))]
     public void GradientsMatchFiniteDifferencesOfTheDoubleModel(string name, int steps, bool withState)
     {
-        ModelShape shape = RandomModels.Shapes[name];
-        int seed = 1000 * steps + (withState ? 500 : 0) + RandomModels.Shapes.Keys.ToList().IndexOf(name);
+        ModelShape shape = RandomModels.Get(name);
+        int seed = 1000 * steps + (withState ? 500 : 0) + AllNames.IndexOf(name);
         ReferenceLstm model = RandomModels.Create(shape, seed);
         float[] inputs = shape.IsTokenModel ? [] : RandomModels.Inputs(shape, steps, seed + 1);
         int[] tokens = shape.IsTokenModel ? TokensWithRepeat(shape, steps, seed + 2) : [];
@@ -70,8 +72,8 @@ public sealed class ReferenceLstmGradientTests
         else
         {
             state = model.CreateState();
-            h0 = Zeros(shape.Layers, shape.Hidden);
-            c0 = Zeros(shape.Layers, shape.Hidden);
+            h0 = Zeros(shape.StateSlots, shape.Hidden);
+            c0 = Zeros(shape.StateSlots, shape.Hidden);
         }
 
         // The objective is a fixed random linear function of the outputs, L = Σ v·output, so dL/doutput = v.

@@ -1,5 +1,6 @@
-// Checks the reference LSTM keeps the state contract of ILstmModel: Predict is a sequence of Steps,
-// a carried state splits a run exactly, the model-owned state starts at zero every call.
+// Checks the reference model keeps the state contract of ILstmModel: Predict is a sequence of Steps,
+// a carried state splits a run exactly, the model-owned state starts at zero every call (streamable
+// models: LSTM and GRU; bidirectional models cannot Step, see ReferenceBidirectionalTests).
 using System;
 using LstmGen.Reference;
 using Xunit;
@@ -8,13 +9,15 @@ namespace LstmGen.Tests.Reference;
 
 public sealed class ReferenceLstmStateTests
 {
-    public static TheoryData<string> Shapes() => RandomModels.Names();
+    public static TheoryData<string> Shapes() => RandomModels.StreamableNames();
+
+    public static TheoryData<string> AllShapes() => RandomModels.AllNames();
 
     [Theory]
     [MemberData(nameof(Shapes))]
     public void PredictEqualsSequenceOfSteps(string name)
     {
-        ModelShape shape = RandomModels.Shapes[name];
+        ModelShape shape = RandomModels.Get(name);
         const int steps = 6;
         ReferenceLstm model = RandomModels.Create(shape, seed: 21);
         float[] inputs = shape.IsTokenModel ? [] : RandomModels.Inputs(shape, steps, seed: 22);
@@ -40,7 +43,7 @@ public sealed class ReferenceLstmStateTests
     [MemberData(nameof(Shapes))]
     public void StepWithEmptyOutputOnlyAdvancesTheState(string name)
     {
-        ModelShape shape = RandomModels.Shapes[name];
+        ModelShape shape = RandomModels.Get(name);
         ReferenceLstm model = RandomModels.Create(shape, seed: 31);
         float[] inputs = shape.IsTokenModel ? [] : RandomModels.Inputs(shape, 3, seed: 32);
         int[] tokens = shape.IsTokenModel ? RandomModels.Tokens(shape, 3, seed: 33) : [];
@@ -60,7 +63,7 @@ public sealed class ReferenceLstmStateTests
     [MemberData(nameof(Shapes))]
     public void TwoHalvesWithCarriedStateEqualOneWholeRun(string name)
     {
-        ModelShape shape = RandomModels.Shapes[name];
+        ModelShape shape = RandomModels.Get(name);
         const int steps = 8, first = 3;
         ReferenceLstm model = RandomModels.Create(shape, seed: 41);
         float[] inputs = shape.IsTokenModel ? [] : RandomModels.Inputs(shape, steps, seed: 42);
@@ -98,10 +101,10 @@ public sealed class ReferenceLstmStateTests
     }
 
     [Theory]
-    [MemberData(nameof(Shapes))]
+    [MemberData(nameof(AllShapes))]
     public void ZeroStatePredictStartsFromZeroEveryCall(string name)
     {
-        ModelShape shape = RandomModels.Shapes[name];
+        ModelShape shape = RandomModels.Get(name);
         ReferenceLstm model = RandomModels.Create(shape, seed: 51);
         float[] inputs = shape.IsTokenModel ? [] : RandomModels.Inputs(shape, 5, seed: 52);
         int[] tokens = shape.IsTokenModel ? RandomModels.Tokens(shape, 5, seed: 53) : [];

@@ -11,13 +11,13 @@ namespace LstmGen.Tests.Reference;
 
 public sealed class ReferenceLstmTrainingTests
 {
-    public static TheoryData<string> Shapes() => RandomModels.Names();
+    public static TheoryData<string> Shapes() => RandomModels.AllNames();
 
     [Theory]
     [MemberData(nameof(Shapes))]
     public void ForwardWritesTheLogitsAndFinalStateThatPredictDoes(string name)
     {
-        ModelShape shape = RandomModels.Shapes[name];
+        ModelShape shape = RandomModels.Get(name);
         ReferenceLstm model = RandomModels.Create(shape, seed: 11);
         const int steps = 7;
         float[] inputs = shape.IsTokenModel ? [] : RandomModels.Inputs(shape, steps, seed: 12);
@@ -31,7 +31,7 @@ public sealed class ReferenceLstmTrainingTests
         RandomModels.Predict(model, inputs, tokens, predict, predictState, HeadOutput.Logits);
 
         Assert.Equal(predict, forward);
-        for (int k = 0; k < shape.Layers; k++)
+        for (int k = 0; k < shape.StateSlots; k++)
         {
             Assert.Equal(predictState.Hidden(k).ToArray(), forwardState.Hidden(k).ToArray());
             Assert.Equal(predictState.Cell(k).ToArray(), forwardState.Cell(k).ToArray());
@@ -42,7 +42,7 @@ public sealed class ReferenceLstmTrainingTests
     [MemberData(nameof(Shapes))]
     public void BackwardAddsParameterGradientsButWritesInputAndStateGradients(string name)
     {
-        ModelShape shape = RandomModels.Shapes[name];
+        ModelShape shape = RandomModels.Get(name);
         var run = new TrainingRun(shape, steps: 5, seed: 21);
         float[] parametersBefore = run.Model.Parameters.ToArray();
 
@@ -180,12 +180,12 @@ public sealed class ReferenceLstmTrainingTests
             return g;
         }
 
-        /// <summary>dh0 and dc0 of every layer, flattened.</summary>
+        /// <summary>dh0 and dc0 of every state slot, flattened.</summary>
         public float[] StateGradients()
         {
             int hidden = Model.Shape.Hidden;
-            var g = new float[2 * Model.Shape.Layers * hidden];
-            for (int k = 0; k < Model.Shape.Layers; k++)
+            var g = new float[2 * Model.Shape.StateSlots * hidden];
+            for (int k = 0; k < Model.Shape.StateSlots; k++)
             {
                 StateGradientBuffer.Hidden(k).CopyTo(g.AsSpan(2 * k * hidden));
                 StateGradientBuffer.Cell(k).CopyTo(g.AsSpan((2 * k + 1) * hidden));

@@ -183,7 +183,7 @@ public sealed class ReferenceLstmTrainingValidationTests
         Assert.Equal("gradients", e.ParamName);
         Assert.Contains($"belongs to a model of shape ({TokenShape}), not ({FloatShape})", e.Message);
 
-        e = Assert.Throws<ArgumentException>(() => model.Backward(tape, new float[8], new GradientBuffer(FloatShape, "lstmgen-reference-v1", 10)));
+        e = Assert.Throws<ArgumentException>(() => model.Backward(tape, new float[8], new GradientBuffer(FloatShape, "lstmgen-reference-v2", 10)));
         Assert.Equal("gradients", e.ParamName);
         Assert.Contains($"{FloatShape.ParameterCount} floats (ParameterCount), got 10", e.Message);
     }
@@ -221,7 +221,7 @@ public sealed class ReferenceLstmTrainingValidationTests
         (ReferenceLstm model, TrainingTape tape) = Recorded();
         var e = Assert.Throws<ArgumentException>(() => model.Backward(tape, new float[8], model.CreateGradients(), default, new LstmState(layers, hidden)));
         Assert.Equal("initialStateGradients", e.ParamName);
-        Assert.Contains($"has {layers} layer(s) of {hidden} units; expected 2 of 5", e.Message);
+        Assert.Contains($"has {layers} slot(s) of {hidden} units; expected 2 of 5", e.Message);
     }
 
     [Fact]

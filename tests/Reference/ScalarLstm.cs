@@ -1,14 +1,17 @@
-// An independent double-precision LSTM written from PyTorch's equations, so the float reference
-// model is checked against arithmetic it does not share (not even the parameter offsets).
+// An independent double-precision LSTM / GRU (optionally bidirectional) written from PyTorch's
+// equations, so the float reference model is checked against arithmetic it does not share (not even the
+// parameter offsets).
 using System;
 using System.Collections.Generic;
 
 namespace LstmGen.Tests.Reference;
 
 /// <summary>
-/// Embedding → stacked LSTM → linear head → softmax / sigmoid in doubles, over a flat parameter
-/// array in PyTorch <c>state_dict</c> order. Offsets are computed here, not taken from
-/// <see cref="ModelShape"/>, and one test checks both agree.
+/// Embedding → stacked LSTM or GRU (one or two directions) → linear head → softmax / sigmoid in doubles,
+/// over a flat parameter array in PyTorch <c>state_dict</c> order. Offsets and names are computed here,
+/// not taken from <see cref="ModelShape"/>, and one test checks both agree. Runs layer by layer: a
+/// layer's forward direction over t = 0…T−1, its reverse direction over t = T−1…0, output at t =
+/// [h_forward(t), h_backward(t)].
 /// </summary>
 internal sealed class ScalarLstm
 {
@@ -21,8 +24,12 @@ internal sealed class ScalarLstm
     private readonly int _outputs;
     private readonly Head _head;
     private readonly HeadOn _headOn;
+    private readonly bool _gru;
+    private readonly int _directions;
+    private readonly string _module;
 
-    public ScalarLstm(int inputs, int vocabulary, int embedding, int hidden, int layers, int outputs, Head head, HeadOn headOn, ReadOnlySpan<float> parameters)
+    public ScalarLstm(int inputs, int vocabulary, int embedding, int hidden, int layers, int outputs, Head head, HeadOn headOn, ReadOnlySpan<float> parameters,
+        RecurrentCell cell = RecurrentCell.Lstm, bool bidirectional = false)
     {
         _input = vocabulary > 0 ? embedding : inputs;
         _vocabulary = vocabulary;
@@ -32,25 +39,32 @@ internal sealed class ScalarLstm
         _outputs = outputs;
         _head = head;
         _headOn = headOn;
+        _gru = cell == RecurrentCell.Gru;
+        _directions = bidirectional ? 2 : 1;
+        _module = _gru ? "gru" : "lstm";
         _p = new double[parameters.Length];
         for (int i = 0; i < parameters.Length; i++) _p[i] = parameters[i];
 
-        // PyTorch state_dict order: embed.weight, per layer W_ih, W_hh, b_ih, b_hh, then head.weight, head.bias.
+        // PyTorch state_dict order: embed.weight, per layer and direction W_ih, W_hh, b_ih, b_hh, then head.weight, head.bias.
         int offset = 0;
+        int gates = Gates * hidden;
         var offsets = new List<(string, int)>();
         void Add(string name, int length) { offsets.Add((name, offset)); offset += length; }
         if (vocabulary > 0) Add("embed.weight", vocabulary * embedding);
         for (int k = 0; k < layers; k++)
         {
-            int inK = k == 0 ? _input : hidden;
-            Add($"lstm.weight_ih_l{k}", 4 * hidden * inK);
-            Add($"lstm.weight_hh_l{k}", 4 * hidden * hidden);
-            Add($"lstm.bias_ih_l{k}", 4 * hidden);
-            Add($"lstm.bias_hh_l{k}", 4 * hidden);
+            int inK = k == 0 ? _input : _directions * hidden;
+            for (int d = 0; d < _directions; d++)
+            {
+                Add(TensorName("weight_ih", k, d), gates * inK);
+                Add(TensorName("weight_hh", k, d), gates * hidden);
+                Add(TensorName("bias_ih", k, d), gates);
+                Add(TensorName("bias_hh", k, d), gates);
+            }
         }
         if (head != Head.None)
         {
-            Add("head.weight", outputs * hidden);
+            Add("head.weight", outputs * _directions * hidden);
             Add("head.bias", outputs);
         }
         Offsets = offsets;
@@ -58,8 +72,13 @@ internal sealed class ScalarLstm
         if (parameters.Length != offset) throw new ArgumentException($"Expected {offset} parameters, got {parameters.Length}.");
     }
 
+    /// <summary>Gate row blocks per unit: i, f, g, o or r, z, n.</summary>
+    private int Gates => _gru ? 3 : 4;
+
+    private string TensorName(string kind, int layer, int direction) => $"{_module}.{kind}_l{layer}{(direction == 1 ? "_reverse" : "")}";
+
     public static ScalarLstm For(ModelShape s, ReadOnlySpan<float> parameters) =>
-        new(s.Inputs, s.Vocabulary, s.Embedding, s.Hidden, s.Layers, s.Outputs, s.Head, s.HeadOn, parameters);
+        new(s.Inputs, s.Vocabulary, s.Embedding, s.Hidden, s.Layers, s.Outputs, s.Head, s.HeadOn, parameters, s.Cell, s.Bidirectional);
 
     /// <summary>(name, offset) of every tensor in block order.</summary>
     public IReadOnlyList<(string Name, int Offset)> Offsets { get; }
@@ -75,10 +94,13 @@ internal sealed class ScalarLstm
         throw new KeyNotFoundException(name);
     }
 
-    /// <summary>The result of one sequence: the output as the model returns it, and the final h, c per layer.</summary>
+    /// <summary>
+    /// The result of one sequence: the output as the model returns it, the final h and c per state slot
+    /// (layer·directions + direction; a GRU's c is its c0, untouched), and the top layer's output at every step.
+    /// </summary>
     public sealed record Result(double[] Output, double[][] H, double[][] C, double[][] TopH);
 
-    /// <summary>Runs float inputs ([T, Inputs] flattened). h0/c0 may be null for a zero state.</summary>
+    /// <summary>Runs float inputs ([T, Inputs] flattened). h0/c0 (one vector per state slot) may be null for a zero state.</summary>
     public Result RunFloat(ReadOnlySpan<float> inputs, double[][]? h0, double[][]? c0, bool logits)
     {
         int steps = inputs.Length / _input;
@@ -117,66 +139,91 @@ internal sealed class ScalarLstm
 
     private Result Run(double[][] xs, double[][]? h0, double[][]? c0, bool logits)
     {
-        int hsz = _hidden;
-        var h = new double[_layers][];
-        var c = new double[_layers][];
+        int hsz = _hidden, steps = xs.Length, slots = _layers * _directions;
+        var h = new double[slots][];
+        var c = new double[slots][];
+        for (int s = 0; s < slots; s++)
+        {
+            h[s] = h0 is null ? new double[hsz] : (double[])h0[s].Clone();
+            c[s] = c0 is null ? new double[hsz] : (double[])c0[s].Clone();
+        }
+
+        double[][] sequence = xs;
         for (int k = 0; k < _layers; k++)
         {
-            h[k] = h0 is null ? new double[hsz] : (double[])h0[k].Clone();
-            c[k] = c0 is null ? new double[hsz] : (double[])c0[k].Clone();
-        }
-        int stepOut = _head == Head.None ? hsz : _outputs;
-        var output = new double[_headOn == HeadOn.EveryStep ? xs.Length * stepOut : stepOut];
-        var topH = new double[xs.Length][];
-
-        for (int t = 0; t < xs.Length; t++)
-        {
-            double[] x = xs[t];
-            for (int k = 0; k < _layers; k++)
+            var next = new double[steps][];
+            for (int t = 0; t < steps; t++) next[t] = new double[_directions * hsz];
+            for (int d = 0; d < _directions; d++)
             {
-                double[] wih = Slice(OffsetOf($"lstm.weight_ih_l{k}"), 4 * hsz * x.Length);
-                double[] whh = Slice(OffsetOf($"lstm.weight_hh_l{k}"), 4 * hsz * hsz);
-                double[] bih = Slice(OffsetOf($"lstm.bias_ih_l{k}"), 4 * hsz);
-                double[] bhh = Slice(OffsetOf($"lstm.bias_hh_l{k}"), 4 * hsz);
-                var z = new double[4 * hsz];
-                for (int r = 0; r < 4 * hsz; r++)
+                int s = k * _directions + d;
+                int inK = sequence.Length > 0 ? sequence[0].Length : 0;
+                double[] wih = Slice(OffsetOf(TensorName("weight_ih", k, d)), Gates * hsz * inK);
+                double[] whh = Slice(OffsetOf(TensorName("weight_hh", k, d)), Gates * hsz * hsz);
+                double[] bih = Slice(OffsetOf(TensorName("bias_ih", k, d)), Gates * hsz);
+                double[] bhh = Slice(OffsetOf(TensorName("bias_hh", k, d)), Gates * hsz);
+                for (int n = 0; n < steps; n++)
                 {
-                    double s = bih[r] + bhh[r];
-                    for (int j = 0; j < x.Length; j++) s += wih[r * x.Length + j] * x[j];
-                    for (int j = 0; j < hsz; j++) s += whh[r * hsz + j] * h[k][j];
-                    z[r] = s;
+                    int t = d == 0 ? n : steps - 1 - n;
+                    double[] x = sequence[t];
+                    // The input part and the recurrent part of every gate row, kept apart (a GRU's n gate needs them so).
+                    var a = new double[Gates * hsz];
+                    var b = new double[Gates * hsz];
+                    for (int r = 0; r < Gates * hsz; r++)
+                    {
+                        double si = bih[r], sh = bhh[r];
+                        for (int j = 0; j < x.Length; j++) si += wih[r * x.Length + j] * x[j];
+                        for (int j = 0; j < hsz; j++) sh += whh[r * hsz + j] * h[s][j];
+                        a[r] = si;
+                        b[r] = sh;
+                    }
+                    var hNew = new double[hsz];
+                    for (int u = 0; u < hsz; u++)
+                    {
+                        if (_gru)
+                        {
+                            double rg = Sigma(a[u] + b[u]), zg = Sigma(a[hsz + u] + b[hsz + u]);
+                            double ng = Math.Tanh(a[2 * hsz + u] + rg * b[2 * hsz + u]);
+                            hNew[u] = (1 - zg) * ng + zg * h[s][u];
+                        }
+                        else
+                        {
+                            double i = Sigma(a[u] + b[u]), f = Sigma(a[hsz + u] + b[hsz + u]);
+                            double g = Math.Tanh(a[2 * hsz + u] + b[2 * hsz + u]), o = Sigma(a[3 * hsz + u] + b[3 * hsz + u]);
+                            c[s][u] = f * c[s][u] + i * g;
+                            hNew[u] = o * Math.Tanh(c[s][u]);
+                        }
+                    }
+                    h[s] = hNew;
+                    Array.Copy(hNew, 0, next[t], d * hsz, hsz);
                 }
-                var hNew = new double[hsz];
-                for (int u = 0; u < hsz; u++)
-                {
-                    double i = Sigma(z[u]), f = Sigma(z[hsz + u]), g = Math.Tanh(z[2 * hsz + u]), o = Sigma(z[3 * hsz + u]);
-                    c[k][u] = f * c[k][u] + i * g;
-                    hNew[u] = o * Math.Tanh(c[k][u]);
-                }
-                h[k] = hNew;
-                x = hNew;
             }
-            topH[t] = (double[])h[_layers - 1].Clone();
+            sequence = next;
+        }
 
-            bool emit = _headOn == HeadOn.EveryStep || t == xs.Length - 1;
+        int stepOut = _head == Head.None ? _directions * hsz : _outputs;
+        var output = new double[_headOn == HeadOn.EveryStep ? steps * stepOut : stepOut];
+        for (int t = 0; t < steps; t++)
+        {
+            bool emit = _headOn == HeadOn.EveryStep || t == steps - 1;
             if (!emit) continue;
             int at = _headOn == HeadOn.EveryStep ? t * stepOut : 0;
-            double[] y = HeadOf(h[_layers - 1], logits);
+            double[] y = HeadOf(sequence[t], logits);
             Array.Copy(y, 0, output, at, stepOut);
         }
-        return new Result(output, h, c, topH);
+        return new Result(output, h, c, sequence);
     }
 
     private double[] HeadOf(double[] top, bool logits)
     {
         if (_head == Head.None) return (double[])top.Clone();
-        double[] w = Slice(OffsetOf("head.weight"), _outputs * _hidden);
+        int width = top.Length;
+        double[] w = Slice(OffsetOf("head.weight"), _outputs * width);
         double[] b = Slice(OffsetOf("head.bias"), _outputs);
         var y = new double[_outputs];
         for (int o = 0; o < _outputs; o++)
         {
             double s = b[o];
-            for (int j = 0; j < _hidden; j++) s += w[o * _hidden + j] * top[j];
+            for (int j = 0; j < width; j++) s += w[o * width + j] * top[j];
             y[o] = s;
         }
         if (logits) return y;

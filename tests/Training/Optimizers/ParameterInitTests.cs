@@ -1,4 +1,5 @@
-// Seeded initialisation: bounds and moments of each scheme, orthogonality, the forget-gate bias, determinism.
+// Seeded initialisation: bounds and moments of each scheme, orthogonality, the forget-gate bias, determinism;
+// for LSTM and GRU, one or two directions.
 using System;
 using System.Linq;
 using LstmGen.Training;
@@ -11,29 +12,53 @@ public sealed class ParameterInitTests
     private const int H = 64;
 
     private static readonly ModelShape Shape = new(inputs: 0, vocabulary: 2000, embedding: 16, hidden: H, layers: 2, outputs: 5, Head.Linear, HeadOn.LastStep);
+    private static readonly ModelShape GruShape = new(inputs: 0, vocabulary: 2000, embedding: 16, hidden: H, layers: 2, outputs: 5, Head.Linear, HeadOn.LastStep, RecurrentCell.Gru);
+    private static readonly ModelShape BiGruShape = new(inputs: 0, vocabulary: 2000, embedding: 16, hidden: H, layers: 2, outputs: 5, Head.Linear, HeadOn.LastStep, RecurrentCell.Gru, bidirectional: true);
+    private static readonly ModelShape BiLstmShape = new(inputs: 7, vocabulary: 0, embedding: 0, hidden: H, layers: 2, outputs: 3, Head.Softmax, HeadOn.EveryStep, bidirectional: true);
 
-    [Fact]
-    public void PyTorchDefaultBoundsAndMoments()
+    /// <summary>The shapes every scheme is checked on, by name.</summary>
+    public static TheoryData<string> Shapes() => ["lstm", "gru", "bigru", "bilstm"];
+
+    private static ModelShape ShapeNamed(string name) => name switch
     {
-        float[] p = new float[Shape.ParameterCount];
-        ParameterInit.PyTorchDefault(Shape, p, seed: 1);
-        foreach (ParameterTensor t in Shape.Tensors)
+        "lstm" => Shape,
+        "gru" => GruShape,
+        "bigru" => BiGruShape,
+        _ => BiLstmShape,
+    };
+
+    /// <summary>Every direction's weight_hh of every layer.</summary>
+    private static ParameterTensor[] RecurrentWeights(ModelShape shape) =>
+        Enumerable.Range(0, shape.Layers).SelectMany(l => Enumerable.Range(0, shape.Directions).Select(d => shape.GetLayerTensor(LayerParameter.WeightHh, l, d))).ToArray();
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void PyTorchDefaultBoundsAndMoments(string name)
+    {
+        ModelShape shape = ShapeNamed(name);
+        float[] p = new float[shape.ParameterCount];
+        ParameterInit.PyTorchDefault(shape, p, seed: 1);
+        foreach (ParameterTensor t in shape.Tensors)
         {
             float[] v = p.AsSpan(t.Offset, t.Length).ToArray();
             if (t.Name == ModelShape.EmbeddingWeightName)
                 AssertGaussian(v, 0, 1, t.Name);
+            else if (t.Name.StartsWith("head.", StringComparison.Ordinal))
+                AssertUniform(v, 1 / Math.Sqrt(shape.Directions * H), t.Name); // nn.Linear: 1/√fan_in, fan_in = H or 2H (bidirectional)
             else
-                AssertUniform(v, 1 / Math.Sqrt(H), t.Name); // LSTM: 1/√H; head: 1/√fan_in with fan_in = H
+                AssertUniform(v, 1 / Math.Sqrt(H), t.Name); // nn.LSTM and nn.GRU, every direction: 1/√H
         }
     }
 
-    [Fact]
-    public void XavierBoundsPerMatrixAndZeroBiases()
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void XavierBoundsPerMatrixAndZeroBiases(string name)
     {
-        float[] p = new float[Shape.ParameterCount];
+        ModelShape shape = ShapeNamed(name);
+        float[] p = new float[shape.ParameterCount];
         p.AsSpan().Fill(float.NaN);
-        ParameterInit.Xavier(Shape, p, seed: 2);
-        foreach (ParameterTensor t in Shape.Tensors)
+        ParameterInit.Xavier(shape, p, seed: 2);
+        foreach (ParameterTensor t in shape.Tensors)
         {
             float[] v = p.AsSpan(t.Offset, t.Length).ToArray();
             if (t.Shape.Length == 1)
@@ -46,19 +71,25 @@ public sealed class ParameterInitTests
         }
     }
 
-    [Fact]
-    public void OrthogonalRecurrentBlocksAreOrthogonal()
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void OrthogonalRecurrentBlocksAreOrthogonal(string name)
     {
-        float[] p = new float[Shape.ParameterCount];
-        ParameterInit.PyTorchDefault(Shape, p, seed: 3);
+        ModelShape shape = ShapeNamed(name);
+        float[] p = new float[shape.ParameterCount];
+        ParameterInit.PyTorchDefault(shape, p, seed: 3);
         float[] before = (float[])p.Clone();
-        ParameterInit.Orthogonal(Shape, p, seed: 4);
-        for (int layer = 0; layer < Shape.Layers; layer++)
+        ParameterInit.Orthogonal(shape, p, seed: 4);
+        ParameterTensor[] recurrent = RecurrentWeights(shape);
+        Assert.Equal(shape.Layers * shape.Directions, recurrent.Length);
+        var blocks = new System.Collections.Generic.List<float[]>();
+        foreach (ParameterTensor hh in recurrent)
         {
-            ParameterTensor hh = Shape.GetTensor(ModelShape.WeightHhName(layer));
-            for (int gate = 0; gate < ModelShape.GateCount; gate++)
+            string tensorName = hh.Name;
+            for (int gate = 0; gate < shape.GatesPerUnit; gate++)
             {
                 float[] q = p.AsSpan(hh.Offset + gate * H * H, H * H).ToArray();
+                blocks.Add(q);
                 double worst = 0;
                 for (int i = 0; i < H; i++)
                 {
@@ -74,17 +105,17 @@ public sealed class ParameterInitTests
                         worst = Math.Max(worst, Math.Max(Math.Abs(columns - identity), Math.Abs(rows - identity)));
                     }
                 }
-                Assert.True(worst < 1e-5, $"layer {layer} gate {gate}: |QᵀQ − I| and |QQᵀ − I| up to {worst:E2}");
+                Assert.True(worst < 1e-5, $"{tensorName} gate {gate}: |QᵀQ − I| and |QQᵀ − I| up to {worst:E2}");
                 // Entries of a random orthogonal matrix have mean 0 and variance 1/H.
-                AssertMoments(q, 0, 1 / Math.Sqrt(H), 0.1, $"layer {layer} gate {gate}");
+                AssertMoments(q, 0, 1 / Math.Sqrt(H), 0.1, $"{tensorName} gate {gate}");
             }
         }
-        // Everything else is untouched.
+        // Every block is a fresh draw, and everything else is untouched.
+        Assert.Equal(blocks.Count, blocks.Select(b => b[0]).Distinct().Count());
         for (int i = 0; i < p.Length; i++)
         {
-            bool recurrent = Enumerable.Range(0, Shape.Layers).Select(l => Shape.GetTensor(ModelShape.WeightHhName(l)))
-                .Any(t => i >= t.Offset && i < t.Offset + t.Length);
-            if (!recurrent) Assert.Equal(before[i], p[i]);
+            bool inRecurrent = recurrent.Any(t => i >= t.Offset && i < t.Offset + t.Length);
+            if (!inRecurrent) Assert.Equal(before[i], p[i]);
         }
     }
 
@@ -131,6 +162,49 @@ public sealed class ParameterInitTests
             int changed = Enumerable.Range(0, plain.Length).Count(i => plain[i] != biased[i]);
             Assert.True(changed <= 2 * H * Shape.Layers);
         }
+    }
+
+    [Fact]
+    public void ForgetGateBiasCoversBothDirectionsOfABidirectionalLstm()
+    {
+        float[] plain = new float[BiLstmShape.ParameterCount], biased = new float[BiLstmShape.ParameterCount];
+        ParameterInit.Initialize(BiLstmShape, plain, seed: 5);
+        ParameterInit.Initialize(BiLstmShape, biased, seed: 5, new ParameterInitOptions { ForgetGateBias = 2f });
+        int touched = 0;
+        for (int layer = 0; layer < BiLstmShape.Layers; layer++)
+        {
+            for (int direction = 0; direction < 2; direction++)
+            {
+                ParameterTensor ih = BiLstmShape.GetLayerTensor(LayerParameter.BiasIh, layer, direction);
+                ParameterTensor hh = BiLstmShape.GetLayerTensor(LayerParameter.BiasHh, layer, direction);
+                for (int row = H; row < 2 * H; row++)
+                {
+                    Assert.Equal(2f, biased[ih.Offset + row]);
+                    Assert.Equal(0f, biased[hh.Offset + row]);
+                }
+                touched += 2 * H;
+            }
+        }
+        Assert.True(Enumerable.Range(0, plain.Length).Count(i => plain[i] != biased[i]) <= touched);
+    }
+
+    [Fact]
+    public void ForgetGateBiasIsRefusedForAGruBeforeAnythingIsWritten()
+    {
+        float[] p = Enumerable.Repeat(7f, GruShape.ParameterCount).ToArray();
+        var e = Assert.Throws<ArgumentException>(() => ParameterInit.Initialize(GruShape, p, seed: 5, new ParameterInitOptions { ForgetGateBias = 1f }));
+        Assert.Equal("options", e.ParamName);
+        Assert.Contains("LSTMs only", e.Message);
+        Assert.Contains("no forget gate", e.Message);
+        Assert.Contains("ForgetGateBias null", e.Message);
+        Assert.All(p, v => Assert.Equal(7f, v));
+
+        e = Assert.Throws<ArgumentException>(() => ParameterInit.SetForgetGateBias(BiGruShape, new float[BiGruShape.ParameterCount]));
+        Assert.Contains("Gru", e.Message);
+
+        // Without the option a GRU initialises like any model: PyTorch's bounds, orthogonal blocks.
+        ParameterInit.Initialize(GruShape, p, seed: 5, new ParameterInitOptions { OrthogonalRecurrent = true });
+        Assert.DoesNotContain(7f, p);
     }
 
     [Fact]

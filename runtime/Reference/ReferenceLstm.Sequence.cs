@@ -1,0 +1,202 @@
+// How the reference model runs: one step through every layer (Step), whole sequences layer by layer and
+// direction by direction (Predict, Forward), the LSTM and GRU cells, and the head.
+using System;
+using System.Buffers;
+using System.Runtime.InteropServices;
+using LstmGen.Training;
+
+namespace LstmGen.Reference;
+
+public sealed partial class ReferenceLstm
+{
+    /// <summary>Runs one time step of a unidirectional model through every layer, updating each layer's h (and c) in <paramref name="state"/>.</summary>
+    private void AdvanceLayers(ReadOnlySpan<float> x, LstmState state)
+    {
+        Span<float> sums = Scratch(state);
+        for (int k = 0; k < Shape.Layers; k++)
+        {
+            // Layer k > 0 reads the h its lower layer has just produced at this step.
+            ReadOnlySpan<float> input = k == 0 ? x : state.Hidden(k - 1);
+            CellForward(k, input, state.Hidden(k), state.Cell(k), sums, Span<float>.Empty, Span<float>.Empty);
+        }
+    }
+
+    /// <summary>
+    /// Runs a whole sequence (float <paramref name="inputs"/> or <paramref name="tokens"/>, the other empty)
+    /// from the h0/c0 in <paramref name="state"/>, leaving h_n/c_n there, and writes the output steps.
+    /// Layer by layer: each direction of layer k runs over all steps (direction 1 from the last step to the
+    /// first) and writes its h of step t into the layer's output sequence at t, which layer k+1 reads.
+    /// With a <paramref name="tape"/>, every cell also records what backpropagation needs.
+    /// </summary>
+    private void RunSequence(ReadOnlySpan<float> inputs, ReadOnlySpan<int> tokens, int steps, Span<float> output, LstmState state, HeadOutput kind, TrainingTape? tape)
+    {
+        int hidden = Shape.Hidden, width = Shape.LayerOutputSize;
+        int sequence = steps * width;
+        float[] rented = ArrayPool<float>.Shared.Rent(2 * sequence);
+        try
+        {
+            Span<float> below = rented.AsSpan(0, sequence);             // layer k−1's outputs, [T, width]
+            Span<float> current = rented.AsSpan(sequence, sequence);    // layer k's outputs, [T, width]
+            Span<float> sums = Scratch(state);
+            Span<float> records = tape is null ? Span<float>.Empty : Records(tape);
+            for (int k = 0; k < Shape.Layers; k++)
+            {
+                for (int d = 0; d < _directions; d++)
+                {
+                    int slot = k * _directions + d;
+                    Span<float> h = state.Hidden(slot), c = state.Cell(slot);
+                    for (int n = 0; n < steps; n++)
+                    {
+                        int t = d == 0 ? n : steps - 1 - n;
+                        ReadOnlySpan<float> x = k > 0 ? below.Slice(t * width, width)
+                            : Shape.IsTokenModel ? EmbeddingRow(tokens[t])
+                            : inputs.Slice(t * Shape.Inputs, Shape.Inputs);
+                        Span<float> gates = Span<float>.Empty, hRecord = Span<float>.Empty;
+                        if (tape is not null)
+                        {
+                            Span<float> record = records.Slice(t * FloatsPerStep, FloatsPerStep);
+                            gates = RecordedGates(record, k, d);
+                            hRecord = RecordedHidden(record, k, d);
+                        }
+                        CellForward(slot, x, h, c, sums, gates, hRecord);
+                        h.CopyTo(current.Slice(t * width + d * hidden, hidden));
+                    }
+                }
+                Span<float> done = current;
+                current = below;
+                below = done;
+            }
+
+            // below now holds the top layer's outputs; the head reads them where the output wants a step.
+            int size = Shape.StepOutputSize;
+            if (Shape.HeadOn == HeadOn.EveryStep)
+            {
+                for (int t = 0; t < steps; t++) WriteOutput(below.Slice(t * width, width), output.Slice(t * size, size), kind);
+            }
+            else
+            {
+                WriteOutput(below.Slice((steps - 1) * width, width), output, kind);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(rented);
+        }
+    }
+
+    private ReadOnlySpan<float> EmbeddingRow(int token) =>
+        _parameters.AsSpan(_embeddingOffset + token * Shape.Embedding, Shape.Embedding);
+
+    private Span<float> Scratch(LstmState state) => MemoryMarshal.CreateSpan(ref state.GetScratchReference(), ScratchLength);
+
+    /// <summary>
+    /// One step of one layer and direction (state slot <paramref name="slot"/>): reads x and h (and c),
+    /// writes the new h (and c) in place. Non-empty <paramref name="gates"/> and <paramref name="hRecord"/>
+    /// (a training tape's record) receive the gate activations (LSTM: i, f, g, o, c; GRU: r, z, n and the
+    /// n gate's recurrent sum W_hn·h + b_hn) and the new h.
+    /// </summary>
+    private void CellForward(int slot, ReadOnlySpan<float> x, Span<float> h, Span<float> c, Span<float> sums, Span<float> gates, Span<float> hRecord)
+    {
+        int hidden = Shape.Hidden, inputs = x.Length;
+        ReadOnlySpan<float> weightIh = _parameters.AsSpan(_weightIhOffsets[slot], _gateRows * inputs);
+        ReadOnlySpan<float> weightHh = _parameters.AsSpan(_weightHhOffsets[slot], _gateRows * hidden);
+        ReadOnlySpan<float> biasIh = _parameters.AsSpan(_biasIhOffsets[slot], _gateRows);
+        ReadOnlySpan<float> biasHh = _parameters.AsSpan(_biasHhOffsets[slot], _gateRows);
+
+        // Rows whose input and recurrent parts are simply added: all 4H of an LSTM, r and z of a GRU.
+        // b_ih + b_hh + W_ih·x + W_hh·h_{t−1}, every row before h is touched.
+        int summed = _gru ? 2 * hidden : _gateRows;
+        for (int r = 0; r < summed; r++)
+        {
+            float sum = biasIh[r] + biasHh[r];
+            ReadOnlySpan<float> rowIh = weightIh.Slice(r * inputs, inputs);
+            for (int j = 0; j < inputs; j++) sum += rowIh[j] * x[j];
+            ReadOnlySpan<float> rowHh = weightHh.Slice(r * hidden, hidden);
+            for (int j = 0; j < hidden; j++) sum += rowHh[j] * h[j];
+            sums[r] = sum;
+        }
+
+        // A GRU's n rows keep the two parts apart: b_in + W_in·x at rows 2H..3H, b_hn + W_hn·h after them (3H..4H).
+        for (int r = summed; r < _gateRows; r++)
+        {
+            float input = biasIh[r];
+            ReadOnlySpan<float> rowIh = weightIh.Slice(r * inputs, inputs);
+            for (int j = 0; j < inputs; j++) input += rowIh[j] * x[j];
+            float recurrent = biasHh[r];
+            ReadOnlySpan<float> rowHh = weightHh.Slice(r * hidden, hidden);
+            for (int j = 0; j < hidden; j++) recurrent += rowHh[j] * h[j];
+            sums[r] = input;
+            sums[hidden + r] = recurrent;
+        }
+
+        if (_gru) GruUpdate(sums, h, gates, hRecord);
+        else LstmUpdate(sums, h, c, gates, hRecord);
+    }
+
+    /// <summary>The LSTM update from the gate sums, row blocks i, f, g, o.</summary>
+    private void LstmUpdate(ReadOnlySpan<float> sums, Span<float> h, Span<float> c, Span<float> gates, Span<float> hRecord)
+    {
+        int hidden = Shape.Hidden;
+        for (int u = 0; u < hidden; u++)
+        {
+            float i = Sigmoid(sums[u]);
+            float f = Sigmoid(sums[hidden + u]);
+            float g = MathF.Tanh(sums[2 * hidden + u]);
+            float o = Sigmoid(sums[3 * hidden + u]);
+            float cell = f * c[u] + i * g;
+            c[u] = cell;
+            h[u] = o * MathF.Tanh(cell);
+            if (gates.IsEmpty) continue;
+            gates[u] = i;
+            gates[hidden + u] = f;
+            gates[2 * hidden + u] = g;
+            gates[3 * hidden + u] = o;
+            gates[4 * hidden + u] = cell;
+            hRecord[u] = h[u];
+        }
+    }
+
+    /// <summary>The GRU update from the sums: r, z summed at rows 0..2H, n's input part at 2H..3H, its recurrent part at 3H..4H.</summary>
+    private void GruUpdate(ReadOnlySpan<float> sums, Span<float> h, Span<float> gates, Span<float> hRecord)
+    {
+        int hidden = Shape.Hidden;
+        for (int u = 0; u < hidden; u++)
+        {
+            float r = Sigmoid(sums[u]);
+            float z = Sigmoid(sums[hidden + u]);
+            float recurrentN = sums[3 * hidden + u];
+            float n = MathF.Tanh(sums[2 * hidden + u] + r * recurrentN);
+            h[u] = (1f - z) * n + z * h[u];
+            if (gates.IsEmpty) continue;
+            gates[u] = r;
+            gates[hidden + u] = z;
+            gates[2 * hidden + u] = n;
+            gates[3 * hidden + u] = recurrentN;
+            hRecord[u] = h[u];
+        }
+    }
+
+    /// <summary>Writes one step's output from the top layer's output <paramref name="top"/> (h, or [h_forward, h_backward]): the head (logits or activated), or <paramref name="top"/> itself without a head.</summary>
+    private void WriteOutput(ReadOnlySpan<float> top, Span<float> output, HeadOutput kind)
+    {
+        if (Shape.Head == Head.None)
+        {
+            top.CopyTo(output);
+            return;
+        }
+
+        int width = top.Length;
+        ReadOnlySpan<float> weight = _parameters.AsSpan(_headWeightOffset, Shape.Outputs * width);
+        ReadOnlySpan<float> bias = _parameters.AsSpan(_headBiasOffset, Shape.Outputs);
+        for (int o = 0; o < Shape.Outputs; o++)
+        {
+            float sum = bias[o];
+            ReadOnlySpan<float> row = weight.Slice(o * width, width);
+            for (int j = 0; j < width; j++) sum += row[j] * top[j];
+            output[o] = sum;
+        }
+        if (kind == HeadOutput.Activated) LstmGen.Kernels.HeadActivation.Apply(Shape.Head, output);
+    }
+
+    private static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
+}
