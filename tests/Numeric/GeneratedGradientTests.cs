@@ -26,7 +26,22 @@ public sealed class GeneratedGradientTests
         "Vocabulary = 50, Embedding = 10, Hidden = 128, Outputs = 1, Head = LstmGen.Head.Sigmoid",
         "Vocabulary = 30, Embedding = 8, Hidden = 72, Layers = 3, Outputs = 30, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep",
         "Inputs = 3, Hidden = 300, Outputs = 20, HeadOn = LstmGen.HeadOn.EveryStep",
+        "Inputs = 4, Hidden = 100, Layers = 3, Outputs = 5, HeadOn = LstmGen.HeadOn.EveryStep, Cell = LstmGen.RecurrentCell.Gru",
+        "Vocabulary = 30, Embedding = 8, Hidden = 40, Layers = 2, Outputs = 3, Head = LstmGen.Head.Softmax, Bidirectional = true",
+        "Inputs = 5, Hidden = 150, Layers = 2, Outputs = 3, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep, Bidirectional = true, Cell = LstmGen.RecurrentCell.Gru",
     };
+
+    /// <summary>The GRU, bidirectional LSTM and bidirectional GRU forms (<see cref="RandomModels.Variants"/>).</summary>
+    public static TheoryData<string> Variants()
+    {
+        var data = new TheoryData<string>();
+        foreach (string name in RandomModels.Variants.Keys) data.Add(name);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void EveryGruAndBidirectionalFormMatchesFiniteDifferences(string name) => Check(RandomModels.Variants[name], seed: name.Length * 31, steps: 6, maxChecked: 200);
 
     [Theory]
     [MemberData(nameof(RandomShapes))]
@@ -45,9 +60,9 @@ public sealed class GeneratedGradientTests
         var random = new Random(seed);
         int[] tokens = shape.IsTokenModel ? RandomModels.Tokens(shape, steps, seed) : Array.Empty<int>();
         float[] inputs = shape.IsTokenModel ? Array.Empty<float>() : RandomModels.Inputs(shape, steps, seed);
-        var h0 = new double[shape.Layers][];
-        var c0 = new double[shape.Layers][];
-        for (int k = 0; k < shape.Layers; k++)
+        var h0 = new double[shape.StateSlots][];
+        var c0 = new double[shape.StateSlots][];
+        for (int k = 0; k < shape.StateSlots; k++)
         {
             h0[k] = new double[shape.Hidden];
             c0[k] = new double[shape.Hidden];
@@ -59,7 +74,7 @@ public sealed class GeneratedGradientTests
 
         // Analytic gradients from the generated code.
         LstmState state = model.CreateState();
-        for (int k = 0; k < shape.Layers; k++)
+        for (int k = 0; k < shape.StateSlots; k++)
         {
             for (int j = 0; j < shape.Hidden; j++) { state.Hidden(k)[j] = (float)h0[k][j]; state.Cell(k)[j] = (float)c0[k][j]; }
         }
@@ -69,7 +84,7 @@ public sealed class GeneratedGradientTests
         else ((IFloatTrainableModel)model).Forward(inputs, outputs, state, tape);
         GradientBuffer buffer = model.CreateGradients();
         var inputGradients = new float[inputs.Length];
-        LstmState stateGradients = new(shape.Layers, shape.Hidden);
+        LstmState stateGradients = new(shape.StateSlots, shape.Hidden);
         model.Backward(tape, weights, buffer, inputGradients, stateGradients);
         var parameterGradients = new float[shape.ParameterCount];
         model.CopyGradients(buffer, parameterGradients);
@@ -126,7 +141,7 @@ public sealed class GeneratedGradientTests
 
         // h0 and c0: up to 24 units per layer, evenly spread.
         int stride = Math.Max(1, shape.Hidden / 24);
-        for (int k = 0; k < shape.Layers; k++)
+        for (int k = 0; k < shape.StateSlots; k++)
         {
             var numericState = new List<double>();
             var analyticState = new List<double>();
@@ -134,6 +149,7 @@ public sealed class GeneratedGradientTests
             {
                 numericState.Add(CentralState(h0, k, j));
                 analyticState.Add(stateGradients.Hidden(k)[j]);
+                if (!shape.HasCellState) continue; // a GRU ignores c0 (its gradient is zero)
                 numericState.Add(CentralState(c0, k, j));
                 analyticState.Add(stateGradients.Cell(k)[j]);
             }

@@ -26,6 +26,11 @@ public sealed class GeneratedModelTests
         "Vocabulary = 50, Embedding = 10, Hidden = 128, Outputs = 1, Head = LstmGen.Head.Sigmoid",
         "Vocabulary = 65, Embedding = 32, Hidden = 256, Layers = 2, Outputs = 65, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep",
         "Inputs = 3, Hidden = 300, Outputs = 20, HeadOn = LstmGen.HeadOn.EveryStep",
+        // GRU: several tiles with an input table; compact with a loop over 3 layers; bidirectional, several tiles and compact.
+        "Vocabulary = 50, Embedding = 10, Hidden = 128, Outputs = 1, Head = LstmGen.Head.Sigmoid, Cell = LstmGen.RecurrentCell.Gru",
+        "Inputs = 4, Hidden = 100, Layers = 3, Outputs = 5, HeadOn = LstmGen.HeadOn.EveryStep, Cell = LstmGen.RecurrentCell.Gru",
+        "Vocabulary = 50, Embedding = 10, Hidden = 64, Layers = 2, Outputs = 1, Head = LstmGen.Head.Sigmoid, Bidirectional = true",
+        "Inputs = 5, Hidden = 150, Layers = 2, Outputs = 3, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep, Bidirectional = true, Cell = LstmGen.RecurrentCell.Gru",
     };
 
     private static (ILstmModel Generated, ReferenceLstm Reference) Pair(ModelShape shape, int seed)
@@ -79,16 +84,16 @@ public sealed class GeneratedModelTests
             LstmState gs = generated.CreateState(), rs = reference.CreateState();
             // A non-zero initial state, as PyTorch's h0/c0.
             var random = new Random(seed + 1);
-            for (int k = 0; k < shape.Layers; k++)
+            for (int k = 0; k < shape.StateSlots; k++)
             {
                 for (int j = 0; j < shape.Hidden; j++)
                 {
                     gs.Hidden(k)[j] = rs.Hidden(k)[j] = (float)(random.NextDouble() - 0.5);
-                    gs.Cell(k)[j] = rs.Cell(k)[j] = (float)(random.NextDouble() - 0.5);
+                    if (shape.HasCellState) gs.Cell(k)[j] = rs.Cell(k)[j] = (float)(random.NextDouble() - 0.5);
                 }
             }
             AssertClose(Run(reference, shape, steps, seed, rs, kind), Run(generated, shape, steps, seed, gs, kind), $"{shape} {kind} output");
-            for (int k = 0; k < shape.Layers; k++)
+            for (int k = 0; k < shape.StateSlots; k++)
             {
                 AssertClose(rs.Hidden(k), gs.Hidden(k), $"{shape} h_n[{k}]");
                 AssertClose(rs.Cell(k), gs.Cell(k), $"{shape} c_n[{k}]");
@@ -100,6 +105,18 @@ public sealed class GeneratedModelTests
     [Theory]
     [MemberData(nameof(RandomShapes))]
     public void MatchesReferenceOnEveryForm(string name) => CompareWithReference(RandomModels.Shapes[name], seed: name.Length * 7919, steps: 9);
+
+    /// <summary>The GRU, bidirectional LSTM and bidirectional GRU forms (<see cref="RandomModels.Variants"/>).</summary>
+    public static TheoryData<string> Variants()
+    {
+        var data = new TheoryData<string>();
+        foreach (string name in RandomModels.Variants.Keys) data.Add(name);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void MatchesReferenceOnEveryGruAndBidirectionalForm(string name) => CompareWithReference(RandomModels.Variants[name], seed: name.Length * 7919, steps: 9);
 
     [Theory]
     [MemberData(nameof(SizeClasses))]
@@ -116,6 +133,8 @@ public sealed class GeneratedModelTests
         "Vocabulary = 20, Embedding = 8, Hidden = 160, Layers = 3, Outputs = 2, Head = LstmGen.Head.Sigmoid",
         "Inputs = 3, Hidden = 300, Outputs = 20, HeadOn = LstmGen.HeadOn.EveryStep",
         "Inputs = 7, Hidden = 200, Layers = 2, InferenceWeights = LstmGen.WeightPrecision.BFloat16",
+        "Vocabulary = 20, Embedding = 8, Hidden = 160, Layers = 3, Outputs = 2, Head = LstmGen.Head.Sigmoid, Cell = LstmGen.RecurrentCell.Gru",
+        "Inputs = 7, Hidden = 200, Layers = 2, Cell = LstmGen.RecurrentCell.Gru, InferenceWeights = LstmGen.WeightPrecision.BFloat16",
     };
 
     [Theory]
