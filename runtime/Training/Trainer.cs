@@ -60,7 +60,7 @@ public sealed partial class Trainer
     private TrainerWorkerPool? _pool;
 
     /// <summary>Creates a trainer for <paramref name="model"/>; the model's current parameters are the starting point.</summary>
-    /// <exception cref="ArgumentException">The model does not implement the trainable interface for its input form, or the loss does not fit its head.</exception>
+    /// <exception cref="ArgumentException">The model does not implement the trainable interface for its input form, the loss does not fit its head, or truncated BPTT is asked of a bidirectional model.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public Trainer(ITrainableModel model, TrainingOptions? options = null)
     {
@@ -80,6 +80,10 @@ public sealed partial class Trainer
             _floatModel = model as IFloatTrainableModel
                 ?? throw new ArgumentException($"The model reads float vectors ({_shape}) but does not implement IFloatTrainableModel.", nameof(model));
         }
+        if (_shape.Bidirectional && options.TruncateSteps > 0)
+            throw new ArgumentException(
+                $"TruncateSteps = {options.TruncateSteps} cannot train a bidirectional model ({_shape}): its reverse direction needs each whole sequence, so windows would carry no state backward. Train on whole sequences (TruncateSteps = 0) or use a unidirectional model.",
+                nameof(options));
         Loss = options.Loss ?? DefaultLoss(_shape.Head);
         CheckLossFitsHead(Loss, _shape.Head);
         Optimizer = options.Optimizer ?? CreateDefaultOptimizer();
