@@ -366,6 +366,10 @@ public sealed class GeneratedModelTests
             new(1, 0, 0, 32, 1, 1, Head.Linear, HeadOn.LastStep),
             new(0, 27, 8, 14, 1, 3, Head.Softmax, HeadOn.LastStep),
             new(0, 65, 32, 256, 2, 65, Head.Softmax, HeadOn.EveryStep),
+            new(3, 0, 0, 20, 2, 2, Head.Linear, HeadOn.LastStep, RecurrentCell.Gru),
+            // Bidirectional: Predict only; its sequence buffers grow once (the warm-up call), then are reused.
+            new(0, 27, 8, 14, 2, 3, Head.Softmax, HeadOn.EveryStep, RecurrentCell.Lstm, bidirectional: true),
+            new(4, 0, 0, 10, 1, 0, Head.None, HeadOn.EveryStep, RecurrentCell.Gru, bidirectional: true),
         };
         foreach (ModelShape shape in shapes)
         {
@@ -382,18 +386,40 @@ public sealed class GeneratedModelTests
                     var t = (ITokenSequenceModel)model;
                     t.Predict(tokens, output);
                     t.Predict(tokens, output, state, HeadOutput.Logits);
-                    t.Step(tokens[0], step, state);
+                    if (!shape.Bidirectional) t.Step(tokens[0], step, state);
                 }
                 else
                 {
                     var f = (IFloatSequenceModel)model;
                     f.Predict(inputs, output);
                     f.Predict(inputs, output, state, HeadOutput.Logits);
-                    f.Step(inputs.AsSpan(0, shape.Inputs), step, state);
+                    if (!shape.Bidirectional) f.Step(inputs.AsSpan(0, shape.Inputs), step, state);
                 }
             }
             long allocated = AllocationProbe.SteadyStateBytes(Calls, calls: 50);
             Assert.True(allocated == 0, $"{shape}: {allocated} bytes allocated in 50 rounds of calls");
         }
+    }
+
+    [Fact]
+    public void ABidirectionalModelRefusesToStepAndKeepsItsStateSlots()
+    {
+        var shape = new ModelShape(2, 0, 0, 5, 2, 0, Head.None, HeadOn.EveryStep, RecurrentCell.Lstm, bidirectional: true);
+        var (model, reference) = Pair(shape, 5);
+        var floats = (IFloatSequenceModel)model;
+        LstmState state = model.CreateState();
+        Assert.Equal(4, state.Layers);
+        var ex = Assert.Throws<NotSupportedException>(() => floats.Step(new float[2], new float[10], state));
+        Assert.Contains("Use Predict", ex.Message);
+        // The final state holds h_n per slot (layer·2 + direction; the reverse direction's is the one at
+        // the first step), the same as the reference's.
+        LstmState rs = reference.CreateState();
+        var output = new float[shape.OutputLength(7)];
+        var referenceOutput = new float[output.Length];
+        float[] inputs = RandomModels.Inputs(shape, 7, 9);
+        floats.Predict(inputs, output, state);
+        ((IFloatSequenceModel)reference).Predict(inputs, referenceOutput, rs);
+        AssertClose(referenceOutput, output, "bidirectional output");
+        for (int slot = 0; slot < 4; slot++) AssertClose(rs.Hidden(slot), state.Hidden(slot), $"h_n[{slot}]");
     }
 }
