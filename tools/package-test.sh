@@ -51,8 +51,16 @@ version="$base_version-packagetest.$(date -u +%Y%m%d%H%M%S).$$"
 packages_root="$(dotnet nuget locals global-packages --list 2>/dev/null | sed -n 's/^global-packages: *//p' | tr -d '\r')"
 [ -n "$packages_root" ] || fail "could not find the global packages folder (dotnet nuget locals global-packages --list)"
 cached_version_dir="${packages_root%/}/lstmgen/$version"
-step "dotnet pack LstmGen $version" "$log/pack.txt" \
-  dotnet pack "$repo/runtime/LstmGen.csproj" -c Release -o "$feed" -p:PackageVersion="$version"
+# After `dotnet build LstmGen.sln -c Release` (as CI runs it) the built assemblies are packed as they are, which
+# also leaves the repository's obj/ restore state alone; if a source is newer than them, pack builds first.
+runtime_dll="$repo/runtime/bin/Release/net10.0/LstmGen.dll" generator_dll="$repo/generator/bin/Release/netstandard2.0/LstmGen.Generator.dll"
+pack_mode=(--no-build --no-restore)
+if [ ! -f "$runtime_dll" ] || [ ! -f "$generator_dll" ] \
+  || [ -n "$(find "$repo/runtime" "$repo/generator" "$repo/Directory.Build.props" \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' \) -not -path '*/obj/*' -not -path '*/bin/*' \( -newer "$runtime_dll" -o -newer "$generator_dll" \) | head -1)" ]; then
+  pack_mode=()
+fi
+step "dotnet pack LstmGen $version ${pack_mode[*]}" "$log/pack.txt" \
+  dotnet pack "$repo/runtime/LstmGen.csproj" -c Release -o "$feed" -p:PackageVersion="$version" "${pack_mode[@]}"
 nupkg="$feed/LstmGen.$version.nupkg"
 [ -f "$nupkg" ] || fail "no $nupkg"
 [ -f "$feed/LstmGen.$version.snupkg" ] || fail "no symbols package LstmGen.$version.snupkg"
