@@ -6,7 +6,8 @@
 # the binary. Fails if anything of the repository other than the package reaches the consumer.
 # Last line: `package: passed` or `package: FAILED (reason)`.
 #
-#   bash tools/package-test.sh        (from the repository root; about two minutes on 2 cores, most of it the AOT publish)
+#   bash tools/package-test.sh        (from the repository root, after `dotnet build LstmGen.sln -c Release`;
+#                                      about 50 s on 2 cores, up to 2 min when they are busy; half of it the AOT publish)
 set -uo pipefail
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 DOTNET_GENERATE_ASPNET_CERTIFICATE=0
 
@@ -15,18 +16,30 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/lstmgen-package-test.XXXXXX")"
 feed="$work/feed" app="$work/Consumer" log="$work/log"
 mkdir -p "$feed" "$app" "$log"
 started=$SECONDS
-cached_version_dir=""
+cached_version_dir="" verdict=""
 
 cleanup() {
+  local status=$?
   # The unique version is never needed again: drop it from the global package cache as well.
   [ -n "$cached_version_dir" ] && rm -rf "$cached_version_dir"
   rm -rf "$work"
+  # Whatever stopped the script, its last line is the verdict.
+  [ -n "$verdict" ] || echo "package: FAILED (the script stopped with exit code $status)"
 }
 trap cleanup EXIT
 
 fail() {
+  verdict=failed
   echo "package: FAILED ($*)"
   exit 1
+}
+
+# zip_list FILE / zip_read FILE ENTRY: unzip where it is installed, Python's zipfile otherwise.
+zip_list() {
+  if command -v unzip >/dev/null; then unzip -Z1 "$1"; else python3 -c 'import sys, zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$1"; fi
+}
+zip_read() {
+  if command -v unzip >/dev/null; then unzip -p "$1" "$2"; else python3 -c 'import sys, zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode())' "$1" "$2"; fi
 }
 # step NAME LOGFILE COMMAND...: runs a command into its log; on failure shows the log's tail and fails.
 step() {
@@ -66,12 +79,12 @@ nupkg="$feed/LstmGen.$version.nupkg"
 [ -f "$feed/LstmGen.$version.snupkg" ] || fail "no symbols package LstmGen.$version.snupkg"
 
 # The package's layout: the runtime and its XML docs under lib/, the generator only under analyzers/.
-contents="$(unzip -Z1 "$nupkg")"
+contents="$(zip_list "$nupkg")"
 for f in lib/net10.0/LstmGen.dll lib/net10.0/LstmGen.xml analyzers/dotnet/cs/LstmGen.Generator.dll README.md LICENSE; do
   grep -qx "$f" <<<"$contents" || fail "the package has no $f"
 done
 grep -q "LstmGen.Generator.dll" <<<"$(grep -v '^analyzers/dotnet/cs/' <<<"$contents")" && fail "the generator is packed outside analyzers/dotnet/cs"
-nuspec="$(unzip -p "$nupkg" LstmGen.nuspec)"
+nuspec="$(zip_read "$nupkg" LstmGen.nuspec)"
 grep -q '<dependency id="System.Numerics.Tensors"' <<<"$nuspec" || fail "System.Numerics.Tensors is not a dependency"
 grep -qi 'Microsoft.CodeAnalysis' <<<"$nuspec" && fail "the package depends on Microsoft.CodeAnalysis"
 grep -q '<license type="expression">MIT</license>' <<<"$nuspec" || fail "no MIT license expression"
@@ -243,4 +256,5 @@ cat "$log/run-aot.txt"
 grep -qE "^consumer: ok mode=NativeAOT " "$log/run-aot.txt" || fail "the NativeAOT binary did not print 'consumer: ok mode=NativeAOT'"
 
 echo "package test took $((SECONDS - started)) s"
+verdict=passed
 echo "package: passed"
