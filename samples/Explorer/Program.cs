@@ -19,7 +19,7 @@ public static class Program
         usage: dotnet run --project samples/Explorer -c Release -- [options]
           --task NAME        counting, selective, remember, copy or all (default all); may be repeated
           --out FILE         the HTML page to write (default explorer.html)
-          --steps N          optimizer steps per task, batches of 32 (default: each task's own, 1,000–3,000)
+          --steps N          optimizer steps per task, batches of 32 (default: each task's own, 2,000–8,000)
           --minutes M        stop each task's training after M minutes even if steps remain
           --seeds N          models per task: the first (--seed) is drawn on the page, the others (--seed + 1, …)
                              are trained and tested too, for how much the results vary (default 5; 1 = just one)
