@@ -117,7 +117,9 @@ public sealed partial class LstmGenerator
             }
             else
             {
-                w.Line($"WriteOutputAt(ref {Unsafe}.Add(ref below, (steps - 1) * {N(stride)}), ref {Unsafe}.Add(ref below, (steps - 1) * {N(stride)} + {N(p)}), output, ref s, kind);");
+                // LastStep: the top layer's output at the last step; FinalState: each direction's final h (reverse: at step 0).
+                string reverseAt = spec.HeadOn == HeadOnKind.FinalState ? N(p) : $"(steps - 1) * {N(stride)} + {N(p)}";
+                w.Line($"WriteOutputAt(ref {Unsafe}.Add(ref below, (steps - 1) * {N(stride)}), ref {Unsafe}.Add(ref below, {reverseAt}), output, ref s, kind);");
             }
         }
         w.Line();
@@ -282,7 +284,7 @@ public sealed partial class LstmGenerator
         }
         else
         {
-            w.Line($"WriteOutputAt({hf("(steps - 1)")}, {hb("(steps - 1)")}, outputs, ref s, {HeadOutputType}.Logits);");
+            w.Line($"WriteOutputAt({hf("(steps - 1)")}, {hb(spec.HeadOn == HeadOnKind.FinalState ? "0" : "(steps - 1)")}, outputs, ref s, {HeadOutputType}.Logits);");
         }
     }
 
@@ -317,23 +319,29 @@ public sealed partial class LstmGenerator
             w.Line($"int current = {N(dy)}, lower = {N(dy + 2 * p)};");
             w.Line($"for (int t = 0; t < steps; t++) {Marshal}.CreateSpan(ref {Unsafe}.Add(ref rec0, t * RecordStep + current), {N(2 * p)}).Clear();");
 
-            // Output gradients into the top layer's.
-            w.Line(every ? "// Every step's output gradient, through the head, into the top layer's output gradients." : "// The last step's output gradient, through the head, into the top layer's output gradient there.");
+            // Output gradients into the top layer's: at every step, at the last, or (FinalState) the forward half
+            // at the last step and the reverse half at step 0.
+            bool final = spec.HeadOn == HeadOnKind.FinalState;
+            w.Line(every ? "// Every step's output gradient, through the head, into the top layer's output gradients."
+                : final ? "// The output gradient, through the head, into the forward output gradient at the last step and the reverse one at step 0."
+                : "// The last step's output gradient, through the head, into the top layer's output gradient there.");
             using (w.Block(every ? "for (int t = 0; t < steps; t++)" : "for (int t = steps - 1; t < steps; t++)"))
             {
                 string dOutT = every ? $"{Unsafe}.Add(ref dOut, t * StepOutputSize)" : "dOut";
+                string tb = final ? "0" : "t";
                 w.Line($"ref float dTop = ref {Unsafe}.Add(ref rec0, t * RecordStep + current);");
+                w.Line($"ref float dTopB = ref {Unsafe}.Add(ref rec0, {tb} * RecordStep + current + {N(p)});");
                 if (spec.Head == HeadKind.None)
                 {
                     w.Line($"ref float d = ref {dOutT};");
-                    w.Line($"for (nuint j = 0; j < {N(spec.Hidden)}; j++) {{ {Unsafe}.Add(ref dTop, j) = {Unsafe}.Add(ref d, j); {Unsafe}.Add(ref dTop, {N(p)} + j) = {Unsafe}.Add(ref d, {N(spec.Hidden)} + j); }}");
+                    w.Line($"for (nuint j = 0; j < {N(spec.Hidden)}; j++) {{ {Unsafe}.Add(ref dTop, j) = {Unsafe}.Add(ref d, j); {Unsafe}.Add(ref dTopB, j) = {Unsafe}.Add(ref d, {N(spec.Hidden)} + j); }}");
                 }
                 else
                 {
                     w.Line($"{Marshal}.CreateReadOnlySpan(ref {dOutT}, OutputSize).CopyTo({Marshal}.CreateSpan(ref dlog, OutputSize));");
                     w.Line($"ref float hf = ref {Unsafe}.Add(ref rec0, t * RecordStep + {N((spec.Layers - 1) * 2 * rpl + hOffset)});");
-                    w.Line($"ref float hb = ref {Unsafe}.Add(ref rec0, t * RecordStep + {N(((spec.Layers - 1) * 2 + 1) * rpl + hOffset)});");
-                    w.Line($"HeadBackwardSequence(ref {Unsafe}.Add(ref grad, {N(layout.HeadPackedOffset)}), ref dlog, ref hf, ref hb, ref dTop, ref {Unsafe}.Add(ref dTop, {N(p)}));");
+                    w.Line($"ref float hb = ref {Unsafe}.Add(ref rec0, {tb} * RecordStep + {N(((spec.Layers - 1) * 2 + 1) * rpl + hOffset)});");
+                    w.Line($"HeadBackwardSequence(ref {Unsafe}.Add(ref grad, {N(layout.HeadPackedOffset)}), ref dlog, ref hf, ref hb, ref dTop, ref dTopB);");
                 }
             }
 

@@ -47,7 +47,12 @@ public sealed partial class LstmGenerator
             HeadKind.Sigmoid => $" → nn.Linear({N(spec.Hidden)}, {N(spec.Outputs)}) → sigmoid",
             _ => $" → nn.Linear({N(spec.Hidden)}, {N(spec.Outputs)}) → softmax",
         };
-        string on = spec.HeadOn == HeadOnKind.EveryStep ? "every step" : "the last step";
+        string on = spec.HeadOn switch
+        {
+            HeadOnKind.EveryStep => "every step",
+            HeadOnKind.FinalState when spec.Bidirectional => "the final states (forward after the last step, reverse after the first)",
+            _ => "the last step",
+        };
         return $"{input}{lstm}{head}, output on {on}";
     }
 

@@ -107,7 +107,7 @@ public sealed partial class LstmGenerator
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.HeadWithoutOutputs, At("Head"), ((HeadKind)headValue).ToString()));
         else if (headValue == (int)HeadKind.None && Has("Outputs"))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutputsWithoutHead, At("Outputs"), Format(outputs)));
-        if (headOnValue is < 0 or > 1)
+        if (headOnValue is < 0 or > 2)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, At("HeadOn"), "HeadOn", Format(headOnValue)));
         int precisionValue = Get("InferenceWeights", 0);
         if (precisionValue is < 0 or > 1)

@@ -104,6 +104,8 @@ digits
 forecast
 smoke streaming samples/Streaming/smoke.sh
 smoke charmodel samples/CharModel/smoke.sh
+smoke explorer samples/Explorer/smoke.sh
+smoke package tools/package-test.sh
 
 rm -rf "$log"
 echo "$passed passed, $failed failed, $skipped skipped"

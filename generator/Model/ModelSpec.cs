@@ -8,7 +8,7 @@ internal sealed record ContainingType(string Keyword, string Name);
 internal enum HeadKind { None = 0, Linear = 1, Sigmoid = 2, Softmax = 3 }
 
 /// <summary>Where outputs are produced, mirroring <c>LstmGen.HeadOn</c>.</summary>
-internal enum HeadOnKind { LastStep = 0, EveryStep = 1 }
+internal enum HeadOnKind { LastStep = 0, EveryStep = 1, FinalState = 2 }
 
 /// <summary>The recurrent cell, mirroring <c>LstmGen.RecurrentCell</c>.</summary>
 internal enum CellKind { Lstm = 0, Gru = 1 }

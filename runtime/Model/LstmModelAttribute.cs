@@ -118,6 +118,14 @@ public enum HeadOn
 
     /// <summary>Every step (sequence labelling, language models).</summary>
     EveryStep = 1,
+
+    /// <summary>
+    /// Once per sequence, from the final state of every direction: the top layer's forward h after the last step
+    /// and, for a bidirectional model, its reverse h after the first step (which has read the whole sequence
+    /// backward) — PyTorch's <c>cat(h_n[-2], h_n[-1])</c>, Keras's <c>Bidirectional(..., return_sequences=False)</c>.
+    /// For a unidirectional model the same as <see cref="LastStep"/>.
+    /// </summary>
+    FinalState = 2,
 }
 
 /// <summary>Whether a model with an activated head returns the activated values or the logits before the activation.</summary>

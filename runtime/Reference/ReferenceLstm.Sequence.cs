@@ -73,6 +73,15 @@ public sealed partial class ReferenceLstm
             {
                 for (int t = 0; t < steps; t++) WriteOutput(below.Slice(t * width, width), output.Slice(t * size, size), kind);
             }
+            else if (Shape.HeadOn == HeadOn.FinalState && Shape.Bidirectional)
+            {
+                // The final state of each direction: forward h after the last step, reverse h after step 0
+                // (assembled in the other buffer, free now).
+                Span<float> final = current.Slice(0, width);
+                below.Slice((steps - 1) * width, hidden).CopyTo(final);
+                below.Slice(hidden, hidden).CopyTo(final.Slice(hidden));
+                WriteOutput(final, output, kind);
+            }
             else
             {
                 WriteOutput(below.Slice((steps - 1) * width, width), output, kind);

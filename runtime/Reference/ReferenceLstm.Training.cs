@@ -168,12 +168,28 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
 
             // dL/d(top layer's output) from the steps that have an output (zero at the others).
             above.Slice(0, steps * width).Clear();
-            for (int t = steps - 1; t >= 0; t--)
+            if (Shape.HeadOn == HeadOn.FinalState && Shape.Bidirectional)
             {
-                int outputAt = OutputOffset(t, steps);
-                if (outputAt < 0) continue;
-                ReadOnlySpan<float> top = RecordedOutput(records.Slice(t * FloatsPerStep, FloatsPerStep), Shape.Layers - 1);
-                BackwardHead(outputGradients.Slice(outputAt, Shape.StepOutputSize), top, above.Slice(t * width, width), grad);
+                // The head read [forward h at T−1, reverse h at 0]: its gradient splits back to those two steps.
+                float[] pair = ArrayPool<float>.Shared.Rent(2 * width);
+                Span<float> final = pair.AsSpan(0, width), dFinal = pair.AsSpan(width, width);
+                RecordedOutput(records.Slice((steps - 1) * FloatsPerStep, FloatsPerStep), Shape.Layers - 1).Slice(0, hidden).CopyTo(final);
+                RecordedOutput(records.Slice(0, FloatsPerStep), Shape.Layers - 1).Slice(hidden, hidden).CopyTo(final.Slice(hidden));
+                dFinal.Clear();
+                BackwardHead(outputGradients.Slice(0, Shape.StepOutputSize), final, dFinal, grad);
+                dFinal.Slice(0, hidden).CopyTo(above.Slice((steps - 1) * width, hidden));
+                dFinal.Slice(hidden, hidden).CopyTo(above.Slice(hidden, hidden));
+                ArrayPool<float>.Shared.Return(pair);
+            }
+            else
+            {
+                for (int t = steps - 1; t >= 0; t--)
+                {
+                    int outputAt = OutputOffset(t, steps);
+                    if (outputAt < 0) continue;
+                    ReadOnlySpan<float> top = RecordedOutput(records.Slice(t * FloatsPerStep, FloatsPerStep), Shape.Layers - 1);
+                    BackwardHead(outputGradients.Slice(outputAt, Shape.StepOutputSize), top, above.Slice(t * width, width), grad);
+                }
             }
 
             for (int k = Shape.Layers - 1; k >= 0; k--)

@@ -270,8 +270,8 @@ public sealed class SequenceDataset
         }
         if (!IsTokenData && InputWidth != shape.Inputs)
             throw new ArgumentException($"The model reads {shape.Inputs} floats per step; the dataset's samples have {InputWidth}.", paramName);
-        if (TargetsOn == HeadOn.EveryStep && shape.HeadOn == HeadOn.LastStep)
-            throw new ArgumentException("The dataset has a target per step, but the model produces an output only for the last step (HeadOn.LastStep).", paramName);
+        if (TargetsOn == HeadOn.EveryStep && shape.HeadOn != HeadOn.EveryStep)
+            throw new ArgumentException($"The dataset has a target per step, but the model produces one output per sequence (HeadOn.{shape.HeadOn}).", paramName);
 
         int width = shape.StepOutputSize;
         switch (loss)

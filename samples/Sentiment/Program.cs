@@ -92,6 +92,13 @@ public static class Program
         var (trainIds, trainLabels) = Encode(trainReviews, vocabulary, options.MaxLength);
         var (validationIds, validationLabels) = Encode(validationReviews, vocabulary, options.MaxLength);
         Console.WriteLine($"Training on {trainIds.Count}, validating on {validationIds.Count}; vocabulary {vocabulary.Count} words; at most {options.MaxLength} words per review.");
+        if (options.ExportSplitPath is { } exportPath)
+        {
+            Directory.CreateDirectory(exportPath);
+            ExportSplit(Path.Combine(exportPath, "train.tsv"), trainIds, trainLabels);
+            ExportSplit(Path.Combine(exportPath, "validation.tsv"), validationIds, validationLabels);
+            Console.WriteLine($"Wrote the encoded split to {exportPath} (train.tsv, validation.tsv).");
+        }
 
         ParameterInit.Initialize(model.Shape, model.Parameters, options.Seed, new ParameterInitOptions { ForgetGateBias = 1f });
         model.ParametersChanged();
@@ -120,6 +127,14 @@ public static class Program
         vocabulary.Save(VocabularyPath(output));
         Console.WriteLine($"Saved {output} and {VocabularyPath(output)}.");
         return vocabulary;
+    }
+
+    /// <summary>One review per line: the label, a tab, the word ids separated by spaces (what pytorch/compare.py reads).</summary>
+    private static void ExportSplit(string path, List<int[]> ids, List<int> labels)
+    {
+        using var writer = new StreamWriter(path);
+        for (int i = 0; i < ids.Count; i++)
+            writer.WriteLine(labels[i].ToString(CultureInfo.InvariantCulture) + "\t" + string.Join(' ', ids[i].Select(id => id.ToString(CultureInfo.InvariantCulture))));
     }
 
     private static string VocabularyPath(string modelPath) => Path.ChangeExtension(modelPath, ".vocab.txt");

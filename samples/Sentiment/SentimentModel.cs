@@ -3,7 +3,7 @@ using LstmGen;
 
 namespace Sentiment;
 
-[LstmModel(Vocabulary = SentimentModel.VocabularySize, Embedding = 32, Hidden = 64, Outputs = 1, Head = Head.Sigmoid)]
+[LstmModel(Vocabulary = SentimentModel.VocabularySize, Embedding = 32, Hidden = 64, Bidirectional = true, Outputs = 1, Head = Head.Sigmoid, HeadOn = HeadOn.FinalState)]
 public partial class SentimentModel
 {
     /// <summary>Words kept (padding and unknown included); the rest map to the unknown id.</summary>

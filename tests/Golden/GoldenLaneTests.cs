@@ -21,8 +21,9 @@ public sealed class GoldenLaneTests
         Skip.If(c.SkipReason is not null, $"Golden case {name}: {c.SkipReason}.");
         Skip.If(c.Loss.Length == 0 || (c.Loss == "mse" && c.HasHead && c.Act != "none"), $"Golden case {name} has no loss the trainer defines.");
         ModelShape shape = c.ToShape();
+        Skip.If(shape.Cell != RecurrentCell.Lstm || shape.Bidirectional, $"Golden case {name}: lane training is generated for unidirectional LSTMs only; {shape} trains sample by sample (GoldenTests.Generated checks that path).");
         var model = (ILaneTrainableModel)ModelCompiler.CreateModel(shape);
-        model.Load(c.Path, GoldenRunner.LoadOptions);
+        model.Load(c.Path, GoldenRunner.LoadOptionsFor(shape));
         using SafetensorsFile file = SafetensorsFile.Open(c.Path);
 
         int steps = c.T, batch = c.B, hidden = c.Hidden, layers = c.Layers, inputs = c.InputSize;

@@ -82,6 +82,23 @@ internal static class RandomModels
                 }
             }
         }
+        if (bidirectional)
+        {
+            // HeadOn.FinalState: the head reads [forward h after the last step, reverse h after the first].
+            var final = new Random(seed + 1000);
+            foreach (bool token in new[] { false, true })
+            {
+                foreach (Head head in new[] { Head.None, Head.Sigmoid })
+                {
+                    int layers = 1 + n++ % 3, hidden = 1 + 2 * final.Next(0, 9), outputs = head == Head.None ? 0 : 1 + 2 * final.Next(0, 4);
+                    ModelShape shape = token
+                        ? new ModelShape(0, 3 + 2 * final.Next(0, 8), 1 + 2 * final.Next(0, 3), hidden, layers, outputs, head, HeadOn.FinalState, cell, bidirectional)
+                        : new ModelShape(1 + 2 * final.Next(0, 3), 0, 0, hidden, layers, outputs, head, HeadOn.FinalState, cell, bidirectional);
+                    shapes.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"{prefix}{(token ? "token" : "float")}-L{layers}-H{hidden}-{head}{(head == Head.None ? "" : outputs.ToString(CultureInfo.InvariantCulture))}-{HeadOn.FinalState}"), shape);
+                }
+            }
+        }
         return shapes;
     }
 

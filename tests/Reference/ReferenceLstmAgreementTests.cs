@@ -12,10 +12,12 @@ public sealed class ReferenceLstmAgreementTests
 {
     /// <summary>
     /// Max-normalised error (golden README section 6) allowed between the float model and the double
-    /// one on random models. Measured worst over all rows: 3.7e-7 (float sums over ≤ 34 terms, ≤ 15
-    /// steps); the bound leaves 5× headroom and is 10× tighter than the golden forward budget of 2e-5.
+    /// one on random models. Measured worst over the LSTM rows: 3.7e-7 (float sums over ≤ 34 terms, ≤ 15
+    /// steps). A single small logit that is a sum of 26 cancelling terms (bigru-token-L2-H13-Sigmoid1-FinalState:
+    /// |logit| 6.2e-3, absolute error 1.9e-8) reaches 3e-6, so the bound is 5e-6 — still 4× tighter than
+    /// the golden forward budget of 2e-5.
     /// </summary>
-    private const double Tolerance = 2e-6;
+    private const double Tolerance = 5e-6;
 
     private readonly ITestOutputHelper _output;
 

@@ -202,6 +202,15 @@ internal sealed class ScalarLstm
 
         int stepOut = _head == Head.None ? _directions * hsz : _outputs;
         var output = new double[_headOn == HeadOn.EveryStep ? steps * stepOut : stepOut];
+        if (_headOn == HeadOn.FinalState && _directions == 2)
+        {
+            // The final state of each direction: forward h after the last step, reverse h after step 0.
+            var final = new double[2 * hsz];
+            Array.Copy(sequence[steps - 1], 0, final, 0, hsz);
+            Array.Copy(sequence[0], hsz, final, hsz, hsz);
+            Array.Copy(HeadOf(final, logits), 0, output, 0, stepOut);
+            return new Result(output, h, c, sequence);
+        }
         for (int t = 0; t < steps; t++)
         {
             bool emit = _headOn == HeadOn.EveryStep || t == steps - 1;

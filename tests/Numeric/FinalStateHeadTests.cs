@@ -1,0 +1,132 @@
+// HeadOn.FinalState on bidirectional models: the head reads the forward h after the last step and the
+// reverse h after the first (PyTorch's cat(h_n[-2], h_n[-1])). Checked against the double-precision test
+// model's per-step top outputs (its head applied in the test), forward and by finite differences.
+using System;
+using LstmGen.Tests.Generator;
+using LstmGen.Tests.Reference;
+using LstmGen.Training;
+using Xunit;
+
+namespace LstmGen.Tests.Numeric;
+
+public sealed class FinalStateHeadTests
+{
+    public static TheoryData<string> Shapes() => new()
+    {
+        "Inputs = 3, Hidden = 7, Layers = 2, Bidirectional = true, Outputs = 2, HeadOn = LstmGen.HeadOn.FinalState",
+        "Vocabulary = 12, Embedding = 5, Hidden = 9, Bidirectional = true, Outputs = 3, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.FinalState, Cell = LstmGen.RecurrentCell.Gru",
+        "Inputs = 2, Hidden = 6, Bidirectional = true, HeadOn = LstmGen.HeadOn.FinalState",
+        "Inputs = 2, Hidden = 6, Layers = 2, Outputs = 1, HeadOn = LstmGen.HeadOn.FinalState",
+    };
+
+    /// <summary>The logits (or, without a head, the concatenated h) from the final states, in doubles: the head on [top forward h at T−1, top reverse h at 0].</summary>
+    private static double[] Expected(ModelShape shape, float[] parameters, float[] inputs, int[] tokens, double[][]? h0, double[][]? c0)
+    {
+        // The same layers without a head, every step: its top outputs per step; the head is applied here.
+        var layers = new ModelShape(shape.Inputs, shape.Vocabulary, shape.Embedding, shape.Hidden, shape.Layers, 0, Head.None, HeadOn.EveryStep, shape.Cell, shape.Bidirectional);
+        ScalarLstm scalar = ScalarLstm.For(layers, parameters.AsSpan(0, layers.ParameterCount));
+        ScalarLstm.Result r = shape.IsTokenModel ? scalar.RunTokens(tokens, h0, c0, logits: true) : scalar.RunFloat(inputs, h0, c0, logits: true);
+        int steps = r.TopH.Length, h = shape.Hidden, width = shape.LayerOutputSize;
+        var top = new double[width];
+        Array.Copy(r.TopH[steps - 1], 0, top, 0, h);
+        if (shape.Bidirectional) Array.Copy(r.TopH[0], h, top, h, h);
+        if (shape.Head == Head.None) return top;
+        ParameterTensor w = shape.GetTensor(ModelShape.HeadWeightName), b = shape.GetTensor(ModelShape.HeadBiasName);
+        var y = new double[shape.Outputs];
+        for (int o = 0; o < shape.Outputs; o++)
+        {
+            double sum = parameters[b.Offset + o];
+            for (int j = 0; j < width; j++) sum += (double)parameters[w.Offset + o * width + j] * top[j];
+            y[o] = sum;
+        }
+        return y;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void ForwardAndGradientsMatchTheDoubleModel(string arguments)
+    {
+        ILstmModel probe = ModelCompiler.CreateModel(arguments);
+        ModelShape shape = probe.Shape;
+        var model = (ITrainableModel)probe;
+        RandomModels.Create(shape, seed: 5).Parameters.CopyTo(model.Parameters);
+        model.ParametersChanged();
+        const int steps = 5;
+        int[] tokens = shape.IsTokenModel ? RandomModels.Tokens(shape, steps, 6) : Array.Empty<int>();
+        float[] inputs = shape.IsTokenModel ? Array.Empty<float>() : RandomModels.Inputs(shape, steps, 6);
+        float[] parameters = model.Parameters.ToArray();
+
+        // Predict (logits) and Forward against the double model.
+        double[] expected = Expected(shape, parameters, inputs, tokens, null, null);
+        var predicted = new float[shape.StepOutputSize];
+        LstmState state = model.CreateState();
+        if (shape.IsTokenModel) ((ITokenSequenceModel)model).Predict(tokens, predicted, state, HeadOutput.Logits);
+        else ((IFloatSequenceModel)model).Predict(inputs, predicted, state, HeadOutput.Logits);
+        Close(expected, Array.ConvertAll(predicted, v => (double)v), 2e-5, "Predict");
+        if (shape.Head == Head.None)
+        {
+            // Without a head the output is the final h of the top layer's directions: the state's last slots.
+            int top = shape.StateSlots - shape.Directions;
+            for (int d = 0; d < shape.Directions; d++)
+                Assert.Equal(state.Hidden(top + d).ToArray(), predicted.AsSpan(d * shape.Hidden, shape.Hidden).ToArray());
+        }
+
+        TrainingTape tape = model.CreateTape(steps);
+        var outputs = new float[shape.StepOutputSize];
+        state.Reset();
+        if (shape.IsTokenModel) ((ITokenTrainableModel)model).Forward(tokens, outputs, state, tape);
+        else ((IFloatTrainableModel)model).Forward(inputs, outputs, state, tape);
+        Close(expected, Array.ConvertAll(outputs, v => (double)v), 2e-5, "Forward");
+
+        // Gradients of a random linear loss against central differences of the double model.
+        var random = new Random(7);
+        var weights = new float[outputs.Length];
+        for (int i = 0; i < weights.Length; i++) weights[i] = (float)(random.NextDouble() * 2 - 1);
+        GradientBuffer buffer = model.CreateGradients();
+        var inputGradients = new float[inputs.Length];
+        model.Backward(tape, weights, buffer, inputGradients);
+        var analytic = new float[shape.ParameterCount];
+        model.CopyGradients(buffer, analytic);
+        double Loss()
+        {
+            double[] y = Expected(shape, parameters, inputs, tokens, null, null);
+            double sum = 0;
+            for (int i = 0; i < y.Length; i++) sum += weights[i] * y[i];
+            return sum;
+        }
+        double Central(float[] vector, int index)
+        {
+            const float step = 1f / 1024;
+            float saved = vector[index];
+            vector[index] = saved + step;
+            double plusDelta = (double)vector[index] - saved, plus = Loss();
+            vector[index] = saved - step;
+            double minusDelta = saved - (double)vector[index], minus = Loss();
+            vector[index] = saved;
+            return (plus - minus) / (plusDelta + minusDelta);
+        }
+        var numeric = new double[parameters.Length];
+        for (int i = 0; i < parameters.Length; i++) numeric[i] = Central(parameters, i);
+        Close(numeric, Array.ConvertAll(analytic, v => (double)v), 2e-4, "parameter gradients");
+        if (!shape.IsTokenModel)
+        {
+            var numericInputs = new double[inputs.Length];
+            for (int i = 0; i < inputs.Length; i++) numericInputs[i] = Central(inputs, i);
+            Close(numericInputs, Array.ConvertAll(inputGradients, v => (double)v), 2e-4, "input gradients");
+        }
+    }
+
+    private static void Close(double[] expected, double[] actual, double tolerance, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double max = 1e-3, worst = 0;
+        int at = 0;
+        for (int i = 0; i < expected.Length; i++) max = Math.Max(max, Math.Abs(expected[i]));
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double e = Math.Abs(expected[i] - actual[i]);
+            if (!(e <= worst)) { worst = e; at = i; }
+        }
+        Assert.True(worst / max <= tolerance, $"{what}: err {worst / max:E2} at {at}: {actual[at]:R} vs {expected[at]:R}");
+    }
+}
