@@ -1,4 +1,6 @@
-// The sample's model: word ids → 32-wide embedding → LSTM(64) → one sigmoid output (P(five stars)).
+// The sample's model: word ids → 32-wide embedding → bidirectional LSTM(64) → one sigmoid output
+// (P(five stars)) read from both directions' final states: the forward h after the last word and the
+// reverse h after the first, each having read the whole review.
 using LstmGen;
 
 namespace Sentiment;
