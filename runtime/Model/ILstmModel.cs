@@ -48,6 +48,7 @@ public interface IFloatSequenceModel : ILstmModel
     /// <see cref="ModelShape.StepOutputSize"/> floats (the head applied to this step, or h), or is
     /// empty to only advance the state.
     /// </summary>
+    /// <exception cref="NotSupportedException">The model is bidirectional (<see cref="ModelShape.Bidirectional"/>): it needs the whole sequence, use Predict.</exception>
     void Step(ReadOnlySpan<float> input, Span<float> output, LstmState state, HeadOutput kind = HeadOutput.Activated);
 }
 
@@ -65,5 +66,6 @@ public interface ITokenSequenceModel : ILstmModel
     void Predict(ReadOnlySpan<int> tokens, Span<float> output, LstmState state, HeadOutput kind = HeadOutput.Activated);
 
     /// <summary>Advances <paramref name="state"/> by one token; <paramref name="output"/> as for the float form.</summary>
+    /// <exception cref="NotSupportedException">The model is bidirectional (<see cref="ModelShape.Bidirectional"/>): it needs the whole sequence, use Predict.</exception>
     void Step(int token, Span<float> output, LstmState state, HeadOutput kind = HeadOutput.Activated);
 }
