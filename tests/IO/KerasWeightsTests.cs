@@ -168,6 +168,55 @@ public sealed class KerasWeightsTests : IDisposable
         Assert.Equal(-0.0682374633854574, h[1], 1e-6);
     }
 
+    /// <summary>
+    /// tests/Fixtures/keras/emb5x2_gru_h2_dense1.safetensors was written by tools/export_keras.py's <c>export</c> from a stub
+    /// model (variables with <c>path</c> and <c>numpy()</c>; Keras itself is not installable here): Embedding(5, 2) → GRU(2,
+    /// reset_after=True) → Dense(1). The expected output comes from Keras' GRU equations written out below in double,
+    /// on the Keras tensors as stored: nothing of PyTorch's layout is involved.
+    /// </summary>
+    [Fact]
+    public void ExportKerasFile_GruResetAfter_MatchesKerasEquations()
+    {
+        string path = TestFiles.Fixture(System.IO.Path.Combine("keras", "emb5x2_gru_h2_dense1.safetensors"));
+        var shape = new ModelShape(0, 5, 2, 2, 1, 1, Head.Linear, HeadOn.LastStep, RecurrentCell.Gru);
+        var loaded = new float[shape.ParameterCount];
+        KerasWeights.Load(path, shape, loaded);
+
+        using var file = SafetensorsFile.Open(path);
+        float[] table = file.ReadFloat32("embedding/embeddings"), kernel = file.ReadFloat32("gru/gru_cell/kernel");
+        float[] recurrent = file.ReadFloat32("gru/gru_cell/recurrent_kernel"), bias = file.ReadFloat32("gru/gru_cell/bias");
+        float[] dense = file.ReadFloat32("dense/kernel"), denseBias = file.ReadFloat32("dense/bias");
+        int[] tokens = { 4, 0, 3, 1, 1 };
+        const int H = 2, G = 3 * H;
+        double Sigmoid(double v) => 1 / (1 + Math.Exp(-v));
+        // Keras: columns z | r | h; x·W + b_in, h·U + b_rec; hh = tanh(xW_h + b_in_h + r ∘ (hU_h + b_rec_h)); h' = z∘h + (1−z)∘hh.
+        var h = new double[H];
+        foreach (int token in tokens)
+        {
+            var xw = new double[G];
+            var hu = new double[G];
+            for (int col = 0; col < G; col++)
+            {
+                xw[col] = bias[col];
+                hu[col] = bias[G + col];
+                for (int i = 0; i < 2; i++) xw[col] += table[token * 2 + i] * kernel[i * G + col];
+                for (int i = 0; i < H; i++) hu[col] += h[i] * recurrent[i * G + col];
+            }
+            var next = new double[H];
+            for (int j = 0; j < H; j++)
+            {
+                double z = Sigmoid(xw[j] + hu[j]), r = Sigmoid(xw[H + j] + hu[H + j]);
+                double candidate = Math.Tanh(xw[2 * H + j] + r * hu[2 * H + j]);
+                next[j] = z * h[j] + (1 - z) * candidate;
+            }
+            h = next;
+        }
+        double expected = denseBias[0] + h[0] * dense[0] + h[1] * dense[1];
+
+        float[] output = Run(shape, loaded, null, tokens);
+        Assert.Equal(expected, output[0], 1e-6);
+    }
+
     private WeightFileException Rejects(string path, ModelShape shape, params string[] fragments)
     {
         var block = Enumerable.Repeat(7f, shape.ParameterCount).ToArray();
