@@ -23,16 +23,9 @@ public sealed partial class LstmGenerator
         ModelSpec spec = layout.Spec;
         bool every = spec.HeadOn == HeadOnKind.EveryStep;
         string kindDefault = $"{HeadOutputType} kind = {HeadOutputType}.Activated";
-        string outputsText = every ? "steps × StepOutputSize" : "StepOutputSize";
         int p = layout.PaddedHidden, stride = SequenceStride(layout);
 
-        using (w.Block("private static void CheckSequenceOutput(int length, int steps)"))
-        {
-            w.Line($"int expected = {(every ? "steps * StepOutputSize" : "StepOutputSize")};");
-            w.Line("if (length != expected)");
-            w.Line($"    throw new global::System.ArgumentException($\"Expected an output span of {{expected}} floats ({outputsText}), got {{length}}.\", \"output\");");
-        }
-        w.Line();
+        EmitCheckSequenceOutput(w, every);
         w.Line("private static global::System.NotSupportedException StepNotSupported() =>");
         w.Line("    new(\"A bidirectional model cannot run one step at a time: its reverse direction starts at the last step. Use Predict with the whole sequence.\");");
         w.Line();
@@ -55,22 +48,7 @@ public sealed partial class LstmGenerator
         w.Line("/// <remarks>The state supplies h0 (and c0) of every layer and direction (slot layer·2 + direction) and afterwards holds h_n (c_n): the reverse direction's is the one at the first step, as in PyTorch.</remarks>");
         using (w.Block($"public void Predict({input}, {Span} output, {State} state, {kindDefault})"))
         {
-            if (spec.IsTokenModel)
-            {
-                w.Line("if (tokens.IsEmpty) throw new global::System.ArgumentException(\"Expected at least one token.\", nameof(tokens));");
-                using (w.Block("for (int t = 0; t < tokens.Length; t++)"))
-                {
-                    w.Line("if ((uint)tokens[t] >= Vocabulary)");
-                    w.Line("    throw new global::System.ArgumentOutOfRangeException(nameof(tokens), tokens[t], $\"Token {t} is {tokens[t]}; token ids must be in [0, {Vocabulary}).\");");
-                }
-                w.Line("int steps = tokens.Length;");
-            }
-            else
-            {
-                w.Line("if (inputs.IsEmpty || inputs.Length % InputSize != 0)");
-                w.Line("    throw new global::System.ArgumentException($\"Expected a positive multiple of {InputSize} floats (steps × InputSize), got {inputs.Length}.\", nameof(inputs));");
-                w.Line("int steps = inputs.Length / InputSize;");
-            }
+            EmitSequenceInputChecks(w, spec);
             w.Line("CheckSequenceOutput(output.Length, steps);");
             w.Line("global::System.ArgumentNullException.ThrowIfNull(state);");
             w.Line("state.EnsureShape(StateSlots, HiddenSize, ScratchLength);");
@@ -233,20 +211,7 @@ public sealed partial class LstmGenerator
     {
         ModelSpec spec = layout.Spec;
         int p = layout.PaddedHidden, hOffset = RecordHidden(layout);
-        w.Line("CheckSequenceOutput(outputs.Length, steps);");
-        w.Line("global::System.ArgumentNullException.ThrowIfNull(state);");
-        w.Line("global::System.ArgumentNullException.ThrowIfNull(tape);");
-        w.Line("state.EnsureShape(StateSlots, HiddenSize, ScratchLength);");
-        w.Line("tape.Begin(s_shape, TrainingLayout, steps);");
-        w.Line("ref float s = ref state.GetReference();");
-        w.Line("// The initial state (h0, c0 of every layer and direction) is the recurrent input of each direction's first step.");
-        w.Line($"{Marshal}.CreateReadOnlySpan(ref s, StateLength).CopyTo({Marshal}.CreateSpan(ref tape.GetFixedReference(), StateLength));");
-        if (token)
-            w.Line("tokens.CopyTo(tape.Tokens);");
-        else
-            w.Line($"inputs.CopyTo({Marshal}.CreateSpan(ref tape.GetInputReference(), inputs.Length));");
-        w.Line("ref float rec = ref tape.GetReference();");
-        if (!token) w.Line("ref float x = ref tape.GetInputReference();");
+        EmitRecordingPrologue(w, spec, token, "// The initial state (h0, c0 of every layer and direction) is the recurrent input of each direction's first step.");
         w.Line($"ref float z = ref {Unsafe}.Add(ref s, StateLength);");
         w.Line("ref float packed = ref _packed.Reference;");
         using (w.Block("for (int k = 0; k < LayerCount; k++)"))

@@ -88,13 +88,7 @@ public sealed partial class LstmGenerator
         {
             using (w.Block($"public void Forward(global::System.ReadOnlySpan<int> tokens, {Span} outputs, {State} state, {Tape} tape)"))
             {
-                w.Line("if (tokens.IsEmpty) throw new global::System.ArgumentException(\"Expected at least one token.\", nameof(tokens));");
-                using (w.Block("for (int t = 0; t < tokens.Length; t++)"))
-                {
-                    w.Line("if ((uint)tokens[t] >= Vocabulary)");
-                    w.Line("    throw new global::System.ArgumentOutOfRangeException(nameof(tokens), tokens[t], $\"Token {t} is {tokens[t]}; token ids must be in [0, {Vocabulary}).\");");
-                }
-                w.Line("int steps = tokens.Length;");
+                EmitSequenceInputChecks(w, spec);
                 if (spec.Bidirectional) EmitBidirectionalForwardBody(w, layout, every, token: true);
                 else EmitForwardBody(w, layout, every, token: true);
             }
@@ -103,9 +97,7 @@ public sealed partial class LstmGenerator
         {
             using (w.Block($"public void Forward({ReadOnlySpanFloat} inputs, {Span} outputs, {State} state, {Tape} tape)"))
             {
-                w.Line("if (inputs.IsEmpty || inputs.Length % InputSize != 0)");
-                w.Line("    throw new global::System.ArgumentException($\"Expected a positive multiple of {InputSize} floats (steps × InputSize), got {inputs.Length}.\", nameof(inputs));");
-                w.Line("int steps = inputs.Length / InputSize;");
+                EmitSequenceInputChecks(w, spec);
                 if (spec.Bidirectional) EmitBidirectionalForwardBody(w, layout, every, token: false);
                 else EmitForwardBody(w, layout, every, token: false);
             }
@@ -174,15 +166,19 @@ public sealed partial class LstmGenerator
         if (!spec.IsGru) EmitLaneMembers(w, layout);
     }
 
-    private static void EmitForwardBody(SourceWriter w, Layout layout, bool every, bool token)
+    /// <summary>
+    /// Emits the start of a recording Forward: argument checks, the tape begun, the initial state, inputs (or
+    /// token ids) copied to the tape, and <c>s</c>, <c>rec</c> (and <c>x</c>, the recorded float inputs).
+    /// </summary>
+    private static void EmitRecordingPrologue(SourceWriter w, ModelSpec spec, bool token, string initialStateComment)
     {
         w.Line("CheckSequenceOutput(outputs.Length, steps);");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(state);");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(tape);");
-        w.Line("state.EnsureShape(LayerCount, HiddenSize, ScratchLength);");
+        w.Line($"state.EnsureShape({Slots(spec)}, HiddenSize, ScratchLength);");
         w.Line("tape.Begin(s_shape, TrainingLayout, steps);");
         w.Line("ref float s = ref state.GetReference();");
-        w.Line("// The initial state (h0, c0) is the recurrent input of the first step.");
+        w.Line(initialStateComment);
         w.Line($"{Marshal}.CreateReadOnlySpan(ref s, StateLength).CopyTo({Marshal}.CreateSpan(ref tape.GetFixedReference(), StateLength));");
         if (token)
             w.Line("tokens.CopyTo(tape.Tokens);");
@@ -190,6 +186,11 @@ public sealed partial class LstmGenerator
             w.Line($"inputs.CopyTo({Marshal}.CreateSpan(ref tape.GetInputReference(), inputs.Length));");
         w.Line("ref float rec = ref tape.GetReference();");
         if (!token) w.Line("ref float x = ref tape.GetInputReference();");
+    }
+
+    private static void EmitForwardBody(SourceWriter w, Layout layout, bool every, bool token)
+    {
+        EmitRecordingPrologue(w, layout.Spec, token, "// The initial state (h0, c0) is the recurrent input of the first step.");
         using (w.Block("for (int t = 0; t < steps; t++)"))
         {
             w.Line(token

@@ -152,6 +152,43 @@ public sealed partial class LstmGenerator
         }
     }
 
+    /// <summary>Emits <c>CheckSequenceOutput</c>: a whole-sequence output span must hold steps × StepOutputSize (every step) or StepOutputSize floats.</summary>
+    private static void EmitCheckSequenceOutput(SourceWriter w, bool every)
+    {
+        string outputsText = every ? "steps × StepOutputSize" : "StepOutputSize";
+        using (w.Block("private static void CheckSequenceOutput(int length, int steps)"))
+        {
+            w.Line($"int expected = {(every ? "steps * StepOutputSize" : "StepOutputSize")};");
+            w.Line("if (length != expected)");
+            w.Line($"    throw new global::System.ArgumentException($\"Expected an output span of {{expected}} floats ({outputsText}), got {{length}}.\", \"output\");");
+        }
+        w.Line();
+    }
+
+    /// <summary>
+    /// Emits the checks of a whole sequence's input (token ids in range, or a positive multiple of InputSize floats)
+    /// and <c>int steps</c>; used by Forward and by the bidirectional Predict.
+    /// </summary>
+    private static void EmitSequenceInputChecks(SourceWriter w, ModelSpec spec)
+    {
+        if (spec.IsTokenModel)
+        {
+            w.Line("if (tokens.IsEmpty) throw new global::System.ArgumentException(\"Expected at least one token.\", nameof(tokens));");
+            using (w.Block("for (int t = 0; t < tokens.Length; t++)"))
+            {
+                w.Line("if ((uint)tokens[t] >= Vocabulary)");
+                w.Line("    throw new global::System.ArgumentOutOfRangeException(nameof(tokens), tokens[t], $\"Token {t} is {tokens[t]}; token ids must be in [0, {Vocabulary}).\");");
+            }
+            w.Line("int steps = tokens.Length;");
+        }
+        else
+        {
+            w.Line("if (inputs.IsEmpty || inputs.Length % InputSize != 0)");
+            w.Line("    throw new global::System.ArgumentException($\"Expected a positive multiple of {InputSize} floats (steps × InputSize), got {inputs.Length}.\", nameof(inputs));");
+            w.Line("int steps = inputs.Length / InputSize;");
+        }
+    }
+
     /// <summary>The state's slot count as emitted: <c>LayerCount</c>, or <c>StateSlots</c> (layers × 2) for a bidirectional model.</summary>
     private static string Slots(ModelSpec spec) => spec.Bidirectional ? "StateSlots" : "LayerCount";
 
@@ -282,7 +319,6 @@ public sealed partial class LstmGenerator
         ModelSpec spec = layout.Spec;
         bool every = spec.HeadOn == HeadOnKind.EveryStep;
         string kindDefault = $"{HeadOutputType} kind = {HeadOutputType}.Activated";
-        string outputsText = every ? "steps × StepOutputSize" : "StepOutputSize";
 
         // Shared argument checks.
         using (w.Block("private static void CheckStepOutput(int length)"))
@@ -291,13 +327,7 @@ public sealed partial class LstmGenerator
             w.Line($"    throw new global::System.ArgumentException($\"Expected an output span of {{StepOutputSize}} floats (or an empty one to only advance the state), got {{length}}.\", \"output\");");
         }
         w.Line();
-        using (w.Block("private static void CheckSequenceOutput(int length, int steps)"))
-        {
-            w.Line($"int expected = {(every ? "steps * StepOutputSize" : "StepOutputSize")};");
-            w.Line("if (length != expected)");
-            w.Line($"    throw new global::System.ArgumentException($\"Expected an output span of {{expected}} floats ({outputsText}), got {{length}}.\", \"output\");");
-        }
-        w.Line();
+        EmitCheckSequenceOutput(w, every);
 
         if (spec.IsTokenModel)
         {
@@ -324,23 +354,18 @@ public sealed partial class LstmGenerator
             w.Line("/// <inheritdoc/>");
             using (w.Block($"public void Predict(global::System.ReadOnlySpan<int> tokens, {Span} output, {State} state, {kindDefault})"))
             {
-                w.Line("if (tokens.IsEmpty) throw new global::System.ArgumentException(\"Expected at least one token.\", nameof(tokens));");
-                using (w.Block("for (int t = 0; t < tokens.Length; t++)"))
-                {
-                    w.Line("if ((uint)tokens[t] >= Vocabulary)");
-                    w.Line("    throw new global::System.ArgumentOutOfRangeException(nameof(tokens), tokens[t], $\"Token {t} is {tokens[t]}; token ids must be in [0, {Vocabulary}).\");");
-                }
-                w.Line("CheckSequenceOutput(output.Length, tokens.Length);");
+                EmitSequenceInputChecks(w, spec);
+                w.Line("CheckSequenceOutput(output.Length, steps);");
                 w.Line("global::System.ArgumentNullException.ThrowIfNull(state);");
                 w.Line("state.EnsureShape(LayerCount, HiddenSize, ScratchLength);");
                 w.Line("ref float s = ref state.GetReference();");
                 if (layout.LayerMajor)
                 {
-                    w.Line("PredictLayerMajor(tokens, tokens.Length, output, ref s, kind);");
+                    w.Line("PredictLayerMajor(tokens, steps, output, ref s, kind);");
                 }
                 else
                 {
-                    using (w.Block("for (int t = 0; t < tokens.Length; t++)"))
+                    using (w.Block("for (int t = 0; t < steps; t++)"))
                     {
                         w.Line("StepCore(ref InputRow(tokens[t]), ref s);");
                         if (every) w.Line("WriteOutput(ref s, output.Slice(t * StepOutputSize, StepOutputSize), kind);");
@@ -374,9 +399,7 @@ public sealed partial class LstmGenerator
             w.Line("/// <inheritdoc/>");
             using (w.Block($"public void Predict({ReadOnlySpanFloat} inputs, {Span} output, {State} state, {kindDefault})"))
             {
-                w.Line("if (inputs.IsEmpty || inputs.Length % InputSize != 0)");
-                w.Line("    throw new global::System.ArgumentException($\"Expected a positive multiple of {InputSize} floats (steps × InputSize), got {inputs.Length}.\", nameof(inputs));");
-                w.Line("int steps = inputs.Length / InputSize;");
+                EmitSequenceInputChecks(w, spec);
                 w.Line("CheckSequenceOutput(output.Length, steps);");
                 w.Line("global::System.ArgumentNullException.ThrowIfNull(state);");
                 w.Line("state.EnsureShape(LayerCount, HiddenSize, ScratchLength);");

@@ -102,13 +102,8 @@ public static class KerasWeights
             var extra = _file.Names.Where(n => !_used.Contains(n)).ToList();
             if (extra.Count > 0)
                 throw Fail($"{string.Join(", ", extra.Take(5).Select(Quote))}{(extra.Count > 5 ? $" and {extra.Count - 5} more" : "")}: not a weight of the model (expected only recurrent layers{(_shape.IsTokenModel ? ", an embedding" : "")}{(_shape.Head != Head.None ? ", a Dense head" : "")}).", extra[0]);
-            foreach (var tensor in _shape.Tensors)
-            {
-                var values = _block.AsSpan(tensor.Offset, tensor.Length);
-                for (int i = 0; i < values.Length; i++)
-                    if (!float.IsFinite(values[i]))
-                        throw Fail($"{tensor.Name}: expected finite values, found {values[i]} at flat index {i} of {values.Length}.", tensor.Name);
-            }
+            if (ModelWeights.FindNonFinite(_shape, _block) is { } bad)
+                throw Fail($"{bad.Tensor.Name}: expected finite values, found {bad.Value} at flat index {bad.Index} of {bad.Tensor.Length}.", bad.Tensor.Name);
             return _block;
         }
 

@@ -223,6 +223,18 @@ public static class ModelWeights
         return "";
     }
 
+    /// <summary>The first NaN or infinity in a parameter block (which tensor, where, what), or null when all are finite; for the converting loaders.</summary>
+    internal static (ParameterTensor Tensor, int Index, float Value)? FindNonFinite(ModelShape shape, ReadOnlySpan<float> parameters)
+    {
+        foreach (ParameterTensor tensor in shape.Tensors)
+        {
+            ReadOnlySpan<float> values = parameters.Slice(tensor.Offset, tensor.Length);
+            for (int i = 0; i < values.Length; i++)
+                if (!float.IsFinite(values[i])) return (tensor, i, values[i]);
+        }
+        return null;
+    }
+
     private static void CheckFinite(SafetensorsFile file, string fileName, ReadOnlySpan<float> values)
     {
         for (int i = 0; i < values.Length; i++)

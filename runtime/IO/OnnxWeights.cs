@@ -99,13 +99,8 @@ public static class OnnxWeights
             int lastRecurrent = ReadRecurrentLayers();
             if (_shape.IsTokenModel) ReadEmbedding();
             if (_shape.Head != Head.None) ReadHead(lastRecurrent);
-            foreach (var tensor in _shape.Tensors)
-            {
-                var values = _block.AsSpan(tensor.Offset, tensor.Length);
-                for (int i = 0; i < values.Length; i++)
-                    if (!float.IsFinite(values[i]))
-                        throw Fail($"{tensor.Name}: expected finite values, found {values[i]} at flat index {i} of {values.Length}.", tensor.Name);
-            }
+            if (ModelWeights.FindNonFinite(_shape, _block) is { } bad)
+                throw Fail($"{bad.Tensor.Name}: expected finite values, found {bad.Value} at flat index {bad.Index} of {bad.Tensor.Length}.", bad.Tensor.Name);
             return _block;
         }
 

@@ -43,25 +43,8 @@ public static class GateLayout
 
     /// <summary>Packs one LSTM layer from PyTorch tensors (<c>W_ih</c> [4H, I], <c>W_hh</c> [4H, H], <c>b_ih</c>, <c>b_hh</c> [4H]).</summary>
     public static void PackLayer(ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh,
-        int inputs, int hidden, Span<float> destination)
-    {
-        int gates = ModelShape.GateCount * hidden;
-        CheckLength(weightIh, gates * inputs, nameof(weightIh));
-        CheckLength(weightHh, gates * hidden, nameof(weightHh));
-        CheckLength(biasIh, gates, nameof(biasIh));
-        CheckLength(biasHh, gates, nameof(biasHh));
-        CheckLength(destination, LayerLength(inputs, hidden), nameof(destination));
-        int row = LayerRowLength(hidden);
-        destination.Clear();
-        for (int r = 0; r < gates; r++)
-        {
-            int gate = r / hidden, unit = r % hidden;
-            int col = Column(gate, unit);
-            destination[col] = biasIh[r] + biasHh[r];
-            for (int j = 0; j < inputs; j++) destination[(1 + j) * row + col] = weightIh[r * inputs + j];
-            for (int j = 0; j < hidden; j++) destination[(1 + inputs + j) * row + col] = weightHh[r * hidden + j];
-        }
-    }
+        int inputs, int hidden, Span<float> destination) =>
+        Pack(ModelShape.GateCount, weightIh, weightHh, biasIh, biasHh, inputs, hidden, destination);
 
     /// <summary>
     /// Packs one GRU layer from PyTorch tensors (<c>W_ih</c> [3H, I], <c>W_hh</c> [3H, H], <c>b_ih</c>, <c>b_hh</c> [3H],
@@ -70,37 +53,50 @@ public static class GateLayout
     /// recurrent part of n (<c>b_hn</c>, <c>W_hn</c>; zero in the input rows).
     /// </summary>
     public static void PackGruLayer(ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh,
-        int inputs, int hidden, Span<float> destination)
-    {
-        int gates = GruGates * hidden;
-        CheckLength(weightIh, gates * inputs, nameof(weightIh));
-        CheckLength(weightHh, gates * hidden, nameof(weightHh));
-        CheckLength(biasIh, gates, nameof(biasIh));
-        CheckLength(biasHh, gates, nameof(biasHh));
-        CheckLength(destination, LayerLength(inputs, hidden), nameof(destination));
-        int row = LayerRowLength(hidden);
-        destination.Clear();
-        for (int r = 0; r < gates; r++)
-        {
-            int gate = r / hidden, unit = r % hidden;
-            bool n = gate == 2;
-            int inputColumn = Column(gate, unit), hiddenColumn = Column(n ? 3 : gate, unit);
-            if (n)
-            {
-                destination[inputColumn] = biasIh[r];
-                destination[hiddenColumn] = biasHh[r];
-            }
-            else
-            {
-                destination[inputColumn] = biasIh[r] + biasHh[r];
-            }
-            for (int j = 0; j < inputs; j++) destination[(1 + j) * row + inputColumn] = weightIh[r * inputs + j];
-            for (int j = 0; j < hidden; j++) destination[(1 + inputs + j) * row + hiddenColumn] = weightHh[r * hidden + j];
-        }
-    }
+        int inputs, int hidden, Span<float> destination) =>
+        Pack(GruGates, weightIh, weightHh, biasIh, biasHh, inputs, hidden, destination);
 
     /// <summary>Gate row blocks of a GRU layer (r, z, n).</summary>
     private const int GruGates = 3;
+
+    /// <summary>
+    /// The packed columns of gate row <paramref name="r"/>'s input part and recurrent part. They are the same column for
+    /// every LSTM gate and the GRU's r and z; the GRU's n keeps its recurrent part apart, in slot 3.
+    /// </summary>
+    private static (int Input, int Recurrent) Columns(int gates, int r, int hidden)
+    {
+        int gate = r / hidden, unit = r % hidden;
+        int input = Column(gate, unit);
+        return (input, gates == GruGates && gate == 2 ? Column(3, unit) : input);
+    }
+
+    private static void CheckLayer(int gates, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh,
+        int inputs, int hidden, ReadOnlySpan<float> packed, string packedName)
+    {
+        int rows = gates * hidden;
+        CheckLength(weightIh, rows * inputs, nameof(weightIh));
+        CheckLength(weightHh, rows * hidden, nameof(weightHh));
+        CheckLength(biasIh, rows, nameof(biasIh));
+        CheckLength(biasHh, rows, nameof(biasHh));
+        CheckLength(packed, LayerLength(inputs, hidden), packedName);
+    }
+
+    /// <summary>PackLayer / PackGruLayer: a gate row's input weights go to its input column, recurrent weights to its recurrent column; a shared column gets the sum of both biases.</summary>
+    private static void Pack(int gates, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh,
+        int inputs, int hidden, Span<float> destination)
+    {
+        CheckLayer(gates, weightIh, weightHh, biasIh, biasHh, inputs, hidden, destination, nameof(destination));
+        int row = LayerRowLength(hidden);
+        destination.Clear();
+        for (int r = 0; r < gates * hidden; r++)
+        {
+            var (input, recurrent) = Columns(gates, r, hidden);
+            destination[input] += biasIh[r];
+            destination[recurrent] += biasHh[r];
+            for (int j = 0; j < inputs; j++) destination[(1 + j) * row + input] = weightIh[r * inputs + j];
+            for (int j = 0; j < hidden; j++) destination[(1 + inputs + j) * row + recurrent] = weightHh[r * hidden + j];
+        }
+    }
 
     /// <summary>Packs a linear head from PyTorch tensors (<c>weight</c> [O, H], <c>bias</c> [O]).</summary>
     public static void PackHead(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int hidden, int outputs, Span<float> destination)
@@ -149,23 +145,8 @@ public static class GateLayout
     /// gradient goes to both <c>b_ih</c> and <c>b_hh</c> (both receive the gate gradient).
     /// </summary>
     public static void UnpackLayerGradients(ReadOnlySpan<float> packed, int inputs, int hidden,
-        Span<float> weightIh, Span<float> weightHh, Span<float> biasIh, Span<float> biasHh)
-    {
-        int gates = ModelShape.GateCount * hidden;
-        CheckLength(packed, LayerLength(inputs, hidden), nameof(packed));
-        CheckLength(weightIh, gates * inputs, nameof(weightIh));
-        CheckLength(weightHh, gates * hidden, nameof(weightHh));
-        CheckLength(biasIh, gates, nameof(biasIh));
-        CheckLength(biasHh, gates, nameof(biasHh));
-        int row = LayerRowLength(hidden);
-        for (int r = 0; r < gates; r++)
-        {
-            int col = Column(r / hidden, r % hidden);
-            biasIh[r] = biasHh[r] = packed[col];
-            for (int j = 0; j < inputs; j++) weightIh[r * inputs + j] = packed[(1 + j) * row + col];
-            for (int j = 0; j < hidden; j++) weightHh[r * hidden + j] = packed[(1 + inputs + j) * row + col];
-        }
-    }
+        Span<float> weightIh, Span<float> weightHh, Span<float> biasIh, Span<float> biasHh) =>
+        Unpack(ModelShape.GateCount, packed, inputs, hidden, weightIh, weightHh, biasIh, biasHh);
 
     /// <summary>
     /// Converts gradients accumulated in a GRU layer's packed layout (<see cref="PackGruLayer"/>) back to PyTorch
@@ -174,24 +155,22 @@ public static class GateLayout
     /// recurrent rows) may have accumulated values; they belong to no parameter and are not read.
     /// </summary>
     public static void UnpackGruLayerGradients(ReadOnlySpan<float> packed, int inputs, int hidden,
+        Span<float> weightIh, Span<float> weightHh, Span<float> biasIh, Span<float> biasHh) =>
+        Unpack(GruGates, packed, inputs, hidden, weightIh, weightHh, biasIh, biasHh);
+
+    /// <summary>The inverse of <see cref="Pack"/> for gradients: each tensor reads the column its row was packed to.</summary>
+    private static void Unpack(int gates, ReadOnlySpan<float> packed, int inputs, int hidden,
         Span<float> weightIh, Span<float> weightHh, Span<float> biasIh, Span<float> biasHh)
     {
-        int gates = GruGates * hidden;
-        CheckLength(packed, LayerLength(inputs, hidden), nameof(packed));
-        CheckLength(weightIh, gates * inputs, nameof(weightIh));
-        CheckLength(weightHh, gates * hidden, nameof(weightHh));
-        CheckLength(biasIh, gates, nameof(biasIh));
-        CheckLength(biasHh, gates, nameof(biasHh));
+        CheckLayer(gates, weightIh, weightHh, biasIh, biasHh, inputs, hidden, packed, nameof(packed));
         int row = LayerRowLength(hidden);
-        for (int r = 0; r < gates; r++)
+        for (int r = 0; r < gates * hidden; r++)
         {
-            int gate = r / hidden, unit = r % hidden;
-            bool n = gate == 2;
-            int inputColumn = Column(gate, unit), hiddenColumn = Column(n ? 3 : gate, unit);
-            biasIh[r] = packed[inputColumn];
-            biasHh[r] = packed[hiddenColumn];
-            for (int j = 0; j < inputs; j++) weightIh[r * inputs + j] = packed[(1 + j) * row + inputColumn];
-            for (int j = 0; j < hidden; j++) weightHh[r * hidden + j] = packed[(1 + inputs + j) * row + hiddenColumn];
+            var (input, recurrent) = Columns(gates, r, hidden);
+            biasIh[r] = packed[input];
+            biasHh[r] = packed[recurrent];
+            for (int j = 0; j < inputs; j++) weightIh[r * inputs + j] = packed[(1 + j) * row + input];
+            for (int j = 0; j < hidden; j++) weightHh[r * hidden + j] = packed[(1 + inputs + j) * row + recurrent];
         }
     }
 

@@ -62,7 +62,7 @@ public sealed class FinalStateHeadTests
         LstmState state = model.CreateState();
         if (shape.IsTokenModel) ((ITokenSequenceModel)model).Predict(tokens, predicted, state, HeadOutput.Logits);
         else ((IFloatSequenceModel)model).Predict(inputs, predicted, state, HeadOutput.Logits);
-        Close(expected, Array.ConvertAll(predicted, v => (double)v), 2e-5, "Predict");
+        GeneratedGradientTests.AssertClose(expected, Array.ConvertAll(predicted, v => (double)v), 2e-5, "Predict");
         if (shape.Head == Head.None)
         {
             // Without a head the output is the final h of the top layer's directions: the state's last slots.
@@ -76,7 +76,7 @@ public sealed class FinalStateHeadTests
         state.Reset();
         if (shape.IsTokenModel) ((ITokenTrainableModel)model).Forward(tokens, outputs, state, tape);
         else ((IFloatTrainableModel)model).Forward(inputs, outputs, state, tape);
-        Close(expected, Array.ConvertAll(outputs, v => (double)v), 2e-5, "Forward");
+        GeneratedGradientTests.AssertClose(expected, Array.ConvertAll(outputs, v => (double)v), 2e-5, "Forward");
 
         // Gradients of a random linear loss against central differences of the double model.
         var random = new Random(7);
@@ -94,39 +94,14 @@ public sealed class FinalStateHeadTests
             for (int i = 0; i < y.Length; i++) sum += weights[i] * y[i];
             return sum;
         }
-        double Central(float[] vector, int index)
-        {
-            const float step = 1f / 1024;
-            float saved = vector[index];
-            vector[index] = saved + step;
-            double plusDelta = (double)vector[index] - saved, plus = Loss();
-            vector[index] = saved - step;
-            double minusDelta = saved - (double)vector[index], minus = Loss();
-            vector[index] = saved;
-            return (plus - minus) / (plusDelta + minusDelta);
-        }
         var numeric = new double[parameters.Length];
-        for (int i = 0; i < parameters.Length; i++) numeric[i] = Central(parameters, i);
-        Close(numeric, Array.ConvertAll(analytic, v => (double)v), 2e-4, "parameter gradients");
+        for (int i = 0; i < parameters.Length; i++) numeric[i] = GeneratedGradientTests.Central(parameters, i, Loss);
+        GeneratedGradientTests.AssertClose(numeric, Array.ConvertAll(analytic, v => (double)v), 2e-4, "parameter gradients");
         if (!shape.IsTokenModel)
         {
             var numericInputs = new double[inputs.Length];
-            for (int i = 0; i < inputs.Length; i++) numericInputs[i] = Central(inputs, i);
-            Close(numericInputs, Array.ConvertAll(inputGradients, v => (double)v), 2e-4, "input gradients");
+            for (int i = 0; i < inputs.Length; i++) numericInputs[i] = GeneratedGradientTests.Central(inputs, i, Loss);
+            GeneratedGradientTests.AssertClose(numericInputs, Array.ConvertAll(inputGradients, v => (double)v), 2e-4, "input gradients");
         }
-    }
-
-    private static void Close(double[] expected, double[] actual, double tolerance, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        double max = 1e-3, worst = 0;
-        int at = 0;
-        for (int i = 0; i < expected.Length; i++) max = Math.Max(max, Math.Abs(expected[i]));
-        for (int i = 0; i < expected.Length; i++)
-        {
-            double e = Math.Abs(expected[i] - actual[i]);
-            if (!(e <= worst)) { worst = e; at = i; }
-        }
-        Assert.True(worst / max <= tolerance, $"{what}: err {worst / max:E2} at {at}: {actual[at]:R} vs {expected[at]:R}");
     }
 }

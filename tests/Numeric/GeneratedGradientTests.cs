@@ -32,12 +32,7 @@ public sealed class GeneratedGradientTests
     };
 
     /// <summary>The GRU, bidirectional LSTM and bidirectional GRU forms (<see cref="RandomModels.Variants"/>).</summary>
-    public static TheoryData<string> Variants()
-    {
-        var data = new TheoryData<string>();
-        foreach (string name in RandomModels.Variants.Keys) data.Add(name);
-        return data;
-    }
+    public static TheoryData<string> Variants() => RandomModels.VariantNames();
 
     [Theory]
     [MemberData(nameof(Variants))]
@@ -103,18 +98,6 @@ public sealed class GeneratedGradientTests
         double[] reference = shape.IsTokenModel ? ScalarLstm.For(shape, parameters).RunTokens(tokens, h0, c0, true).Output : ScalarLstm.For(shape, parameters).RunFloat(inputs, h0, c0, true).Output;
         AssertClose(reference, Array.ConvertAll(outputs, v => (double)v), 2e-5, $"{shape}: Forward outputs");
 
-        double Central(float[] vector, int index, Func<double> loss)
-        {
-            const float step = 1f / 1024;
-            float saved = vector[index];
-            vector[index] = saved + step;
-            double plusDelta = (double)vector[index] - saved, plus = loss();
-            vector[index] = saved - step;
-            double minusDelta = saved - (double)vector[index], minus = loss();
-            vector[index] = saved;
-            return (plus - minus) / (plusDelta + minusDelta);
-        }
-
         // Parameters: all of them up to maxChecked, else a seeded sample that spans every tensor.
         var indices = new List<int>();
         for (int i = 0; i < parameters.Length; i++) indices.Add(i);
@@ -169,7 +152,24 @@ public sealed class GeneratedGradientTests
         }
     }
 
-    private static void AssertClose(double[] expected, double[] actual, double tolerance, string what)
+    /// <summary>
+    /// dLoss/d<paramref name="vector"/>[<paramref name="index"/>] by a central difference with a float-representable step
+    /// of about 2^−10 (the actual steps after rounding to float are used in the quotient); the vector is restored.
+    /// </summary>
+    internal static double Central(float[] vector, int index, Func<double> loss)
+    {
+        const float step = 1f / 1024;
+        float saved = vector[index];
+        vector[index] = saved + step;
+        double plusDelta = (double)vector[index] - saved, plus = loss();
+        vector[index] = saved - step;
+        double minusDelta = saved - (double)vector[index], minus = loss();
+        vector[index] = saved;
+        return (plus - minus) / (plusDelta + minusDelta);
+    }
+
+    /// <summary>Fails unless the max-normalised error (floor 1e-3) of <paramref name="actual"/> against <paramref name="expected"/> is within <paramref name="tolerance"/>.</summary>
+    internal static void AssertClose(double[] expected, double[] actual, double tolerance, string what)
     {
         double max = 1e-3, worst = 0;
         int at = -1;

@@ -107,12 +107,7 @@ public sealed class GeneratedModelTests
     public void MatchesReferenceOnEveryForm(string name) => CompareWithReference(RandomModels.Shapes[name], seed: name.Length * 7919, steps: 9);
 
     /// <summary>The GRU, bidirectional LSTM and bidirectional GRU forms (<see cref="RandomModels.Variants"/>).</summary>
-    public static TheoryData<string> Variants()
-    {
-        var data = new TheoryData<string>();
-        foreach (string name in RandomModels.Variants.Keys) data.Add(name);
-        return data;
-    }
+    public static TheoryData<string> Variants() => RandomModels.VariantNames();
 
     [Theory]
     [MemberData(nameof(Variants))]

@@ -25,6 +25,9 @@ internal static class RandomModels
     /// <summary>The LSTM shape names (<see cref="Shapes"/>) as theory data.</summary>
     public static TheoryData<string> Names() => ToTheoryData(Shapes.Keys);
 
+    /// <summary>The names of <see cref="Variants"/> (GRU, bidirectional LSTM, bidirectional GRU) as theory data.</summary>
+    public static TheoryData<string> VariantNames() => ToTheoryData(Variants.Keys);
+
     /// <summary>The names of <see cref="Shapes"/> and <see cref="Variants"/> as theory data.</summary>
     public static TheoryData<string> AllNames() => ToTheoryData([.. Shapes.Keys, .. Variants.Keys]);
 
