@@ -73,10 +73,20 @@ internal static class DiagnosticDescriptors
         "{0} cannot be combined with {1} yet",
         DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor DropoutOutOfRange = Create("LSTM0014",
+        "Dropout rate out of range",
+        "{0} = {1} is not a dropout probability: it must be at least 0 and less than 1",
+        DiagnosticSeverity.Error);
+
     public static readonly DiagnosticDescriptor CompactCode = Create("LSTM0100",
         "Compact code generated",
         "The model has {0} gate and head columns, over the unrolling budget of {1}; LstmGen generated compact loop-based SIMD code for it (same results, smaller methods)",
         DiagnosticSeverity.Info);
+
+    public static readonly DiagnosticDescriptor DropoutWithoutEffect = Create("LSTM0101",
+        "Dropout without effect",
+        "Dropout = {0} has no effect with Layers = 1: it applies between stacked layers (use InputDropout for the input)",
+        DiagnosticSeverity.Warning);
 
     public static DiagnosticDescriptor ById(string id) => id switch
     {
@@ -92,7 +102,9 @@ internal static class DiagnosticDescriptors
         "LSTM0010" => TooLarge,
         "LSTM0011" => UnknownEnumValue,
         "LSTM0012" => UnsupportedCombination,
+        "LSTM0014" => DropoutOutOfRange,
         "LSTM0100" => CompactCode,
+        "LSTM0101" => DropoutWithoutEffect,
         _ => throw new ArgumentOutOfRangeException(nameof(id), id, "Unknown diagnostic id."),
     };
 }

@@ -214,8 +214,32 @@ public sealed partial class LstmGenerator
         EmitRecordingPrologue(w, spec, token, "// The initial state (h0, c0 of every layer and direction) is the recurrent input of each direction's first step.");
         w.Line($"ref float z = ref {Unsafe}.Add(ref s, StateLength);");
         w.Line("ref float packed = ref _packed.Reference;");
+        if (spec.HasDropout) w.Line("ulong seed = tape.DropoutSeed; // the dropout masks of this pass");
+        string first = token ? "ref EmbeddingRow(tokens[t])" : $"ref {Unsafe}.Add(ref x, t * InputSize)";
         using (w.Block("for (int k = 0; k < LayerCount; k++)"))
         {
+            if (spec.InputDropout > 0)
+            {
+                w.Line($"// Dropout (training) on the model's input, p = {F(spec.InputDropout)}: one mask per step, shared by both directions; masked input and mask recorded.");
+                w.Line("if (k == 0)");
+                w.Line("    for (int t = 0; t < steps; t++)");
+                w.Line($"        global::LstmGen.Training.DropoutMask.Apply({first}, ref {Unsafe}.Add(ref rec, t * RecordStep + {N(layout.DropoutBase + layout.DropoutInputWidth)}), ref {Unsafe}.Add(ref rec, t * RecordStep + {layout.DropoutSite(0)}), {N(spec.InputSize)}, {F(spec.InputDropout)}, seed, t, 0, 0);");
+            }
+            if (spec.Dropout > 0 && spec.Layers > 1)
+            {
+                int rpl = layout.RecordPerLayer, hOff = RecordHidden(layout);
+                w.Line($"// Dropout (training) on the layer below's output [forward h | reverse h], p = {F(spec.Dropout)}: one mask per step, shared by both directions; masked copy and mask recorded.");
+                using (w.Block("if (k > 0)"))
+                {
+                    using (w.Block("for (int t = 0; t < steps; t++)"))
+                    {
+                        w.Line($"ref float masked = ref {Unsafe}.Add(ref rec, t * RecordStep + {layout.DropoutSite(null)});");
+                        w.Line($"ref float below = ref {Unsafe}.Add(ref rec, t * RecordStep + (k - 1) * {N(2 * rpl)} + {N(hOff)});");
+                        w.Line($"global::LstmGen.Training.DropoutMask.Apply(ref below, ref {Unsafe}.Add(ref masked, {N(2 * p)}), ref masked, {N(spec.Hidden)}, {F(spec.Dropout)}, seed, t, k, 0);");
+                        w.Line($"global::LstmGen.Training.DropoutMask.Apply(ref {Unsafe}.Add(ref below, {N(rpl)}), ref {Unsafe}.Add(ref masked, {N(3 * p)}), ref {Unsafe}.Add(ref masked, {N(p)}), {N(spec.Hidden)}, {F(spec.Dropout)}, seed, t, k, {N(spec.Hidden)});");
+                    }
+                }
+            }
             using (w.Block("for (int d = 0; d < DirectionCount; d++)"))
             {
                 w.Line("int slot = k * 2 + d;");
@@ -226,16 +250,24 @@ public sealed partial class LstmGenerator
                 {
                     w.Line("int t = d == 0 ? i : steps - 1 - i;");
                     w.Line($"ref float r = ref {Unsafe}.Add(ref rec, t * RecordStep + slot * {N(layout.RecordPerLayer)});");
-                    string first = token ? "ref EmbeddingRow(tokens[t])" : $"ref {Unsafe}.Add(ref x, t * InputSize)";
+                    string firstInput = spec.InputDropout > 0 ? $"ref {Unsafe}.Add(ref rec, t * RecordStep + {layout.DropoutSite(0)})" : first;
                     if (spec.Layers == 1)
                     {
-                        w.Line($"RecordLayerStepFirst(ref w, {first}, ref h, ref c, ref z, ref r);");
+                        w.Line($"RecordLayerStepFirst(ref w, {firstInput}, ref h, ref c, ref z, ref r);");
                     }
                     else
                     {
-                        w.Line($"if (k == 0) RecordLayerStepFirst(ref w, {first}, ref h, ref c, ref z, ref r);");
-                        w.Line("// Upper layers read the recorded h of both directions of the layer below at this step.");
-                        w.Line($"else RecordLayerStepUpper(ref w, ref {Unsafe}.Add(ref rec, t * RecordStep + (k - 1) * {N(2 * layout.RecordPerLayer)} + {N(hOffset)}), ref {Unsafe}.Add(ref rec, t * RecordStep + (k - 1) * {N(2 * layout.RecordPerLayer)} + {N(layout.RecordPerLayer + hOffset)}), ref h, ref c, ref z, ref r);");
+                        w.Line($"if (k == 0) RecordLayerStepFirst(ref w, {firstInput}, ref h, ref c, ref z, ref r);");
+                        if (spec.Dropout > 0)
+                        {
+                            w.Line("// Upper layers read the masked outputs of both directions of the layer below at this step.");
+                            w.Line($"else RecordLayerStepUpper(ref w, ref {Unsafe}.Add(ref rec, t * RecordStep + {layout.DropoutSite(null)}), ref {Unsafe}.Add(ref rec, t * RecordStep + {layout.DropoutSite(null)} + {N(layout.PaddedHidden)}), ref h, ref c, ref z, ref r);");
+                        }
+                        else
+                        {
+                            w.Line("// Upper layers read the recorded h of both directions of the layer below at this step.");
+                            w.Line($"else RecordLayerStepUpper(ref w, ref {Unsafe}.Add(ref rec, t * RecordStep + (k - 1) * {N(2 * layout.RecordPerLayer)} + {N(hOffset)}), ref {Unsafe}.Add(ref rec, t * RecordStep + (k - 1) * {N(2 * layout.RecordPerLayer)} + {N(layout.RecordPerLayer + hOffset)}), ref h, ref c, ref z, ref r);");
+                        }
                     }
                 }
             }
@@ -334,12 +366,15 @@ public sealed partial class LstmGenerator
                         w.Line($"ref float r = ref {Unsafe}.Add(ref rec0, t * RecordStep + slot * {N(rpl)});");
                         w.Line($"ref float hPrev = ref first ? ref {Unsafe}.Add(ref init, slot * {N(2 * p)}) : ref {Unsafe}.Add(ref rec0, previous * RecordStep + slot * {N(rpl)} + {N(hOffset)});");
                         w.Line($"ref float cPrev = ref first ? ref {Unsafe}.Add(ref init, slot * {N(2 * p)} + {N(p)}) : ref {Unsafe}.Add(ref rec0, previous * RecordStep + slot * {N(rpl)} + {N(layout.Row)});");
-                        string firstInput = spec.IsTokenModel
+                        string firstInput = spec.InputDropout > 0 ? $"ref {Unsafe}.Add(ref rec0, t * RecordStep + {layout.DropoutSite(0)})"
+                            : spec.IsTokenModel
                             ? $"ref {Unsafe}.Add(ref {Marshal}.GetArrayDataReference(_parameters), {Unsafe}.Add(ref tokens, t) * EmbeddingSize)"
                             : $"ref {Unsafe}.Add(ref inputs, t * InputSize)";
                         using (spec.Layers > 1 ? w.Block("if (k == 0)") : w.Open())
                         {
                             w.Line($"BackwardLayerStepFirst(ref w, ref g, ref r, ref dh, ref dc, ref hPrev, ref cPrev, {firstInput}, ref dz, ref dx);");
+                            if (spec.InputDropout > 0)
+                                w.Line($"global::LstmGen.Training.DropoutMask.Scale(ref dx, ref {Unsafe}.Add(ref rec0, t * RecordStep + {N(layout.DropoutBase + layout.DropoutInputWidth)}), {N(spec.InputSize)}); // dx ⊙ the input's dropout mask");
                             if (spec.IsTokenModel)
                             {
                                 w.Line($"ref float ge = ref {Unsafe}.Add(ref grad, {N(b.EmbeddingGradients)} + {Unsafe}.Add(ref tokens, t) * EmbeddingSize);");
@@ -355,9 +390,21 @@ public sealed partial class LstmGenerator
                         {
                             using (w.Block("else"))
                             {
-                                w.Line($"ref float inputF = ref {Unsafe}.Add(ref rec0, t * RecordStep + (k - 1) * {N(2 * rpl)} + {N(hOffset)});");
-                                w.Line($"ref float inputB = ref {Unsafe}.Add(ref rec0, t * RecordStep + (k - 1) * {N(2 * rpl)} + {N(rpl + hOffset)});");
-                                w.Line("BackwardLayerStepUpper(ref w, ref g, ref r, ref dh, ref dc, ref hPrev, ref cPrev, ref inputF, ref inputB, ref dz, ref dx, ref dxB);");
+                                if (spec.Dropout > 0)
+                                {
+                                    w.Line("// This layer read the layer below's outputs through a dropout mask: the masked copy in the record (the mask follows it).");
+                                    w.Line($"ref float inputF = ref {Unsafe}.Add(ref rec0, t * RecordStep + {layout.DropoutSite(null)});");
+                                    w.Line($"ref float inputB = ref {Unsafe}.Add(ref inputF, {N(p)});");
+                                    w.Line("BackwardLayerStepUpper(ref w, ref g, ref r, ref dh, ref dc, ref hPrev, ref cPrev, ref inputF, ref inputB, ref dz, ref dx, ref dxB);");
+                                    w.Line($"global::LstmGen.Training.DropoutMask.Scale(ref dx, ref {Unsafe}.Add(ref inputF, {N(2 * p)}), {N(spec.Hidden)}); // dx ⊙ mask");
+                                    w.Line($"global::LstmGen.Training.DropoutMask.Scale(ref dxB, ref {Unsafe}.Add(ref inputF, {N(3 * p)}), {N(spec.Hidden)});");
+                                }
+                                else
+                                {
+                                    w.Line($"ref float inputF = ref {Unsafe}.Add(ref rec0, t * RecordStep + (k - 1) * {N(2 * rpl)} + {N(hOffset)});");
+                                    w.Line($"ref float inputB = ref {Unsafe}.Add(ref rec0, t * RecordStep + (k - 1) * {N(2 * rpl)} + {N(rpl + hOffset)});");
+                                    w.Line("BackwardLayerStepUpper(ref w, ref g, ref r, ref dh, ref dc, ref hPrev, ref cPrev, ref inputF, ref inputB, ref dz, ref dx, ref dxB);");
+                                }
                                 w.Line("// The layer below's outputs at this step get dx (forward half) and dxB (reverse half).");
                                 w.Line($"ref float dBelow = ref {Unsafe}.Add(ref rec0, t * RecordStep + lower);");
                                 w.Line($"for (nuint j = 0; j < {N(spec.Hidden)}; j++) {{ {Unsafe}.Add(ref dBelow, j) += {Unsafe}.Add(ref dx, j); {Unsafe}.Add(ref dBelow, {N(p)} + j) += {Unsafe}.Add(ref dxB, j); }}");

@@ -70,7 +70,36 @@ public sealed partial class LstmGenerator
             InputTableLength = spec.IsTokenModel && !spec.Bidirectional && (long)spec.Vocabulary * Row <= InputTableBudget ? spec.Vocabulary * Row : 0;
             LayerMajor = !spec.Bidirectional && HeadPackedOffset > LayerMajorBudget;
             SequenceScratchLength = LayerMajor ? LayerMajorChunk * (Row + PaddedHidden) : 0;
+            DropoutInputWidth = spec.InputDropout > 0 ? Pad(spec.InputSize) : 0;
+            DropoutUpperWidth = spec.Dropout > 0 && spec.Layers > 1 ? spec.Directions * PaddedHidden : 0;
+            DropoutBase = spec.Layers * spec.Directions * RecordPerLayer + (spec.Bidirectional ? 4 * PaddedHidden : 0);
+            DropoutFloats = 2 * DropoutInputWidth + (spec.Layers - 1) * 2 * DropoutUpperWidth;
         }
+
+        /// <summary>Per recorded step: the padded width of the dropped model input (0 without input dropout).</summary>
+        public int DropoutInputWidth { get; }
+
+        /// <summary>Per recorded step: the padded width of a dropped layer output feeding layer k ≥ 1 (directions × P; 0 without dropout between layers).</summary>
+        public int DropoutUpperWidth { get; }
+
+        /// <summary>Offset in a step's record of the dropout region: per site, the masked input the layer read, then its mask.</summary>
+        public int DropoutBase { get; }
+
+        /// <summary>Floats of the dropout region per recorded step.</summary>
+        public int DropoutFloats { get; }
+
+        /// <summary>
+        /// Offset in a step's record of the masked input of layer <paramref name="k"/> (a constant, or an
+        /// expression of the loop variable <c>k</c> when <paramref name="k"/> is null); its mask follows at
+        /// + the site's width.
+        /// </summary>
+        public string DropoutSite(int? k) => k == 0
+            ? N(DropoutBase)
+            : k is int constant ? N(DropoutBase + 2 * DropoutInputWidth + (constant - 1) * 2 * DropoutUpperWidth)
+            : $"{N(DropoutBase + 2 * DropoutInputWidth)} + (k - 1) * {N(2 * DropoutUpperWidth)}";
+
+        /// <summary>The padded width of layer <paramref name="k"/>'s dropout site.</summary>
+        public int DropoutWidth(int k) => k == 0 ? DropoutInputWidth : DropoutUpperWidth;
 
         /// <summary>
         /// Packed layer weights (floats, 1 MB) above which a whole-sequence <c>Predict</c> runs layer by layer
@@ -146,7 +175,7 @@ public sealed partial class LstmGenerator
     private sealed record RowInput(string Source, int Count, int FirstRow, string What);
 
     /// <summary>Where one layer's data sits: constant offsets (unrolled) or expressions of the loop variable <c>k</c> (compact).</summary>
-    private sealed record LayerRef(string Label, string Packed, string Hidden, string Cell, string Input, string InputWhat, int InputCount, string Record)
+    private sealed record LayerRef(string Label, string Packed, string Hidden, string Cell, string Input, string InputWhat, int InputCount, string Record, int? K)
     {
         public static LayerRef Constant(Layout layout, int k)
         {
@@ -154,7 +183,7 @@ public sealed partial class LstmGenerator
             return new LayerRef($"Layer {N(k)}", N(layout.LayerPackedOffsets[k]), N(layout.HiddenOffset(k)), N(layout.CellOffset(k)),
                 k == 0 ? "x" : $"{Unsafe}.Add(ref s, {N(layout.HiddenOffset(k - 1))})",
                 k == 0 ? (spec.IsTokenModel ? "embedding row" : "input") : $"h of layer {N(k - 1)}",
-                spec.LayerInputSize(k), N(k * layout.RecordPerLayer));
+                spec.LayerInputSize(k), N(k * layout.RecordPerLayer), k);
         }
 
         /// <summary>Layers 1 … L−1 in a loop over <c>k</c> (they all read H values from the layer below).</summary>
@@ -163,7 +192,7 @@ public sealed partial class LstmGenerator
             int p = layout.PaddedHidden;
             string packed = $"{N(layout.LayerPackedOffsets[1])} + (k - 1) * {N(layout.LayerPackedOffsets.Count > 2 ? layout.LayerPackedOffsets[2] - layout.LayerPackedOffsets[1] : 0)}";
             return new LayerRef("Layers 1 and up", packed, $"k * {N(2 * p)}", $"k * {N(2 * p)} + {N(p)}",
-                $"{Unsafe}.Add(ref s, (k - 1) * {N(2 * p)})", "h of the layer below", layout.Spec.Hidden, $"k * {N(layout.RecordPerLayer)}");
+                $"{Unsafe}.Add(ref s, (k - 1) * {N(2 * p)})", "h of the layer below", layout.Spec.Hidden, $"k * {N(layout.RecordPerLayer)}", null);
         }
     }
 
@@ -194,7 +223,8 @@ public sealed partial class LstmGenerator
             ? $"/// <summary>One step through all {N(spec.Layers)} layer(s), recording activations for the backward pass, {code}.</summary>"
             : $"/// <summary>One step through all {N(spec.Layers)} layer(s), {code}.</summary>");
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        using (w.Block(record ? $"private void RecordStepCore{f.Suffix}(ref float x, ref float s, ref float rec)" : $"private void StepCore{f.Suffix}(ref float x, ref float s)"))
+        string dropoutParameters = spec.HasDropout ? ", ulong seed, int step" : "";
+        using (w.Block(record ? $"private void RecordStepCore{f.Suffix}(ref float x, ref float s, ref float rec{dropoutParameters})" : $"private void StepCore{f.Suffix}(ref float x, ref float s)"))
         {
             w.Line($"ref float packed = ref _packed.Reference;");
             w.Line($"ref float z = ref {Unsafe}.Add(ref s, {N(layout.StateLength)});");
@@ -210,6 +240,7 @@ public sealed partial class LstmGenerator
                     bool half = !record && spec.BFloat16Inference;
                     if (half) w.Line($"ref ushort wq = ref {Unsafe}.Add(ref _packedBFloat16.Reference, {layer.Packed}); // the same rows as bfloat16 (row 0, the bias, is read from w)");
                     w.Line(layer.Input == "x" ? "ref float input = ref x;" : $"ref float input = ref {layer.Input}; // {layer.InputWhat}, this step");
+                    if (record && spec.DropsInputOf(layer.K ?? 1)) EmitDropoutForward(w, layout, layer.K, layer.InputCount, "input", "rec");
                     w.Line($"ref float h = ref {Unsafe}.Add(ref s, {layer.Hidden});");
                     w.Line($"ref float c = ref {Unsafe}.Add(ref s, {layer.Cell});");
                     if (record) w.Line($"ref float r = ref {Unsafe}.Add(ref rec, {layer.Record}); // gates {N(layout.Row)}, c, tanh(c), h");
@@ -227,6 +258,23 @@ public sealed partial class LstmGenerator
                 }
             });
         }
+    }
+
+    /// <summary>
+    /// Emits the dropout on layer <paramref name="k"/>'s input (null: the loop variable <c>k</c>, a layer ≥ 1) in a
+    /// recording pass: the site's mask for time step <c>step</c> and the masked input go to the step's record at
+    /// <paramref name="record"/>, and <paramref name="input"/> is pointed at the masked copy.
+    /// </summary>
+    private static void EmitDropoutForward(SourceWriter w, Layout layout, int? k, int count, string input, string record)
+    {
+        ModelSpec spec = layout.Spec;
+        int layer = k ?? 1;
+        float rate = layer == 0 ? spec.InputDropout : spec.Dropout;
+        string site = k is int constant ? N(constant) : "k";
+        w.Line($"// Dropout (training) on this layer's input, p = {F(rate)}: masked = input ⊙ mask, both recorded for the backward pass.");
+        w.Line($"ref float masked = ref {Unsafe}.Add(ref {record}, {layout.DropoutSite(k)});");
+        w.Line($"global::LstmGen.Training.DropoutMask.Apply(ref {input}, ref {Unsafe}.Add(ref masked, {N(layout.DropoutWidth(layer))}), ref masked, {N(count)}, {F(rate)}, seed, step, {site}, 0);");
+        w.Line($"{input} = ref masked;");
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ public sealed partial class LstmGenerator
         public int InputGradientLength => System.Math.Max(Pad(layout.Spec.InputSize), layout.Spec.Directions * layout.PaddedHidden); // dx (and, bidirectional, dx of the reverse half at +P)
         public int LogitGradients => InputGradients + InputGradientLength; // padded dLoss/dlogits of one step
         public int FixedFloats => LogitGradients + layout.HeadRow;
-        public int RecordStep => layout.Spec.Layers * layout.Spec.Directions * layout.RecordPerLayer + (layout.Spec.Bidirectional ? OutputGradientFloats : 0);
+        public int RecordStep => layout.DropoutBase + layout.DropoutFloats;
         /// <summary>Bidirectional: per step, the gradients of two layers' outputs (this layer's and the one below), 2·P each, after the records.</summary>
         public int OutputGradientFloats => 4 * layout.PaddedHidden;
         public int OutputGradientOffset => layout.Spec.Layers * layout.Spec.Directions * layout.RecordPerLayer;
@@ -150,8 +150,8 @@ public sealed partial class LstmGenerator
 
         w.Line("/// <summary>One recording step at the widest accelerated vector width.</summary>");
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
-        using (w.Block("private void RecordStepCore(ref float x, ref float s, ref float rec)"))
-            EmitDispatch(w, "RecordStepCore", "ref x, ref s, ref rec");
+        using (w.Block(spec.HasDropout ? "private void RecordStepCore(ref float x, ref float s, ref float rec, ulong seed, int step)" : "private void RecordStepCore(ref float x, ref float s, ref float rec)"))
+            EmitDispatch(w, "RecordStepCore", spec.HasDropout ? "ref x, ref s, ref rec, seed, step" : "ref x, ref s, ref rec");
         w.Line();
         foreach (Flavor f in Flavors)
         {
@@ -163,7 +163,7 @@ public sealed partial class LstmGenerator
             EmitBackwardKernel(w, layout, b, f);
             w.Line();
         }
-        if (!spec.IsGru) EmitLaneMembers(w, layout);
+        if (spec.HasLanes) EmitLaneMembers(w, layout);
     }
 
     /// <summary>
@@ -191,11 +191,13 @@ public sealed partial class LstmGenerator
     private static void EmitForwardBody(SourceWriter w, Layout layout, bool every, bool token)
     {
         EmitRecordingPrologue(w, layout.Spec, token, "// The initial state (h0, c0) is the recurrent input of the first step.");
+        string dropout = layout.Spec.HasDropout ? ", seed, t" : "";
+        if (layout.Spec.HasDropout) w.Line("ulong seed = tape.DropoutSeed; // the dropout masks of this pass");
         using (w.Block("for (int t = 0; t < steps; t++)"))
         {
             w.Line(token
-                ? $"RecordStepCore(ref EmbeddingRow(tokens[t]), ref s, ref {Unsafe}.Add(ref rec, t * RecordStep));"
-                : $"RecordStepCore(ref {Unsafe}.Add(ref x, t * InputSize), ref s, ref {Unsafe}.Add(ref rec, t * RecordStep));");
+                ? $"RecordStepCore(ref EmbeddingRow(tokens[t]), ref s, ref {Unsafe}.Add(ref rec, t * RecordStep){dropout});"
+                : $"RecordStepCore(ref {Unsafe}.Add(ref x, t * InputSize), ref s, ref {Unsafe}.Add(ref rec, t * RecordStep){dropout});");
             if (every) w.Line($"WriteOutput(ref s, outputs.Slice(t * StepOutputSize, StepOutputSize), {HeadOutputType}.Logits);");
         }
         if (!every) w.Line($"WriteOutput(ref s, outputs, {HeadOutputType}.Logits);");
@@ -298,7 +300,16 @@ public sealed partial class LstmGenerator
             string input = k == 0
                 ? (spec.IsTokenModel ? $"{Unsafe}.Add(ref {Marshal}.GetArrayDataReference(_parameters), {Unsafe}.Add(ref tokens, t) * EmbeddingSize)" : $"{Unsafe}.Add(ref inputs, t * InputSize)")
                 : $"{Unsafe}.Add(ref recT, ({kExpr} - 1) * {N(layout.RecordPerLayer)} + {N(row + 2 * p)})";
-            w.Line($"ref float input = ref {input}; // {layer.InputWhat} at this step");
+            bool dropped = spec.DropsInputOf(k >= 0 ? k : 1);
+            if (dropped)
+            {
+                w.Line($"// This layer read its input through a dropout mask: the masked copy in the record (the mask follows it).");
+                w.Line($"ref float input = ref {Unsafe}.Add(ref recT, {layout.DropoutSite(k >= 0 ? k : null)});");
+            }
+            else
+            {
+                w.Line($"ref float input = ref {input}; // {layer.InputWhat} at this step");
+            }
             EmitGateGradients(w, f, layout);
             w.Line($"// dx = W_ihᵀ dz and dh_(t-1) = W_hhᵀ dz are summed tile by tile; the parameter gradients: row j += x_j · dz.");
             w.Line($"{Marshal}.CreateSpan(ref dx, {N(layer.InputCount)}).Clear();");
@@ -308,6 +319,8 @@ public sealed partial class LstmGenerator
                 new BackwardRun("input", layer.InputCount, 1, "dx", layer.InputWhat),
                 new BackwardRun("hPrev", spec.Hidden, 1 + layer.InputCount, "dh", "h of the previous step"),
             }, spec.Compact);
+            if (dropped)
+                w.Line($"global::LstmGen.Training.DropoutMask.Scale(ref dx, ref {Unsafe}.Add(ref input, {N(layout.DropoutWidth(k >= 0 ? k : 1))}), {N(layer.InputCount)}); // dx ⊙ mask: the dropped inputs get no gradient");
             if (k != 0)
             {
                 w.Line($"// The layer below's h at this step feeds this layer: its gradient gets dx.");

@@ -59,8 +59,8 @@ public sealed partial class LstmGenerator
     private static void EmitClass(SourceWriter w, Layout layout)
     {
         ModelSpec spec = layout.Spec;
-        // Lock-step lane training (ILaneTrainableModel) is generated for unidirectional LSTMs; other models train sample by sample.
-        string iface = (spec.IsTokenModel ? "global::LstmGen.Training.ITokenTrainableModel" : "global::LstmGen.Training.IFloatTrainableModel") + (spec.IsGru || spec.Bidirectional ? "" : ", global::LstmGen.Training.ILaneTrainableModel");
+        // Lock-step lane training (ILaneTrainableModel) is generated for unidirectional LSTMs without dropout; other models train sample by sample.
+        string iface = (spec.IsTokenModel ? "global::LstmGen.Training.ITokenTrainableModel" : "global::LstmGen.Training.IFloatTrainableModel") + (spec.HasLanes ? ", global::LstmGen.Training.ILaneTrainableModel" : "");
         int stepOutput = spec.Head == HeadKind.None ? layout.TopWidth : spec.Outputs;
 
         w.Line("/// <summary>");
@@ -106,7 +106,7 @@ public sealed partial class LstmGenerator
             w.Line($"private const int StateLength = {N(layout.StateLength)}; // h, c per {(spec.Bidirectional ? "layer and direction" : "layer")}, {N(layout.PaddedHidden)} floats each{(spec.IsGru ? " (a GRU leaves c at zero)" : "")}");
             w.Line($"private const int ScratchLength = {N(layout.ScratchLength + layout.SequenceScratchLength)}; // gate sums{(layout.HeadRow > 0 ? ", head logits" : "")}{(layout.LayerMajor ? ", a layer-major chunk's input projections and outputs" : "")}");
             w.Line($"private const int PackedLength = {N(layout.PackedLength)}; // packed weights, see global::LstmGen.Kernels.GateLayout");
-            w.Line($"private static readonly global::LstmGen.ModelShape s_shape = new(inputs: {N(spec.Inputs)}, vocabulary: {N(spec.Vocabulary)}, embedding: {N(spec.Embedding)}, hidden: {N(spec.Hidden)}, layers: {N(spec.Layers)}, outputs: {N(spec.Outputs)}, global::LstmGen.Head.{spec.Head}, global::LstmGen.HeadOn.{spec.HeadOn}{(spec.IsGru ? ", cell: global::LstmGen.RecurrentCell.Gru" : "")}{(spec.Bidirectional ? ", bidirectional: true" : "")});");
+            w.Line($"private static readonly global::LstmGen.ModelShape s_shape = new(inputs: {N(spec.Inputs)}, vocabulary: {N(spec.Vocabulary)}, embedding: {N(spec.Embedding)}, hidden: {N(spec.Hidden)}, layers: {N(spec.Layers)}, outputs: {N(spec.Outputs)}, global::LstmGen.Head.{spec.Head}, global::LstmGen.HeadOn.{spec.HeadOn}{(spec.IsGru ? ", cell: global::LstmGen.RecurrentCell.Gru" : "")}{(spec.Bidirectional ? ", bidirectional: true" : "")}){DropoutInitializer(spec)};");
             w.Line("private readonly float[] _parameters = new float[ParameterCount];");
             w.Line("private readonly global::LstmGen.Kernels.AlignedBuffer _packed = new(PackedLength);");
             if (spec.BFloat16Inference)
@@ -150,6 +150,15 @@ public sealed partial class LstmGenerator
             w.Line();
             EmitTrainingMembers(w, layout);
         }
+    }
+
+    /// <summary>The shape's dropout rates as an object initializer (empty without dropout).</summary>
+    private static string DropoutInitializer(ModelSpec spec)
+    {
+        var parts = new List<string>();
+        if (spec.Dropout > 0) parts.Add("Dropout = " + F(spec.Dropout));
+        if (spec.InputDropout > 0) parts.Add("InputDropout = " + F(spec.InputDropout));
+        return parts.Count == 0 ? "" : " { " + string.Join(", ", parts) + " }";
     }
 
     /// <summary>Emits <c>CheckSequenceOutput</c>: a whole-sequence output span must hold steps × StepOutputSize (every step) or StepOutputSize floats.</summary>
@@ -296,7 +305,7 @@ public sealed partial class LstmGenerator
                 w.Line("global::LstmGen.Kernels.BFloat16.Convert(packed, _packedBFloat16.Span);");
             if (layout.HasInputTable)
                 w.Line("global::LstmGen.Kernels.GateLayout.BuildInputTable(packed, EmbeddingWeight, Vocabulary, EmbeddingSize, HiddenSize, _inputTable.Span);");
-            if (!spec.IsGru && !bi) w.Line("_parametersVersion++; // the lane training path rebuilds its transposed weights");
+            if (spec.HasLanes) w.Line("_parametersVersion++; // the lane training path rebuilds its transposed weights");
         }
         w.Line();
         w.Line("/// <inheritdoc/>");

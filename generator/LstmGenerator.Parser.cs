@@ -116,6 +116,20 @@ public sealed partial class LstmGenerator
         bool bidirectional = attribute.NamedArguments.Any(a => a.Key == "Bidirectional" && a.Value.Value is true);
         if (bidirectional && Get("InferenceWeights", 0) == 1)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedCombination, At("InferenceWeights"), "InferenceWeights = BFloat16", "Bidirectional = true"));
+        // Dropout rates (doubles in the attribute; float in the generated code, as the rest of the math).
+        var rates = new Dictionary<string, double>();
+        foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+        {
+            if (named.Key is "Dropout" or "InputDropout" && named.Value.Value is double rate)
+            {
+                rates[named.Key] = rate;
+                if (!(rate >= 0 && (float)rate < 1f))
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DropoutOutOfRange, At(named.Key), named.Key, rate.ToString("R", CultureInfo.InvariantCulture)));
+            }
+        }
+        float dropout = rates.TryGetValue("Dropout", out double d) ? (float)d : 0f;
+        float inputDropout = rates.TryGetValue("InputDropout", out double di) ? (float)di : 0f;
+
         int cellValue = Get("Cell", 0);
         if (cellValue is < 0 or > 1)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, At("Cell"), "Cell", Format(cellValue)));
@@ -142,6 +156,9 @@ public sealed partial class LstmGenerator
             return new ModelResult(null, diagnostics.ToEquatableArray());
         }
 
+        if (dropout > 0 && layers == 1)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DropoutWithoutEffect, At("Dropout"), rates["Dropout"].ToString("R", CultureInfo.InvariantCulture)));
+
         int columns = layers * directions * 4 * Pad(hidden) + (outputs > 0 ? Pad(outputs) : 0);
         bool compact = columns > UnrollBudgetColumns;
         if (compact)
@@ -149,7 +166,8 @@ public sealed partial class LstmGenerator
 
         string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
         var spec = new ModelSpec(ns, type.Name, containers.ToEquatableArray(), inputs, vocabulary, embedding, hidden, layers, outputs,
-            (HeadKind)headValue, (HeadOnKind)headOnValue, compact, BFloat16Inference: precisionValue == 1, Cell: (CellKind)cellValue, Bidirectional: bidirectional);
+            (HeadKind)headValue, (HeadOnKind)headOnValue, compact, BFloat16Inference: precisionValue == 1, Cell: (CellKind)cellValue, Bidirectional: bidirectional,
+            Dropout: dropout, InputDropout: inputDropout);
         return new ModelResult(spec, diagnostics.ToEquatableArray());
     }
 

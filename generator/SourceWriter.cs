@@ -37,6 +37,9 @@ internal sealed class SourceWriter
     /// <summary>An integer as C# source, culture-independent.</summary>
     public static string N(long value) => value.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>A float as a C# literal (round-trip digits and the f suffix), culture-independent.</summary>
+    public static string F(float value) => value.ToString("R", CultureInfo.InvariantCulture) + "f";
+
     private sealed class Closer(SourceWriter writer) : IDisposable
     {
         public void Dispose()

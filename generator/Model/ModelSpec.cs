@@ -29,8 +29,19 @@ internal sealed record ModelSpec(
     bool Compact,
     bool BFloat16Inference = false,
     CellKind Cell = CellKind.Lstm,
-    bool Bidirectional = false)
+    bool Bidirectional = false,
+    float Dropout = 0f,
+    float InputDropout = 0f)
 {
+    /// <summary>Whether the recording forward pass drops anything: input dropout, or dropout between two or more layers.</summary>
+    public bool HasDropout => InputDropout > 0 || (Dropout > 0 && Layers > 1);
+
+    /// <summary>Whether layer <paramref name="layer"/>'s input passes through a dropout mask in training.</summary>
+    public bool DropsInputOf(int layer) => layer == 0 ? InputDropout > 0 : Dropout > 0;
+
+    /// <summary>Whether the model trains on the lock-step lane path (unidirectional LSTMs without dropout); others train sample by sample.</summary>
+    public bool HasLanes => !IsGru && !Bidirectional && !HasDropout;
+
     public bool IsGru => Cell == CellKind.Gru;
 
     /// <summary>Directions per layer: 2 for a bidirectional model, else 1.</summary>

@@ -62,6 +62,20 @@ public sealed class LstmModelAttribute : Attribute
     /// the head read. Such a model needs the whole sequence: <c>Predict</c> and training work, <c>Step</c> does not.
     /// </summary>
     public bool Bidirectional { get; set; }
+
+    /// <summary>
+    /// Dropout probability on the output of each layer but the last, where it feeds the next layer: PyTorch's
+    /// <c>nn.LSTM(dropout=…)</c> (Keras: a <c>Dropout</c> layer between stacked recurrent layers). In [0, 1);
+    /// applied only by the recording <c>Forward</c> (training), with masks drawn from the tape's
+    /// <c>DropoutSeed</c>; <c>Predict</c> and <c>Step</c> never drop. Needs <see cref="Layers"/> &gt; 1. Default 0.
+    /// </summary>
+    public double Dropout { get; set; }
+
+    /// <summary>
+    /// Dropout probability on the model's input at every step (on the embedding row of a token model: PyTorch's
+    /// <c>nn.Dropout</c> after <c>nn.Embedding</c>). In [0, 1); training only, as <see cref="Dropout"/>. Default 0.
+    /// </summary>
+    public double InputDropout { get; set; }
 }
 
 /// <summary>The recurrent cell of a model's layers.</summary>

@@ -98,6 +98,38 @@ public sealed class ModelShape : IEquatable<ModelShape>
     public HeadOn HeadOn { get; }
     /// <summary>Total floats in the parameter block.</summary>
     public int ParameterCount { get; }
+
+    /// <summary>
+    /// Dropout probability on the output of every layer but the last, where it feeds the next layer (PyTorch's
+    /// <c>nn.LSTM(dropout=…)</c>), in [0, 1). Applied by the recording <c>Forward</c> only (training); inference
+    /// (<c>Predict</c>, <c>Step</c>) never drops. Default 0.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to a value outside [0, 1).</exception>
+    public float Dropout
+    {
+        get => _dropout;
+        init => _dropout = CheckRate(value, nameof(Dropout));
+    }
+
+    /// <summary>
+    /// Dropout probability on the model's input at every step (the embedding row of a token model), in [0, 1);
+    /// training only, as <see cref="Dropout"/>. Default 0.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to a value outside [0, 1).</exception>
+    public float InputDropout
+    {
+        get => _inputDropout;
+        init => _inputDropout = CheckRate(value, nameof(InputDropout));
+    }
+
+    /// <summary>Whether a training forward pass draws any dropout mask (<see cref="Dropout"/> with more than one layer, or <see cref="InputDropout"/>).</summary>
+    public bool HasDropout => InputDropout > 0 || (Dropout > 0 && Layers > 1);
+
+    private float _dropout, _inputDropout;
+
+    private static float CheckRate(float value, string name) => value is >= 0f and < 1f
+        ? value
+        : throw new ArgumentOutOfRangeException(name, value, $"{name} is a probability in [0, 1); got {value.ToString(CultureInfo.InvariantCulture)}.");
     /// <summary>The recurrent cell of every layer.</summary>
     public RecurrentCell Cell { get; }
     /// <summary>True when every layer runs forward and backward in time (PyTorch <c>bidirectional=True</c>).</summary>
@@ -187,13 +219,14 @@ public sealed class ModelShape : IEquatable<ModelShape>
     public bool Equals(ModelShape? other) => other is not null &&
         Inputs == other.Inputs && Vocabulary == other.Vocabulary && Embedding == other.Embedding &&
         Hidden == other.Hidden && Layers == other.Layers && Outputs == other.Outputs &&
-        Head == other.Head && HeadOn == other.HeadOn && Cell == other.Cell && Bidirectional == other.Bidirectional;
+        Head == other.Head && HeadOn == other.HeadOn && Cell == other.Cell && Bidirectional == other.Bidirectional &&
+        Dropout.Equals(other.Dropout) && InputDropout.Equals(other.InputDropout);
 
     /// <inheritdoc/>
     public override bool Equals(object? obj) => Equals(obj as ModelShape);
 
     /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(HashCode.Combine(Inputs, Vocabulary, Embedding, Hidden, Layers, Outputs, Head, HeadOn), Cell, Bidirectional);
+    public override int GetHashCode() => HashCode.Combine(HashCode.Combine(Inputs, Vocabulary, Embedding, Hidden, Layers, Outputs, Head, HeadOn), Cell, Bidirectional, Dropout, InputDropout);
 
     /// <inheritdoc/>
     public override string ToString()
@@ -201,7 +234,8 @@ public sealed class ModelShape : IEquatable<ModelShape>
         string input = IsTokenModel ? FormattableString.Invariant($"Vocabulary={Vocabulary}, Embedding={Embedding}") : FormattableString.Invariant($"Inputs={Inputs}");
         string head = Head == Head.None ? "" : FormattableString.Invariant($", Outputs={Outputs}, Head={Head}");
         string cell = (Cell == RecurrentCell.Lstm ? "" : FormattableString.Invariant($", Cell={Cell}")) + (Bidirectional ? ", Bidirectional" : "");
-        return FormattableString.Invariant($"{input}, Hidden={Hidden}, Layers={Layers}{cell}{head}, HeadOn={HeadOn}");
+        string dropout = (Dropout > 0 ? FormattableString.Invariant($", Dropout={Dropout}") : "") + (InputDropout > 0 ? FormattableString.Invariant($", InputDropout={InputDropout}") : "");
+        return FormattableString.Invariant($"{input}, Hidden={Hidden}, Layers={Layers}{cell}{head}, HeadOn={HeadOn}{dropout}");
     }
 }
 

@@ -31,7 +31,7 @@ public sealed partial class ReferenceLstm
     private void RunSequence(ReadOnlySpan<float> inputs, ReadOnlySpan<int> tokens, int steps, Span<float> output, LstmState state, HeadOutput kind, TrainingTape? tape)
     {
         int hidden = Shape.Hidden, width = Shape.LayerOutputSize;
-        int sequence = steps * width;
+        int sequence = steps * Math.Max(width, Shape.InputSize);
         float[] rented = ArrayPool<float>.Shared.Rent(2 * sequence);
         try
         {
@@ -41,6 +41,24 @@ public sealed partial class ReferenceLstm
             Span<float> records = tape is null ? Span<float>.Empty : Records(tape);
             for (int k = 0; k < Shape.Layers; k++)
             {
+                bool dropped = tape is not null && DropsInputOf(k);
+                if (dropped)
+                {
+                    // Training with dropout on this layer's input: one mask per step (shared by both directions),
+                    // recorded for the backward pass; the masked inputs go to 'below', which layer k then reads.
+                    int count = Shape.LayerInputSize(k);
+                    float rate = k == 0 ? Shape.InputDropout : Shape.Dropout;
+                    for (int t = 0; t < steps; t++)
+                    {
+                        Span<float> mask = RecordedMask(records.Slice(t * FloatsPerStep, FloatsPerStep), k);
+                        DropoutMask.Fill(mask, rate, tape!.DropoutSeed, t, k);
+                        ReadOnlySpan<float> x = k > 0 ? below.Slice(t * width, width)
+                            : Shape.IsTokenModel ? EmbeddingRow(tokens[t])
+                            : inputs.Slice(t * Shape.Inputs, Shape.Inputs);
+                        Span<float> masked = below.Slice(t * count, count);
+                        for (int j = 0; j < count; j++) masked[j] = x[j] * mask[j];
+                    }
+                }
                 for (int d = 0; d < _directions; d++)
                 {
                     int slot = k * _directions + d;
@@ -48,7 +66,7 @@ public sealed partial class ReferenceLstm
                     for (int n = 0; n < steps; n++)
                     {
                         int t = d == 0 ? n : steps - 1 - n;
-                        ReadOnlySpan<float> x = k > 0 ? below.Slice(t * width, width)
+                        ReadOnlySpan<float> x = k > 0 || dropped ? below.Slice(t * Shape.LayerInputSize(k), Shape.LayerInputSize(k))
                             : Shape.IsTokenModel ? EmbeddingRow(tokens[t])
                             : inputs.Slice(t * Shape.Inputs, Shape.Inputs);
                         Span<float> gates = Span<float>.Empty, hRecord = Span<float>.Empty;

@@ -58,8 +58,20 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
     /// <summary>Floats one layer records per step (all directions).</summary>
     private int LayerRecord => _directions * RecordedVectors * Shape.Hidden;
 
-    /// <summary>Floats the tape records per step (all layers).</summary>
-    private int FloatsPerStep => Shape.Layers * LayerRecord;
+    /// <summary>Floats the tape records per step: all layers, then the dropout masks of the layers whose input is dropped.</summary>
+    private int FloatsPerStep => Shape.Layers * LayerRecord + DropoutMaskOffset(Shape.Layers);
+
+    /// <summary>Whether layer <paramref name="k"/>'s input passes through a dropout mask in training.</summary>
+    private bool DropsInputOf(int k) => k == 0 ? Shape.InputDropout > 0 : Shape.Dropout > 0;
+
+    /// <summary>Offset of layer <paramref name="k"/>'s dropout mask after the layer records of a step (the masks of the dropped layers below come first).</summary>
+    private int DropoutMaskOffset(int k)
+    {
+        int offset = 0;
+        for (int j = 0; j < k; j++)
+            if (DropsInputOf(j)) offset += Shape.LayerInputSize(j);
+        return offset;
+    }
 
     /// <summary>Floats of the tape's fixed part: h0, c0, carried dh, carried dc (S·H each), the input-side and recurrent-side gate gradients.</summary>
     private int FixedFloats => 4 * Shape.StateSlots * Shape.Hidden + 2 * _gateRows;
@@ -160,11 +172,12 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
         // Two gradient sequences: dL/d(layer k's output) [T, width], and dL/d(layer k's input) [T, in_k],
         // which becomes the next lower layer's dL/d(output).
         int region = steps * Math.Max(Shape.InputSize, width);
-        float[] rented = ArrayPool<float>.Shared.Rent(2 * region);
+        float[] rented = ArrayPool<float>.Shared.Rent(2 * region + Math.Max(Shape.InputSize, width));
         try
         {
             Span<float> above = rented.AsSpan(0, region);
             Span<float> below = rented.AsSpan(region, region);
+            Span<float> maskedInput = rented.AsSpan(2 * region, Math.Max(Shape.InputSize, width));
 
             // dL/d(top layer's output) from the steps that have an output (zero at the others).
             above.Slice(0, steps * width).Clear();
@@ -215,6 +228,14 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
                         ReadOnlySpan<float> x = k > 0 ? RecordedOutput(record, k - 1)
                             : Shape.IsTokenModel ? EmbeddingRow(tokens[t])
                             : inputCopies.Slice(t * Shape.Inputs, Shape.Inputs);
+                        if (DropsInputOf(k))
+                        {
+                            // The layer read its input through the recorded dropout mask.
+                            Span<float> masked = maskedInput.Slice(0, inputs);
+                            ReadOnlySpan<float> mask = RecordedMask(record, k);
+                            for (int j = 0; j < inputs; j++) masked[j] = x[j] * mask[j];
+                            x = masked;
+                        }
                         ReadOnlySpan<float> hPrevious = hasPrevious ? RecordedHidden(previousRecord, k, d) : h0.Slice(slot * hidden, hidden);
                         ReadOnlySpan<float> cPrevious = _gru ? default
                             : hasPrevious ? RecordedGates(previousRecord, k, d).Slice(4 * hidden, hidden)
@@ -222,6 +243,16 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
                         BackwardCell(slot, RecordedGates(record, k, d), x, hPrevious, cPrevious,
                             above.Slice(t * width + d * hidden, hidden), dInput.Slice(t * inputs, inputs),
                             slotH, slotC, inputSide, recurrentSide, grad);
+                    }
+                }
+                if (DropsInputOf(k))
+                {
+                    // Dropped inputs get no gradient; kept ones are scaled as in the forward pass.
+                    for (int t = 0; t < steps; t++)
+                    {
+                        ReadOnlySpan<float> mask = RecordedMask(records.Slice(t * FloatsPerStep, FloatsPerStep), k);
+                        Span<float> dx = dInput.Slice(t * inputs, inputs);
+                        for (int j = 0; j < inputs; j++) dx[j] *= mask[j];
                     }
                 }
                 Span<float> done = below;
@@ -420,6 +451,13 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
 
     private ReadOnlySpan<float> RecordedHidden(ReadOnlySpan<float> step, int k, int d) =>
         step.Slice(k * LayerRecord + (_directions * (RecordedVectors - 1) + d) * Shape.Hidden, Shape.Hidden);
+
+    /// <summary>The dropout mask of layer <paramref name="k"/>'s input in one step's record (0 or 1 / (1 − p) per input).</summary>
+    private Span<float> RecordedMask(Span<float> step, int k) =>
+        step.Slice(Shape.Layers * LayerRecord + DropoutMaskOffset(k), Shape.LayerInputSize(k));
+
+    private ReadOnlySpan<float> RecordedMask(ReadOnlySpan<float> step, int k) =>
+        step.Slice(Shape.Layers * LayerRecord + DropoutMaskOffset(k), Shape.LayerInputSize(k));
 
     /// <summary>Layer <paramref name="k"/>'s output in one step's record: its h, or [h_forward, h_backward].</summary>
     private ReadOnlySpan<float> RecordedOutput(ReadOnlySpan<float> step, int k) =>

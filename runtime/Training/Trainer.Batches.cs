@@ -232,12 +232,31 @@ public sealed partial class Trainer
                 if (start + steps < length) Predict(data, sample, start, steps, outputs, state);
                 continue;
             }
+            scratch.Tape!.DropoutSeed = DropoutSeed(sample, start);
             Forward(data, sample, start, steps, outputs, state, scratch.Tape!);
             Span<float> outputGradients = scratch.OutputGradients.AsSpan(0, outputLength);
             total += loss.Accumulate(sample, start, steps, outputs, outputGradients, _batchScale);
             _model.Backward(scratch.Tape!, outputGradients, gradients);
         }
         return total;
+    }
+
+    /// <summary>
+    /// The dropout seed of one recorded window: a hash of <see cref="TrainingOptions.Seed"/>, the optimizer step
+    /// about to be taken, the sample and the window's first step — so masks differ between samples, windows and
+    /// epochs, and do not depend on the thread or chunk that trains the sample (or on a resume).
+    /// </summary>
+    private ulong DropoutSeed(int sample, int start)
+    {
+        ulong z = Options.Seed ^ 0x5DEECE66DUL;
+        foreach (ulong part in (ReadOnlySpan<ulong>)[(ulong)_step, (ulong)(uint)sample, (ulong)(uint)start])
+        {
+            z += 0x9E3779B97F4A7C15UL + part;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            z ^= z >> 31;
+        }
+        return z;
     }
 
     private void Forward(SequenceDataset data, int sample, int start, int steps, Span<float> outputs, LstmState state, TrainingTape tape)

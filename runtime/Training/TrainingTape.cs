@@ -44,6 +44,15 @@ public sealed class TrainingTape
         _tokens = owner.IsTokenModel ? new int[maxSteps] : Array.Empty<int>();
     }
 
+    /// <summary>
+    /// Seed of the dropout masks the next <c>Forward</c> draws (models declared with <c>Dropout</c> or
+    /// <c>InputDropout</c>; others ignore it): masks are a function of this seed, the step, the site and the
+    /// feature (<see cref="DropoutMask"/>), so equal seeds give equal masks. The <see cref="Trainer"/> sets a
+    /// different seed for every sample, chunk and epoch, derived from <see cref="TrainingOptions.Seed"/>;
+    /// set it yourself when you call <c>Forward</c> directly. Default 0.
+    /// </summary>
+    public ulong DropoutSeed { get; set; }
+
     /// <summary>The shape of the model that owns this tape.</summary>
     public ModelShape Shape { get; }
 

@@ -141,6 +141,31 @@ public class DiagnosticTests
         Assert.Contains("cannot be combined with Bidirectional = true", d.GetMessage());
     }
 
+    [Theory]
+    [InlineData("Dropout = 1.0", "Dropout = 1.0")]
+    [InlineData("InputDropout = -0.1", "InputDropout = -0.1")]
+    [InlineData("Dropout = double.NaN", "Dropout = double.NaN")]
+    public void LSTM0014_DropoutOutsideZeroToOne(string argument, string expected)
+    {
+        var (d, text) = Single(Model($"Inputs = 3, Hidden = 8, Layers = 2, {argument}"), "LSTM0014");
+        Assert.Equal(expected, text);
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.Contains("at least 0 and less than 1", d.GetMessage());
+    }
+
+    [Fact]
+    public void LSTM0101_DropoutOnOneLayerIsAWarningAndStillCompiles()
+    {
+        GeneratorOutput output = ModelCompiler.Run(Model("Inputs = 3, Hidden = 8, Dropout = 0.2"));
+        Diagnostic d = Assert.Single(output.GeneratorDiagnostics);
+        Assert.Equal("LSTM0101", d.Id);
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        Assert.Contains("Dropout = 0.2 has no effect with Layers = 1", d.GetMessage());
+        Assert.Single(output.Sources);
+        var (_, text) = Single(Model("Inputs = 3, Hidden = 8, Dropout = 0.2"), "LSTM0101");
+        Assert.Equal("Dropout = 0.2", text);
+    }
+
     [Fact]
     public void LSTM0100_CompactCodeIsInfoAndStillCompiles()
     {
@@ -165,7 +190,7 @@ public class DiagnosticTests
     {
         string root = RepoPaths.Root;
         string releases = System.IO.File.ReadAllText(System.IO.Path.Combine(root, "generator", "AnalyzerReleases.Unshipped.md"));
-        foreach (string id in new[] { "LSTM0001", "LSTM0002", "LSTM0003", "LSTM0004", "LSTM0005", "LSTM0006", "LSTM0007", "LSTM0008", "LSTM0009", "LSTM0010", "LSTM0011", "LSTM0012", "LSTM0100" })
+        foreach (string id in new[] { "LSTM0001", "LSTM0002", "LSTM0003", "LSTM0004", "LSTM0005", "LSTM0006", "LSTM0007", "LSTM0008", "LSTM0009", "LSTM0010", "LSTM0011", "LSTM0012", "LSTM0014", "LSTM0100", "LSTM0101" })
         {
             var descriptor = LstmGen.Generator.DiagnosticDescriptors.ById(id);
             Assert.EndsWith($"docs/diagnostics/{id}.md", descriptor.HelpLinkUri);

@@ -47,8 +47,21 @@ public sealed class GeneratedGradientTests
     public void EverySizeClassMatchesFiniteDifferences(string arguments) =>
         Check(ModelCompiler.CreateModel(arguments).Shape, seed: arguments.Length, steps: 4, maxChecked: 150);
 
-    private static void Check(ModelShape shape, int seed, int steps, int maxChecked)
+    /// <summary>
+    /// Checks a generated model of <paramref name="shape"/> against the double model: Forward's outputs, then
+    /// every (or a sample of) parameter, input and h0/c0 gradient by central differences. With dropout, the
+    /// tape's seed fixes the masks and the double model applies the same ones (a fixed mask makes the loss a
+    /// smooth function of everything else).
+    /// </summary>
+    internal static void Check(ModelShape shape, int seed, int steps, int maxChecked)
     {
+        ulong dropoutSeed = (ulong)seed * 7919 + 1;
+        ScalarLstm Scalar(float[] p)
+        {
+            ScalarLstm scalar = ScalarLstm.For(shape, p);
+            if (shape.HasDropout) scalar.DropoutScale = ScalarLstm.Dropout(shape, dropoutSeed);
+            return scalar;
+        }
         var model = (ITrainableModel)ModelCompiler.CreateModel(shape);
         RandomModels.Create(shape, seed).Parameters.CopyTo(model.Parameters);
         model.ParametersChanged();
@@ -74,6 +87,7 @@ public sealed class GeneratedGradientTests
             for (int j = 0; j < shape.Hidden; j++) { state.Hidden(k)[j] = (float)h0[k][j]; state.Cell(k)[j] = (float)c0[k][j]; }
         }
         TrainingTape tape = model.CreateTape(steps);
+        tape.DropoutSeed = dropoutSeed;
         var outputs = new float[weights.Length];
         if (shape.IsTokenModel) ((ITokenTrainableModel)model).Forward(tokens, outputs, state, tape);
         else ((IFloatTrainableModel)model).Forward(inputs, outputs, state, tape);
@@ -87,7 +101,7 @@ public sealed class GeneratedGradientTests
         float[] parameters = model.Parameters.ToArray();
         double Loss(float[] p, float[] x, double[][] hh, double[][] cc)
         {
-            ScalarLstm scalar = ScalarLstm.For(shape, p);
+            ScalarLstm scalar = Scalar(p);
             double[] o = shape.IsTokenModel ? scalar.RunTokens(tokens, hh, cc, logits: true).Output : scalar.RunFloat(x, hh, cc, logits: true).Output;
             double sum = 0;
             for (int i = 0; i < o.Length; i++) sum += weights[i] * o[i];
@@ -95,7 +109,7 @@ public sealed class GeneratedGradientTests
         }
 
         // The forward outputs themselves must agree with the double reference first.
-        double[] reference = shape.IsTokenModel ? ScalarLstm.For(shape, parameters).RunTokens(tokens, h0, c0, true).Output : ScalarLstm.For(shape, parameters).RunFloat(inputs, h0, c0, true).Output;
+        double[] reference = shape.IsTokenModel ? Scalar(parameters).RunTokens(tokens, h0, c0, true).Output : Scalar(parameters).RunFloat(inputs, h0, c0, true).Output;
         AssertClose(reference, Array.ConvertAll(outputs, v => (double)v), 2e-5, $"{shape}: Forward outputs");
 
         // Parameters: all of them up to maxChecked, else a seeded sample that spans every tensor.

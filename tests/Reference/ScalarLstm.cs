@@ -80,6 +80,19 @@ internal sealed class ScalarLstm
     public static ScalarLstm For(ModelShape s, ReadOnlySpan<float> parameters) =>
         new(s.Inputs, s.Vocabulary, s.Embedding, s.Hidden, s.Layers, s.Outputs, s.Head, s.HeadOn, parameters, s.Cell, s.Bidirectional);
 
+    /// <summary>
+    /// Training-mode dropout: when set, layer k's input value j at step t is multiplied by
+    /// <c>DropoutScale(t, k, j)</c> (see <see cref="Dropout(ModelShape, ulong)"/>). Null: no dropout (inference).
+    /// </summary>
+    public Func<int, int, int, double>? DropoutScale { get; set; }
+
+    /// <summary>The masks a model of <paramref name="shape"/> draws with <paramref name="seed"/>, as a <see cref="DropoutScale"/>.</summary>
+    public static Func<int, int, int, double> Dropout(ModelShape shape, ulong seed) => (t, k, j) =>
+    {
+        float rate = k == 0 ? shape.InputDropout : shape.Dropout;
+        return rate == 0 ? 1.0 : LstmGen.Training.DropoutMask.IsKept(rate, seed, t, k, j) ? 1.0 / (1.0 - rate) : 0.0;
+    };
+
     /// <summary>(name, offset) of every tensor in block order.</summary>
     public IReadOnlyList<(string Name, int Offset)> Offsets { get; }
 
@@ -151,6 +164,17 @@ internal sealed class ScalarLstm
         double[][] sequence = xs;
         for (int k = 0; k < _layers; k++)
         {
+            if (DropoutScale is { } scale)
+            {
+                // Training-mode dropout on this layer's input: each value times its mask's scale (0 or 1 / (1 − p)).
+                var masked = new double[steps][];
+                for (int t = 0; t < steps; t++)
+                {
+                    masked[t] = new double[sequence[t].Length];
+                    for (int j = 0; j < masked[t].Length; j++) masked[t][j] = sequence[t][j] * scale(t, k, j);
+                }
+                sequence = masked;
+            }
             var next = new double[steps][];
             for (int t = 0; t < steps; t++) next[t] = new double[_directions * hsz];
             for (int d = 0; d < _directions; d++)

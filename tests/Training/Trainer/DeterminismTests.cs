@@ -66,6 +66,44 @@ public class DeterminismTests
     }
 
     [Fact]
+    public void DropoutMasksDependOnTheSeedNotOnThreadsOrResumes()
+    {
+        // A generated 2-layer model with dropout between the layers and on the embeddings, truncated BPTT.
+        var shape = new ModelShape(0, 11, 5, 20, 2, 3, Head.Softmax, HeadOn.EveryStep) { Dropout = 0.3f, InputDropout = 0.2f };
+        var data = TrainerFixtures.TokenStepData(30, seed: 8, maxLength: 15);
+        float[] Run(int threads, int epochs, ulong seed, string? checkpoint, string? resumeFrom)
+        {
+            var model = (ITrainableModel)LstmGen.Tests.Generator.ModelCompiler.CreateModel(shape);
+            ParameterInit.Initialize(shape, model.Parameters, seed: 3);
+            model.ParametersChanged();
+            var trainer = new Trainer(model, new TrainingOptions
+            {
+                Epochs = epochs, BatchSize = 7, Seed = seed, Threads = threads, TruncateSteps = 6,
+                Optimizer = new Adam(0.01), ClipGradientNorm = 1, CheckpointPath = checkpoint,
+            });
+            if (resumeFrom is not null) trainer.Resume(resumeFrom);
+            trainer.Fit(data);
+            return model.Parameters.ToArray();
+        }
+
+        string checkpoint = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "lstmgen-dropout-" + Guid.NewGuid().ToString("N") + ".safetensors");
+        try
+        {
+            float[] one = Run(1, 3, 5, null, null);
+            float[] two = Run(2, 3, 5, null, null);
+            Assert.True(TrainerFixtures.BitwiseEqual(one, two), TrainerFixtures.FirstDifference(one, two));
+            Run(2, 1, 5, checkpoint, null);
+            float[] resumed = Run(2, 3, 5, null, checkpoint);
+            Assert.True(TrainerFixtures.BitwiseEqual(one, resumed), TrainerFixtures.FirstDifference(one, resumed));
+            Assert.False(TrainerFixtures.BitwiseEqual(one, Run(1, 3, 6, null, null)), "another seed must draw other masks (and shuffle differently)");
+        }
+        finally
+        {
+            System.IO.File.Delete(checkpoint);
+        }
+    }
+
+    [Fact]
     public void GeneratedModelIsBitwiseIdenticalOnOneAndTwoThreadsAndResumesExactly()
     {
         var shape = new ModelShape(0, 11, 5, 20, 2, 3, Head.Softmax, HeadOn.EveryStep);
