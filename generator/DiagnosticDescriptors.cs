@@ -73,6 +73,12 @@ internal static class DiagnosticDescriptors
         "{0} cannot be combined with {1} yet",
         DiagnosticSeverity.Error);
 
+    /// <summary>An option set for a cell it has no meaning for: {0} the option as written, {1} the cell, {2} why.</summary>
+    public static readonly DiagnosticDescriptor OptionNotForCell = Create("LSTM0013",
+        "Option does not apply to this cell",
+        "{0} does not apply to Cell = {1}: {2}",
+        DiagnosticSeverity.Error);
+
     public static readonly DiagnosticDescriptor CompactCode = Create("LSTM0100",
         "Compact code generated",
         "The model has {0} gate and head columns, over the unrolling budget of {1}; LstmGen generated compact loop-based SIMD code for it (same results, smaller methods)",
@@ -92,6 +98,7 @@ internal static class DiagnosticDescriptors
         "LSTM0010" => TooLarge,
         "LSTM0011" => UnknownEnumValue,
         "LSTM0012" => UnsupportedCombination,
+        "LSTM0013" => OptionNotForCell,
         "LSTM0100" => CompactCode,
         _ => throw new ArgumentOutOfRangeException(nameof(id), id, "Unknown diagnostic id."),
     };

@@ -29,15 +29,22 @@ internal sealed record ModelSpec(
     bool Compact,
     bool BFloat16Inference = false,
     CellKind Cell = CellKind.Lstm,
-    bool Bidirectional = false)
+    bool Bidirectional = false,
+    bool Peephole = false)
 {
     public bool IsGru => Cell == CellKind.Gru;
 
     /// <summary>Directions per layer: 2 for a bidirectional model, else 1.</summary>
     public int Directions => Bidirectional ? 2 : 1;
 
+    /// <summary>Packed rows per layer besides the input and recurrent weights: the bias row, and the peephole row of a peephole LSTM.</summary>
+    public int ExtraRows => Peephole ? 2 : 1;
+
     /// <summary>Gate row blocks per unit in PyTorch's tensors: 4 (i, f, g, o) or 3 (r, z, n).</summary>
     public int GatesPerUnit => IsGru ? 3 : 4;
+
+    /// <summary>Whether the lock-step lane training path (ILaneTrainableModel) is generated: unidirectional LSTMs without peepholes.</summary>
+    public bool HasLanes => !IsGru && !Bidirectional && !Peephole;
 
     public bool IsTokenModel => Vocabulary > 0;
 

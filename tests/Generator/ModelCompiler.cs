@@ -90,7 +90,8 @@ internal static class ModelCompiler
         string head = shape.Head == Head.None ? "" : $", Outputs = {shape.Outputs}, Head = LstmGen.Head.{shape.Head}";
         string cell = shape.Cell == RecurrentCell.Lstm ? "" : $", Cell = LstmGen.RecurrentCell.{shape.Cell}";
         string bidirectional = shape.Bidirectional ? ", Bidirectional = true" : "";
-        return $"{input}, Hidden = {shape.Hidden}, Layers = {shape.Layers}{cell}{bidirectional}{head}, HeadOn = LstmGen.HeadOn.{shape.HeadOn}";
+        string peephole = shape.Peephole ? ", Peephole = true" : "";
+        return $"{input}, Hidden = {shape.Hidden}, Layers = {shape.Layers}{cell}{bidirectional}{peephole}{head}, HeadOn = LstmGen.HeadOn.{shape.HeadOn}";
     }
 
     /// <summary>Builds and instantiates a generated model of exactly <paramref name="shape"/>.</summary>
