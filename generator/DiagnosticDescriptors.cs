@@ -73,6 +73,12 @@ internal static class DiagnosticDescriptors
         "{0} cannot be combined with {1} yet",
         DiagnosticSeverity.Error);
 
+    /// <summary>An option set for a cell it has no meaning for: {0} the option as written, {1} the cell, {2} why.</summary>
+    public static readonly DiagnosticDescriptor OptionNotForCell = Create("LSTM0013",
+        "Option does not apply to this cell",
+        "{0} does not apply to Cell = {1}: {2}",
+        DiagnosticSeverity.Error);
+
     public static readonly DiagnosticDescriptor DropoutOutOfRange = Create("LSTM0014",
         "Dropout rate out of range",
         "{0} = {1} is not a dropout probability: it must be at least 0 and less than 1",
@@ -102,6 +108,7 @@ internal static class DiagnosticDescriptors
         "LSTM0010" => TooLarge,
         "LSTM0011" => UnknownEnumValue,
         "LSTM0012" => UnsupportedCombination,
+        "LSTM0013" => OptionNotForCell,
         "LSTM0014" => DropoutOutOfRange,
         "LSTM0100" => CompactCode,
         "LSTM0101" => DropoutWithoutEffect,

@@ -202,7 +202,7 @@ public sealed partial class LstmGenerator
             }
             runs.Add(new RowInput("h", spec.Hidden, 1 + spec.LayerInputSize(upper ? 1 : 0), "recurrent h"));
             EmitMatVec(w, f, layout.Row, runs, "z", spec.Compact);
-            EmitCellUpdate(w, f, layout, record);
+            EmitCellUpdate(w, f, layout, record, spec.LayerInputSize(upper ? 1 : 0));
         }
     }
 
@@ -450,7 +450,7 @@ public sealed partial class LstmGenerator
                 w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
                 using (w.Block($"private static void {name}({parameters})"))
                 {
-                    EmitGateGradients(w, f, layout);
+                    EmitGateGradients(w, f, layout, inputs);
                     var runs = new List<BackwardRun>();
                     if (upper)
                     {

@@ -259,7 +259,7 @@ public sealed partial class LstmGenerator
                             w.Line($"ref float h = ref {Unsafe}.Add(ref s, {layer.Hidden});");
                             w.Line($"ref float c = ref {Unsafe}.Add(ref s, {layer.Cell});");
                             w.Line($"ref float r = ref {Unsafe}.Add(ref recStep, l * RecordStep + {layer.Record});");
-                            EmitCellUpdate(w, f, layout, record: true);
+                            EmitCellUpdate(w, f, layout, record: true, inputs: -1); // lanes: no peepholes
                         }
                     }
                 }
@@ -414,7 +414,7 @@ public sealed partial class LstmGenerator
                             w.Line($"ref float hPrev = ref t > 0 ? ref {Unsafe}.Add(ref rec0, ((nuint)(t - 1) * lanesN + l) * RecordStep + {N(k * layout.RecordPerLayer + row + 2 * p)}) : ref {Unsafe}.Add(ref init, l * StateLength + {layer.Hidden});");
                             w.Line($"ref float cPrev = ref t > 0 ? ref {Unsafe}.Add(ref rec0, ((nuint)(t - 1) * lanesN + l) * RecordStep + {N(k * layout.RecordPerLayer + row)}) : ref {Unsafe}.Add(ref init, l * StateLength + {layer.Cell});");
                             w.Line($"ref float dz = ref {Unsafe}.Add(ref dzBlock, l * {N(row)});");
-                            EmitGateGradients(w, f, layout);
+                            EmitGateGradients(w, f, layout, inputs: -1); // lanes: no peepholes
                             string input = k == 0
                                 ? (spec.IsTokenModel ? $"{Unsafe}.Add(ref {Marshal}.GetArrayDataReference(_parameters), {Unsafe}.Add(ref src, l * (nuint)maxSteps + (nuint)t) * EmbeddingSize)" : $"{Unsafe}.Add(ref src, (l * (nuint)maxSteps + (nuint)t) * InputSize)")
                                 : $"{Unsafe}.Add(ref recStep, l * RecordStep + {N((k - 1) * layout.RecordPerLayer + row + 2 * p)})";

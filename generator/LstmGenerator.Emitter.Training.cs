@@ -76,6 +76,8 @@ public sealed partial class LstmGenerator
                 w.Line($"global::LstmGen.Kernels.GateLayout.{(spec.IsGru ? "UnpackGruLayerGradients" : "UnpackLayerGradients")}(g.Slice({(spec.Bidirectional ? "PackedLayerOffset(layer, direction)" : "PackedLayerOffset(layer)")}, (1 + inputs + HiddenSize) * {N(layout.Row)}), inputs, HiddenSize,");
                 w.Line($"    destination.Slice(offset, {N(gates)} * inputs), destination.Slice(offset + {N(gates)} * inputs, {N(gates * spec.Hidden)}),");
                 w.Line($"    destination.Slice(offset + {N(gates)} * (inputs + HiddenSize), {N(gates)}), destination.Slice(offset + {N(gates)} * (inputs + HiddenSize + 1), {N(gates)}));");
+                if (spec.Peephole)
+                    w.Line($"global::LstmGen.Kernels.GateLayout.UnpackPeepholeGradients(g.Slice({(spec.Bidirectional ? "PackedLayerOffset(layer, direction)" : "PackedLayerOffset(layer)")} + (1 + inputs + HiddenSize) * {N(layout.Row)}, {N(layout.Row)}), HiddenSize, destination.Slice(offset + {N(gates)} * (inputs + HiddenSize + 2), {N(3 * spec.Hidden)}));");
             }
             if (spec.Head != HeadKind.None)
                 w.Line($"global::LstmGen.Kernels.GateLayout.UnpackHeadGradients(g.Slice({N(layout.HeadPackedOffset)}, {N(layout.PackedLength - layout.HeadPackedOffset)}), {(spec.Bidirectional ? "2 * HiddenSize" : "HiddenSize")}, OutputSize, destination.Slice({N(layout.HeadWeightOffset)}, {N(spec.Outputs * layout.TopWidth)}), destination.Slice({N(layout.HeadBiasOffset)}, {N(spec.Outputs)}));");
@@ -310,7 +312,7 @@ public sealed partial class LstmGenerator
             {
                 w.Line($"ref float input = ref {input}; // {layer.InputWhat} at this step");
             }
-            EmitGateGradients(w, f, layout);
+            EmitGateGradients(w, f, layout, layer.InputCount);
             w.Line($"// dx = W_ihᵀ dz and dh_(t-1) = W_hhᵀ dz are summed tile by tile; the parameter gradients: row j += x_j · dz.");
             w.Line($"{Marshal}.CreateSpan(ref dx, {N(layer.InputCount)}).Clear();");
             if (!spec.IsGru) w.Line($"{Marshal}.CreateSpan(ref dh, {N(spec.Hidden)}).Clear();");
@@ -345,12 +347,19 @@ public sealed partial class LstmGenerator
     /// Emits dz from dh, dc and the recorded activations:
     /// dc += dh·o·(1 − tanh²c); dz_o = dh·tanh c·o(1 − o); dz_i = dc·g·i(1 − i); dz_f = dc·c_prev·f(1 − f);
     /// dz_g = dc·i·(1 − g²); then dc_prev = dc·f. dh and the carried dc are flushed below 2^−100 (see Activations.GradientFlushThreshold).
+    /// With peepholes see <see cref="EmitPeepholeGateGradients"/>; <paramref name="inputs"/> is the layer's input width
+    /// (where its peephole row starts).
     /// </summary>
-    private static void EmitGateGradients(SourceWriter w, Flavor f, Layout layout)
+    private static void EmitGateGradients(SourceWriter w, Flavor f, Layout layout, int inputs)
     {
         if (layout.Spec.IsGru)
         {
             EmitGruGateGradients(w, f, layout);
+            return;
+        }
+        if (layout.Spec.Peephole)
+        {
+            EmitPeepholeGateGradients(w, f, layout, inputs);
             return;
         }
         int p = layout.PaddedHidden, row = layout.Row;
@@ -389,6 +398,64 @@ public sealed partial class LstmGenerator
                 w.Line($"{f.V}.StoreUnsafe(dc{s} * i{s} * (one - g{s} * g{s}), ref dz, zq + {N(32 + v * f.Width)});");
                 w.Line($"{f.V}.StoreUnsafe(dh{s} * t{s} * o{s} * (one - o{s}), ref dz, zq + {N(48 + v * f.Width)});");
                 w.Line($"{f.V}.StoreUnsafe({Act}.FlushTiny(dc{s} * f{s}), ref dc, hq + {o});");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Emits dz of a peephole LSTM from dh, dc, the recorded activations and the peephole row p (row 1 + I + H of the
+    /// packed layer, p_i, p_f, 0, p_o): dz_o = dh·tanh c·o(1 − o); dc += dh·o·(1 − tanh²c) + dz_o·p_o; dz_i = dc·g·i(1 − i);
+    /// dz_f = dc·c_prev·f(1 − f); dz_g = dc·i·(1 − g²); dc_prev = dc·f + dz_i·p_i + dz_f·p_f; and the peephole row's
+    /// gradients dp_i += dz_i·c_prev, dp_f += dz_f·c_prev, dp_o += dz_o·c (the g column is left alone).
+    /// </summary>
+    private static void EmitPeepholeGateGradients(SourceWriter w, Flavor f, Layout layout, int inputs)
+    {
+        int p = layout.PaddedHidden, row = layout.Row;
+        string peepholeRow = N((1 + inputs + layout.Spec.Hidden) * row);
+        w.Line($"ref float pw = ref {Unsafe}.Add(ref w, {peepholeRow}); // peephole row: p_i, p_f, 0, p_o");
+        w.Line($"ref float pg = ref {Unsafe}.Add(ref g, {peepholeRow}); // its gradients");
+        w.Line("// Peephole dz: dz_o = dh·tanh c·o(1 − o); dc += dh·o·(1 − tanh²c) + dz_o·p_o; dz_i = dc·g·i(1 − i); dz_f = dc·c_prev·f(1 − f); dz_g = dc·i·(1 − g²);");
+        w.Line("// dc_prev = dc·f + dz_i·p_i + dz_f·p_f; dp_i += dz_i·c_prev, dp_f += dz_f·c_prev, dp_o += dz_o·c.");
+        if (f.IsScalar)
+        {
+            using (w.Block($"for (nuint u = 0; u < {N(layout.Spec.Hidden)}; u++)"))
+            {
+                w.Line("nuint b = (u >> 4) * 64 + (u & 15);");
+                w.Line($"float ig = {Unsafe}.Add(ref r, b), fg = {Unsafe}.Add(ref r, b + 16), gg = {Unsafe}.Add(ref r, b + 32), og = {Unsafe}.Add(ref r, b + 48);");
+                w.Line($"float cn = {Unsafe}.Add(ref r, {N(row)} + u), tc = {Unsafe}.Add(ref r, {N(row + p)} + u), cp = {Unsafe}.Add(ref cPrev, u);");
+                w.Line($"float dhu = {Act}.FlushTiny({Unsafe}.Add(ref dh, u));");
+                w.Line("float dzo = dhu * tc * og * (1f - og);");
+                w.Line($"float dcu = {Unsafe}.Add(ref dc, u) + dhu * og * (1f - tc * tc) + dzo * {Unsafe}.Add(ref pw, b + 48);");
+                w.Line("float dzi = dcu * gg * ig * (1f - ig), dzf = dcu * cp * fg * (1f - fg);");
+                w.Line($"{Unsafe}.Add(ref dz, b) = dzi;");
+                w.Line($"{Unsafe}.Add(ref dz, b + 16) = dzf;");
+                w.Line($"{Unsafe}.Add(ref dz, b + 32) = dcu * ig * (1f - gg * gg);");
+                w.Line($"{Unsafe}.Add(ref dz, b + 48) = dzo;");
+                w.Line($"{Unsafe}.Add(ref dc, u) = {Act}.FlushTiny(dcu * fg + dzi * {Unsafe}.Add(ref pw, b) + dzf * {Unsafe}.Add(ref pw, b + 16));");
+                w.Line($"{Unsafe}.Add(ref pg, b) += dzi * cp; {Unsafe}.Add(ref pg, b + 16) += dzf * cp; {Unsafe}.Add(ref pg, b + 48) += dzo * cn;");
+            }
+            return;
+        }
+        int blocks = p / 16, perBlock = 16 / f.Width;
+        using (w.Block($"for (nuint q = 0; q < {N(blocks)}; q++)"))
+        {
+            w.Line("nuint zq = q * 64, hq = q * 16;");
+            w.Line($"{f.VT} one = {f.VT}.One;");
+            for (int v = 0; v < perBlock; v++)
+            {
+                string o = N(v * f.Width), s = N(v);
+                string I = N(v * f.Width), F = N(16 + v * f.Width), G = N(32 + v * f.Width), O = N(48 + v * f.Width);
+                w.Line($"{f.VT} i{s} = {f.V}.LoadUnsafe(ref r, zq + {I}), f{s} = {f.V}.LoadUnsafe(ref r, zq + {F}), g{s} = {f.V}.LoadUnsafe(ref r, zq + {G}), o{s} = {f.V}.LoadUnsafe(ref r, zq + {O});");
+                w.Line($"{f.VT} c{s} = {f.V}.LoadUnsafe(ref r, {N(row)} + hq + {o}), t{s} = {f.V}.LoadUnsafe(ref r, {N(row + p)} + hq + {o}), cp{s} = {f.V}.LoadUnsafe(ref cPrev, hq + {o});");
+                w.Line($"{f.VT} dh{s} = {Act}.FlushTiny({f.V}.LoadUnsafe(ref dh, hq + {o}));");
+                w.Line($"{f.VT} dzo{s} = dh{s} * t{s} * o{s} * (one - o{s});");
+                w.Line($"{f.VT} dc{s} = {f.V}.MultiplyAddEstimate(dzo{s}, {f.V}.LoadUnsafe(ref pw, zq + {O}), {f.V}.MultiplyAddEstimate(dh{s} * o{s}, one - t{s} * t{s}, {f.V}.LoadUnsafe(ref dc, hq + {o})));");
+                w.Line($"{f.VT} dzi{s} = dc{s} * g{s} * i{s} * (one - i{s}), dzf{s} = dc{s} * cp{s} * f{s} * (one - f{s});");
+                w.Line($"{f.V}.StoreUnsafe(dzi{s}, ref dz, zq + {I}); {f.V}.StoreUnsafe(dzf{s}, ref dz, zq + {F}); {f.V}.StoreUnsafe(dc{s} * i{s} * (one - g{s} * g{s}), ref dz, zq + {G}); {f.V}.StoreUnsafe(dzo{s}, ref dz, zq + {O});");
+                w.Line($"{f.V}.StoreUnsafe({Act}.FlushTiny({f.V}.MultiplyAddEstimate(dzf{s}, {f.V}.LoadUnsafe(ref pw, zq + {F}), {f.V}.MultiplyAddEstimate(dzi{s}, {f.V}.LoadUnsafe(ref pw, zq + {I}), dc{s} * f{s}))), ref dc, hq + {o});");
+                w.Line($"{f.V}.StoreUnsafe({f.V}.MultiplyAddEstimate(dzi{s}, cp{s}, {f.V}.LoadUnsafe(ref pg, zq + {I})), ref pg, zq + {I});");
+                w.Line($"{f.V}.StoreUnsafe({f.V}.MultiplyAddEstimate(dzf{s}, cp{s}, {f.V}.LoadUnsafe(ref pg, zq + {F})), ref pg, zq + {F});");
+                w.Line($"{f.V}.StoreUnsafe({f.V}.MultiplyAddEstimate(dzo{s}, c{s}, {f.V}.LoadUnsafe(ref pg, zq + {O})), ref pg, zq + {O});");
             }
         }
     }

@@ -39,7 +39,7 @@ public sealed partial class LstmGenerator
     private static string Describe(ModelSpec spec)
     {
         string input = spec.IsTokenModel ? $"nn.Embedding({N(spec.Vocabulary)}, {N(spec.Embedding)}) → " : "";
-        string lstm = $"nn.{(spec.IsGru ? "GRU" : "LSTM")}({N(spec.InputSize)}, {N(spec.Hidden)}" + (spec.Layers > 1 ? $", num_layers={N(spec.Layers)}" : "") + ")";
+        string lstm = $"nn.{(spec.IsGru ? "GRU" : "LSTM")}({N(spec.InputSize)}, {N(spec.Hidden)}" + (spec.Layers > 1 ? $", num_layers={N(spec.Layers)}" : "") + ")" + (spec.Peephole ? " with peepholes" : "");
         string head = spec.Head switch
         {
             HeadKind.None => "",
@@ -59,7 +59,7 @@ public sealed partial class LstmGenerator
     private static void EmitClass(SourceWriter w, Layout layout)
     {
         ModelSpec spec = layout.Spec;
-        // Lock-step lane training (ILaneTrainableModel) is generated for unidirectional LSTMs without dropout; other models train sample by sample.
+        // Lock-step lane training (ILaneTrainableModel) is generated for unidirectional LSTMs without dropout or peepholes; other models train sample by sample.
         string iface = (spec.IsTokenModel ? "global::LstmGen.Training.ITokenTrainableModel" : "global::LstmGen.Training.IFloatTrainableModel") + (spec.HasLanes ? ", global::LstmGen.Training.ILaneTrainableModel" : "");
         int stepOutput = spec.Head == HeadKind.None ? layout.TopWidth : spec.Outputs;
 
@@ -106,7 +106,7 @@ public sealed partial class LstmGenerator
             w.Line($"private const int StateLength = {N(layout.StateLength)}; // h, c per {(spec.Bidirectional ? "layer and direction" : "layer")}, {N(layout.PaddedHidden)} floats each{(spec.IsGru ? " (a GRU leaves c at zero)" : "")}");
             w.Line($"private const int ScratchLength = {N(layout.ScratchLength + layout.SequenceScratchLength)}; // gate sums{(layout.HeadRow > 0 ? ", head logits" : "")}{(layout.LayerMajor ? ", a layer-major chunk's input projections and outputs" : "")}");
             w.Line($"private const int PackedLength = {N(layout.PackedLength)}; // packed weights, see global::LstmGen.Kernels.GateLayout");
-            w.Line($"private static readonly global::LstmGen.ModelShape s_shape = new(inputs: {N(spec.Inputs)}, vocabulary: {N(spec.Vocabulary)}, embedding: {N(spec.Embedding)}, hidden: {N(spec.Hidden)}, layers: {N(spec.Layers)}, outputs: {N(spec.Outputs)}, global::LstmGen.Head.{spec.Head}, global::LstmGen.HeadOn.{spec.HeadOn}{(spec.IsGru ? ", cell: global::LstmGen.RecurrentCell.Gru" : "")}{(spec.Bidirectional ? ", bidirectional: true" : "")}){DropoutInitializer(spec)};");
+            w.Line($"private static readonly global::LstmGen.ModelShape s_shape = new(inputs: {N(spec.Inputs)}, vocabulary: {N(spec.Vocabulary)}, embedding: {N(spec.Embedding)}, hidden: {N(spec.Hidden)}, layers: {N(spec.Layers)}, outputs: {N(spec.Outputs)}, global::LstmGen.Head.{spec.Head}, global::LstmGen.HeadOn.{spec.HeadOn}{(spec.IsGru ? ", cell: global::LstmGen.RecurrentCell.Gru" : "")}{(spec.Bidirectional ? ", bidirectional: true" : "")}{(spec.Peephole ? ", peephole: true" : "")}){DropoutInitializer(spec)};");
             w.Line("private readonly float[] _parameters = new float[ParameterCount];");
             w.Line("private readonly global::LstmGen.Kernels.AlignedBuffer _packed = new(PackedLength);");
             if (spec.BFloat16Inference)
@@ -220,7 +220,8 @@ public sealed partial class LstmGenerator
         string dp = bi ? ", int direction = 0" : "", da = bi ? ", direction" : "";
         string dirDoc = bi ? " (direction 0 forward, 1 reverse: PyTorch's <c>_reverse</c> tensors)" : "";
         int layer1 = spec.Layers > 1 ? layout.LayerParameterOffsets[d] : 0;
-        int stride = gates * (spec.LayerInputSize(1) + spec.Hidden + 2);
+        int peepholes = spec.Peephole ? 3 * spec.Hidden : 0;
+        int stride = gates * (spec.LayerInputSize(1) + spec.Hidden + 2) + peepholes;
 
         w.Line("/// <inheritdoc/>");
         w.Line("public global::LstmGen.ModelShape Shape => s_shape;");
@@ -246,6 +247,12 @@ public sealed partial class LstmGenerator
         w.Line($"/// <summary>PyTorch <c>{module}.bias_hh_l{{layer}}</c> [{N(gates)}].</summary>");
         w.Line($"public {Span} BiasHh(int layer{dp}) => new(_parameters, LayerOffset(layer{da}) + {N(gates)} * (LayerInputSize(layer) + {N(spec.Hidden + 1)}), {N(gates)});");
         w.Line();
+        if (spec.Peephole)
+        {
+            w.Line($"/// <summary>LstmGen's <c>lstm.weight_ch_l{{layer}}</c> [{N(peepholes)}]: peephole weights, row blocks p_i, p_f, p_o of {N(spec.Hidden)} (i, f read p ⊙ c_(t−1), o reads p ⊙ c_t){dirDoc}.</summary>");
+            w.Line($"public {Span} PeepholeWeight(int layer{dp}) => new(_parameters, LayerOffset(layer{da}) + {N(gates)} * (LayerInputSize(layer) + {N(spec.Hidden + 2)}), {N(peepholes)});");
+            w.Line();
+        }
         if (spec.Head != HeadKind.None)
         {
             w.Line($"/// <summary>PyTorch <c>head.weight</c> [{N(spec.Outputs)}, {N(layout.TopWidth)}]{(bi ? ": columns 0 … H−1 read the forward h, H … 2H−1 the reverse h" : "")}.</summary>");
@@ -265,14 +272,14 @@ public sealed partial class LstmGenerator
             w.Line();
             w.Line($"private static int LayerInputSize(int layer) => layer == 0 ? {N(spec.InputSize)} : {N(spec.Hidden)};");
             w.Line();
-            w.Line($"private static int PackedLayerOffset(int layer) => layer == 0 ? 0 : {N(spec.Layers > 1 ? layout.LayerPackedOffsets[1] : 0)} + (layer - 1) * {N((1 + 2 * spec.Hidden) * layout.Row)};");
+            w.Line($"private static int PackedLayerOffset(int layer) => layer == 0 ? 0 : {N(spec.Layers > 1 ? layout.LayerPackedOffsets[1] : 0)} + (layer - 1) * {N((spec.ExtraRows + 2 * spec.Hidden) * layout.Row)};");
             w.Line();
         }
         else
         {
             // Slots layer·2 + direction: the two of layer 0 read the input, the others 2·H values from the layer below.
-            int first = gates * (spec.InputSize + spec.Hidden + 2), packedFirst = (1 + spec.InputSize + spec.Hidden) * layout.Row;
-            int packedUpper = (1 + spec.LayerInputSize(1) + spec.Hidden) * layout.Row;
+            int first = gates * (spec.InputSize + spec.Hidden + 2) + peepholes, packedFirst = (spec.ExtraRows + spec.InputSize + spec.Hidden) * layout.Row;
+            int packedUpper = (spec.ExtraRows + spec.LayerInputSize(1) + spec.Hidden) * layout.Row;
             int packed2 = spec.Layers > 1 ? layout.LayerPackedOffsets[2] : 0;
             using (w.Block("private static int LayerOffset(int layer, int direction)"))
             {
@@ -296,8 +303,20 @@ public sealed partial class LstmGenerator
             using (w.Open())
             {
                 w.Line("int inputs = LayerInputSize(layer);");
-                if (bi) w.Line("for (int direction = 0; direction < DirectionCount; direction++)");
-                w.Line($"{(bi ? "    " : "")}global::LstmGen.Kernels.GateLayout.{(spec.IsGru ? "PackGruLayer" : "PackLayer")}(WeightIh(layer{da}), WeightHh(layer{da}), BiasIh(layer{da}), BiasHh(layer{da}), inputs, HiddenSize, packed.Slice(PackedLayerOffset(layer{da}), (1 + inputs + HiddenSize) * {N(layout.Row)}));");
+                string pack = $"global::LstmGen.Kernels.GateLayout.{(spec.IsGru ? "PackGruLayer" : "PackLayer")}(WeightIh(layer{da}), WeightHh(layer{da}), BiasIh(layer{da}), BiasHh(layer{da}), inputs, HiddenSize, packed.Slice(PackedLayerOffset(layer{da}), (1 + inputs + HiddenSize) * {N(layout.Row)}));";
+                if (!spec.Peephole)
+                {
+                    if (bi) w.Line("for (int direction = 0; direction < DirectionCount; direction++)");
+                    w.Line((bi ? "    " : "") + pack);
+                }
+                else
+                {
+                    using (bi ? w.Block("for (int direction = 0; direction < DirectionCount; direction++)") : null)
+                    {
+                        w.Line(pack);
+                        w.Line($"global::LstmGen.Kernels.GateLayout.PackPeepholes(PeepholeWeight(layer{da}), HiddenSize, packed.Slice(PackedLayerOffset(layer{da}) + (1 + inputs + HiddenSize) * {N(layout.Row)}, {N(layout.Row)})); // the peephole row, after W_hh");
+                    }
+                }
             }
             if (spec.Head != HeadKind.None)
                 w.Line($"global::LstmGen.Kernels.GateLayout.PackHead(HeadWeight, HeadBias, {(bi ? "2 * HiddenSize" : "HiddenSize")}, OutputSize, packed.Slice({N(layout.HeadPackedOffset)}, {N(layout.PackedLength - layout.HeadPackedOffset)}));");

@@ -133,6 +133,10 @@ public sealed partial class LstmGenerator
         int cellValue = Get("Cell", 0);
         if (cellValue is < 0 or > 1)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, At("Cell"), "Cell", Format(cellValue)));
+        bool peephole = attribute.NamedArguments.Any(a => a.Key == "Peephole" && a.Value.Value is true);
+        if (peephole && cellValue == (int)CellKind.Gru)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OptionNotForCell, At("Peephole"), "Peephole = true", "RecurrentCell.Gru",
+                "peepholes connect an LSTM's cell state to its gates, and a GRU has no cell state"));
 
         if (diagnostics.Count > 0)
             return new ModelResult(null, diagnostics.ToEquatableArray());
@@ -148,7 +152,8 @@ public sealed partial class LstmGenerator
         {
             long inK = k == 0 ? inputSize : (long)directions * hidden;
             parameters += directions * gates * (inK + hidden + 2);
-            packed += directions * (1 + inK + hidden) * 4L * Pad(hidden);
+            packed += directions * ((peephole ? 2 : 1) + inK + hidden) * 4L * Pad(hidden);
+            if (peephole) parameters += directions * 3L * hidden;
         }
         if (parameters > int.MaxValue || packed > int.MaxValue)
         {
@@ -166,7 +171,7 @@ public sealed partial class LstmGenerator
 
         string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
         var spec = new ModelSpec(ns, type.Name, containers.ToEquatableArray(), inputs, vocabulary, embedding, hidden, layers, outputs,
-            (HeadKind)headValue, (HeadOnKind)headOnValue, compact, BFloat16Inference: precisionValue == 1, Cell: (CellKind)cellValue, Bidirectional: bidirectional,
+            (HeadKind)headValue, (HeadOnKind)headOnValue, compact, BFloat16Inference: precisionValue == 1, Cell: (CellKind)cellValue, Bidirectional: bidirectional, Peephole: peephole,
             Dropout: dropout, InputDropout: inputDropout);
         return new ModelResult(spec, diagnostics.ToEquatableArray());
     }

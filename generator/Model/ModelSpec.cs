@@ -30,6 +30,7 @@ internal sealed record ModelSpec(
     bool BFloat16Inference = false,
     CellKind Cell = CellKind.Lstm,
     bool Bidirectional = false,
+    bool Peephole = false,
     float Dropout = 0f,
     float InputDropout = 0f)
 {
@@ -39,16 +40,19 @@ internal sealed record ModelSpec(
     /// <summary>Whether layer <paramref name="layer"/>'s input passes through a dropout mask in training.</summary>
     public bool DropsInputOf(int layer) => layer == 0 ? InputDropout > 0 : Dropout > 0;
 
-    /// <summary>Whether the model trains on the lock-step lane path (unidirectional LSTMs without dropout); others train sample by sample.</summary>
-    public bool HasLanes => !IsGru && !Bidirectional && !HasDropout;
-
     public bool IsGru => Cell == CellKind.Gru;
 
     /// <summary>Directions per layer: 2 for a bidirectional model, else 1.</summary>
     public int Directions => Bidirectional ? 2 : 1;
 
+    /// <summary>Packed rows per layer besides the input and recurrent weights: the bias row, and the peephole row of a peephole LSTM.</summary>
+    public int ExtraRows => Peephole ? 2 : 1;
+
     /// <summary>Gate row blocks per unit in PyTorch's tensors: 4 (i, f, g, o) or 3 (r, z, n).</summary>
     public int GatesPerUnit => IsGru ? 3 : 4;
+
+    /// <summary>Whether the lock-step lane training path (ILaneTrainableModel) is generated: unidirectional LSTMs without peepholes or dropout; others train sample by sample.</summary>
+    public bool HasLanes => !IsGru && !Bidirectional && !Peephole && !HasDropout;
 
     public bool IsTokenModel => Vocabulary > 0;
 

@@ -79,6 +79,8 @@ public static class KerasWeights
 
         public float[] Read()
         {
+            if (_shape.Peephole)
+                throw Fail("the model has peepholes (Peephole = true); LstmGen loads them from its own safetensors files (weight_ch tensors), not from Keras files.", null);
             // In the file's order (header order): layer 0 first.
             var cells = _file.Names.Select(StripIndex).Where(n => n.EndsWith("/recurrent_kernel", StringComparison.Ordinal) || n == "recurrent_kernel")
                 .Select(n => n.Length == "recurrent_kernel".Length ? "" : n[..^"/recurrent_kernel".Length]).ToList();

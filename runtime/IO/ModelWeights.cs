@@ -16,7 +16,8 @@ namespace LstmGen.IO;
 /// <remarks>
 /// <para>Which file tensor fills which parameter: with <see cref="WeightLoadOptions.Names"/>, exactly
 /// <c>{Embedding}.weight</c>, <c>{Lstm}.weight_ih_l{k}</c>, <c>{Lstm}.weight_hh_l{k}</c>,
-/// <c>{Lstm}.bias_ih_l{k}</c>, <c>{Lstm}.bias_hh_l{k}</c>, <c>{Head}.weight</c>, <c>{Head}.bias</c>.
+/// <c>{Lstm}.bias_ih_l{k}</c>, <c>{Lstm}.bias_hh_l{k}</c> (and, with peepholes, <c>{Lstm}.weight_ch_l{k}</c>),
+/// <c>{Head}.weight</c>, <c>{Head}.bias</c>.
 /// Without it, each module uses its default name (<c>embed</c>, <c>lstm</c>, <c>head</c>) when the
 /// file has it, and is otherwise recognised: the LSTM by the nn.LSTM suffixes (one prefix, which may
 /// contain dots or be empty), the embedding as the one <c>X.weight</c> of shape [Vocabulary, Embedding]
@@ -123,6 +124,7 @@ public static class ModelWeights
             json.WriteString("head_on", shape.HeadOn.ToString());
             if (shape.Cell != RecurrentCell.Lstm) json.WriteString("cell", shape.Cell.ToString());
             if (shape.Bidirectional) json.WriteBoolean("bidirectional", true);
+            if (shape.Peephole) json.WriteBoolean("peephole", true);
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
@@ -151,6 +153,8 @@ public static class ModelWeights
             anyReverse |= parsed.Reverse;
             if (parsed.Kind == "weight_hr")
                 throw Problem(file, names, $"{quoted}: this file holds an LSTM with projections (nn.LSTM proj_size > 0); the model has none.", name);
+            if (parsed.Kind == "weight_ch" && !shape.Peephole)
+                throw Problem(file, names, $"{quoted}: this file holds a peephole LSTM (it has 'weight_ch' peephole weights); the model has no peepholes (Peephole = false).", name);
             if (parsed.Layer > deepest)
             {
                 deepest = parsed.Layer;
@@ -183,7 +187,8 @@ public static class ModelWeights
             string parameter = fileName == tensor.Name ? "" : $" (model parameter {tensor.Name})";
             if (!file.TryGetInfo(fileName, out var info))
             {
-                Report(fileName, $"{quoted}: expected a tensor of shape {tensor.ShapeText}{parameter}, found none.");
+                bool peephole = LstmTensorName.TryParse(tensor.Name, out var parsed) && parsed.Kind == "weight_ch";
+                Report(fileName, $"{quoted}: expected a tensor of shape {tensor.ShapeText}{parameter}, found none{(peephole ? " (the model has peepholes, Peephole = true: p_i, p_f, p_o per unit; PyTorch's nn.LSTM has none)" : "")}.");
                 continue;
             }
             if (!SafetensorsDtypes.IsConvertibleToSingle(info.Dtype))
@@ -215,7 +220,7 @@ public static class ModelWeights
 
     private static string ShapeHint(ModelShape shape, ParameterTensor tensor, SafetensorsTensorInfo info)
     {
-        bool gateTensor = LstmTensorName.TryParse(tensor.Name, out _);
+        bool gateTensor = LstmTensorName.TryParse(tensor.Name, out var parsed) && parsed.Kind != "weight_ch";
         if (gateTensor && info.Shape.Length >= 1 && shape.Cell == RecurrentCell.Lstm && info.Shape[0] == 3 * shape.Hidden)
             return $" (3 x hidden rows: this looks like a GRU, the model is an LSTM with {ModelShape.GateCount} x {shape.Hidden} gate rows)";
         if (gateTensor && info.Shape.Length >= 1 && shape.Cell == RecurrentCell.Gru && info.Shape[0] == ModelShape.GateCount * shape.Hidden)

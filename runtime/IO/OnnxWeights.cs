@@ -96,6 +96,8 @@ public static class OnnxWeights
 
         public float[] Read()
         {
+            if (_shape.Peephole)
+                throw Fail($"the model has peepholes (Peephole = true); LstmGen loads them from safetensors files (weight_ch tensors), not from ONNX (whose LSTM input P, ordered i, o, f, is not read).", null);
             int lastRecurrent = ReadRecurrentLayers();
             if (_shape.IsTokenModel) ReadEmbedding();
             if (_shape.Head != Head.None) ReadHead(lastRecurrent);

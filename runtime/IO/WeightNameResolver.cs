@@ -44,7 +44,7 @@ internal sealed record ResolvedNames(string? Embedding, string Lstm, string? Hea
 /// <summary>One PyTorch nn.LSTM parameter name split into its parts, e.g. <c>model.lstm</c> + weight_ih + layer 1 + reverse.</summary>
 internal readonly record struct LstmTensorName(string Prefix, string Kind, int Layer, bool Reverse)
 {
-    private static readonly string[] s_kinds = { "weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr" };
+    private static readonly string[] s_kinds = { "weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr", "weight_ch" };
 
     /// <summary>Splits <paramref name="name"/> if it ends like an nn.LSTM parameter (<c>{kind}_l{k}</c>, optionally <c>_reverse</c>).</summary>
     public static bool TryParse(string name, out LstmTensorName parsed)

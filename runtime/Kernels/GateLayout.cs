@@ -20,6 +20,9 @@ namespace LstmGen.Kernels;
 /// rows are zero there) and the recurrent part of n (<c>b_hn + W_hn·h</c>: input rows are zero there),
 /// so one pass over the rows leaves everything the cell needs for <c>n = tanh(n_x + r·n_h)</c>
 /// (see <see cref="PackGruLayer"/>).</para>
+/// <para>A peephole LSTM layer (<see cref="ModelShape.Peephole"/>) has one more row after those, the peephole row
+/// (<see cref="PackPeepholes"/>): p_i, p_f, 0, p_o in the gate columns, so the cell update reads each unit's peephole
+/// weights at the offsets of its gate sums. The matrix–vector passes stop before it.</para>
 /// <para>A head with H inputs and O outputs packs into <c>1 + H</c> rows of O rounded up to 16:
 /// row 0 is the bias, row 1 + j is column j of <c>head.weight</c>.</para>
 /// </remarks>
@@ -30,6 +33,9 @@ public static class GateLayout
 
     /// <summary>Floats in the packed form of a layer.</summary>
     public static int LayerLength(int inputs, int hidden) => checked((1 + inputs + hidden) * LayerRowLength(hidden));
+
+    /// <summary>Floats in the packed form of a peephole LSTM layer: <see cref="LayerLength"/> and the peephole row.</summary>
+    public static int PeepholeLayerLength(int inputs, int hidden) => checked((2 + inputs + hidden) * LayerRowLength(hidden));
 
     /// <summary>Floats in one packed head row.</summary>
     public static int HeadRowLength(int outputs) => LstmState.PadToBlock(outputs);
@@ -95,6 +101,37 @@ public static class GateLayout
             destination[recurrent] += biasHh[r];
             for (int j = 0; j < inputs; j++) destination[(1 + j) * row + input] = weightIh[r * inputs + j];
             for (int j = 0; j < hidden; j++) destination[(1 + inputs + j) * row + recurrent] = weightHh[r * hidden + j];
+        }
+    }
+
+    /// <summary>
+    /// Packs a layer's peephole weights (<c>weight_ch</c> [3H], row blocks p_i, p_f, p_o) into one packed row of
+    /// <see cref="LayerRowLength"/> floats: p_i[u] at <c>Column(0, u)</c>, p_f[u] at <c>Column(1, u)</c>, p_o[u] at
+    /// <c>Column(3, u)</c>; the g columns and padding are zero.
+    /// </summary>
+    public static void PackPeepholes(ReadOnlySpan<float> peepholes, int hidden, Span<float> destination)
+    {
+        CheckLength(peepholes, ModelShape.PeepholeGates * hidden, nameof(peepholes));
+        CheckLength(destination, LayerRowLength(hidden), nameof(destination));
+        destination.Clear();
+        for (int u = 0; u < hidden; u++)
+        {
+            destination[Column(0, u)] = peepholes[u];
+            destination[Column(1, u)] = peepholes[hidden + u];
+            destination[Column(3, u)] = peepholes[2 * hidden + u];
+        }
+    }
+
+    /// <summary>The inverse of <see cref="PackPeepholes"/> for gradients: reads the i, f and o columns of a packed peephole row into <c>weight_ch</c> layout [3H].</summary>
+    public static void UnpackPeepholeGradients(ReadOnlySpan<float> packed, int hidden, Span<float> peepholes)
+    {
+        CheckLength(packed, LayerRowLength(hidden), nameof(packed));
+        CheckLength(peepholes, ModelShape.PeepholeGates * hidden, nameof(peepholes));
+        for (int u = 0; u < hidden; u++)
+        {
+            peepholes[u] = packed[Column(0, u)];
+            peepholes[hidden + u] = packed[Column(1, u)];
+            peepholes[2 * hidden + u] = packed[Column(3, u)];
         }
     }
 

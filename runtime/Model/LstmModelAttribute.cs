@@ -64,6 +64,17 @@ public sealed class LstmModelAttribute : Attribute
     public bool Bidirectional { get; set; }
 
     /// <summary>
+    /// Whether each LSTM layer has peephole connections (Gers &amp; Schmidhuber 2000): the gates also read the cell,
+    /// <c>i = σ(W_ii x + b_ii + W_hi h + b_hi + p_i ⊙ c_{t−1})</c>, <c>f = σ(… + p_f ⊙ c_{t−1})</c>,
+    /// <c>g = tanh(…)</c>, <c>c_t = f ⊙ c_{t−1} + i ⊙ g</c>, <c>o = σ(… + p_o ⊙ c_t)</c>, <c>h_t = o ⊙ tanh(c_t)</c>.
+    /// Each layer (and direction) gets one more tensor, <c>lstm.weight_ch_l{k}</c> [3·Hidden] in row blocks
+    /// p_i, p_f, p_o. PyTorch's <c>nn.LSTM</c> has none (Keras' experimental <c>PeepholeLSTMCell</c> and TF1's
+    /// <c>LSTMCell(use_peepholes=True)</c> do). LSTM only: with <see cref="RecurrentCell.Gru"/> it is an error
+    /// (LSTM0013). Such a model trains sample by sample (no lock-step lanes).
+    /// </summary>
+    public bool Peephole { get; set; }
+
+    /// <summary>
     /// Dropout probability on the output of each layer but the last, where it feeds the next layer: PyTorch's
     /// <c>nn.LSTM(dropout=…)</c> (Keras: a <c>Dropout</c> layer between stacked recurrent layers). In [0, 1);
     /// applied only by the recording <c>Forward</c> (training), with masks drawn from the tape's

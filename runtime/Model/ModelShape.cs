@@ -9,9 +9,10 @@ namespace LstmGen;
 /// The sizes of a model, known at run time. Generated models expose theirs as <c>Shape</c>; the
 /// reference LSTM and the weight loader work from it. Parameters live in one contiguous block in
 /// PyTorch <c>state_dict</c> order: <c>embed.weight</c>, then per layer <c>lstm.weight_ih_l{k}</c>,
-/// <c>lstm.weight_hh_l{k}</c>, <c>lstm.bias_ih_l{k}</c>, <c>lstm.bias_hh_l{k}</c> (a bidirectional
-/// model follows each layer with the same four tensors suffixed <c>_reverse</c>; a GRU's module is
-/// <c>gru</c>), then <c>head.weight</c> and <c>head.bias</c>; each tensor row-major as in PyTorch.
+/// <c>lstm.weight_hh_l{k}</c>, <c>lstm.bias_ih_l{k}</c>, <c>lstm.bias_hh_l{k}</c> (and, for a peephole LSTM,
+/// <c>lstm.weight_ch_l{k}</c>, a name of LstmGen's own), a bidirectional model following each layer with the
+/// same tensors suffixed <c>_reverse</c> (a GRU's module is <c>gru</c>), then <c>head.weight</c> and
+/// <c>head.bias</c>; each tensor row-major as in PyTorch.
 /// </summary>
 public sealed class ModelShape : IEquatable<ModelShape>
 {
@@ -20,9 +21,12 @@ public sealed class ModelShape : IEquatable<ModelShape>
 
     private readonly ParameterTensor[] _tensors;
 
-    /// <summary>Creates and validates a shape. Exactly one of <paramref name="inputs"/> or <paramref name="vocabulary"/> must be positive.</summary>
+    /// <summary>
+    /// Creates and validates a shape. Exactly one of <paramref name="inputs"/> or <paramref name="vocabulary"/> must be positive;
+    /// <paramref name="peephole"/> (see <see cref="Peephole"/>) needs <see cref="RecurrentCell.Lstm"/>.
+    /// </summary>
     public ModelShape(int inputs, int vocabulary, int embedding, int hidden, int layers, int outputs, Head head, HeadOn headOn,
-        RecurrentCell cell = RecurrentCell.Lstm, bool bidirectional = false)
+        RecurrentCell cell = RecurrentCell.Lstm, bool bidirectional = false, bool peephole = false)
     {
         if (inputs < 0) throw new ArgumentOutOfRangeException(nameof(inputs), inputs, "Inputs must be 0 (token model) or positive.");
         if (vocabulary < 0) throw new ArgumentOutOfRangeException(nameof(vocabulary), vocabulary, "Vocabulary must be 0 (float model) or positive.");
@@ -36,6 +40,7 @@ public sealed class ModelShape : IEquatable<ModelShape>
         if (!Enum.IsDefined(head)) throw new ArgumentOutOfRangeException(nameof(head), head, "Unknown head.");
         if (!Enum.IsDefined(headOn)) throw new ArgumentOutOfRangeException(nameof(headOn), headOn, "Unknown HeadOn.");
         if (!Enum.IsDefined(cell)) throw new ArgumentOutOfRangeException(nameof(cell), cell, "Unknown RecurrentCell.");
+        if (peephole && cell != RecurrentCell.Lstm) throw new ArgumentException($"Peepholes connect an LSTM's cell state to its gates; a {cell} has no cell state.", nameof(peephole));
 
         Inputs = inputs;
         Vocabulary = vocabulary;
@@ -47,6 +52,7 @@ public sealed class ModelShape : IEquatable<ModelShape>
         HeadOn = headOn;
         Cell = cell;
         Bidirectional = bidirectional;
+        Peephole = peephole;
 
         var tensors = new List<ParameterTensor>();
         long offset = 0;
@@ -69,6 +75,7 @@ public sealed class ModelShape : IEquatable<ModelShape>
                 Add(LayerTensorName(LayerParameter.WeightHh, k, d), rows, hidden);
                 Add(LayerTensorName(LayerParameter.BiasIh, k, d), rows);
                 Add(LayerTensorName(LayerParameter.BiasHh, k, d), rows);
+                if (peephole) Add(LayerTensorName(LayerParameter.WeightCh, k, d), PeepholeGates * hidden);
             }
         }
         if (head != Head.None)
@@ -135,6 +142,18 @@ public sealed class ModelShape : IEquatable<ModelShape>
     /// <summary>True when every layer runs forward and backward in time (PyTorch <c>bidirectional=True</c>).</summary>
     public bool Bidirectional { get; }
 
+    /// <summary>
+    /// True when every LSTM layer has peephole connections (Gers &amp; Schmidhuber): with σ the logistic function,
+    /// <c>i = σ(W_ii x + b_ii + W_hi h + b_hi + p_i ⊙ c_{t−1})</c>, <c>f = σ(W_if x + b_if + W_hf h + b_hf + p_f ⊙ c_{t−1})</c>,
+    /// <c>g = tanh(W_ig x + b_ig + W_hg h + b_hg)</c>, <c>c_t = f ⊙ c_{t−1} + i ⊙ g</c>,
+    /// <c>o = σ(W_io x + b_io + W_ho h + b_ho + p_o ⊙ c_t)</c>, <c>h_t = o ⊙ tanh(c_t)</c>. The peephole weights of each
+    /// layer and direction are the tensor <see cref="LayerParameter.WeightCh"/> [3·Hidden], row blocks p_i, p_f, p_o.
+    /// </summary>
+    public bool Peephole { get; }
+
+    /// <summary>Row blocks of the peephole tensor <see cref="LayerParameter.WeightCh"/>: p_i, p_f, p_o.</summary>
+    public const int PeepholeGates = 3;
+
     /// <summary>Directions per layer: 2 when <see cref="Bidirectional"/>, else 1.</summary>
     public int Directions => Bidirectional ? 2 : 1;
 
@@ -179,9 +198,11 @@ public sealed class ModelShape : IEquatable<ModelShape>
     }
 
     /// <summary>
-    /// Canonical name of one of a layer's tensors, e.g. <c>lstm.weight_ih_l1</c>, <c>gru.bias_hh_l0</c> or
-    /// (direction 1 of a bidirectional model) <c>lstm.weight_hh_l0_reverse</c>.
+    /// Canonical name of one of a layer's tensors, e.g. <c>lstm.weight_ih_l1</c>, <c>gru.bias_hh_l0</c>,
+    /// <c>lstm.weight_ch_l0</c> (peepholes) or (direction 1 of a bidirectional model) <c>lstm.weight_hh_l0_reverse</c>.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The layer or direction does not exist, or <paramref name="parameter"/> is
+    /// <see cref="LayerParameter.WeightCh"/> and the model has no peepholes.</exception>
     public string LayerTensorName(LayerParameter parameter, int layer, int direction = 0)
     {
         if ((uint)layer >= (uint)Layers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"The model has layers 0 to {Layers - 1}.");
@@ -192,6 +213,8 @@ public sealed class ModelShape : IEquatable<ModelShape>
             LayerParameter.WeightHh => "weight_hh",
             LayerParameter.BiasIh => "bias_ih",
             LayerParameter.BiasHh => "bias_hh",
+            LayerParameter.WeightCh when Peephole => "weight_ch",
+            LayerParameter.WeightCh => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "The model has no peepholes (Peephole = false), so no weight_ch tensors."),
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "Unknown LayerParameter."),
         };
         return RecurrentModule + "." + kind + "_l" + layer.ToString(CultureInfo.InvariantCulture) + (direction == 1 ? "_reverse" : "");
@@ -220,26 +243,26 @@ public sealed class ModelShape : IEquatable<ModelShape>
         Inputs == other.Inputs && Vocabulary == other.Vocabulary && Embedding == other.Embedding &&
         Hidden == other.Hidden && Layers == other.Layers && Outputs == other.Outputs &&
         Head == other.Head && HeadOn == other.HeadOn && Cell == other.Cell && Bidirectional == other.Bidirectional &&
-        Dropout.Equals(other.Dropout) && InputDropout.Equals(other.InputDropout);
+        Peephole == other.Peephole && Dropout.Equals(other.Dropout) && InputDropout.Equals(other.InputDropout);
 
     /// <inheritdoc/>
     public override bool Equals(object? obj) => Equals(obj as ModelShape);
 
     /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(HashCode.Combine(Inputs, Vocabulary, Embedding, Hidden, Layers, Outputs, Head, HeadOn), Cell, Bidirectional, Dropout, InputDropout);
+    public override int GetHashCode() => HashCode.Combine(HashCode.Combine(Inputs, Vocabulary, Embedding, Hidden, Layers, Outputs, Head, HeadOn), Cell, Bidirectional, Peephole, Dropout, InputDropout);
 
     /// <inheritdoc/>
     public override string ToString()
     {
         string input = IsTokenModel ? FormattableString.Invariant($"Vocabulary={Vocabulary}, Embedding={Embedding}") : FormattableString.Invariant($"Inputs={Inputs}");
         string head = Head == Head.None ? "" : FormattableString.Invariant($", Outputs={Outputs}, Head={Head}");
-        string cell = (Cell == RecurrentCell.Lstm ? "" : FormattableString.Invariant($", Cell={Cell}")) + (Bidirectional ? ", Bidirectional" : "");
+        string cell = (Cell == RecurrentCell.Lstm ? "" : FormattableString.Invariant($", Cell={Cell}")) + (Bidirectional ? ", Bidirectional" : "") + (Peephole ? ", Peephole" : "");
         string dropout = (Dropout > 0 ? FormattableString.Invariant($", Dropout={Dropout}") : "") + (InputDropout > 0 ? FormattableString.Invariant($", InputDropout={InputDropout}") : "");
         return FormattableString.Invariant($"{input}, Hidden={Hidden}, Layers={Layers}{cell}{head}, HeadOn={HeadOn}{dropout}");
     }
 }
 
-/// <summary>The four tensors of each recurrent layer (and direction), in PyTorch state_dict order.</summary>
+/// <summary>The tensors of each recurrent layer (and direction), in state_dict order: PyTorch's four, then LstmGen's peepholes.</summary>
 public enum LayerParameter
 {
     /// <summary><c>weight_ih_l{k}</c> [gates·Hidden, layer inputs].</summary>
@@ -250,6 +273,11 @@ public enum LayerParameter
     BiasIh = 2,
     /// <summary><c>bias_hh_l{k}</c> [gates·Hidden].</summary>
     BiasHh = 3,
+    /// <summary>
+    /// <c>weight_ch_l{k}</c> [3·Hidden]: the peephole weights p_i, p_f, p_o of a peephole LSTM (<see cref="ModelShape.Peephole"/>),
+    /// which multiply the cell state element-wise in the i, f (c_{t−1}) and o (c_t) gate sums. Not a PyTorch tensor: the name is LstmGen's.
+    /// </summary>
+    WeightCh = 4,
 }
 
 /// <summary>One named parameter tensor inside a model's parameter block.</summary>

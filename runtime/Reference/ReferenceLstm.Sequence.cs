@@ -157,20 +157,26 @@ public sealed partial class ReferenceLstm
         }
 
         if (_gru) GruUpdate(sums, h, gates, hRecord);
-        else LstmUpdate(sums, h, c, gates, hRecord);
+        else LstmUpdate(slot, sums, h, c, gates, hRecord);
     }
 
-    /// <summary>The LSTM update from the gate sums, row blocks i, f, g, o.</summary>
-    private void LstmUpdate(ReadOnlySpan<float> sums, Span<float> h, Span<float> c, Span<float> gates, Span<float> hRecord)
+    /// <summary>
+    /// The LSTM update from the gate sums, row blocks i, f, g, o; with peepholes the i and f sums also get
+    /// p_i·c_prev and p_f·c_prev, and the o sum p_o·c of the new cell.
+    /// </summary>
+    private void LstmUpdate(int slot, ReadOnlySpan<float> sums, Span<float> h, Span<float> c, Span<float> gates, Span<float> hRecord)
     {
         int hidden = Shape.Hidden;
+        bool peephole = Shape.Peephole;
+        ReadOnlySpan<float> p = peephole ? _parameters.AsSpan(_peepholeOffsets[slot], ModelShape.PeepholeGates * hidden) : default;
         for (int u = 0; u < hidden; u++)
         {
-            float i = Sigmoid(sums[u]);
-            float f = Sigmoid(sums[hidden + u]);
+            float previous = c[u];
+            float i = Sigmoid(peephole ? sums[u] + p[u] * previous : sums[u]);
+            float f = Sigmoid(peephole ? sums[hidden + u] + p[hidden + u] * previous : sums[hidden + u]);
             float g = MathF.Tanh(sums[2 * hidden + u]);
-            float o = Sigmoid(sums[3 * hidden + u]);
-            float cell = f * c[u] + i * g;
+            float cell = f * previous + i * g;
+            float o = Sigmoid(peephole ? sums[3 * hidden + u] + p[2 * hidden + u] * cell : sums[3 * hidden + u]);
             c[u] = cell;
             h[u] = o * MathF.Tanh(cell);
             if (gates.IsEmpty) continue;

@@ -23,7 +23,9 @@ namespace LstmGen.Reference;
 /// the cells in the reverse of the order they ran (the forward direction from t = T−1 down to 0, the
 /// reverse direction from t = 0 up), each with dh = (carried dh) + (dL/d its h at t from above). For an
 /// LSTM: dc = (carried dc) + dh·o·(1 − tanh²c); the gate gradients dz = [dc·g·i(1−i), dc·c_prev·f(1−f),
-/// dc·i·(1−g²), dh·tanh(c)·o(1−o)] on both sides; carried dc = dc·f. For a GRU: dn' = dh·(1−z)·(1−n²),
+/// dc·i·(1−g²), dh·tanh(c)·o(1−o)] on both sides; carried dc = dc·f. With peepholes, dz_o is formed first and
+/// dc = (carried dc) + dh·o·(1 − tanh²c) + dz_o·p_o; carried dc = dc·f + dz_i·p_i + dz_f·p_f; and the peephole
+/// gradients are dp_i += dz_i·c_prev, dp_f += dz_f·c_prev, dp_o += dz_o·c. For a GRU: dn' = dh·(1−z)·(1−n²),
 /// dz' = dh·(h_prev − n)·z(1−z), dr' = dn'·(W_hn·h_prev + b_hn)·r(1−r); the input side is [dr', dz', dn'],
 /// the recurrent side [dr', dz', dn'·r]; carried dh starts from dh·z. Then, for both cells,
 /// dW_ih += d_input ⊗ x, db_ih += d_input, dW_hh += d_recurrent ⊗ h_prev, db_hh += d_recurrent,
@@ -306,30 +308,47 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
         }
         else
         {
-            LstmGateGradients(gates, cPrevious, fromAbove, carriedH, carriedC, inputSide);
+            LstmGateGradients(slot, gates, cPrevious, fromAbove, carriedH, carriedC, inputSide, grad);
             AddLayerGradients(slot, x, hPrevious, inputSide, inputSide, dx, carriedH, grad);
         }
     }
 
     /// <summary>
     /// LSTM gate pre-activation gradients (blocks i, f, g, o, one set for both sides); sets carried dc to
-    /// dc·f and carried dh to zero, ready for W_hhᵀ·dz.
+    /// dc·f (with peepholes + dz_i·p_i + dz_f·p_f, after adding the peephole gradients) and carried dh to zero,
+    /// ready for W_hhᵀ·dz.
     /// </summary>
-    private void LstmGateGradients(ReadOnlySpan<float> gates, ReadOnlySpan<float> cPrevious, ReadOnlySpan<float> fromAbove,
-        Span<float> carriedH, Span<float> carriedC, Span<float> dz)
+    private void LstmGateGradients(int slot, ReadOnlySpan<float> gates, ReadOnlySpan<float> cPrevious, ReadOnlySpan<float> fromAbove,
+        Span<float> carriedH, Span<float> carriedC, Span<float> dz, Span<float> grad)
     {
         int hidden = Shape.Hidden;
+        bool peephole = Shape.Peephole;
+        int pw = ModelShape.PeepholeGates * hidden;
+        ReadOnlySpan<float> p = peephole ? _parameters.AsSpan(_peepholeOffsets[slot], pw) : default;
+        Span<float> dp = peephole ? grad.Slice(_peepholeOffsets[slot], pw) : default;
         for (int u = 0; u < hidden; u++)
         {
             float i = gates[u], f = gates[hidden + u], g = gates[2 * hidden + u], o = gates[3 * hidden + u], c = gates[4 * hidden + u];
             float dh = carriedH[u] + fromAbove[u];
             float tanhC = MathF.Tanh(c);
+            float dzo = dh * tanhC * o * (1f - o);
             float dc = carriedC[u] + dh * o * (1f - tanhC * tanhC);
-            dz[u] = dc * g * i * (1f - i);
-            dz[hidden + u] = dc * cPrevious[u] * f * (1f - f);
+            if (peephole) dc += dzo * p[2 * hidden + u]; // o read the new c
+            float dzi = dc * g * i * (1f - i), dzf = dc * cPrevious[u] * f * (1f - f);
+            dz[u] = dzi;
+            dz[hidden + u] = dzf;
             dz[2 * hidden + u] = dc * i * (1f - g * g);
-            dz[3 * hidden + u] = dh * tanhC * o * (1f - o);
-            carriedC[u] = FlushTiny(dc * f);
+            dz[3 * hidden + u] = dzo;
+            float carried = dc * f;
+            if (peephole)
+            {
+                // i and f read c_prev: its gradient gets their part, and the peepholes get theirs.
+                carried += dzi * p[u] + dzf * p[hidden + u];
+                dp[u] += dzi * cPrevious[u];
+                dp[hidden + u] += dzf * cPrevious[u];
+                dp[2 * hidden + u] += dzo * c;
+            }
+            carriedC[u] = FlushTiny(carried);
             carriedH[u] = 0f;
         }
     }

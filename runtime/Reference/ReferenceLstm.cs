@@ -20,6 +20,8 @@ namespace LstmGen.Reference;
 /// i = σ(z_i)  f = σ(z_f)  g = tanh(z_g)  o = σ(z_o)
 /// c = f·c + i·g      h = o·tanh(c)
 /// </code>
+/// <para>With peepholes (<see cref="ModelShape.Peephole"/>; p = <c>weight_ch</c>, blocks p_i, p_f, p_o) the gates
+/// also read the cell: i = σ(z_i + p_i·c_prev), f = σ(z_f + p_f·c_prev), and, after c is updated, o = σ(z_o + p_o·c).</para>
 /// <para>and for a GRU (gate rows r, z, n; b_hn sits inside the reset product, as in PyTorch):</para>
 /// <code>
 /// r = σ(b_ir + b_hr + W_ir·x + W_hr·h)     z = σ(b_iz + b_hz + W_iz·x + W_hz·h)
@@ -53,6 +55,7 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
     private readonly int[] _weightHhOffsets;
     private readonly int[] _biasIhOffsets;
     private readonly int[] _biasHhOffsets;
+    private readonly int[] _peepholeOffsets; // empty without peepholes
     private readonly int _headWeightOffset;
     private readonly int _headBiasOffset;
     private readonly bool _gru;
@@ -76,6 +79,7 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
         _weightHhOffsets = new int[slots];
         _biasIhOffsets = new int[slots];
         _biasHhOffsets = new int[slots];
+        _peepholeOffsets = shape.Peephole ? new int[slots] : [];
         for (int k = 0; k < shape.Layers; k++)
         {
             for (int d = 0; d < _directions; d++)
@@ -85,6 +89,7 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
                 _weightHhOffsets[slot] = shape.GetLayerTensor(LayerParameter.WeightHh, k, d).Offset;
                 _biasIhOffsets[slot] = shape.GetLayerTensor(LayerParameter.BiasIh, k, d).Offset;
                 _biasHhOffsets[slot] = shape.GetLayerTensor(LayerParameter.BiasHh, k, d).Offset;
+                if (shape.Peephole) _peepholeOffsets[slot] = shape.GetLayerTensor(LayerParameter.WeightCh, k, d).Offset;
             }
         }
         if (shape.Head != Head.None)

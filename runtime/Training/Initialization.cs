@@ -65,7 +65,8 @@ public static class ParameterInit
 
     /// <summary>
     /// PyTorch's own initialisation: every recurrent weight and bias, of every layer and direction,
-    /// U(−1/√H, 1/√H) (<c>nn.LSTM</c> and <c>nn.GRU</c> <c>reset_parameters</c>); the embedding N(0, 1)
+    /// U(−1/√H, 1/√H) (<c>nn.LSTM</c> and <c>nn.GRU</c> <c>reset_parameters</c>; peephole weights, which PyTorch
+    /// does not have, the same); the embedding N(0, 1)
     /// (<c>nn.Embedding</c>); the head's weight and bias U(−1/√fan_in, 1/√fan_in) with fan_in = the top
     /// layer's output width, H or 2H bidirectional (<c>nn.Linear</c>: kaiming_uniform with a = √5 gives
     /// exactly this bound).
@@ -102,7 +103,7 @@ public static class ParameterInit
     /// Glorot/Xavier uniform (<c>torch.nn.init.xavier_uniform_</c>, gain 1) for every weight matrix
     /// as a whole: U(−b, b) with b = √(6 / (fan_in + fan_out)), fan_in = columns, fan_out = rows
     /// (e.g. <c>weight_ih</c> [4H, in]: fan_in = in, fan_out = 4H; the embedding [vocab, E] included);
-    /// every bias 0.
+    /// every bias 0, and the peephole weights (vectors, like the biases) 0: the model starts as a plain LSTM.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="parameters"/> does not hold <see cref="ModelShape.ParameterCount"/> floats.</exception>
     public static void Xavier(ModelShape shape, Span<float> parameters, SeededRandom random)

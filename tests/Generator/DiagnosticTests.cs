@@ -167,6 +167,17 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void LSTM0013_PeepholeOnAGru()
+    {
+        var (d, text) = Single(Model("Inputs = 3, Hidden = 8, Cell = LstmGen.RecurrentCell.Gru, Peephole = true"), "LSTM0013");
+        Assert.Equal("Peephole = true", text);
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.Contains("Peephole = true does not apply to Cell = RecurrentCell.Gru", d.GetMessage());
+        // The same option on an LSTM is fine.
+        Assert.Empty(ModelCompiler.Run(Model("Inputs = 3, Hidden = 8, Peephole = true")).GeneratorDiagnostics);
+    }
+
+    [Fact]
     public void LSTM0100_CompactCodeIsInfoAndStillCompiles()
     {
         GeneratorOutput output = ModelCompiler.Run(Model("Vocabulary = 65, Embedding = 32, Hidden = 256, Layers = 2, Outputs = 65, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep"));
@@ -190,7 +201,7 @@ public class DiagnosticTests
     {
         string root = RepoPaths.Root;
         string releases = System.IO.File.ReadAllText(System.IO.Path.Combine(root, "generator", "AnalyzerReleases.Unshipped.md"));
-        foreach (string id in new[] { "LSTM0001", "LSTM0002", "LSTM0003", "LSTM0004", "LSTM0005", "LSTM0006", "LSTM0007", "LSTM0008", "LSTM0009", "LSTM0010", "LSTM0011", "LSTM0012", "LSTM0014", "LSTM0100", "LSTM0101" })
+        foreach (string id in new[] { "LSTM0001", "LSTM0002", "LSTM0003", "LSTM0004", "LSTM0005", "LSTM0006", "LSTM0007", "LSTM0008", "LSTM0009", "LSTM0010", "LSTM0011", "LSTM0012", "LSTM0013", "LSTM0014", "LSTM0100", "LSTM0101" })
         {
             var descriptor = LstmGen.Generator.DiagnosticDescriptors.ById(id);
             Assert.EndsWith($"docs/diagnostics/{id}.md", descriptor.HelpLinkUri);

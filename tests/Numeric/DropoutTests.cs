@@ -12,7 +12,7 @@ namespace LstmGen.Tests.Numeric;
 
 public sealed class DropoutTests
 {
-    /// <summary>Unidirectional and bidirectional, LSTM and GRU, token and float, unrolled and compact (a layer loop), every head kind.</summary>
+    /// <summary>Unidirectional and bidirectional, LSTM (with and without peepholes) and GRU, token and float, unrolled and compact (a layer loop), every head kind.</summary>
     public static TheoryData<string> Forms() => new()
     {
         "Inputs = 3, Hidden = 20, Layers = 3, Outputs = 2, HeadOn = LstmGen.HeadOn.EveryStep, Dropout = 0.3, InputDropout = 0.2",
@@ -22,6 +22,8 @@ public sealed class DropoutTests
         "Vocabulary = 10, Embedding = 5, Hidden = 12, Layers = 2, Bidirectional = true, Outputs = 3, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.FinalState, Dropout = 0.3, InputDropout = 0.2",
         "Inputs = 3, Hidden = 9, Layers = 3, Bidirectional = true, Cell = LstmGen.RecurrentCell.Gru, HeadOn = LstmGen.HeadOn.EveryStep, Dropout = 0.5, InputDropout = 0.1",
         "Inputs = 5, Hidden = 16, Layers = 1, Outputs = 2, InputDropout = 0.5",
+        "Vocabulary = 9, Embedding = 4, Hidden = 10, Layers = 2, Peephole = true, Bidirectional = true, Outputs = 2, HeadOn = LstmGen.HeadOn.EveryStep, Dropout = 0.3, InputDropout = 0.2",
+        "Inputs = 3, Hidden = 13, Layers = 3, Peephole = true, Outputs = 2, Dropout = 0.3",
     };
 
     [Theory]

@@ -1,6 +1,6 @@
 // Random small models of every form (float/token input, 1–3 layers, every head and HeadOn, odd
-// sizes; LSTM, and as variants GRU, bidirectional LSTM and bidirectional GRU) with seeded weights and
-// inputs, shared by the reference model's tests.
+// sizes; LSTM, and as variants GRU, bidirectional LSTM, bidirectional GRU, and peephole LSTM, one- and
+// two-directional) with seeded weights and inputs, shared by the reference model's tests.
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -16,9 +16,10 @@ internal static class RandomModels
     public static IReadOnlyDictionary<string, ModelShape> Shapes { get; } = BuildShapes(RecurrentCell.Lstm, bidirectional: false, seed: 20240611);
 
     /// <summary>
-    /// The same combinations for a GRU, a bidirectional LSTM and a bidirectional GRU (other sizes), by name
-    /// (<c>gru-…</c>, <c>bilstm-…</c>, <c>bigru-…</c>). Kept apart from <see cref="Shapes"/>, which the
-    /// generated-model tests also run.
+    /// The same combinations for a GRU, a bidirectional LSTM and a bidirectional GRU (other sizes), and for a
+    /// peephole LSTM (every combination) and a bidirectional peephole LSTM (every other one, and the FinalState
+    /// ones), by name (<c>gru-…</c>, <c>bilstm-…</c>, <c>bigru-…</c>, <c>peephole-…</c>, <c>bipeephole-…</c>).
+    /// Kept apart from <see cref="Shapes"/>, which the generated-model tests also run.
     /// </summary>
     public static IReadOnlyDictionary<string, ModelShape> Variants { get; } = BuildVariants();
 
@@ -55,15 +56,21 @@ internal static class RandomModels
         {
             foreach (var (name, shape) in BuildShapes(cell, bidirectional, seed)) variants.Add(name, shape);
         }
+        foreach (var (name, shape) in BuildShapes(RecurrentCell.Lstm, bidirectional: false, seed: 34, peephole: true)) variants.Add(name, shape);
+        int n = 0;
+        foreach (var (name, shape) in BuildShapes(RecurrentCell.Lstm, bidirectional: true, seed: 35, peephole: true))
+        {
+            if (n++ % 2 == 0 || shape.HeadOn == HeadOn.FinalState) variants.Add(name, shape);
+        }
         return variants;
     }
 
-    private static Dictionary<string, ModelShape> BuildShapes(RecurrentCell cell, bool bidirectional, int seed)
+    private static Dictionary<string, ModelShape> BuildShapes(RecurrentCell cell, bool bidirectional, int seed, bool peephole = false)
     {
         var shapes = new Dictionary<string, ModelShape>(StringComparer.Ordinal);
         var random = new Random(seed);
-        string kind = (bidirectional ? "bi" : "") + (cell == RecurrentCell.Gru ? "gru" : "lstm");
-        string prefix = cell == RecurrentCell.Lstm && !bidirectional ? "" : kind + "-";
+        string kind = (bidirectional ? "bi" : "") + (cell == RecurrentCell.Gru ? "gru" : peephole ? "peephole" : "lstm");
+        string prefix = cell == RecurrentCell.Lstm && !bidirectional && !peephole ? "" : kind + "-";
         int n = 0;
         foreach (bool token in new[] { false, true })
         {
@@ -76,8 +83,8 @@ internal static class RandomModels
                     int outputs = head == Head.None ? 0 : 1 + 2 * random.Next(0, 4); // 1 … 7
                     if (head == Head.Softmax && outputs == 1) outputs = 3;
                     ModelShape shape = token
-                        ? new ModelShape(0, 3 + 2 * random.Next(0, 8), 1 + 2 * random.Next(0, 3), hidden, layers, outputs, head, on, cell, bidirectional)
-                        : new ModelShape(1 + 2 * random.Next(0, 3), 0, 0, hidden, layers, outputs, head, on, cell, bidirectional);
+                        ? new ModelShape(0, 3 + 2 * random.Next(0, 8), 1 + 2 * random.Next(0, 3), hidden, layers, outputs, head, on, cell, bidirectional, peephole)
+                        : new ModelShape(1 + 2 * random.Next(0, 3), 0, 0, hidden, layers, outputs, head, on, cell, bidirectional, peephole);
                     string name = string.Create(CultureInfo.InvariantCulture,
                         $"{prefix}{(token ? "token" : "float")}-L{layers}-H{hidden}-{head}{(head == Head.None ? "" : outputs.ToString(CultureInfo.InvariantCulture))}-{on}");
                     shapes.Add(name, shape);
@@ -95,8 +102,8 @@ internal static class RandomModels
                 {
                     int layers = 1 + n++ % 3, hidden = 1 + 2 * final.Next(0, 9), outputs = head == Head.None ? 0 : 1 + 2 * final.Next(0, 4);
                     ModelShape shape = token
-                        ? new ModelShape(0, 3 + 2 * final.Next(0, 8), 1 + 2 * final.Next(0, 3), hidden, layers, outputs, head, HeadOn.FinalState, cell, bidirectional)
-                        : new ModelShape(1 + 2 * final.Next(0, 3), 0, 0, hidden, layers, outputs, head, HeadOn.FinalState, cell, bidirectional);
+                        ? new ModelShape(0, 3 + 2 * final.Next(0, 8), 1 + 2 * final.Next(0, 3), hidden, layers, outputs, head, HeadOn.FinalState, cell, bidirectional, peephole)
+                        : new ModelShape(1 + 2 * final.Next(0, 3), 0, 0, hidden, layers, outputs, head, HeadOn.FinalState, cell, bidirectional, peephole);
                     shapes.Add(string.Create(CultureInfo.InvariantCulture,
                         $"{prefix}{(token ? "token" : "float")}-L{layers}-H{hidden}-{head}{(head == Head.None ? "" : outputs.ToString(CultureInfo.InvariantCulture))}-{HeadOn.FinalState}"), shape);
                 }

@@ -1,5 +1,5 @@
-// An independent double-precision LSTM / GRU (optionally bidirectional) written from PyTorch's
-// equations, so the float reference model is checked against arithmetic it does not share (not even the
+// An independent double-precision LSTM / GRU (optionally bidirectional, an LSTM optionally with peepholes)
+// written from PyTorch's (and Gers & Schmidhuber's) equations, so the float reference model is checked against arithmetic it does not share (not even the
 // parameter offsets).
 using System;
 using System.Collections.Generic;
@@ -27,9 +27,10 @@ internal sealed class ScalarLstm
     private readonly bool _gru;
     private readonly int _directions;
     private readonly string _module;
+    private readonly bool _peephole;
 
     public ScalarLstm(int inputs, int vocabulary, int embedding, int hidden, int layers, int outputs, Head head, HeadOn headOn, ReadOnlySpan<float> parameters,
-        RecurrentCell cell = RecurrentCell.Lstm, bool bidirectional = false)
+        RecurrentCell cell = RecurrentCell.Lstm, bool bidirectional = false, bool peephole = false)
     {
         _input = vocabulary > 0 ? embedding : inputs;
         _vocabulary = vocabulary;
@@ -42,10 +43,12 @@ internal sealed class ScalarLstm
         _gru = cell == RecurrentCell.Gru;
         _directions = bidirectional ? 2 : 1;
         _module = _gru ? "gru" : "lstm";
+        _peephole = peephole;
         _p = new double[parameters.Length];
         for (int i = 0; i < parameters.Length; i++) _p[i] = parameters[i];
 
-        // PyTorch state_dict order: embed.weight, per layer and direction W_ih, W_hh, b_ih, b_hh, then head.weight, head.bias.
+        // PyTorch state_dict order: embed.weight, per layer and direction W_ih, W_hh, b_ih, b_hh (and the peepholes
+        // weight_ch: p_i, p_f, p_o), then head.weight, head.bias.
         int offset = 0;
         int gates = Gates * hidden;
         var offsets = new List<(string, int)>();
@@ -60,6 +63,7 @@ internal sealed class ScalarLstm
                 Add(TensorName("weight_hh", k, d), gates * hidden);
                 Add(TensorName("bias_ih", k, d), gates);
                 Add(TensorName("bias_hh", k, d), gates);
+                if (peephole) Add(TensorName("weight_ch", k, d), 3 * hidden);
             }
         }
         if (head != Head.None)
@@ -78,7 +82,7 @@ internal sealed class ScalarLstm
     private string TensorName(string kind, int layer, int direction) => $"{_module}.{kind}_l{layer}{(direction == 1 ? "_reverse" : "")}";
 
     public static ScalarLstm For(ModelShape s, ReadOnlySpan<float> parameters) =>
-        new(s.Inputs, s.Vocabulary, s.Embedding, s.Hidden, s.Layers, s.Outputs, s.Head, s.HeadOn, parameters, s.Cell, s.Bidirectional);
+        new(s.Inputs, s.Vocabulary, s.Embedding, s.Hidden, s.Layers, s.Outputs, s.Head, s.HeadOn, parameters, s.Cell, s.Bidirectional, s.Peephole);
 
     /// <summary>
     /// Training-mode dropout: when set, layer k's input value j at step t is multiplied by
@@ -185,6 +189,7 @@ internal sealed class ScalarLstm
                 double[] whh = Slice(OffsetOf(TensorName("weight_hh", k, d)), Gates * hsz * hsz);
                 double[] bih = Slice(OffsetOf(TensorName("bias_ih", k, d)), Gates * hsz);
                 double[] bhh = Slice(OffsetOf(TensorName("bias_hh", k, d)), Gates * hsz);
+                double[] peep = _peephole ? Slice(OffsetOf(TensorName("weight_ch", k, d)), 3 * hsz) : new double[3 * hsz];
                 for (int n = 0; n < steps; n++)
                 {
                     int t = d == 0 ? n : steps - 1 - n;
@@ -211,9 +216,12 @@ internal sealed class ScalarLstm
                         }
                         else
                         {
-                            double i = Sigma(a[u] + b[u]), f = Sigma(a[hsz + u] + b[hsz + u]);
-                            double g = Math.Tanh(a[2 * hsz + u] + b[2 * hsz + u]), o = Sigma(a[3 * hsz + u] + b[3 * hsz + u]);
-                            c[s][u] = f * c[s][u] + i * g;
+                            // Peepholes (zero without): i and f see c_{t−1}, o sees c_t.
+                            double cPrev = c[s][u];
+                            double i = Sigma(a[u] + b[u] + peep[u] * cPrev), f = Sigma(a[hsz + u] + b[hsz + u] + peep[hsz + u] * cPrev);
+                            double g = Math.Tanh(a[2 * hsz + u] + b[2 * hsz + u]);
+                            c[s][u] = f * cPrev + i * g;
+                            double o = Sigma(a[3 * hsz + u] + b[3 * hsz + u] + peep[2 * hsz + u] * c[s][u]);
                             hNew[u] = o * Math.Tanh(c[s][u]);
                         }
                     }
