@@ -19,10 +19,11 @@ public sealed class ReferenceBidirectionalTests
     [InlineData(RecurrentCell.Lstm, Head.Softmax, HeadOn.EveryStep)]
     [InlineData(RecurrentCell.Gru, Head.Linear, HeadOn.LastStep)]
     [InlineData(RecurrentCell.Gru, Head.None, HeadOn.LastStep)]
-    public void ABidirectionalModelIsTwoUnidirectionalRunsPerLayer(RecurrentCell cell, Head head, HeadOn on)
+    [InlineData(RecurrentCell.Lstm, Head.Softmax, HeadOn.EveryStep, true)]
+    public void ABidirectionalModelIsTwoUnidirectionalRunsPerLayer(RecurrentCell cell, Head head, HeadOn on, bool peephole = false)
     {
         const int inputs = 3, hidden = 5, layers = 2, steps = 7, outputs = 4;
-        var shape = new ModelShape(inputs, 0, 0, hidden, layers, head == Head.None ? 0 : outputs, head, on, cell, bidirectional: true);
+        var shape = new ModelShape(inputs, 0, 0, hidden, layers, head == Head.None ? 0 : outputs, head, on, cell, bidirectional: true, peephole);
         ReferenceLstm model = RandomModels.Create(shape, seed: 101);
         float[] x = RandomModels.Inputs(shape, steps, seed: 102);
         var (state, _, _) = RandomModels.State(model, seed: 103);
@@ -41,10 +42,11 @@ public sealed class ReferenceBidirectionalTests
             var next = new float[steps * 2 * hidden];
             for (int d = 0; d < 2; d++)
             {
-                var single = new ModelShape(width, 0, 0, hidden, 1, 0, Head.None, HeadOn.EveryStep, cell);
+                var single = new ModelShape(width, 0, 0, hidden, 1, 0, Head.None, HeadOn.EveryStep, cell, peephole: peephole);
                 var part = new ReferenceLstm(single);
                 foreach (LayerParameter p in Enum.GetValues<LayerParameter>())
                 {
+                    if (p == LayerParameter.WeightCh && !peephole) continue; // only a peephole layer has it
                     ParameterTensor from = shape.GetLayerTensor(p, k, d), to = single.GetLayerTensor(p, 0);
                     model.Parameters.Slice(from.Offset, from.Length).CopyTo(part.Parameters.Slice(to.Offset, to.Length));
                 }
