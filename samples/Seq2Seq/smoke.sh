@@ -16,4 +16,5 @@ last=$(tail -1 "$log")
 [[ "$last" =~ ^exact=([0-9.]+)\ char=([0-9.]+)$ ]] || { echo "seq2seq: FAILED (no final 'exact=… char=…' line, got '$last')"; exit 1; }
 exact=${BASH_REMATCH[1]}
 awk -v e="$exact" 'BEGIN { exit !(e >= 0.95) }' || { echo "seq2seq: FAILED (held-out exact match $exact < 0.95)"; exit 1; }
-echo "seq2seq: passed (held-out exact match $exact)"
+echo "held-out exact match $exact ≥ 0.95"
+echo "seq2seq: passed"
