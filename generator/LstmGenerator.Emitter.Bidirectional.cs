@@ -311,7 +311,7 @@ public sealed partial class LstmGenerator
             if (spec.Head != HeadKind.None) w.Line($"ref float dlog = ref {Unsafe}.Add(ref fix, {N(b.LogitGradients)});");
             if (spec.IsTokenModel) w.Line("ref int tokens = ref tape.GetTokenReference();");
             else w.Line("ref float inputs = ref tape.GetInputReference();");
-            w.Line($"{Marshal}.CreateSpan(ref ds, StateLength).Clear();");
+            w.Line("// ds holds the carried dh, dc per slot: Backward seeded it with the final-state gradient (or zero); each direction's final state is where its pass ended (forward: t = T−1, reverse: t = 0), which is where its backward pass starts.");
             w.Line($"// Per step, two buffers of output gradients ([forward P | reverse P]) at +{N(dy)} and +{N(dy + 2 * p)}: this layer's and the layer below's.");
             w.Line($"int current = {N(dy)}, lower = {N(dy + 2 * p)};");
             w.Line($"for (int t = 0; t < steps; t++) {Marshal}.CreateSpan(ref {Unsafe}.Add(ref rec0, t * RecordStep + current), {N(2 * p)}).Clear();");

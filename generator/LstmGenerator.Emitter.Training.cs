@@ -108,7 +108,7 @@ public sealed partial class LstmGenerator
 
         // Backward.
         w.Line("/// <inheritdoc/>");
-        using (w.Block($"public void Backward({Tape} tape, {ReadOnlySpanFloat} outputGradients, {Gradients} gradients, {Span} inputGradients = default, {State}? initialStateGradients = null)"))
+        using (w.Block($"public void Backward({Tape} tape, {ReadOnlySpanFloat} outputGradients, {Gradients} gradients, {Span} inputGradients = default, {State}? initialStateGradients = null, {State}? finalStateGradients = null)"))
         {
             w.Line("global::System.ArgumentNullException.ThrowIfNull(tape);");
             w.Line("global::System.ArgumentNullException.ThrowIfNull(gradients);");
@@ -128,7 +128,9 @@ public sealed partial class LstmGenerator
                 w.Line("if (!inputGradients.IsEmpty && inputGradients.Length != steps * InputSize)");
                 w.Line("    throw new global::System.ArgumentException($\"Expected {steps * InputSize} input gradients (steps × InputSize) or an empty span, got {inputGradients.Length}.\", nameof(inputGradients));");
             }
-            w.Line($"initialStateGradients?.EnsureShape({Slots(spec)}, HiddenSize, 0);");
+            w.Line($"initialStateGradients?.EnsureShape({Slots(spec)}, HiddenSize, 0, nameof(initialStateGradients));");
+            w.Line($"finalStateGradients?.EnsureShape({Slots(spec)}, HiddenSize, 0, nameof(finalStateGradients));");
+            EmitCarrySeed(w, layout, b);
             w.Line($"ref float dOut = ref {Marshal}.GetReference(outputGradients);");
             w.Line($"ref float dIn = ref {Marshal}.GetReference(inputGradients);");
             if (spec.Bidirectional) w.Line("BackwardSequence(tape, steps, ref dOut, ref gradients.GetReference(), ref dIn, !inputGradients.IsEmpty);");
@@ -166,6 +168,29 @@ public sealed partial class LstmGenerator
             w.Line();
         }
         if (spec.HasLanes) EmitLaneMembers(w, layout);
+    }
+
+    /// <summary>
+    /// Emits the seeding of the carried dh, dc (<c>ds</c> in the tape's fixed floats) before the backward kernels run:
+    /// zero, then the final-state gradient of every slot when one is given (h and, for an LSTM, c; a GRU has no c,
+    /// so that part is ignored, as initialStateGradients' c is left zero). Only HiddenSize floats per vector are
+    /// copied, so the padding lanes stay zero.
+    /// </summary>
+    private static void EmitCarrySeed(SourceWriter w, Layout layout, BackwardLayout b)
+    {
+        ModelSpec spec = layout.Spec;
+        w.Line($"// The carried dh, dc start at dLoss/d(final state): zero, plus finalStateGradients when given ({(spec.IsGru ? "h only: a GRU has no c" : "h and c")}; padding lanes stay zero).");
+        w.Line($"ref float seed = ref {Unsafe}.Add(ref tape.GetFixedReference(), {N(b.StateGradients)});");
+        w.Line($"{Marshal}.CreateSpan(ref seed, StateLength).Clear();");
+        using (w.Block("if (finalStateGradients is not null)"))
+        {
+            using (w.Block($"for (int slot = 0; slot < {Slots(spec)}; slot++)"))
+            {
+                w.Line($"finalStateGradients.Hidden(slot).CopyTo({Marshal}.CreateSpan(ref {Unsafe}.Add(ref seed, slot * {N(2 * layout.PaddedHidden)}), HiddenSize));");
+                if (!spec.IsGru)
+                    w.Line($"finalStateGradients.Cell(slot).CopyTo({Marshal}.CreateSpan(ref {Unsafe}.Add(ref seed, slot * {N(2 * layout.PaddedHidden)} + {N(layout.PaddedHidden)}), HiddenSize));");
+            }
+        }
     }
 
     /// <summary>
@@ -231,7 +256,7 @@ public sealed partial class LstmGenerator
             if (spec.Head != HeadKind.None) w.Line($"ref float dlog = ref {Unsafe}.Add(ref fix, {N(b.LogitGradients)});");
             if (spec.IsTokenModel) w.Line("ref int tokens = ref tape.GetTokenReference();");
             else w.Line("ref float inputs = ref tape.GetInputReference();");
-            w.Line($"{Marshal}.CreateSpan(ref ds, StateLength).Clear();");
+            w.Line("// ds holds the carried dh, dc: Backward seeded it with the final-state gradient (or zero).");
             using (w.Block("for (int t = steps - 1; t >= 0; t--)"))
             {
                 w.Line($"ref float recT = ref {Unsafe}.Add(ref rec0, t * RecordStep);");

@@ -78,12 +78,16 @@ public sealed class LstmState
 
     /// <summary>Throws unless this state was made for the given sizes; generated code calls it once per call.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public void EnsureShape(int layers, int hidden, int scratch)
+    public void EnsureShape(int layers, int hidden, int scratch) => EnsureShape(layers, hidden, scratch, "state");
+
+    /// <summary>As <see cref="EnsureShape(int, int, int)"/>, naming <paramref name="parameterName"/> (e.g. a state-gradient argument) in the exception.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void EnsureShape(int layers, int hidden, int scratch, string parameterName)
     {
         if (Layers != layers || HiddenSize != hidden || ScratchLength < scratch)
             throw new ArgumentException(
                 $"The state has {Layers} layer(s) of {HiddenSize} units and {ScratchLength} scratch floats; this model needs {layers} layer(s) of {hidden} units and {scratch} scratch floats. Create it with the model's CreateState().",
-                "state");
+                parameterName);
     }
 
     /// <summary>Reference to the first float (64-byte aligned); for generated code.</summary>

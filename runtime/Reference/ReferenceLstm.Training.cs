@@ -142,7 +142,7 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
 
     /// <inheritdoc/>
     public void Backward(TrainingTape tape, ReadOnlySpan<float> outputGradients, GradientBuffer gradients,
-        Span<float> inputGradients = default, LstmState? initialStateGradients = null)
+        Span<float> inputGradients = default, LstmState? initialStateGradients = null, LstmState? finalStateGradients = null)
     {
         CheckTapeLayout(tape);
         tape.EnsureRecorded(Shape, TrainingLayout);
@@ -153,9 +153,8 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
                 $"Expected {expectedOutputs} output gradients (the outputs Forward wrote for {steps} step(s)), got {outputGradients.Length}.", nameof(outputGradients));
         CheckGradients(gradients, nameof(gradients));
         CheckInputGradients(inputGradients, steps);
-        if (initialStateGradients is not null && (initialStateGradients.Layers != Shape.StateSlots || initialStateGradients.HiddenSize != Shape.Hidden))
-            throw new ArgumentException(
-                $"The initial-state gradient state has {initialStateGradients.Layers} slot(s) of {initialStateGradients.HiddenSize} units; expected {Shape.StateSlots} of {Shape.Hidden}. Create it with this model's CreateState().", nameof(initialStateGradients));
+        CheckStateGradients(initialStateGradients, "initial", nameof(initialStateGradients));
+        CheckStateGradients(finalStateGradients, "final", nameof(finalStateGradients));
 
         int hidden = Shape.Hidden, slots = Shape.StateSlots, stateFloats = slots * hidden;
         int width = Shape.LayerOutputSize;
@@ -217,8 +216,18 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
                     int slot = k * _directions + d;
                     Span<float> slotH = carriedH.Slice(slot * hidden, hidden);
                     Span<float> slotC = carriedC.Slice(slot * hidden, hidden);
-                    slotH.Clear();
-                    slotC.Clear();
+                    // The carries start at dL/d(this slot's final state), which the direction left at its last cell.
+                    if (finalStateGradients is null)
+                    {
+                        slotH.Clear();
+                        slotC.Clear();
+                    }
+                    else
+                    {
+                        finalStateGradients.Hidden(slot).CopyTo(slotH);
+                        if (_gru) slotC.Clear();   // a GRU has no c: the cell part is ignored
+                        else finalStateGradients.Cell(slot).CopyTo(slotC);
+                    }
                     for (int n = 0; n < steps; n++)
                     {
                         // The reverse of the order the direction ran in: forward from the last step, reverse from the first.
@@ -291,6 +300,14 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
                 carriedC.Slice(s * hidden, hidden).CopyTo(initialStateGradients.Cell(s));
             }
         }
+    }
+
+    /// <summary>Throws unless <paramref name="state"/> (when given) has this model's state slots and hidden size.</summary>
+    private void CheckStateGradients(LstmState? state, string which, string parameterName)
+    {
+        if (state is not null && (state.Layers != Shape.StateSlots || state.HiddenSize != Shape.Hidden))
+            throw new ArgumentException(
+                $"The {which}-state gradient state has {state.Layers} slot(s) of {state.HiddenSize} units; expected {Shape.StateSlots} of {Shape.Hidden}. Create it with this model's CreateState().", parameterName);
     }
 
     /// <summary>

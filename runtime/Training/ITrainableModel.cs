@@ -28,9 +28,15 @@ public interface ITrainableModel : ILstmModel
     /// the parameter gradients are <b>added</b> to <paramref name="gradients"/>.
     /// <paramref name="inputGradients"/> (float models only; T × Inputs, or empty) receives dLoss/dinputs;
     /// <paramref name="initialStateGradients"/> (or null) receives dLoss/dh0 and dLoss/dc0.
+    /// <paramref name="finalStateGradients"/> (or null) is dLoss/d(the state Forward left behind: h_n and c_n of
+    /// every layer, or slot of a bidirectional model, whose forward direction ended at the last step and reverse
+    /// direction at the first), added to whatever flows back from the outputs: how a loss computed from the final
+    /// state (an encoder's, handed to a decoder as its initial state) reaches the parameters. A GRU has no c: the
+    /// cell part of both state gradients is ignored (final) or left zero (initial).
     /// </summary>
+    /// <exception cref="ArgumentException">A span has the wrong length, or a state gradient was not made for this model's layers and hidden size (create it with <see cref="ILstmModel.CreateState"/>).</exception>
     void Backward(TrainingTape tape, ReadOnlySpan<float> outputGradients, GradientBuffer gradients,
-        Span<float> inputGradients = default, LstmState? initialStateGradients = null);
+        Span<float> inputGradients = default, LstmState? initialStateGradients = null, LstmState? finalStateGradients = null);
 }
 
 /// <summary>A trainable model reading float vectors.</summary>

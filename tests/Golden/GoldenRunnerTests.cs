@@ -199,7 +199,7 @@ public sealed class GoldenRunnerTests(ITestOutputHelper output)
             foreach (ref float g in destination.Slice(t.Offset, t.Length)) g *= factor;
         }
 
-        public void Backward(TrainingTape tape, ReadOnlySpan<float> outputGradients, GradientBuffer gradients, Span<float> inputGradients = default, LstmState? initialStateGradients = null)
+        public void Backward(TrainingTape tape, ReadOnlySpan<float> outputGradients, GradientBuffer gradients, Span<float> inputGradients = default, LstmState? initialStateGradients = null, LstmState? finalStateGradients = null)
         {
             if (tensor is null)
             {
@@ -207,7 +207,7 @@ public sealed class GoldenRunnerTests(ITestOutputHelper output)
                 foreach (ref float g in _scaled.AsSpan()) g *= factor;
                 outputGradients = _scaled;
             }
-            inner.Backward(tape, outputGradients, gradients, inputGradients, initialStateGradients);
+            inner.Backward(tape, outputGradients, gradients, inputGradients, initialStateGradients, finalStateGradients);
         }
     }
 

@@ -114,8 +114,8 @@ public sealed class DivergenceTests : IDisposable
         public GradientBuffer CreateGradients() => inner.CreateGradients();
         public void Forward(ReadOnlySpan<float> inputs, Span<float> outputs, LstmState state, TrainingTape tape) => inner.Forward(inputs, outputs, state, tape);
 
-        public void Backward(TrainingTape tape, ReadOnlySpan<float> outputGradients, GradientBuffer gradients, Span<float> inputGradients = default, LstmState? initialStateGradients = null) =>
-            inner.Backward(tape, outputGradients, gradients, inputGradients, initialStateGradients);
+        public void Backward(TrainingTape tape, ReadOnlySpan<float> outputGradients, GradientBuffer gradients, Span<float> inputGradients = default, LstmState? initialStateGradients = null, LstmState? finalStateGradients = null) =>
+            inner.Backward(tape, outputGradients, gradients, inputGradients, initialStateGradients, finalStateGradients);
 
         public void CopyGradients(GradientBuffer source, Span<float> destination)
         {
