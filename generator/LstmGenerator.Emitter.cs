@@ -27,27 +27,36 @@ public sealed partial class LstmGenerator
     {
         var layout = new Layout(spec);
         var w = new SourceWriter();
+        // Each width's file: the same header and wrappers around what the kernel emitters write inside w.Part(f.Suffix).
+        foreach (Flavor f in Flavors)
+        {
+            var shell = new SourceWriter();
+            int indent;
+            using (BeginFile(shell, spec, $"{spec.TypeName}: the {(f.IsScalar ? "scalar" : f.Suffix)} kernels ({FlavorWhen(f)}), called by the dispatchers in {spec.HintName}."))
+            using (shell.Block($"partial class {spec.TypeName}"))
+            {
+                indent = shell.Indent;
+                shell.Line(PartMarker);
+            }
+            string text = shell.ToString();
+            int marker = text.LastIndexOf(PartMarker, System.StringComparison.Ordinal);
+            w.DefinePart(f.Suffix, text.Substring(0, marker - indent * 4), text.Substring(marker + PartMarker.Length + 1), indent);
+        }
+
         string kernelFiles = string.Join(", ", System.Linq.Enumerable.Select(Flavors, f => spec.PartHintName(f.Suffix)));
         using (BeginFile(w, spec, $"{spec.TypeName}: sizes, weights, loading and saving, the public API, training entry points, and the dispatchers that pick a vector width; each width's kernels are in {kernelFiles}."))
-            EmitClass(w, layout); // the kernels go to the parts named after their flavor (SourceWriter.Part)
+            EmitClass(w, layout);
 
         var files = new List<(string HintName, string Text)> { (spec.HintName, w.ToString()) };
         foreach (Flavor f in Flavors)
         {
-            if (!w.HasPart(f.Suffix)) continue;
-            var p = new SourceWriter();
-            using (BeginFile(p, spec, $"{spec.TypeName}: the {(f.IsScalar ? "scalar" : f.Suffix)} kernels ({FlavorWhen(f)}), called by the dispatchers in {spec.HintName}."))
-            using (p.Block($"partial class {spec.TypeName}"))
-            {
-                if (p.Indent != w.PartIndent(f.Suffix))
-                    throw new System.InvalidOperationException($"The {f.Suffix} kernels were written at indentation {w.PartIndent(f.Suffix)}, the class body is at {p.Indent}.");
-                string text = w.PartText(f.Suffix);
-                p.Raw(text.EndsWith("\n\n", System.StringComparison.Ordinal) ? text.Substring(0, text.Length - 1) : text);
-            }
-            files.Add((spec.PartHintName(f.Suffix), p.ToString()));
+            if (w.PartText(f.Suffix) is string text) files.Add((spec.PartHintName(f.Suffix), text));
         }
         return files;
     }
+
+    /// <summary>Where a width's file's kernels go, between its wrappers' opening and closing.</summary>
+    private const string PartMarker = "// kernels";
 
     /// <summary>When the dispatchers run a flavor's kernels, for the file header.</summary>
     private static string FlavorWhen(Flavor f) => f.IsScalar

@@ -11,7 +11,7 @@ namespace LstmGen.Generator;
 internal sealed class SourceWriter
 {
     private readonly StringBuilder _main = new();
-    private readonly Dictionary<string, (StringBuilder Text, int Indent)> _parts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PartBuffer> _parts = new(StringComparer.Ordinal);
     private StringBuilder _text;
     private int _indent;
 
@@ -42,38 +42,49 @@ internal sealed class SourceWriter
     }
 
     /// <summary>
+    /// Declares the part named <paramref name="name"/> as a file of its own: <paramref name="opening"/> (the file's
+    /// header and wrappers, ending in a newline) comes before what <see cref="Part"/> scopes write to it, at
+    /// indentation <paramref name="indent"/>, and <paramref name="closing"/> after.
+    /// </summary>
+    public void DefinePart(string name, string opening, string closing, int indent)
+    {
+        if (_parts.ContainsKey(name)) throw new InvalidOperationException($"Part {name} is already defined.");
+        _parts.Add(name, new PartBuffer(new StringBuilder(opening), opening.Length, closing, indent));
+    }
+
+    /// <summary>
     /// Until the returned scope is disposed, what is written goes to the part named <paramref name="name"/>
-    /// (appended to what earlier scopes of the same name wrote) instead of the main text, at the same indentation.
-    /// A part holds members of the type being written, so it is opened at the type body's level, the same every time;
-    /// whoever files it wraps it in the same namespace and types (<see cref="PartIndent"/> says at which level).
+    /// (appended to what earlier scopes of the same name wrote) instead of the main text. A part holds members of
+    /// the type being written, so it is written at one indentation: the one <see cref="DefinePart"/> gave, or else
+    /// the one of its first scope.
     /// </summary>
     public IDisposable Part(string name)
     {
-        if (!_parts.TryGetValue(name, out var part))
+        if (!_parts.TryGetValue(name, out PartBuffer? part))
         {
-            part = (new StringBuilder(), _indent);
+            part = new PartBuffer(new StringBuilder(), 0, "", _indent);
             _parts.Add(name, part);
         }
         else if (part.Indent != _indent)
         {
-            throw new InvalidOperationException($"Part {name} was opened at indentation {part.Indent}, now at {_indent}.");
+            throw new InvalidOperationException($"Part {name} is written at indentation {part.Indent}, not {_indent}.");
         }
         var scope = new PartScope(this, _text);
         _text = part.Text;
         return scope;
     }
 
-    /// <summary>Whether anything was written to the part named <paramref name="name"/>.</summary>
-    public bool HasPart(string name) => _parts.ContainsKey(name);
-
-    /// <summary>The indentation level the part named <paramref name="name"/> was written at.</summary>
-    public int PartIndent(string name) => _parts[name].Indent;
-
-    /// <summary>The text of the part named <paramref name="name"/>, each line indented as written.</summary>
-    public string PartText(string name) => _parts[name].Text.ToString();
-
-    /// <summary>Appends <paramref name="text"/> as it is (already indented lines, each ending in a newline).</summary>
-    public void Raw(string text) => _text.Append(text);
+    /// <summary>
+    /// The text of the part named <paramref name="name"/>: its opening, what was written to it (without a last
+    /// empty line), and its closing; <see langword="null"/> when nothing was written to it. Call it once, when the part is complete.
+    /// </summary>
+    public string? PartText(string name)
+    {
+        if (!_parts.TryGetValue(name, out PartBuffer? part) || part.Text.Length == part.OpeningLength) return null;
+        StringBuilder text = part.Text;
+        if (text.Length >= part.OpeningLength + 2 && text[text.Length - 1] == '\n' && text[text.Length - 2] == '\n') text.Length--;
+        return text.Append(part.Closing).ToString();
+    }
 
     /// <summary>The main text: everything not written inside a <see cref="Part"/> scope.</summary>
     public override string ToString() => _main.ToString();
@@ -92,6 +103,9 @@ internal sealed class SourceWriter
             writer.Line("}");
         }
     }
+
+    /// <summary>A part's text so far (after its opening), and how it ends.</summary>
+    private sealed record PartBuffer(StringBuilder Text, int OpeningLength, string Closing, int Indent);
 
     private sealed class PartScope(SourceWriter writer, StringBuilder previous) : IDisposable
     {
