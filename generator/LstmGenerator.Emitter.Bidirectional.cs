@@ -151,6 +151,7 @@ public sealed partial class LstmGenerator
             }
             foreach (Flavor f in Flavors)
             {
+                using var part = w.Part(f.Suffix); // into this width's file
                 EmitLayerStepKernel(w, layout, f, upper: false, record);
                 w.Line();
                 if (spec.Layers > 1)
@@ -164,6 +165,7 @@ public sealed partial class LstmGenerator
         {
             foreach (Flavor f in Flavors)
             {
+                using var part = w.Part(f.Suffix); // into this width's file
                 w.Line($"/// <summary>The linear head on one step's [forward h, reverse h]: {N(spec.Outputs)} logits ({N(layout.HeadRow)} padded columns), {(f.IsScalar ? "scalar code" : f.Suffix + " code")}.</summary>");
                 using (w.Block($"private void HeadSequence{f.Suffix}(ref float hf, ref float hb, ref float y)"))
                 {
@@ -438,6 +440,7 @@ public sealed partial class LstmGenerator
         }
         foreach (Flavor f in Flavors)
         {
+            using var part = w.Part(f.Suffix); // into this width's file
             string code = f.IsScalar ? "scalar code" : f.Suffix + " code";
             foreach (bool upper in spec.Layers > 1 ? new[] { false, true } : new[] { false })
             {

@@ -203,16 +203,19 @@ public sealed partial class LstmGenerator
 
         foreach (Flavor f in Flavors)
         {
+            using var part = w.Part(f.Suffix); // into this width's file
             EmitForwardLanesKernel(w, layout, ll, f);
             w.Line();
         }
         foreach (Flavor f in Flavors)
         {
+            using var part = w.Part(f.Suffix); // into this width's file
             EmitBackwardLanesKernel(w, layout, ll, f);
             w.Line();
         }
         foreach (Flavor f in Flavors)
         {
+            using var part = w.Part(f.Suffix); // into this width's file
             EmitOuterProductKernel(w, layout, f);
             w.Line();
         }

@@ -1,4 +1,4 @@
-// The incremental pipeline only: find [LstmModel] classes, parse each into a spec, emit one file per model.
+// The incremental pipeline only: find [LstmModel] classes, parse each into a spec, emit each model's files.
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -39,6 +39,10 @@ public sealed partial class LstmGenerator : IIncrementalGenerator
             .Select(static (r, _) => r.Spec!)
             .WithTrackingName(TrackingNames.Specs);
 
-        context.RegisterSourceOutput(specs, static (spc, spec) => spc.AddSource(spec.HintName, Emit(spec)));
+        // One output per model; it adds the model's files (the main one and one per vector width).
+        context.RegisterSourceOutput(specs, static (spc, spec) =>
+        {
+            foreach (var (hintName, text) in Emit(spec)) spc.AddSource(hintName, text);
+        });
     }
 }

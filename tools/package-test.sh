@@ -221,7 +221,13 @@ EOF
 step "dotnet build" "$log/build.txt" dotnet build "$app/Consumer.csproj" -c Release
 grep -qE "warning [A-Z]+[0-9]+" "$log/build.txt" && { grep -E "warning [A-Z]+[0-9]+" "$log/build.txt" | head; fail "the consumer build has warnings"; }
 generated="$(find "$app/obj" -path "*generated*LstmGen.Generator*" -name "*.g.cs" | sort)"
-[ "$(grep -c . <<<"$generated")" -eq 2 ] || fail "expected 2 generated model files under obj/, found: $generated"
+# Each model is five files: the main one and one per vector width (Vector512, Vector256, Vector128, Scalar).
+[ "$(grep -c . <<<"$generated")" -eq 10 ] || fail "expected 10 generated files (2 models × 5) under obj/, found: $generated"
+for model in Averager Tagger; do # global namespace: hint names {Type}[.{Width}].g.cs
+  for part in "" .Vector512 .Vector256 .Vector128 .Scalar; do
+    grep -q "/$model$part\.g\.cs\$" <<<"$generated" || fail "no generated $model$part.g.cs under obj/, found: $generated"
+  done
+done
 step "dotnet run (JIT)" "$log/run-jit.txt" dotnet run --project "$app/Consumer.csproj" -c Release --no-build
 cat "$log/run-jit.txt"
 grep -qE "^consumer: ok mode=JIT " "$log/run-jit.txt" || fail "the JIT run did not print 'consumer: ok mode=JIT'"

@@ -105,6 +105,7 @@ forecast
 smoke streaming samples/Streaming/smoke.sh
 smoke charmodel samples/CharModel/smoke.sh
 smoke explorer samples/Explorer/smoke.sh
+smoke seq2seq samples/Seq2Seq/smoke.sh
 smoke package tools/package-test.sh
 
 rm -rf "$log"

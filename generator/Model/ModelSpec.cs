@@ -60,8 +60,14 @@ internal sealed record ModelSpec(
 
     public int LayerInputSize(int layer) => layer == 0 ? InputSize : Directions * Hidden;
 
-    public string HintName => (Namespace is null ? "" : Namespace + ".") +
-        string.Concat(System.Linq.Enumerable.Select(ContainingTypes, t => t.Name + ".")) + TypeName + ".g.cs";
+    /// <summary>The main generated file's hint name: <c>{Namespace}.{Containing types}.{Type}.g.cs</c>.</summary>
+    public string HintName => HintPrefix + ".g.cs";
+
+    /// <summary>The hint name of the generated file that holds part <paramref name="part"/> (a vector width's kernels): <c>{Namespace}.{Type}.{part}.g.cs</c>.</summary>
+    public string PartHintName(string part) => HintPrefix + "." + part + ".g.cs";
+
+    private string HintPrefix => (Namespace is null ? "" : Namespace + ".") +
+        string.Concat(System.Linq.Enumerable.Select(ContainingTypes, t => t.Name + ".")) + TypeName;
 }
 
 /// <summary>What the parser produced for one attributed class: a spec when valid, and its diagnostics.</summary>

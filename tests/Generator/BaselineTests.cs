@@ -31,13 +31,33 @@ public class BaselineTests
     {
         GeneratorOutput output = ModelCompiler.Run(ModelCompiler.ModelSource(arguments, name, "Baselines"));
         Assert.Empty(output.CompilationDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
-        GeneratedSourceResult source = Assert.Single(output.Sources);
-        string actual = source.SourceText.ToString();
-        string path = Path.Combine(RepoPaths.Root, "tests", "Baselines", name, source.HintName + ".txt");
+        // The main file and one per vector width, each with its own baseline.
+        GeneratedSourceResult[] sources = output.Sources.ToArray();
+        Assert.Equal(ModelCompiler.FilesPerModel, sources.Length);
+        string folder = Path.Combine(RepoPaths.Root, "tests", "Baselines", name);
+        bool update = Environment.GetEnvironmentVariable("LSTMGEN_UPDATE_BASELINES") == "1";
 
-        if (Environment.GetEnvironmentVariable("LSTMGEN_UPDATE_BASELINES") == "1")
+        if (update)
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            // Baselines of files no longer generated go too.
+            Directory.CreateDirectory(folder);
+            foreach (string stale in Directory.GetFiles(folder, "*.cs.txt").Except(sources.Select(s => Path.Combine(folder, s.HintName + ".txt"))))
+                File.Delete(stale);
+        }
+        else
+        {
+            string[] expectedFiles = sources.Select(s => s.HintName + ".txt").OrderBy(f => f, StringComparer.Ordinal).ToArray();
+            string[] baselineFiles = Directory.Exists(folder) ? Directory.GetFiles(folder, "*.cs.txt").Select(f => Path.GetFileName(f)!).OrderBy(f => f, StringComparer.Ordinal).ToArray() : Array.Empty<string>();
+            Assert.True(baselineFiles.Except(expectedFiles).ToArray() is { Length: 0 } stale, $"Baselines of files no longer generated in {folder}: {string.Join(", ", baselineFiles.Except(expectedFiles))}; run with LSTMGEN_UPDATE_BASELINES=1 to remove them.");
+        }
+        foreach (GeneratedSourceResult source in sources)
+            AssertMatches(Path.Combine(folder, source.HintName + ".txt"), source.SourceText.ToString(), update);
+    }
+
+    private static void AssertMatches(string path, string actual, bool update)
+    {
+        if (update)
+        {
             File.WriteAllText(path, actual);
             return;
         }

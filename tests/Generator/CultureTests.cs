@@ -1,4 +1,4 @@
-// The generated text must not depend on the culture the compiler runs under.
+// The generated text (every file of a model, and the files' names) must not depend on the culture the compiler runs under.
 using System.Globalization;
 using System.Linq;
 using Xunit;
@@ -19,15 +19,16 @@ public class CultureTests
         try
         {
             CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
-            invariant = string.Join("\n", ModelCompiler.Run(source).Sources.Select(s => s.SourceText.ToString()));
+            invariant = string.Join("\0", ModelCompiler.Run(source).Sources.Select(s => s.HintName + "\n" + s.SourceText));
             CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = new CultureInfo(culture);
-            localized = string.Join("\n", ModelCompiler.Run(source).Sources.Select(s => s.SourceText.ToString()));
+            localized = string.Join("\0", ModelCompiler.Run(source).Sources.Select(s => s.HintName + "\n" + s.SourceText));
         }
         finally
         {
             CultureInfo.CurrentCulture = saved;
             CultureInfo.CurrentUICulture = savedUi;
         }
+        Assert.Equal(ModelCompiler.FilesPerModel, invariant.Split('\0').Length);
         Assert.NotEmpty(invariant);
         Assert.Equal(invariant, localized);
     }

@@ -1,5 +1,6 @@
 // Proves the pipeline caches what an IDE edits around: unrelated edits, comments and edits to another model
-// reuse earlier output (down to the emitted source), and no pipeline value holds a Roslyn object.
+// reuse earlier output (down to every one of a model's emitted files), and no pipeline value holds a Roslyn object.
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Reflection;
@@ -7,6 +8,7 @@ using LstmGen.Generator;
 using LstmGen.Generator.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Text;
 using Xunit;
 
 namespace LstmGen.Tests.Generator;
@@ -68,76 +70,103 @@ public class IncrementalTests
 
     private static bool Reused(IncrementalStepRunReason reason) => reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged;
 
-    /// <summary>Every model's spec was reused and its source output was not run again.</summary>
-    private static void AssertEveryModelReused(GeneratorDriver driver, params string[] models)
+    /// <summary>
+    /// The texts of a model's generated files on the last run, by hint name: <c>{Namespace}.{Type}.g.cs</c> and one
+    /// <c>{Namespace}.{Type}.{Width}.g.cs</c> per vector width (the test models' namespace is N, or M for C and D).
+    /// </summary>
+    private static Dictionary<string, SourceText> FilesOf(GeneratorDriver driver, string model)
     {
-        Dictionary<string, IncrementalStepRunReason> specs = SpecReasons(driver), sources = SourceReasons(driver);
+        string prefix = (model is "C" or "D" ? "M." : "N.") + model + ".";
+        var files = Run(driver).GeneratedSources.Where(s => s.HintName.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(s => s.HintName, s => s.SourceText);
+        Assert.True(files.Count == ModelCompiler.FilesPerModel, $"{model}: {string.Join(", ", files.Keys)}");
+        Assert.Contains(prefix + "g.cs", files.Keys);
+        return files;
+    }
+
+    /// <summary>Every file of <paramref name="model"/> after the edit is the very text the first run produced (the output was not emitted again).</summary>
+    private static void AssertFilesReused(GeneratorDriver before, GeneratorDriver after, string model)
+    {
+        Dictionary<string, SourceText> first = FilesOf(before, model), second = FilesOf(after, model);
+        Assert.Equal(first.Keys.OrderBy(k => k, StringComparer.Ordinal), second.Keys.OrderBy(k => k, StringComparer.Ordinal));
+        Assert.All(first, f => Assert.True(ReferenceEquals(f.Value, second[f.Key]), $"{f.Key} was emitted again"));
+    }
+
+    /// <summary>Every model's spec was reused, its source output was not run again, and every one of its files is the first run's.</summary>
+    private static void AssertEveryModelReused(GeneratorDriver before, GeneratorDriver after, params string[] models)
+    {
+        Dictionary<string, IncrementalStepRunReason> specs = SpecReasons(after), sources = SourceReasons(after);
         Assert.Equal(models.OrderBy(m => m), specs.Keys.OrderBy(m => m));
         Assert.Equal(models.OrderBy(m => m), sources.Keys.OrderBy(m => m));
         Assert.All(specs, s => Assert.True(Reused(s.Value), $"spec of {s.Key}: {s.Value}"));
         Assert.All(sources, s => Assert.True(s.Value == IncrementalStepRunReason.Cached, $"source of {s.Key}: {s.Value}"));
+        foreach (string model in models) AssertFilesReused(before, after, model);
     }
 
     [Fact]
     public void UnrelatedEditReusesEveryModel()
     {
-        var (driver, compilation) = FirstRun();
-        driver = driver.RunGenerators(Replace(compilation, FileOther, Other.Replace("1", "2")));
-        AssertEveryModelReused(driver, "A", "B", "C", "D");
+        var (first, compilation) = FirstRun();
+        GeneratorDriver driver = first.RunGenerators(Replace(compilation, FileOther, Other.Replace("1", "2")));
+        AssertEveryModelReused(first, driver, "A", "B", "C", "D");
     }
 
     [Fact]
     public void CommentInAModelFileReusesItsOutput()
     {
-        var (driver, compilation) = FirstRun();
-        driver = driver.RunGenerators(Replace(compilation, FileA, "// a comment\n" + ModelA));
-        AssertEveryModelReused(driver, "A", "B", "C", "D");
+        var (first, compilation) = FirstRun();
+        GeneratorDriver driver = first.RunGenerators(Replace(compilation, FileA, "// a comment\n" + ModelA));
+        AssertEveryModelReused(first, driver, "A", "B", "C", "D");
     }
 
     [Fact]
     public void CommentInsideAModelDeclarationReusesItsOutput()
     {
-        var (driver, compilation) = FirstRun();
-        driver = driver.RunGenerators(Replace(compilation, FileCandD, ModelsCandD.Replace("Hidden = 6,", "Hidden = 6, /* six */")));
-        AssertEveryModelReused(driver, "A", "B", "C", "D");
+        var (first, compilation) = FirstRun();
+        GeneratorDriver driver = first.RunGenerators(Replace(compilation, FileCandD, ModelsCandD.Replace("Hidden = 6,", "Hidden = 6, /* six */")));
+        AssertEveryModelReused(first, driver, "A", "B", "C", "D");
     }
 
     [Fact]
     public void CommentInAnotherFileReusesEveryModel()
     {
-        var (driver, compilation) = FirstRun();
-        driver = driver.RunGenerators(Replace(compilation, FileOther, "/* a comment */\n" + Other));
-        AssertEveryModelReused(driver, "A", "B", "C", "D");
+        var (first, compilation) = FirstRun();
+        GeneratorDriver driver = first.RunGenerators(Replace(compilation, FileOther, "/* a comment */\n" + Other));
+        AssertEveryModelReused(first, driver, "A", "B", "C", "D");
     }
 
     [Fact]
     public void AddingAFileReusesEveryModel()
     {
-        var (driver, compilation) = FirstRun();
-        driver = driver.RunGenerators(compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("namespace N; public class New;", ModelCompiler.ParseOptions, "New.cs")));
-        AssertEveryModelReused(driver, "A", "B", "C", "D");
+        var (first, compilation) = FirstRun();
+        GeneratorDriver driver = first.RunGenerators(compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("namespace N; public class New;", ModelCompiler.ParseOptions, "New.cs")));
+        AssertEveryModelReused(first, driver, "A", "B", "C", "D");
     }
 
     [Fact]
     public void EditingOneModelRegeneratesOnlyThatModel()
     {
-        var (driver, compilation) = FirstRun();
-        driver = driver.RunGenerators(Replace(compilation, FileA, ModelA.Replace("Hidden = 5", "Hidden = 6")));
+        var (first, compilation) = FirstRun();
+        GeneratorDriver driver = first.RunGenerators(Replace(compilation, FileA, ModelA.Replace("Hidden = 5", "Hidden = 6")));
         Dictionary<string, IncrementalStepRunReason> specs = SpecReasons(driver), sources = SourceReasons(driver);
         Assert.Equal(IncrementalStepRunReason.Modified, specs["A"]);
         Assert.Equal(IncrementalStepRunReason.Modified, sources["A"]);
+        // All of A's files are emitted again (each says HiddenSize = 6 or is another text than before).
+        Dictionary<string, SourceText> a = FilesOf(driver, "A"), aBefore = FilesOf(first, "A");
+        Assert.Contains("HiddenSize = 6;", a["N.A.g.cs"].ToString());
+        Assert.All(a, f => Assert.False(ReferenceEquals(f.Value, aBefore[f.Key]), $"{f.Key} was not emitted again"));
         foreach (string other in new[] { "B", "C", "D" })
         {
             Assert.True(Reused(specs[other]), $"spec of {other}: {specs[other]}");
             Assert.Equal(IncrementalStepRunReason.Cached, sources[other]);
+            AssertFilesReused(first, driver, other);
         }
     }
 
     [Fact]
     public void EditingOneOfTwoModelsInAFileRegeneratesOnlyThatModel()
     {
-        var (driver, compilation) = FirstRun();
-        driver = driver.RunGenerators(Replace(compilation, FileCandD, ModelsCandD.Replace("Layers = 2", "Layers = 3")));
+        var (first, compilation) = FirstRun();
+        GeneratorDriver driver = first.RunGenerators(Replace(compilation, FileCandD, ModelsCandD.Replace("Layers = 2", "Layers = 3")));
         Dictionary<string, IncrementalStepRunReason> parsed = ParsedReasons(driver), specs = SpecReasons(driver), sources = SourceReasons(driver);
         Assert.Equal(IncrementalStepRunReason.Modified, parsed["D"]);
         Assert.Equal(IncrementalStepRunReason.Modified, sources["D"]);
@@ -147,14 +176,15 @@ public class IncrementalTests
         Assert.Equal(IncrementalStepRunReason.Cached, sources["C"]);
         Assert.Equal(IncrementalStepRunReason.Cached, sources["A"]);
         Assert.Equal(IncrementalStepRunReason.Cached, sources["B"]);
+        foreach (string other in new[] { "A", "B", "C" }) AssertFilesReused(first, driver, other);
     }
 
     [Fact]
     public void MovingAModelMovesItsDiagnosticButReusesItsSource()
     {
-        var (driver, compilation) = FirstRun(Compact, Other);
-        Diagnostic before = Assert.Single(driver.GetRunResult().Diagnostics);
-        driver = driver.RunGenerators(Replace(compilation, 0, "// two lines\n// above\n" + Compact));
+        var (first, compilation) = FirstRun(Compact, Other);
+        Diagnostic before = Assert.Single(first.GetRunResult().Diagnostics);
+        GeneratorDriver driver = first.RunGenerators(Replace(compilation, 0, "// two lines\n// above\n" + Compact));
 
         // Diagnostics and source are separate outputs: the located diagnostic follows the code, the source is reused.
         Diagnostic after = Assert.Single(driver.GetRunResult().Diagnostics);
@@ -163,6 +193,7 @@ public class IncrementalTests
         Assert.Equal(IncrementalStepRunReason.Modified, ParsedReasons(driver)["Big"]);
         Assert.Equal(IncrementalStepRunReason.Unchanged, SpecReasons(driver)["Big"]);
         Assert.Equal(IncrementalStepRunReason.Cached, SourceReasons(driver)["Big"]);
+        AssertFilesReused(first, driver, "Big");
     }
 
     [Fact]

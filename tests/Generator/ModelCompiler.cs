@@ -25,6 +25,9 @@ internal sealed record GeneratorOutput(
 
 internal static class ModelCompiler
 {
+    /// <summary>Files generated per model: the main file and one per vector width (Vector512, Vector256, Vector128, Scalar).</summary>
+    public const int FilesPerModel = 5;
+
     private static readonly Lazy<MetadataReference[]> s_references = new(() =>
     {
         string tpa = (string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!;
@@ -64,7 +67,7 @@ internal static class ModelCompiler
         GeneratorOutput output = Run(src);
         var errors = output.GeneratorDiagnostics.Concat(output.CompilationDiagnostics).Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
         if (errors.Count > 0)
-            throw new InvalidOperationException("Generated model did not compile:\n" + string.Join("\n", errors.Take(20)) + "\n--- generated ---\n" + string.Join("\n", output.Sources.Select(s => s.SourceText.ToString())));
+            throw new InvalidOperationException("Generated model did not compile:\n" + string.Join("\n", errors.Take(20)) + string.Concat(output.Sources.Select(s => $"\n--- generated: {s.HintName} ---\n{s.SourceText}")));
         using var stream = new MemoryStream();
         var emit = output.Compilation.Emit(stream);
         if (!emit.Success) throw new InvalidOperationException("Emit failed:\n" + string.Join("\n", emit.Diagnostics.Take(20)));
