@@ -510,8 +510,9 @@ public sealed partial class LstmGenerator
     /// <summary>
     /// Emits the cell update from the gate sums in z: c = σ(f)·c + σ(i)·tanh(g), h = σ(o)·tanh(c).
     /// Recording also stores σ(i), σ(f), tanh(g), σ(o) (same packed order), c, tanh(c) and h in <c>r</c>.
-    /// A peephole LSTM reads its peephole row after the layer's <paramref name="inputs"/> input rows and H recurrent rows
-    /// (see <see cref="EmitPeepholeUpdate"/>).
+    /// A peephole LSTM reads its peephole row (p_i, p_f, 0, p_o in the gate columns) after the layer's
+    /// <paramref name="inputs"/> input rows and H recurrent rows: i = σ(z_i + p_i·c), f = σ(z_f + p_f·c), g = tanh(z_g),
+    /// c' = f·c + i·g, o = σ(z_o + p_o·c'), h = o·tanh(c').
     /// </summary>
     private static void EmitCellUpdate(SourceWriter w, Flavor f, Layout layout, bool record, int inputs)
     {
@@ -520,23 +521,37 @@ public sealed partial class LstmGenerator
             EmitGruUpdate(w, f, layout, record);
             return;
         }
-        if (layout.Spec.Peephole)
-        {
-            EmitPeepholeUpdate(w, f, layout, record, inputs);
-            return;
-        }
+        // A peephole LSTM adds p·c to the sums of i and f (the old c) and of o (the new c): the same update with three more terms.
+        bool peephole = layout.Spec.Peephole;
         int hidden = layout.Spec.Hidden, p = layout.PaddedHidden, row = layout.Row;
+        if (peephole)
+            w.Line($"ref float pw = ref {Unsafe}.Add(ref w, {N((1 + inputs + hidden) * row)}); // peephole row: p_i, p_f, 0, p_o (the passes above stop before it)");
+        string equations = peephole
+            ? "i = σ(z_i + p_i·c), f = σ(z_f + p_f·c), g = tanh(z_g); c' = f·c + i·g; o = σ(z_o + p_o·c'); h = o·tanh(c')"
+            : "c = σ(f)·c + σ(i)·tanh(g); h = σ(o)·tanh(c)";
         if (f.IsScalar)
         {
-            w.Line("// c = σ(f)·c + σ(i)·tanh(g); h = σ(o)·tanh(c); unit u's gates sit at (u / 16)·64 + gate·16 + u % 16.");
+            w.Line($"// {equations}; unit u's gates sit at (u / 16)·64 + gate·16 + u % 16.");
             using (w.Block($"for (nuint u = 0; u < {N(hidden)}; u++)"))
             {
                 w.Line("nuint b = (u >> 4) * 64 + (u & 15);");
-                w.Line($"float ig = {Act}.Sigmoid({Unsafe}.Add(ref z, b));");
-                w.Line($"float fg = {Act}.Sigmoid({Unsafe}.Add(ref z, b + 16));");
+                string Sum(string gate, string cell) => peephole
+                    ? $"{Unsafe}.Add(ref z, b{gate}) + {Unsafe}.Add(ref pw, b{gate}) * {cell}"
+                    : $"{Unsafe}.Add(ref z, b{gate})";
+                if (peephole) w.Line($"float cp = {Unsafe}.Add(ref c, u);");
+                w.Line($"float ig = {Act}.Sigmoid({Sum("", "cp")});");
+                w.Line($"float fg = {Act}.Sigmoid({Sum(" + 16", "cp")});");
                 w.Line($"float gg = {Act}.Tanh({Unsafe}.Add(ref z, b + 32));");
-                w.Line($"float og = {Act}.Sigmoid({Unsafe}.Add(ref z, b + 48));");
-                w.Line($"float cn = fg * {Unsafe}.Add(ref c, u) + ig * gg;");
+                if (peephole)
+                {
+                    w.Line("float cn = fg * cp + ig * gg;");
+                    w.Line($"float og = {Act}.Sigmoid({Sum(" + 48", "cn")});");
+                }
+                else
+                {
+                    w.Line($"float og = {Act}.Sigmoid({Sum(" + 48", "")});");
+                    w.Line($"float cn = fg * {Unsafe}.Add(ref c, u) + ig * gg;");
+                }
                 w.Line($"float tc = {Act}.Tanh(cn);");
                 w.Line($"{Unsafe}.Add(ref c, u) = cn;");
                 w.Line($"{Unsafe}.Add(ref h, u) = og * tc;");
@@ -550,65 +565,7 @@ public sealed partial class LstmGenerator
         }
         int blocks = p / 16;
         int perBlock = 16 / f.Width;
-        w.Line($"// c = σ(f)·c + σ(i)·tanh(g); h = σ(o)·tanh(c): {N(blocks)} block(s) of 16 units, gates i, f, g, o at +0, +16, +32, +48.");
-        using (w.Block($"for (nuint q = 0; q < {N(blocks)}; q++)"))
-        {
-            w.Line("nuint zq = q * 64, hq = q * 16;");
-            for (int v = 0; v < perBlock; v++)
-            {
-                string o = N(v * f.Width), s = N(v);
-                w.Line($"{f.VT} i{s} = {Act}.Sigmoid({f.V}.LoadUnsafe(ref z, zq + {N(v * f.Width)}));");
-                w.Line($"{f.VT} f{s} = {Act}.Sigmoid({f.V}.LoadUnsafe(ref z, zq + {N(16 + v * f.Width)}));");
-                w.Line($"{f.VT} g{s} = {Act}.Tanh({f.V}.LoadUnsafe(ref z, zq + {N(32 + v * f.Width)}));");
-                w.Line($"{f.VT} o{s} = {Act}.Sigmoid({f.V}.LoadUnsafe(ref z, zq + {N(48 + v * f.Width)}));");
-                w.Line($"{f.VT} c{s} = {f.V}.MultiplyAddEstimate(f{s}, {f.V}.LoadUnsafe(ref c, hq + {o}), i{s} * g{s});");
-                w.Line($"{f.VT} t{s} = {Act}.Tanh(c{s});");
-                w.Line($"{f.V}.StoreUnsafe(c{s}, ref c, hq + {o});");
-                w.Line($"{f.V}.StoreUnsafe(o{s} * t{s}, ref h, hq + {o});");
-                if (record)
-                {
-                    w.Line($"{f.V}.StoreUnsafe(i{s}, ref r, zq + {N(v * f.Width)}); {f.V}.StoreUnsafe(f{s}, ref r, zq + {N(16 + v * f.Width)}); {f.V}.StoreUnsafe(g{s}, ref r, zq + {N(32 + v * f.Width)}); {f.V}.StoreUnsafe(o{s}, ref r, zq + {N(48 + v * f.Width)});");
-                    w.Line($"{f.V}.StoreUnsafe(c{s}, ref r, {N(row)} + hq + {o}); {f.V}.StoreUnsafe(t{s}, ref r, {N(row + p)} + hq + {o}); {f.V}.StoreUnsafe(o{s} * t{s}, ref r, {N(row + 2 * p)} + hq + {o});");
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// Emits the peephole LSTM update from the gate sums in z and the peephole row (row 1 + I + H of the packed layer at
-    /// <c>w</c>: p_i, p_f, 0, p_o in the gate columns): i = σ(z_i + p_i·c), f = σ(z_f + p_f·c), g = tanh(z_g),
-    /// c' = f·c + i·g, o = σ(z_o + p_o·c'), h = o·tanh(c'). Records as <see cref="EmitCellUpdate"/>.
-    /// </summary>
-    private static void EmitPeepholeUpdate(SourceWriter w, Flavor f, Layout layout, bool record, int inputs)
-    {
-        int hidden = layout.Spec.Hidden, p = layout.PaddedHidden, row = layout.Row;
-        w.Line($"ref float pw = ref {Unsafe}.Add(ref w, {N((1 + inputs + hidden) * row)}); // peephole row: p_i, p_f, 0, p_o (the passes above stop before it)");
-        if (f.IsScalar)
-        {
-            w.Line("// i = σ(z_i + p_i·c), f = σ(z_f + p_f·c), g = tanh(z_g); c' = f·c + i·g; o = σ(z_o + p_o·c'); h = o·tanh(c'); unit u's gates sit at (u / 16)·64 + gate·16 + u % 16.");
-            using (w.Block($"for (nuint u = 0; u < {N(hidden)}; u++)"))
-            {
-                w.Line("nuint b = (u >> 4) * 64 + (u & 15);");
-                w.Line($"float cp = {Unsafe}.Add(ref c, u);");
-                w.Line($"float ig = {Act}.Sigmoid({Unsafe}.Add(ref z, b) + {Unsafe}.Add(ref pw, b) * cp);");
-                w.Line($"float fg = {Act}.Sigmoid({Unsafe}.Add(ref z, b + 16) + {Unsafe}.Add(ref pw, b + 16) * cp);");
-                w.Line($"float gg = {Act}.Tanh({Unsafe}.Add(ref z, b + 32));");
-                w.Line("float cn = fg * cp + ig * gg;");
-                w.Line($"float og = {Act}.Sigmoid({Unsafe}.Add(ref z, b + 48) + {Unsafe}.Add(ref pw, b + 48) * cn);");
-                w.Line($"float tc = {Act}.Tanh(cn);");
-                w.Line($"{Unsafe}.Add(ref c, u) = cn;");
-                w.Line($"{Unsafe}.Add(ref h, u) = og * tc;");
-                if (record)
-                {
-                    w.Line($"{Unsafe}.Add(ref r, b) = ig; {Unsafe}.Add(ref r, b + 16) = fg; {Unsafe}.Add(ref r, b + 32) = gg; {Unsafe}.Add(ref r, b + 48) = og;");
-                    w.Line($"{Unsafe}.Add(ref r, {N(row)} + u) = cn; {Unsafe}.Add(ref r, {N(row + p)} + u) = tc; {Unsafe}.Add(ref r, {N(row + 2 * p)} + u) = og * tc;");
-                }
-            }
-            return;
-        }
-        int blocks = p / 16;
-        int perBlock = 16 / f.Width;
-        w.Line($"// i = σ(z_i + p_i·c), f = σ(z_f + p_f·c), g = tanh(z_g); c' = f·c + i·g; o = σ(z_o + p_o·c'); h = o·tanh(c'): {N(blocks)} block(s) of 16 units, gates i, f, g, o at +0, +16, +32, +48.");
+        w.Line($"// {equations}: {N(blocks)} block(s) of 16 units, gates i, f, g, o at +0, +16, +32, +48.");
         using (w.Block($"for (nuint q = 0; q < {N(blocks)}; q++)"))
         {
             w.Line("nuint zq = q * 64, hq = q * 16;");
@@ -616,12 +573,23 @@ public sealed partial class LstmGenerator
             {
                 string o = N(v * f.Width), s = N(v);
                 string I = N(v * f.Width), F = N(16 + v * f.Width), G = N(32 + v * f.Width), O = N(48 + v * f.Width);
-                w.Line($"{f.VT} cp{s} = {f.V}.LoadUnsafe(ref c, hq + {o});");
-                w.Line($"{f.VT} i{s} = {Act}.Sigmoid({f.V}.MultiplyAddEstimate({f.V}.LoadUnsafe(ref pw, zq + {I}), cp{s}, {f.V}.LoadUnsafe(ref z, zq + {I})));");
-                w.Line($"{f.VT} f{s} = {Act}.Sigmoid({f.V}.MultiplyAddEstimate({f.V}.LoadUnsafe(ref pw, zq + {F}), cp{s}, {f.V}.LoadUnsafe(ref z, zq + {F})));");
+                string Sum(string at, string cell) => peephole
+                    ? $"{f.V}.MultiplyAddEstimate({f.V}.LoadUnsafe(ref pw, zq + {at}), {cell}, {f.V}.LoadUnsafe(ref z, zq + {at}))"
+                    : $"{f.V}.LoadUnsafe(ref z, zq + {at})";
+                if (peephole) w.Line($"{f.VT} cp{s} = {f.V}.LoadUnsafe(ref c, hq + {o});");
+                w.Line($"{f.VT} i{s} = {Act}.Sigmoid({Sum(I, "cp" + s)});");
+                w.Line($"{f.VT} f{s} = {Act}.Sigmoid({Sum(F, "cp" + s)});");
                 w.Line($"{f.VT} g{s} = {Act}.Tanh({f.V}.LoadUnsafe(ref z, zq + {G}));");
-                w.Line($"{f.VT} c{s} = {f.V}.MultiplyAddEstimate(f{s}, cp{s}, i{s} * g{s});");
-                w.Line($"{f.VT} o{s} = {Act}.Sigmoid({f.V}.MultiplyAddEstimate({f.V}.LoadUnsafe(ref pw, zq + {O}), c{s}, {f.V}.LoadUnsafe(ref z, zq + {O})));");
+                if (peephole)
+                {
+                    w.Line($"{f.VT} c{s} = {f.V}.MultiplyAddEstimate(f{s}, cp{s}, i{s} * g{s});");
+                    w.Line($"{f.VT} o{s} = {Act}.Sigmoid({Sum(O, "c" + s)});");
+                }
+                else
+                {
+                    w.Line($"{f.VT} o{s} = {Act}.Sigmoid({Sum(O, "")});");
+                    w.Line($"{f.VT} c{s} = {f.V}.MultiplyAddEstimate(f{s}, {f.V}.LoadUnsafe(ref c, hq + {o}), i{s} * g{s});");
+                }
                 w.Line($"{f.VT} t{s} = {Act}.Tanh(c{s});");
                 w.Line($"{f.V}.StoreUnsafe(c{s}, ref c, hq + {o});");
                 w.Line($"{f.V}.StoreUnsafe(o{s} * t{s}, ref h, hq + {o});");
