@@ -84,6 +84,11 @@ internal static class DiagnosticDescriptors
         "{0} = {1} is not a dropout probability: it must be at least 0 and less than 1",
         DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor ProjectionOutOfRange = Create("LSTM0015",
+        "Projection size out of range",
+        "ProjectionSize = {0} must be at least 1 and less than Hidden = {1} (or 0 for no projection)",
+        DiagnosticSeverity.Error);
+
     public static readonly DiagnosticDescriptor CompactCode = Create("LSTM0100",
         "Compact code generated",
         "The model has {0} gate and head columns, over the unrolling budget of {1}; LstmGen generated compact loop-based SIMD code for it (same results, smaller methods)",
@@ -110,6 +115,7 @@ internal static class DiagnosticDescriptors
         "LSTM0012" => UnsupportedCombination,
         "LSTM0013" => OptionNotForCell,
         "LSTM0014" => DropoutOutOfRange,
+        "LSTM0015" => ProjectionOutOfRange,
         "LSTM0100" => CompactCode,
         "LSTM0101" => DropoutWithoutEffect,
         _ => throw new ArgumentOutOfRangeException(nameof(id), id, "Unknown diagnostic id."),

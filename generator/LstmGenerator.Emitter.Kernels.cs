@@ -44,8 +44,11 @@ public sealed partial class LstmGenerator
             Row = 4 * PaddedHidden;
             HeadRow = spec.Head == HeadKind.None ? 0 : Pad(spec.Outputs);
             StateLength = spec.Layers * spec.Directions * 2 * PaddedHidden;
-            RecordPerLayer = 7 * PaddedHidden;
-            ScratchLength = Row + HeadRow;
+            ProjectionRow = spec.HasProjection ? Pad(spec.Projection) : 0;
+            ProjectionBlock = spec.HasProjection ? (1 + spec.Hidden) * ProjectionRow : 0;
+            RecordPerLayer = 7 * PaddedHidden + ProjectionRow;
+            RecordHidden = Row + 2 * PaddedHidden + (spec.HasProjection ? PaddedHidden : 0);
+            ScratchLength = Row + HeadRow + (spec.HasProjection ? PaddedHidden : 0);
             int offset = 0;
             if (spec.IsTokenModel) { EmbeddingOffset = 0; offset = spec.Vocabulary * spec.Embedding; }
             int packed = 0;
@@ -55,12 +58,12 @@ public sealed partial class LstmGenerator
                 for (int d = 0; d < spec.Directions; d++)
                 {
                     LayerParameterOffsets.Add(offset);
-                    offset += gates * (inK + spec.Hidden + 2) + (spec.Peephole ? 3 * spec.Hidden : 0);
+                    offset += gates * (inK + spec.Recurrent + 2) + (spec.Peephole ? 3 * spec.Hidden : 0) + spec.Projection * spec.Hidden;
                     LayerPackedOffsets.Add(packed);
-                    packed += (spec.ExtraRows + inK + spec.Hidden) * Row;
+                    packed += (spec.ExtraRows + inK + spec.Recurrent) * Row + ProjectionBlock;
                 }
             }
-            TopWidth = spec.Directions * spec.Hidden;
+            TopWidth = spec.Directions * spec.Recurrent;
             HeadWeightOffset = offset;
             HeadBiasOffset = offset + spec.Outputs * TopWidth;
             ParameterCount = HeadBiasOffset + spec.Outputs;
@@ -68,7 +71,7 @@ public sealed partial class LstmGenerator
             PackedLength = packed + (HeadRow == 0 ? 0 : (1 + TopWidth) * HeadRow);
             // A bidirectional model always runs layer by layer over the whole sequence (its own driver).
             InputTableLength = spec.IsTokenModel && !spec.Bidirectional && (long)spec.Vocabulary * Row <= InputTableBudget ? spec.Vocabulary * Row : 0;
-            LayerMajor = !spec.Bidirectional && HeadPackedOffset > LayerMajorBudget;
+            LayerMajor = !spec.Bidirectional && !spec.HasProjection && HeadPackedOffset > LayerMajorBudget;
             SequenceScratchLength = LayerMajor ? LayerMajorChunk * (Row + PaddedHidden) : 0;
             DropoutInputWidth = spec.InputDropout > 0 ? Pad(spec.InputSize) : 0;
             DropoutUpperWidth = spec.Dropout > 0 && spec.Layers > 1 ? spec.Directions * PaddedHidden : 0;
@@ -126,13 +129,29 @@ public sealed partial class LstmGenerator
         public const int InputTableBudget = 65536;
 
         public ModelSpec Spec { get; }
-        /// <summary>Width of the top layer's output per step (what the head reads): Hidden × directions.</summary>
+
+        /// <summary>With a projection: floats per packed row of W_hr (the projection size rounded up to 16), else 0.</summary>
+        public int ProjectionRow { get; }
+
+        /// <summary>With a projection: floats of a layer's packed W_hr (a zero row, then H rows of <see cref="ProjectionRow"/>), right after the layer's gate rows; else 0.</summary>
+        public int ProjectionBlock { get; }
+
+        /// <summary>Floats of a layer's gate rows (bias, W_ih, W_hh and the peephole row) for <paramref name="inputs"/> inputs: where its projection block starts.</summary>
+        public int GateBlock(int inputs) => (Spec.ExtraRows + inputs + Spec.Recurrent) * Row;
+
+        /// <summary>Offset of h in a layer's record of one step: after the gates, c, tanh(c) (and, projected, m = o·tanh(c)).</summary>
+        public int RecordHidden { get; }
+
+        /// <summary>Offset of m = o·tanh(c) in the state's scratch (inference with a projection): after the gate sums and the head logits.</summary>
+        public int ProjectionScratch => StateLength + Row + HeadRow;
+
+        /// <summary>Width of the top layer's output per step (what the head reads): h's width (Hidden, or the projection size) × directions.</summary>
         public int TopWidth { get; }
         public int PaddedHidden { get; }
         public int Row { get; }
         public int HeadRow { get; }
         public int StateLength { get; }
-        /// <summary>Floats a training step records per layer: 4·P gate activations, c, tanh(c), h.</summary>
+        /// <summary>Floats a training step records per layer: 4·P gate activations, c, tanh(c), h (projected: m = o·tanh(c), then h, padded to 16).</summary>
         public int RecordPerLayer { get; }
         public int ScratchLength { get; }
         public int EmbeddingOffset { get; }
@@ -192,7 +211,7 @@ public sealed partial class LstmGenerator
             int p = layout.PaddedHidden;
             string packed = $"{N(layout.LayerPackedOffsets[1])} + (k - 1) * {N(layout.LayerPackedOffsets.Count > 2 ? layout.LayerPackedOffsets[2] - layout.LayerPackedOffsets[1] : 0)}";
             return new LayerRef("Layers 1 and up", packed, $"k * {N(2 * p)}", $"k * {N(2 * p)} + {N(p)}",
-                $"{Unsafe}.Add(ref s, (k - 1) * {N(2 * p)})", "h of the layer below", layout.Spec.Hidden, $"k * {N(layout.RecordPerLayer)}", null);
+                $"{Unsafe}.Add(ref s, (k - 1) * {N(2 * p)})", "h of the layer below", layout.Spec.Recurrent, $"k * {N(layout.RecordPerLayer)}", null);
         }
     }
 
@@ -244,7 +263,7 @@ public sealed partial class LstmGenerator
                     w.Line($"ref float h = ref {Unsafe}.Add(ref s, {layer.Hidden});");
                     w.Line($"ref float c = ref {Unsafe}.Add(ref s, {layer.Cell});");
                     if (record) w.Line($"ref float r = ref {Unsafe}.Add(ref rec, {layer.Record}); // gates {N(layout.Row)}, c, tanh(c), h");
-                    var recurrent = new RowInput("h", spec.Hidden, 1 + layer.InputCount, "recurrent h");
+                    var recurrent = new RowInput("h", spec.Recurrent, 1 + layer.InputCount, "recurrent h");
                     if (!record && layout.HasInputTable && layer.Input == "x")
                     {
                         w.Line("// The input part comes precomputed: x is this token's row of the input-projection table (bias + W_ih·embedding).");
@@ -254,10 +273,32 @@ public sealed partial class LstmGenerator
                     {
                         EmitMatVec(w, f, layout.Row, new[] { new RowInput("input", layer.InputCount, 1, layer.InputWhat), recurrent }, "z", spec.Compact, half: half);
                     }
-                    EmitCellUpdate(w, f, layout, record, layer.InputCount);
+                    if (spec.HasProjection)
+                    {
+                        w.Line(record
+                            ? $"ref float m = ref {Unsafe}.Add(ref r, {N(layout.Row + 2 * layout.PaddedHidden)}); // o·tanh(c), recorded: the projection's input"
+                            : $"ref float m = ref {Unsafe}.Add(ref s, {N(layout.ProjectionScratch)}); // o·tanh(c), the projection's input");
+                    }
+                    EmitCellUpdate(w, f, layout, record, layer.InputCount, spec.HasProjection ? "m" : "h");
+                    if (spec.HasProjection) EmitProjection(w, f, layout, layer, record, half);
                 }
             });
         }
+    }
+
+    /// <summary>
+    /// Emits a layer's projection after its cell update: h = W_hr·m (m = o·tanh(c), H values; h, the projection size),
+    /// a matrix–vector product over the packed W_hr that follows the layer's gate rows; recording copies h to the step's record.
+    /// </summary>
+    private static void EmitProjection(SourceWriter w, Flavor f, Layout layout, LayerRef layer, bool record, bool half)
+    {
+        ModelSpec spec = layout.Spec;
+        w.Line($"// Projection: h = W_hr·m, {N(spec.Projection)} values ({N(layout.ProjectionRow)} packed columns) from {N(spec.Hidden)}; W_hr's packed rows follow the gate rows.");
+        w.Line($"w = ref {Unsafe}.Add(ref w, {N(layout.GateBlock(layer.InputCount))});");
+        if (half) w.Line($"wq = ref {Unsafe}.Add(ref wq, {N(layout.GateBlock(layer.InputCount))});");
+        EmitMatVec(w, f, layout.ProjectionRow, new[] { new RowInput("m", spec.Hidden, 1, "o·tanh(c)") }, "h", spec.Compact, half: half);
+        if (record)
+            w.Line($"{Marshal}.CreateReadOnlySpan(ref h, {N(layout.ProjectionRow)}).CopyTo({Marshal}.CreateSpan(ref {Unsafe}.Add(ref r, {N(layout.RecordHidden)}), {N(layout.ProjectionRow)}));");
     }
 
     /// <summary>
@@ -367,7 +408,7 @@ public sealed partial class LstmGenerator
             w.Line($"ref float w = ref {Unsafe}.Add(ref _packed.Reference, {N(layout.HeadPackedOffset)});");
             w.Line($"ref float h = ref {Unsafe}.Add(ref s, {N(layout.HiddenOffset(spec.Layers - 1))});");
             w.Line($"ref float y = ref {Unsafe}.Add(ref s, {N(layout.StateLength + layout.Row)});");
-            EmitMatVec(w, f, layout.HeadRow, new[] { new RowInput("h", spec.Hidden, 1, "top h") }, "y", spec.Compact);
+            EmitMatVec(w, f, layout.HeadRow, new[] { new RowInput("h", spec.Recurrent, 1, "top h") }, "y", spec.Compact);
         }
     }
 
@@ -512,9 +553,10 @@ public sealed partial class LstmGenerator
     /// Recording also stores σ(i), σ(f), tanh(g), σ(o) (same packed order), c, tanh(c) and h in <c>r</c>.
     /// A peephole LSTM reads its peephole row (p_i, p_f, 0, p_o in the gate columns) after the layer's
     /// <paramref name="inputs"/> input rows and H recurrent rows: i = σ(z_i + p_i·c), f = σ(z_f + p_f·c), g = tanh(z_g),
-    /// c' = f·c + i·g, o = σ(z_o + p_o·c'), h = o·tanh(c').
+    /// c' = f·c + i·g, o = σ(z_o + p_o·c'), h = o·tanh(c'). With a projection, o·tanh(c) goes to <paramref name="output"/>
+    /// (<c>m</c>, which recording points at the step's record), and <see cref="EmitProjection"/> makes h from it.
     /// </summary>
-    private static void EmitCellUpdate(SourceWriter w, Flavor f, Layout layout, bool record, int inputs)
+    private static void EmitCellUpdate(SourceWriter w, Flavor f, Layout layout, bool record, int inputs, string output = "h")
     {
         if (layout.Spec.IsGru)
         {
@@ -525,7 +567,7 @@ public sealed partial class LstmGenerator
         bool peephole = layout.Spec.Peephole;
         int hidden = layout.Spec.Hidden, p = layout.PaddedHidden, row = layout.Row;
         if (peephole)
-            w.Line($"ref float pw = ref {Unsafe}.Add(ref w, {N((1 + inputs + hidden) * row)}); // peephole row: p_i, p_f, 0, p_o (the passes above stop before it)");
+            w.Line($"ref float pw = ref {Unsafe}.Add(ref w, {N((1 + inputs + layout.Spec.Recurrent) * row)}); // peephole row: p_i, p_f, 0, p_o (the passes above stop before it)");
         string equations = peephole
             ? "i = σ(z_i + p_i·c), f = σ(z_f + p_f·c), g = tanh(z_g); c' = f·c + i·g; o = σ(z_o + p_o·c'); h = o·tanh(c')"
             : "c = σ(f)·c + σ(i)·tanh(g); h = σ(o)·tanh(c)";
@@ -554,11 +596,11 @@ public sealed partial class LstmGenerator
                 }
                 w.Line($"float tc = {Act}.Tanh(cn);");
                 w.Line($"{Unsafe}.Add(ref c, u) = cn;");
-                w.Line($"{Unsafe}.Add(ref h, u) = og * tc;");
+                w.Line($"{Unsafe}.Add(ref {output}, u) = og * tc;");
                 if (record)
                 {
                     w.Line($"{Unsafe}.Add(ref r, b) = ig; {Unsafe}.Add(ref r, b + 16) = fg; {Unsafe}.Add(ref r, b + 32) = gg; {Unsafe}.Add(ref r, b + 48) = og;");
-                    w.Line($"{Unsafe}.Add(ref r, {N(row)} + u) = cn; {Unsafe}.Add(ref r, {N(row + p)} + u) = tc; {Unsafe}.Add(ref r, {N(row + 2 * p)} + u) = og * tc;");
+                    w.Line($"{Unsafe}.Add(ref r, {N(row)} + u) = cn; {Unsafe}.Add(ref r, {N(row + p)} + u) = tc;" + (output == "h" ? $" {Unsafe}.Add(ref r, {N(row + 2 * p)} + u) = og * tc;" : ""));
                 }
             }
             return;
@@ -592,11 +634,11 @@ public sealed partial class LstmGenerator
                 }
                 w.Line($"{f.VT} t{s} = {Act}.Tanh(c{s});");
                 w.Line($"{f.V}.StoreUnsafe(c{s}, ref c, hq + {o});");
-                w.Line($"{f.V}.StoreUnsafe(o{s} * t{s}, ref h, hq + {o});");
+                w.Line($"{f.V}.StoreUnsafe(o{s} * t{s}, ref {output}, hq + {o});");
                 if (record)
                 {
                     w.Line($"{f.V}.StoreUnsafe(i{s}, ref r, zq + {I}); {f.V}.StoreUnsafe(f{s}, ref r, zq + {F}); {f.V}.StoreUnsafe(g{s}, ref r, zq + {G}); {f.V}.StoreUnsafe(o{s}, ref r, zq + {O});");
-                    w.Line($"{f.V}.StoreUnsafe(c{s}, ref r, {N(row)} + hq + {o}); {f.V}.StoreUnsafe(t{s}, ref r, {N(row + p)} + hq + {o}); {f.V}.StoreUnsafe(o{s} * t{s}, ref r, {N(row + 2 * p)} + hq + {o});");
+                    w.Line($"{f.V}.StoreUnsafe(c{s}, ref r, {N(row)} + hq + {o}); {f.V}.StoreUnsafe(t{s}, ref r, {N(row + p)} + hq + {o});" + (output == "h" ? $" {f.V}.StoreUnsafe(o{s} * t{s}, ref r, {N(row + 2 * p)} + hq + {o});" : ""));
                 }
             }
         }

@@ -20,7 +20,9 @@ public sealed partial class LstmGenerator
         public int InputGradients => GateGradients + layout.Row;          // dx of the layer being processed
         public int InputGradientLength => System.Math.Max(Pad(layout.Spec.InputSize), layout.Spec.Directions * layout.PaddedHidden); // dx (and, bidirectional, dx of the reverse half at +P)
         public int LogitGradients => InputGradients + InputGradientLength; // padded dLoss/dlogits of one step
-        public int FixedFloats => LogitGradients + layout.HeadRow;
+        /// <summary>With a projection: dL/dm of the layer being processed (P floats), m = o·tanh(c) the projection's input.</summary>
+        public int ProjectionGradients => LogitGradients + layout.HeadRow;
+        public int FixedFloats => ProjectionGradients + (layout.Spec.HasProjection ? layout.PaddedHidden : 0);
         public int RecordStep => layout.DropoutBase + layout.DropoutFloats;
         /// <summary>Bidirectional: per step, the gradients of two layers' outputs (this layer's and the one below), 2·P each, after the records.</summary>
         public int OutputGradientFloats => 4 * layout.PaddedHidden;
@@ -38,7 +40,7 @@ public sealed partial class LstmGenerator
         w.Line(spec.Bidirectional
             ? $"private const int RecordStep = {N(b.RecordStep)}; // per step, per layer and direction: 4·{N(layout.PaddedHidden)} gate activations, c, tanh(c), h; then two layers' output gradients"
             : $"private const int RecordStep = {N(b.RecordStep)}; // per step, per layer: 4·{N(layout.PaddedHidden)} gate activations, c, tanh(c), h");
-        w.Line($"private const int TapeFixedFloats = {N(b.FixedFloats)}; // initial state, dh/dc, dz, dx{(layout.HeadRow > 0 ? ", dlogits" : "")}");
+        w.Line($"private const int TapeFixedFloats = {N(b.FixedFloats)}; // initial state, dh/dc, dz, dx{(layout.HeadRow > 0 ? ", dlogits" : "")}{(spec.HasProjection ? ", dm" : "")}");
         w.Line("private const string TrainingLayout = \"lstmgen-packed-v1\"; // tapes and gradient buffers are only valid for models with this layout");
         w.Line($"private const int GradientLength = {N(b.GradientLength)}; // packed gradients{(spec.IsTokenModel ? ", embedding gradients" : "")}");
         w.Line();
@@ -73,14 +75,18 @@ public sealed partial class LstmGenerator
                 {
                     w.Line("int inputs = LayerInputSize(layer), offset = LayerOffset(layer);");
                 }
-                w.Line($"global::LstmGen.Kernels.GateLayout.{(spec.IsGru ? "UnpackGruLayerGradients" : "UnpackLayerGradients")}(g.Slice({(spec.Bidirectional ? "PackedLayerOffset(layer, direction)" : "PackedLayerOffset(layer)")}, (1 + inputs + HiddenSize) * {N(layout.Row)}), inputs, HiddenSize,");
-                w.Line($"    destination.Slice(offset, {N(gates)} * inputs), destination.Slice(offset + {N(gates)} * inputs, {N(gates * spec.Hidden)}),");
-                w.Line($"    destination.Slice(offset + {N(gates)} * (inputs + HiddenSize), {N(gates)}), destination.Slice(offset + {N(gates)} * (inputs + HiddenSize + 1), {N(gates)}));");
+                string hw = HWidth(spec), packedLayer = spec.Bidirectional ? "PackedLayerOffset(layer, direction)" : "PackedLayerOffset(layer)";
+                w.Line($"global::LstmGen.Kernels.GateLayout.{(spec.IsGru ? "UnpackGruLayerGradients" : "UnpackLayerGradients")}(g.Slice({packedLayer}, (1 + inputs + {hw}) * {N(layout.Row)}), inputs, {(spec.HasProjection ? "HiddenSize, ProjectionSize" : "HiddenSize")},");
+                w.Line($"    destination.Slice(offset, {N(gates)} * inputs), destination.Slice(offset + {N(gates)} * inputs, {N(gates * spec.Recurrent)}),");
+                w.Line($"    destination.Slice(offset + {N(gates)} * (inputs + {hw}), {N(gates)}), destination.Slice(offset + {N(gates)} * (inputs + {hw} + 1), {N(gates)}));");
+                string projection = spec.HasProjection ? $" + {N(spec.Projection * spec.Hidden)}" : "";
+                if (spec.HasProjection)
+                    w.Line($"global::LstmGen.Kernels.GateLayout.UnpackProjectionGradients(g.Slice({packedLayer} + ({N(spec.ExtraRows)} + inputs + ProjectionSize) * {N(layout.Row)}, {N(layout.ProjectionBlock)}), HiddenSize, ProjectionSize, destination.Slice(offset + {N(gates)} * (inputs + ProjectionSize + 2), {N(spec.Projection * spec.Hidden)}));");
                 if (spec.Peephole)
-                    w.Line($"global::LstmGen.Kernels.GateLayout.UnpackPeepholeGradients(g.Slice({(spec.Bidirectional ? "PackedLayerOffset(layer, direction)" : "PackedLayerOffset(layer)")} + (1 + inputs + HiddenSize) * {N(layout.Row)}, {N(layout.Row)}), HiddenSize, destination.Slice(offset + {N(gates)} * (inputs + HiddenSize + 2), {N(3 * spec.Hidden)}));");
+                    w.Line($"global::LstmGen.Kernels.GateLayout.UnpackPeepholeGradients(g.Slice({packedLayer} + (1 + inputs + {hw}) * {N(layout.Row)}, {N(layout.Row)}), HiddenSize, destination.Slice(offset + {N(gates)} * (inputs + {hw} + 2){projection}, {N(3 * spec.Hidden)}));");
             }
             if (spec.Head != HeadKind.None)
-                w.Line($"global::LstmGen.Kernels.GateLayout.UnpackHeadGradients(g.Slice({N(layout.HeadPackedOffset)}, {N(layout.PackedLength - layout.HeadPackedOffset)}), {(spec.Bidirectional ? "2 * HiddenSize" : "HiddenSize")}, OutputSize, destination.Slice({N(layout.HeadWeightOffset)}, {N(spec.Outputs * layout.TopWidth)}), destination.Slice({N(layout.HeadBiasOffset)}, {N(spec.Outputs)}));");
+                w.Line($"global::LstmGen.Kernels.GateLayout.UnpackHeadGradients(g.Slice({N(layout.HeadPackedOffset)}, {N(layout.PackedLength - layout.HeadPackedOffset)}), {(spec.Bidirectional ? "2 * HiddenSize" : HWidth(spec))}, OutputSize, destination.Slice({N(layout.HeadWeightOffset)}, {N(spec.Outputs * layout.TopWidth)}), destination.Slice({N(layout.HeadBiasOffset)}, {N(spec.Outputs)}));");
         }
         w.Line();
 
@@ -128,8 +134,8 @@ public sealed partial class LstmGenerator
                 w.Line("if (!inputGradients.IsEmpty && inputGradients.Length != steps * InputSize)");
                 w.Line("    throw new global::System.ArgumentException($\"Expected {steps * InputSize} input gradients (steps × InputSize) or an empty span, got {inputGradients.Length}.\", nameof(inputGradients));");
             }
-            w.Line($"initialStateGradients?.EnsureShape({Slots(spec)}, HiddenSize, 0, nameof(initialStateGradients));");
-            w.Line($"finalStateGradients?.EnsureShape({Slots(spec)}, HiddenSize, 0, nameof(finalStateGradients));");
+            w.Line(EnsureState(spec, "initialStateGradients", "0"));
+            w.Line(EnsureState(spec, "finalStateGradients", "0"));
             EmitCarrySeed(w, layout, b);
             w.Line($"ref float dOut = ref {Marshal}.GetReference(outputGradients);");
             w.Line($"ref float dIn = ref {Marshal}.GetReference(inputGradients);");
@@ -140,7 +146,7 @@ public sealed partial class LstmGenerator
                 w.Line($"ref float ds = ref {Unsafe}.Add(ref tape.GetFixedReference(), {N(b.StateGradients)});");
                 using (w.Block($"for (int layer = 0; layer < {Slots(spec)}; layer++)"))
                 {
-                    w.Line($"{Marshal}.CreateReadOnlySpan(ref {Unsafe}.Add(ref ds, layer * {N(2 * layout.PaddedHidden)}), HiddenSize).CopyTo(initialStateGradients.Hidden(layer));");
+                    w.Line($"{Marshal}.CreateReadOnlySpan(ref {Unsafe}.Add(ref ds, layer * {N(2 * layout.PaddedHidden)}), {HWidth(spec)}).CopyTo(initialStateGradients.Hidden(layer));");
                     w.Line($"{Marshal}.CreateReadOnlySpan(ref {Unsafe}.Add(ref ds, layer * {N(2 * layout.PaddedHidden)} + {N(layout.PaddedHidden)}), HiddenSize).CopyTo(initialStateGradients.Cell(layer));");
                 }
             }
@@ -188,7 +194,7 @@ public sealed partial class LstmGenerator
         {
             using (w.Block($"for (int slot = 0; slot < {Slots(spec)}; slot++)"))
             {
-                w.Line($"finalStateGradients.Hidden(slot).CopyTo({Marshal}.CreateSpan(ref {Unsafe}.Add(ref seed, slot * {N(2 * layout.PaddedHidden)}), HiddenSize));");
+                w.Line($"finalStateGradients.Hidden(slot).CopyTo({Marshal}.CreateSpan(ref {Unsafe}.Add(ref seed, slot * {N(2 * layout.PaddedHidden)}), {HWidth(spec)}));");
                 if (!spec.IsGru)
                     w.Line($"finalStateGradients.Cell(slot).CopyTo({Marshal}.CreateSpan(ref {Unsafe}.Add(ref seed, slot * {N(2 * layout.PaddedHidden)} + {N(layout.PaddedHidden)}), HiddenSize));");
             }
@@ -204,7 +210,7 @@ public sealed partial class LstmGenerator
         w.Line("CheckSequenceOutput(outputs.Length, steps);");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(state);");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(tape);");
-        w.Line($"state.EnsureShape({Slots(spec)}, HiddenSize, ScratchLength);");
+        w.Line(EnsureState(spec));
         w.Line("tape.Begin(s_shape, TrainingLayout, steps);");
         w.Line("ref float s = ref state.GetReference();");
         w.Line(initialStateComment);
@@ -285,7 +291,7 @@ public sealed partial class LstmGenerator
         ModelSpec spec = layout.Spec;
         int top = spec.Layers - 1;
         string dOutT = every ? $"{Unsafe}.Add(ref dOut, t * StepOutputSize)" : "dOut";
-        string hTop = $"{Unsafe}.Add(ref recT, {N(top * layout.RecordPerLayer + layout.Row + 2 * layout.PaddedHidden)})";
+        string hTop = $"{Unsafe}.Add(ref recT, {N(top * layout.RecordPerLayer + layout.RecordHidden)})";
         string dhTop = $"{Unsafe}.Add(ref ds, {N(layout.HiddenOffset(top))})";
         w.Line(every ? "// This step's output gradient." : "// The output gradient belongs to the last step.");
         using (every ? w.Open() : w.Block("if (t == steps - 1)"))
@@ -294,7 +300,7 @@ public sealed partial class LstmGenerator
             {
                 w.Line($"ref float d = ref {dOutT};");
                 w.Line($"ref float dhTop = ref {dhTop};");
-                w.Line($"for (nuint j = 0; j < {N(spec.Hidden)}; j++) {Unsafe}.Add(ref dhTop, j) += {Unsafe}.Add(ref d, j);");
+                w.Line($"for (nuint j = 0; j < {N(spec.Recurrent)}; j++) {Unsafe}.Add(ref dhTop, j) += {Unsafe}.Add(ref d, j);");
                 return;
             }
             w.Line($"// head: dW += dlogits ⊗ h, db += dlogits, dh += Wᵀ dlogits ({N(spec.Outputs)} logits, {N(layout.HeadRow)} padded columns)");
@@ -303,7 +309,7 @@ public sealed partial class LstmGenerator
             w.Line($"ref float g = ref {Unsafe}.Add(ref grad, {N(layout.HeadPackedOffset)});");
             w.Line($"ref float hTop = ref {hTop};");
             w.Line($"ref float dhTop = ref {dhTop};");
-            EmitBackwardMatVec(w, f, layout.HeadRow, "dlog", new[] { new BackwardRun("hTop", spec.Hidden, 1, "dhTop", "top h") }, spec.Compact);
+            EmitBackwardMatVec(w, f, layout.HeadRow, "dlog", new[] { new BackwardRun("hTop", spec.Recurrent, 1, "dhTop", "top h") }, spec.Compact);
         }
     }
 
@@ -323,12 +329,12 @@ public sealed partial class LstmGenerator
             w.Line($"ref float r = ref {Unsafe}.Add(ref recT, {layer.Record});");
             w.Line($"ref float dh = ref {Unsafe}.Add(ref ds, {layer.Hidden});");
             w.Line($"ref float dc = ref {Unsafe}.Add(ref ds, {layer.Cell});");
-            w.Line($"ref float hPrev = ref t > 0 ? ref {Unsafe}.Add(ref rec0, (t - 1) * RecordStep + {layer.Record} + {N(row + 2 * p)}) : ref {Unsafe}.Add(ref init, {layer.Hidden});");
+            w.Line($"ref float hPrev = ref t > 0 ? ref {Unsafe}.Add(ref rec0, (t - 1) * RecordStep + {layer.Record} + {N(layout.RecordHidden)}) : ref {Unsafe}.Add(ref init, {layer.Hidden});");
             if (!spec.IsGru)
                 w.Line($"ref float cPrev = ref t > 0 ? ref {Unsafe}.Add(ref rec0, (t - 1) * RecordStep + {layer.Record} + {N(row)}) : ref {Unsafe}.Add(ref init, {layer.Cell});");
             string input = k == 0
                 ? (spec.IsTokenModel ? $"{Unsafe}.Add(ref {Marshal}.GetArrayDataReference(_parameters), {Unsafe}.Add(ref tokens, t) * EmbeddingSize)" : $"{Unsafe}.Add(ref inputs, t * InputSize)")
-                : $"{Unsafe}.Add(ref recT, ({kExpr} - 1) * {N(layout.RecordPerLayer)} + {N(row + 2 * p)})";
+                : $"{Unsafe}.Add(ref recT, ({kExpr} - 1) * {N(layout.RecordPerLayer)} + {N(layout.RecordHidden)})";
             bool dropped = spec.DropsInputOf(k >= 0 ? k : 1);
             if (dropped)
             {
@@ -339,14 +345,15 @@ public sealed partial class LstmGenerator
             {
                 w.Line($"ref float input = ref {input}; // {layer.InputWhat} at this step");
             }
-            EmitGateGradients(w, f, layout, layer.InputCount);
+            if (spec.HasProjection) EmitProjectionBackward(w, f, layout, b, layer);
+            EmitGateGradients(w, f, layout, layer.InputCount, spec.HasProjection ? "dm" : "dh");
             w.Line($"// dx = W_ihᵀ dz and dh_(t-1) = W_hhᵀ dz are summed tile by tile; the parameter gradients: row j += x_j · dz.");
             w.Line($"{Marshal}.CreateSpan(ref dx, {N(layer.InputCount)}).Clear();");
-            if (!spec.IsGru) w.Line($"{Marshal}.CreateSpan(ref dh, {N(spec.Hidden)}).Clear();");
+            if (!spec.IsGru) w.Line($"{Marshal}.CreateSpan(ref dh, {N(spec.Recurrent)}).Clear();");
             EmitBackwardMatVec(w, f, row, "dz", new[]
             {
                 new BackwardRun("input", layer.InputCount, 1, "dx", layer.InputWhat),
-                new BackwardRun("hPrev", spec.Hidden, 1 + layer.InputCount, "dh", "h of the previous step"),
+                new BackwardRun("hPrev", spec.Recurrent, 1 + layer.InputCount, "dh", "h of the previous step"),
             }, spec.Compact);
             if (dropped)
                 w.Line($"global::LstmGen.Training.DropoutMask.Scale(ref dx, ref {Unsafe}.Add(ref input, {N(layout.DropoutWidth(k >= 0 ? k : 1))}), {N(layer.InputCount)}); // dx ⊙ mask: the dropped inputs get no gradient");
@@ -354,7 +361,7 @@ public sealed partial class LstmGenerator
             {
                 w.Line($"// The layer below's h at this step feeds this layer: its gradient gets dx.");
                 w.Line($"ref float dhBelow = ref {Unsafe}.Add(ref ds, ({kExpr} - 1) * {N(2 * p)});");
-                w.Line($"for (nuint j = 0; j < {N(spec.Hidden)}; j++) {Unsafe}.Add(ref dhBelow, j) += {Unsafe}.Add(ref dx, j);");
+                w.Line($"for (nuint j = 0; j < {N(spec.Recurrent)}; j++) {Unsafe}.Add(ref dhBelow, j) += {Unsafe}.Add(ref dx, j);");
             }
             else if (spec.IsTokenModel)
             {
@@ -371,13 +378,30 @@ public sealed partial class LstmGenerator
     }
 
     /// <summary>
+    /// Emits a layer's projection backward, before its gate gradients: dm = W_hrᵀ·dh (into the tape's dm) and
+    /// dW_hr += dh ⊗ m, with m = o·tanh(c) as recorded; the gates then read dm where an LSTM without projection reads dh.
+    /// </summary>
+    private static void EmitProjectionBackward(SourceWriter w, Flavor f, Layout layout, BackwardLayout b, LayerRef layer)
+    {
+        ModelSpec spec = layout.Spec;
+        string gateBlock = N(layout.GateBlock(layer.InputCount));
+        w.Line($"// Projection backward: dm = W_hrᵀ·dh ({N(spec.Hidden)} values), dW_hr += dh ⊗ m; W_hr's packed rows follow the gate rows.");
+        w.Line($"ref float dm = ref {Unsafe}.Add(ref fix, {N(b.ProjectionGradients)});");
+        w.Line($"ref float m = ref {Unsafe}.Add(ref r, {N(layout.Row + 2 * layout.PaddedHidden)}); // o·tanh(c) as recorded");
+        w.Line($"ref float wp = ref {Unsafe}.Add(ref w, {gateBlock});");
+        w.Line($"ref float gp = ref {Unsafe}.Add(ref g, {gateBlock});");
+        w.Line($"{Marshal}.CreateSpan(ref dm, {N(spec.Hidden)}).Clear();");
+        EmitBackwardMatVec(w, f, layout.ProjectionRow, "dh", new[] { new BackwardRun("m", spec.Hidden, 1, "dm", "o·tanh(c)") }, spec.Compact, "wp", "gp");
+    }
+
+    /// <summary>
     /// Emits dz from dh, dc and the recorded activations:
     /// dc += dh·o·(1 − tanh²c); dz_o = dh·tanh c·o(1 − o); dz_i = dc·g·i(1 − i); dz_f = dc·c_prev·f(1 − f);
     /// dz_g = dc·i·(1 − g²); then dc_prev = dc·f. dh and the carried dc are flushed below 2^−100 (see Activations.GradientFlushThreshold).
     /// With peepholes see <see cref="EmitPeepholeGateGradients"/>; <paramref name="inputs"/> is the layer's input width
     /// (where its peephole row starts).
     /// </summary>
-    private static void EmitGateGradients(SourceWriter w, Flavor f, Layout layout, int inputs)
+    private static void EmitGateGradients(SourceWriter w, Flavor f, Layout layout, int inputs, string dh = "dh")
     {
         if (layout.Spec.IsGru)
         {
@@ -386,7 +410,7 @@ public sealed partial class LstmGenerator
         }
         if (layout.Spec.Peephole)
         {
-            EmitPeepholeGateGradients(w, f, layout, inputs);
+            EmitPeepholeGateGradients(w, f, layout, inputs, dh);
             return;
         }
         int p = layout.PaddedHidden, row = layout.Row;
@@ -398,7 +422,7 @@ public sealed partial class LstmGenerator
                 w.Line("nuint b = (u >> 4) * 64 + (u & 15);");
                 w.Line($"float ig = {Unsafe}.Add(ref r, b), fg = {Unsafe}.Add(ref r, b + 16), gg = {Unsafe}.Add(ref r, b + 32), og = {Unsafe}.Add(ref r, b + 48);");
                 w.Line($"float tc = {Unsafe}.Add(ref r, {N(row + p)} + u);");
-                w.Line($"float dhu = {Act}.FlushTiny({Unsafe}.Add(ref dh, u));");
+                w.Line($"float dhu = {Act}.FlushTiny({Unsafe}.Add(ref {dh}, u));");
                 w.Line($"float dcu = {Unsafe}.Add(ref dc, u) + dhu * og * (1f - tc * tc);");
                 w.Line($"{Unsafe}.Add(ref dz, b) = dcu * gg * ig * (1f - ig);");
                 w.Line($"{Unsafe}.Add(ref dz, b + 16) = dcu * {Unsafe}.Add(ref cPrev, u) * fg * (1f - fg);");
@@ -418,7 +442,7 @@ public sealed partial class LstmGenerator
                 string o = N(v * f.Width), s = N(v);
                 w.Line($"{f.VT} i{s} = {f.V}.LoadUnsafe(ref r, zq + {N(v * f.Width)}), f{s} = {f.V}.LoadUnsafe(ref r, zq + {N(16 + v * f.Width)}), g{s} = {f.V}.LoadUnsafe(ref r, zq + {N(32 + v * f.Width)}), o{s} = {f.V}.LoadUnsafe(ref r, zq + {N(48 + v * f.Width)});");
                 w.Line($"{f.VT} t{s} = {f.V}.LoadUnsafe(ref r, {N(row + p)} + hq + {o});");
-                w.Line($"{f.VT} dh{s} = {Act}.FlushTiny({f.V}.LoadUnsafe(ref dh, hq + {o}));");
+                w.Line($"{f.VT} dh{s} = {Act}.FlushTiny({f.V}.LoadUnsafe(ref {dh}, hq + {o}));");
                 w.Line($"{f.VT} dc{s} = {f.V}.MultiplyAddEstimate(dh{s} * o{s}, one - t{s} * t{s}, {f.V}.LoadUnsafe(ref dc, hq + {o}));");
                 w.Line($"{f.V}.StoreUnsafe(dc{s} * g{s} * i{s} * (one - i{s}), ref dz, zq + {N(v * f.Width)});");
                 w.Line($"{f.V}.StoreUnsafe(dc{s} * {f.V}.LoadUnsafe(ref cPrev, hq + {o}) * f{s} * (one - f{s}), ref dz, zq + {N(16 + v * f.Width)});");
@@ -435,10 +459,10 @@ public sealed partial class LstmGenerator
     /// dz_f = dc·c_prev·f(1 − f); dz_g = dc·i·(1 − g²); dc_prev = dc·f + dz_i·p_i + dz_f·p_f; and the peephole row's
     /// gradients dp_i += dz_i·c_prev, dp_f += dz_f·c_prev, dp_o += dz_o·c (the g column is left alone).
     /// </summary>
-    private static void EmitPeepholeGateGradients(SourceWriter w, Flavor f, Layout layout, int inputs)
+    private static void EmitPeepholeGateGradients(SourceWriter w, Flavor f, Layout layout, int inputs, string dh)
     {
         int p = layout.PaddedHidden, row = layout.Row;
-        string peepholeRow = N((1 + inputs + layout.Spec.Hidden) * row);
+        string peepholeRow = N((1 + inputs + layout.Spec.Recurrent) * row);
         w.Line($"ref float pw = ref {Unsafe}.Add(ref w, {peepholeRow}); // peephole row: p_i, p_f, 0, p_o");
         w.Line($"ref float pg = ref {Unsafe}.Add(ref g, {peepholeRow}); // its gradients");
         w.Line("// Peephole dz: dz_o = dh·tanh c·o(1 − o); dc += dh·o·(1 − tanh²c) + dz_o·p_o; dz_i = dc·g·i(1 − i); dz_f = dc·c_prev·f(1 − f); dz_g = dc·i·(1 − g²);");
@@ -450,7 +474,7 @@ public sealed partial class LstmGenerator
                 w.Line("nuint b = (u >> 4) * 64 + (u & 15);");
                 w.Line($"float ig = {Unsafe}.Add(ref r, b), fg = {Unsafe}.Add(ref r, b + 16), gg = {Unsafe}.Add(ref r, b + 32), og = {Unsafe}.Add(ref r, b + 48);");
                 w.Line($"float cn = {Unsafe}.Add(ref r, {N(row)} + u), tc = {Unsafe}.Add(ref r, {N(row + p)} + u), cp = {Unsafe}.Add(ref cPrev, u);");
-                w.Line($"float dhu = {Act}.FlushTiny({Unsafe}.Add(ref dh, u));");
+                w.Line($"float dhu = {Act}.FlushTiny({Unsafe}.Add(ref {dh}, u));");
                 w.Line("float dzo = dhu * tc * og * (1f - og);");
                 w.Line($"float dcu = {Unsafe}.Add(ref dc, u) + dhu * og * (1f - tc * tc) + dzo * {Unsafe}.Add(ref pw, b + 48);");
                 w.Line("float dzi = dcu * gg * ig * (1f - ig), dzf = dcu * cp * fg * (1f - fg);");
@@ -474,7 +498,7 @@ public sealed partial class LstmGenerator
                 string I = N(v * f.Width), F = N(16 + v * f.Width), G = N(32 + v * f.Width), O = N(48 + v * f.Width);
                 w.Line($"{f.VT} i{s} = {f.V}.LoadUnsafe(ref r, zq + {I}), f{s} = {f.V}.LoadUnsafe(ref r, zq + {F}), g{s} = {f.V}.LoadUnsafe(ref r, zq + {G}), o{s} = {f.V}.LoadUnsafe(ref r, zq + {O});");
                 w.Line($"{f.VT} c{s} = {f.V}.LoadUnsafe(ref r, {N(row)} + hq + {o}), t{s} = {f.V}.LoadUnsafe(ref r, {N(row + p)} + hq + {o}), cp{s} = {f.V}.LoadUnsafe(ref cPrev, hq + {o});");
-                w.Line($"{f.VT} dh{s} = {Act}.FlushTiny({f.V}.LoadUnsafe(ref dh, hq + {o}));");
+                w.Line($"{f.VT} dh{s} = {Act}.FlushTiny({f.V}.LoadUnsafe(ref {dh}, hq + {o}));");
                 w.Line($"{f.VT} dzo{s} = dh{s} * t{s} * o{s} * (one - o{s});");
                 w.Line($"{f.VT} dc{s} = {f.V}.MultiplyAddEstimate(dzo{s}, {f.V}.LoadUnsafe(ref pw, zq + {O}), {f.V}.MultiplyAddEstimate(dh{s} * o{s}, one - t{s} * t{s}, {f.V}.LoadUnsafe(ref dc, hq + {o})));");
                 w.Line($"{f.VT} dzi{s} = dc{s} * g{s} * i{s} * (one - i{s}), dzf{s} = dc{s} * cp{s} * f{s} * (one - f{s});");
@@ -537,11 +561,11 @@ public sealed partial class LstmGenerator
     /// vector at <paramref name="columnGradient"/>: g row 0 += d; for each run and j: g row += x_j · d and
     /// destination[j] += (W row · d). Tiles keep d in registers, as the forward pass keeps its sums.
     /// </summary>
-    private static void EmitBackwardMatVec(SourceWriter w, Flavor f, int columns, string columnGradient, IReadOnlyList<BackwardRun> runs, bool compact)
+    private static void EmitBackwardMatVec(SourceWriter w, Flavor f, int columns, string columnGradient, IReadOnlyList<BackwardRun> runs, bool compact, string weights = "w", string gradients = "g")
     {
         if (f.IsScalar)
         {
-            w.Line($"for (nuint col = 0; col < {N(columns)}; col++) {Unsafe}.Add(ref g, col) += {Unsafe}.Add(ref {columnGradient}, col);");
+            w.Line($"for (nuint col = 0; col < {N(columns)}; col++) {Unsafe}.Add(ref {gradients}, col) += {Unsafe}.Add(ref {columnGradient}, col);");
             foreach (BackwardRun run in runs)
             {
                 using (w.Block($"for (nuint j = 0; j < {N(run.Count)}; j++) // {run.What}: rows {N(run.FirstRow)}..{N(run.FirstRow + run.Count - 1)}"))
@@ -551,8 +575,8 @@ public sealed partial class LstmGenerator
                     using (w.Block($"for (nuint col = 0; col < {N(columns)}; col++)"))
                     {
                         w.Line($"float d = {Unsafe}.Add(ref {columnGradient}, col);");
-                        w.Line($"sum += {Unsafe}.Add(ref w, rowStart + col) * d;");
-                        w.Line($"{Unsafe}.Add(ref g, rowStart + col) += xj * d;");
+                        w.Line($"sum += {Unsafe}.Add(ref {weights}, rowStart + col) * d;");
+                        w.Line($"{Unsafe}.Add(ref {gradients}, rowStart + col) += xj * d;");
                     }
                     w.Line($"{Unsafe}.Add(ref {run.Destination}, j) += sum;");
                 }
@@ -560,24 +584,24 @@ public sealed partial class LstmGenerator
             return;
         }
         ForEachTile(w, f, columns, compact, "col0", "gradient vectors",
-            (tileStart, firstColumn, count) => EmitBackwardTile(w, f, columns, columnGradient, runs, tileStart, firstColumn, count));
+            (tileStart, firstColumn, count) => EmitBackwardTile(w, f, columns, columnGradient, runs, tileStart, firstColumn, count, weights, gradients));
     }
 
-    private static void EmitBackwardTile(SourceWriter w, Flavor f, int columns, string columnGradient, IReadOnlyList<BackwardRun> runs, string? tileStart, int firstColumn, int count)
+    private static void EmitBackwardTile(SourceWriter w, Flavor f, int columns, string columnGradient, IReadOnlyList<BackwardRun> runs, string? tileStart, int firstColumn, int count, string weights, string gradients)
     {
         string Col(int v) => tileStart is null ? N(firstColumn + v * f.Width) : v == 0 ? tileStart : $"{tileStart} + {N(v * f.Width)}";
         for (int v = 0; v < count; v++)
         {
             w.Line($"{f.VT} d{N(v)} = {f.V}.LoadUnsafe(ref {columnGradient}, {Col(v)});");
-            w.Line($"{f.V}.StoreUnsafe({f.V}.LoadUnsafe(ref g, {Col(v)}) + d{N(v)}, ref g, {Col(v)});");
+            w.Line($"{f.V}.StoreUnsafe({f.V}.LoadUnsafe(ref {gradients}, {Col(v)}) + d{N(v)}, ref {gradients}, {Col(v)});");
         }
         foreach (BackwardRun run in runs)
         {
             using (w.Block($"for (nuint j = 0; j < {N(run.Count)}; j++) // {run.What}: rows {N(run.FirstRow)}..{N(run.FirstRow + run.Count - 1)}"))
             {
                 w.Line($"{f.VT} xj = {f.V}.Create({Unsafe}.Add(ref {run.Source}, j));");
-                w.Line($"ref float wr = ref {Unsafe}.Add(ref w, (j + {N(run.FirstRow)}) * {N(columns)});");
-                w.Line($"ref float gr = ref {Unsafe}.Add(ref g, (j + {N(run.FirstRow)}) * {N(columns)});");
+                w.Line($"ref float wr = ref {Unsafe}.Add(ref {weights}, (j + {N(run.FirstRow)}) * {N(columns)});");
+                w.Line($"ref float gr = ref {Unsafe}.Add(ref {gradients}, (j + {N(run.FirstRow)}) * {N(columns)});");
                 w.Line($"{f.VT} sum = {f.V}.LoadUnsafe(ref wr, {Col(0)}) * d0;");
                 for (int v = 1; v < count; v++)
                     w.Line($"sum = {f.V}.MultiplyAddEstimate({f.V}.LoadUnsafe(ref wr, {Col(v)}), d{N(v)}, sum);");

@@ -88,13 +88,13 @@ public sealed partial class LstmGenerator
     private static string Describe(ModelSpec spec)
     {
         string input = spec.IsTokenModel ? $"nn.Embedding({N(spec.Vocabulary)}, {N(spec.Embedding)}) → " : "";
-        string lstm = $"nn.{(spec.IsGru ? "GRU" : "LSTM")}({N(spec.InputSize)}, {N(spec.Hidden)}" + (spec.Layers > 1 ? $", num_layers={N(spec.Layers)}" : "") + ")" + (spec.Peephole ? " with peepholes" : "");
+        string lstm = $"nn.{(spec.IsGru ? "GRU" : "LSTM")}({N(spec.InputSize)}, {N(spec.Hidden)}" + (spec.Layers > 1 ? $", num_layers={N(spec.Layers)}" : "") + (spec.HasProjection ? $", proj_size={N(spec.Projection)}" : "") + ")" + (spec.Peephole ? " with peepholes" : "");
         string head = spec.Head switch
         {
             HeadKind.None => "",
-            HeadKind.Linear => $" → nn.Linear({N(spec.Hidden)}, {N(spec.Outputs)})",
-            HeadKind.Sigmoid => $" → nn.Linear({N(spec.Hidden)}, {N(spec.Outputs)}) → sigmoid",
-            _ => $" → nn.Linear({N(spec.Hidden)}, {N(spec.Outputs)}) → softmax",
+            HeadKind.Linear => $" → nn.Linear({N(spec.Recurrent)}, {N(spec.Outputs)})",
+            HeadKind.Sigmoid => $" → nn.Linear({N(spec.Recurrent)}, {N(spec.Outputs)}) → sigmoid",
+            _ => $" → nn.Linear({N(spec.Recurrent)}, {N(spec.Outputs)}) → softmax",
         };
         string on = spec.HeadOn switch
         {
@@ -133,6 +133,11 @@ public sealed partial class LstmGenerator
             }
             w.Line("/// <summary>Hidden units per layer.</summary>");
             w.Line($"public const int HiddenSize = {N(spec.Hidden)};");
+            if (spec.HasProjection)
+            {
+                w.Line("/// <summary>Width of h per layer (PyTorch <c>proj_size</c>): h = W_hr·(o ⊙ tanh(c)); c keeps <see cref=\"HiddenSize\"/> units.</summary>");
+                w.Line($"public const int ProjectionSize = {N(spec.Projection)};");
+            }
             w.Line($"/// <summary>Stacked {(spec.IsGru ? "GRU" : "LSTM")} layers.</summary>");
             w.Line($"public const int LayerCount = {N(spec.Layers)};");
             if (spec.Bidirectional)
@@ -155,14 +160,14 @@ public sealed partial class LstmGenerator
             w.Line($"private const int StateLength = {N(layout.StateLength)}; // h, c per {(spec.Bidirectional ? "layer and direction" : "layer")}, {N(layout.PaddedHidden)} floats each{(spec.IsGru ? " (a GRU leaves c at zero)" : "")}");
             w.Line($"private const int ScratchLength = {N(layout.ScratchLength + layout.SequenceScratchLength)}; // gate sums{(layout.HeadRow > 0 ? ", head logits" : "")}{(layout.LayerMajor ? ", a layer-major chunk's input projections and outputs" : "")}");
             w.Line($"private const int PackedLength = {N(layout.PackedLength)}; // packed weights, see global::LstmGen.Kernels.GateLayout");
-            w.Line($"private static readonly global::LstmGen.ModelShape s_shape = new(inputs: {N(spec.Inputs)}, vocabulary: {N(spec.Vocabulary)}, embedding: {N(spec.Embedding)}, hidden: {N(spec.Hidden)}, layers: {N(spec.Layers)}, outputs: {N(spec.Outputs)}, global::LstmGen.Head.{spec.Head}, global::LstmGen.HeadOn.{spec.HeadOn}{(spec.IsGru ? ", cell: global::LstmGen.RecurrentCell.Gru" : "")}{(spec.Bidirectional ? ", bidirectional: true" : "")}{(spec.Peephole ? ", peephole: true" : "")}){DropoutInitializer(spec)};");
+            w.Line($"private static readonly global::LstmGen.ModelShape s_shape = new(inputs: {N(spec.Inputs)}, vocabulary: {N(spec.Vocabulary)}, embedding: {N(spec.Embedding)}, hidden: {N(spec.Hidden)}, layers: {N(spec.Layers)}, outputs: {N(spec.Outputs)}, global::LstmGen.Head.{spec.Head}, global::LstmGen.HeadOn.{spec.HeadOn}{(spec.IsGru ? ", cell: global::LstmGen.RecurrentCell.Gru" : "")}{(spec.Bidirectional ? ", bidirectional: true" : "")}{(spec.Peephole ? ", peephole: true" : "")}{(spec.HasProjection ? ", projection: ProjectionSize" : "")}){DropoutInitializer(spec)};");
             w.Line("private readonly float[] _parameters = new float[ParameterCount];");
             w.Line("private readonly global::LstmGen.Kernels.AlignedBuffer _packed = new(PackedLength);");
             if (spec.BFloat16Inference)
                 w.Line("private readonly global::LstmGen.Kernels.BFloat16Buffer _packedBFloat16 = new(PackedLength); // what inference reads (InferenceWeights = BFloat16)");
             if (layout.HasInputTable)
                 w.Line($"private readonly global::LstmGen.Kernels.AlignedBuffer _inputTable = new({N(layout.InputTableLength)}); // per token: bias + W_ih·embedding of layer 0");
-            w.Line($"private readonly {State} _state = new({Slots(spec)}, HiddenSize, ScratchLength);");
+            w.Line($"private readonly {State} _state = new({Slots(spec)}, {StateSizes(spec)});");
             w.Line();
 
             EmitWeightMembers(w, layout);
@@ -249,6 +254,17 @@ public sealed partial class LstmGenerator
         }
     }
 
+    /// <summary>The LstmState constructor's sizes after the slot count: hidden and scratch (and, projected, the projection size).</summary>
+    private static string StateSizes(ModelSpec spec) => spec.HasProjection ? "HiddenSize, ScratchLength, ProjectionSize" : "HiddenSize, ScratchLength";
+
+    /// <summary>The check that a state (or state-gradient argument <paramref name="name"/>) has this model's sizes, with <paramref name="scratch"/> scratch floats.</summary>
+    private static string EnsureState(ModelSpec spec, string name = "state", string scratch = "ScratchLength") => spec.HasProjection
+        ? $"{name}{(name == "state" ? "" : "?")}.EnsureShape({Slots(spec)}, HiddenSize, ProjectionSize, {scratch}, nameof({name}));"
+        : name == "state" ? $"state.EnsureShape({Slots(spec)}, HiddenSize, {scratch});" : $"{name}?.EnsureShape({Slots(spec)}, HiddenSize, {scratch}, nameof({name}));";
+
+    /// <summary>The emitted width of h: <c>ProjectionSize</c> with a projection, else <c>HiddenSize</c>.</summary>
+    private static string HWidth(ModelSpec spec) => spec.HasProjection ? "ProjectionSize" : "HiddenSize";
+
     /// <summary>The state's slot count as emitted: <c>LayerCount</c>, or <c>StateSlots</c> (layers × 2) for a bidirectional model.</summary>
     private static string Slots(ModelSpec spec) => spec.Bidirectional ? "StateSlots" : "LayerCount";
 
@@ -272,7 +288,8 @@ public sealed partial class LstmGenerator
         string dirDoc = bi ? " (direction 0 forward, 1 reverse: PyTorch's <c>_reverse</c> tensors)" : "";
         int layer1 = spec.Layers > 1 ? layout.LayerParameterOffsets[d] : 0;
         int peepholes = spec.Peephole ? 3 * spec.Hidden : 0;
-        int stride = gates * (spec.LayerInputSize(1) + spec.Hidden + 2) + peepholes;
+        int projection = spec.Projection * spec.Hidden;
+        int stride = gates * (spec.LayerInputSize(1) + spec.Recurrent + 2) + peepholes + projection;
 
         w.Line("/// <inheritdoc/>");
         w.Line("public global::LstmGen.ModelShape Shape => s_shape;");
@@ -289,19 +306,25 @@ public sealed partial class LstmGenerator
         w.Line($"/// <summary>PyTorch <c>{module}.weight_ih_l{{layer}}</c> [{N(gates)}, inputs]: input weights, row blocks {blocks} of {N(spec.Hidden)} rows{dirDoc}.</summary>");
         w.Line($"public {Span} WeightIh(int layer{dp}) => new(_parameters, LayerOffset(layer{da}), {N(gates)} * LayerInputSize(layer));");
         w.Line();
-        w.Line($"/// <summary>PyTorch <c>{module}.weight_hh_l{{layer}}</c> [{N(gates)}, {N(spec.Hidden)}]: recurrent weights, row blocks {blocks}.</summary>");
-        w.Line($"public {Span} WeightHh(int layer{dp}) => new(_parameters, LayerOffset(layer{da}) + {N(gates)} * LayerInputSize(layer), {N(gates * spec.Hidden)});");
+        w.Line($"/// <summary>PyTorch <c>{module}.weight_hh_l{{layer}}</c> [{N(gates)}, {N(spec.Recurrent)}]: recurrent weights, row blocks {blocks}{(spec.HasProjection ? "; they read the projected h" : "")}.</summary>");
+        w.Line($"public {Span} WeightHh(int layer{dp}) => new(_parameters, LayerOffset(layer{da}) + {N(gates)} * LayerInputSize(layer), {N(gates * spec.Recurrent)});");
         w.Line();
         w.Line($"/// <summary>PyTorch <c>{module}.bias_ih_l{{layer}}</c> [{N(gates)}].</summary>");
-        w.Line($"public {Span} BiasIh(int layer{dp}) => new(_parameters, LayerOffset(layer{da}) + {N(gates)} * (LayerInputSize(layer) + {N(spec.Hidden)}), {N(gates)});");
+        w.Line($"public {Span} BiasIh(int layer{dp}) => new(_parameters, LayerOffset(layer{da}) + {N(gates)} * (LayerInputSize(layer) + {N(spec.Recurrent)}), {N(gates)});");
         w.Line();
         w.Line($"/// <summary>PyTorch <c>{module}.bias_hh_l{{layer}}</c> [{N(gates)}].</summary>");
-        w.Line($"public {Span} BiasHh(int layer{dp}) => new(_parameters, LayerOffset(layer{da}) + {N(gates)} * (LayerInputSize(layer) + {N(spec.Hidden + 1)}), {N(gates)});");
+        w.Line($"public {Span} BiasHh(int layer{dp}) => new(_parameters, LayerOffset(layer{da}) + {N(gates)} * (LayerInputSize(layer) + {N(spec.Recurrent + 1)}), {N(gates)});");
         w.Line();
+        if (spec.HasProjection)
+        {
+            w.Line($"/// <summary>PyTorch <c>lstm.weight_hr_l{{layer}}</c> [{N(spec.Projection)}, {N(spec.Hidden)}]: the projection, h = W_hr·(o ⊙ tanh(c)) (no bias).</summary>");
+            w.Line($"public {Span} WeightHr(int layer) => new(_parameters, LayerOffset(layer) + {N(gates)} * (LayerInputSize(layer) + {N(spec.Recurrent + 2)}), {N(projection)});");
+            w.Line();
+        }
         if (spec.Peephole)
         {
             w.Line($"/// <summary>LstmGen's <c>lstm.weight_ch_l{{layer}}</c> [{N(peepholes)}]: peephole weights, row blocks p_i, p_f, p_o of {N(spec.Hidden)} (i, f read p ⊙ c_(t−1), o reads p ⊙ c_t){dirDoc}.</summary>");
-            w.Line($"public {Span} PeepholeWeight(int layer{dp}) => new(_parameters, LayerOffset(layer{da}) + {N(gates)} * (LayerInputSize(layer) + {N(spec.Hidden + 2)}), {N(peepholes)});");
+            w.Line($"public {Span} PeepholeWeight(int layer{dp}) => new(_parameters, LayerOffset(layer{da}) + {N(gates)} * (LayerInputSize(layer) + {N(spec.Recurrent + 2)}){(spec.HasProjection ? " + " + N(projection) : "")}, {N(peepholes)});");
             w.Line();
         }
         if (spec.Head != HeadKind.None)
@@ -321,9 +344,9 @@ public sealed partial class LstmGenerator
                 w.Line(spec.Layers == 1 ? $"return {N(layout.LayerParameterOffsets[0])};" : $"return layer == 0 ? {N(layout.LayerParameterOffsets[0])} : {N(layer1)} + (layer - 1) * {N(stride)};");
             }
             w.Line();
-            w.Line($"private static int LayerInputSize(int layer) => layer == 0 ? {N(spec.InputSize)} : {N(spec.Hidden)};");
+            w.Line($"private static int LayerInputSize(int layer) => layer == 0 ? {N(spec.InputSize)} : {N(spec.Recurrent)};");
             w.Line();
-            w.Line($"private static int PackedLayerOffset(int layer) => layer == 0 ? 0 : {N(spec.Layers > 1 ? layout.LayerPackedOffsets[1] : 0)} + (layer - 1) * {N((spec.ExtraRows + 2 * spec.Hidden) * layout.Row)};");
+            w.Line($"private static int PackedLayerOffset(int layer) => layer == 0 ? 0 : {N(spec.Layers > 1 ? layout.LayerPackedOffsets[1] : 0)} + (layer - 1) * {N((spec.ExtraRows + 2 * spec.Recurrent) * layout.Row + layout.ProjectionBlock)};");
             w.Line();
         }
         else
@@ -354,8 +377,9 @@ public sealed partial class LstmGenerator
             using (w.Open())
             {
                 w.Line("int inputs = LayerInputSize(layer);");
-                string pack = $"global::LstmGen.Kernels.GateLayout.{(spec.IsGru ? "PackGruLayer" : "PackLayer")}(WeightIh(layer{da}), WeightHh(layer{da}), BiasIh(layer{da}), BiasHh(layer{da}), inputs, HiddenSize, packed.Slice(PackedLayerOffset(layer{da}), (1 + inputs + HiddenSize) * {N(layout.Row)}));";
-                if (!spec.Peephole)
+                string recurrentArgument = spec.HasProjection ? "HiddenSize, ProjectionSize" : "HiddenSize";
+                string pack = $"global::LstmGen.Kernels.GateLayout.{(spec.IsGru ? "PackGruLayer" : "PackLayer")}(WeightIh(layer{da}), WeightHh(layer{da}), BiasIh(layer{da}), BiasHh(layer{da}), inputs, {recurrentArgument}, packed.Slice(PackedLayerOffset(layer{da}), (1 + inputs + {HWidth(spec)}) * {N(layout.Row)}));";
+                if (!spec.Peephole && !spec.HasProjection)
                 {
                     if (bi) w.Line("for (int direction = 0; direction < DirectionCount; direction++)");
                     w.Line((bi ? "    " : "") + pack);
@@ -365,12 +389,15 @@ public sealed partial class LstmGenerator
                     using (bi ? w.Block("for (int direction = 0; direction < DirectionCount; direction++)") : null)
                     {
                         w.Line(pack);
-                        w.Line($"global::LstmGen.Kernels.GateLayout.PackPeepholes(PeepholeWeight(layer{da}), HiddenSize, packed.Slice(PackedLayerOffset(layer{da}) + (1 + inputs + HiddenSize) * {N(layout.Row)}, {N(layout.Row)})); // the peephole row, after W_hh");
+                        if (spec.Peephole)
+                            w.Line($"global::LstmGen.Kernels.GateLayout.PackPeepholes(PeepholeWeight(layer{da}), HiddenSize, packed.Slice(PackedLayerOffset(layer{da}) + (1 + inputs + {HWidth(spec)}) * {N(layout.Row)}, {N(layout.Row)})); // the peephole row, after W_hh");
+                        if (spec.HasProjection)
+                            w.Line($"global::LstmGen.Kernels.GateLayout.PackProjection(WeightHr(layer), HiddenSize, ProjectionSize, packed.Slice(PackedLayerOffset(layer) + ({N(spec.ExtraRows)} + inputs + ProjectionSize) * {N(layout.Row)}, {N(layout.ProjectionBlock)})); // W_hr, after the gate rows");
                     }
                 }
             }
             if (spec.Head != HeadKind.None)
-                w.Line($"global::LstmGen.Kernels.GateLayout.PackHead(HeadWeight, HeadBias, {(bi ? "2 * HiddenSize" : "HiddenSize")}, OutputSize, packed.Slice({N(layout.HeadPackedOffset)}, {N(layout.PackedLength - layout.HeadPackedOffset)}));");
+                w.Line($"global::LstmGen.Kernels.GateLayout.PackHead(HeadWeight, HeadBias, {(bi ? "2 * HiddenSize" : HWidth(spec))}, OutputSize, packed.Slice({N(layout.HeadPackedOffset)}, {N(layout.PackedLength - layout.HeadPackedOffset)}));");
             if (spec.BFloat16Inference)
                 w.Line("global::LstmGen.Kernels.BFloat16.Convert(packed, _packedBFloat16.Span);");
             if (layout.HasInputTable)
@@ -379,7 +406,7 @@ public sealed partial class LstmGenerator
         }
         w.Line();
         w.Line("/// <inheritdoc/>");
-        w.Line($"public {State} CreateState() => new({Slots(spec)}, HiddenSize, ScratchLength);");
+        w.Line($"public {State} CreateState() => new({Slots(spec)}, {StateSizes(spec)});");
         w.Line();
         w.Line("/// <inheritdoc/>");
         using (w.Block("public void Load(string path, global::LstmGen.IO.WeightLoadOptions? options = null)"))
@@ -436,7 +463,7 @@ public sealed partial class LstmGenerator
                 EmitSequenceInputChecks(w, spec);
                 w.Line("CheckSequenceOutput(output.Length, steps);");
                 w.Line("global::System.ArgumentNullException.ThrowIfNull(state);");
-                w.Line("state.EnsureShape(LayerCount, HiddenSize, ScratchLength);");
+                w.Line(EnsureState(spec));
                 w.Line("ref float s = ref state.GetReference();");
                 if (layout.LayerMajor)
                 {
@@ -460,7 +487,7 @@ public sealed partial class LstmGenerator
                 w.Line("    throw new global::System.ArgumentOutOfRangeException(nameof(token), token, $\"Token ids must be in [0, {Vocabulary}).\");");
                 w.Line("CheckStepOutput(output.Length);");
                 w.Line("global::System.ArgumentNullException.ThrowIfNull(state);");
-                w.Line("state.EnsureShape(LayerCount, HiddenSize, ScratchLength);");
+                w.Line(EnsureState(spec));
                 w.Line("ref float s = ref state.GetReference();");
                 w.Line("StepCore(ref InputRow(token), ref s);");
                 w.Line("if (!output.IsEmpty) WriteOutput(ref s, output, kind);");
@@ -481,7 +508,7 @@ public sealed partial class LstmGenerator
                 EmitSequenceInputChecks(w, spec);
                 w.Line("CheckSequenceOutput(output.Length, steps);");
                 w.Line("global::System.ArgumentNullException.ThrowIfNull(state);");
-                w.Line("state.EnsureShape(LayerCount, HiddenSize, ScratchLength);");
+                w.Line(EnsureState(spec));
                 w.Line("ref float s = ref state.GetReference();");
                 if (layout.LayerMajor)
                 {
@@ -506,7 +533,7 @@ public sealed partial class LstmGenerator
                 w.Line("    throw new global::System.ArgumentException($\"Expected {InputSize} input floats, got {input.Length}.\", nameof(input));");
                 w.Line("CheckStepOutput(output.Length);");
                 w.Line("global::System.ArgumentNullException.ThrowIfNull(state);");
-                w.Line("state.EnsureShape(LayerCount, HiddenSize, ScratchLength);");
+                w.Line(EnsureState(spec));
                 w.Line("ref float s = ref state.GetReference();");
                 w.Line($"StepCore(ref {Marshal}.GetReference(input), ref s);");
                 w.Line("if (!output.IsEmpty) WriteOutput(ref s, output, kind);");
@@ -630,7 +657,7 @@ public sealed partial class LstmGenerator
         {
             if (spec.Head == HeadKind.None)
             {
-                w.Line($"{Marshal}.CreateReadOnlySpan(ref {Unsafe}.Add(ref s, {N(layout.HiddenOffset(spec.Layers - 1))}), HiddenSize).CopyTo(output);");
+                w.Line($"{Marshal}.CreateReadOnlySpan(ref {Unsafe}.Add(ref s, {N(layout.HiddenOffset(spec.Layers - 1))}), {HWidth(spec)}).CopyTo(output);");
                 return;
             }
             EmitDispatch(w, "HeadCore", "ref s");

@@ -138,22 +138,38 @@ public sealed partial class LstmGenerator
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OptionNotForCell, At("Peephole"), "Peephole = true", "RecurrentCell.Gru",
                 "peepholes connect an LSTM's cell state to its gates, and a GRU has no cell state"));
 
+        int projection = Get("ProjectionSize", 0);
+        if (projection < 0 || (projection > 0 && Has("Hidden") && hidden > 0 && projection >= hidden))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ProjectionOutOfRange, At("ProjectionSize"), Format(projection), Format(hidden)));
+        else if (projection > 0 && cellValue == (int)CellKind.Gru)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OptionNotForCell, At("ProjectionSize"), $"ProjectionSize = {Format(projection)}", "RecurrentCell.Gru",
+                "a projection maps an LSTM's o·tanh(c) to a smaller h (PyTorch's proj_size), and PyTorch's nn.GRU has none"));
+        else if (projection > 0 && bidirectional)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedCombination, At("ProjectionSize"), $"ProjectionSize = {Format(projection)}", "Bidirectional = true"));
+
         if (diagnostics.Count > 0)
             return new ModelResult(null, diagnostics.ToEquatableArray());
 
         // Totals that must fit the runtime's int-sized buffers.
         int inputSize = vocabulary > 0 ? embedding : inputs;
-        long gates = (cellValue == 1 ? 3L : 4L) * hidden, parameters = (long)vocabulary * embedding + (long)outputs * hidden + outputs;
-        long packed = (long)Pad(outputs) * (1 + hidden);
+        // h is `recurrent` wide: the projection size, or hidden.
+        int recurrent = projection > 0 ? projection : hidden;
+        long gates = (cellValue == 1 ? 3L : 4L) * hidden, parameters = (long)vocabulary * embedding + (long)outputs * recurrent + outputs;
+        long packed = (long)Pad(outputs) * (1 + recurrent);
         int directions = bidirectional ? 2 : 1;
-        parameters += (long)outputs * hidden * (directions - 1);
-        packed += (long)Pad(outputs) * hidden * (directions - 1);
+        parameters += (long)outputs * recurrent * (directions - 1);
+        packed += (long)Pad(outputs) * recurrent * (directions - 1);
         for (int k = 0; k < layers; k++)
         {
-            long inK = k == 0 ? inputSize : (long)directions * hidden;
-            parameters += directions * gates * (inK + hidden + 2);
-            packed += directions * ((peephole ? 2 : 1) + inK + hidden) * 4L * Pad(hidden);
+            long inK = k == 0 ? inputSize : (long)directions * recurrent;
+            parameters += directions * gates * (inK + recurrent + 2);
+            packed += directions * ((peephole ? 2 : 1) + inK + recurrent) * 4L * Pad(hidden);
             if (peephole) parameters += directions * 3L * hidden;
+            if (projection > 0)
+            {
+                parameters += (long)projection * hidden;
+                packed += (1L + hidden) * Pad(projection);
+            }
         }
         if (parameters > int.MaxValue || packed > int.MaxValue)
         {
@@ -164,7 +180,7 @@ public sealed partial class LstmGenerator
         if (dropout > 0 && layers == 1)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DropoutWithoutEffect, At("Dropout"), rates["Dropout"].ToString("R", CultureInfo.InvariantCulture)));
 
-        int columns = layers * directions * 4 * Pad(hidden) + (outputs > 0 ? Pad(outputs) : 0);
+        int columns = layers * directions * 4 * Pad(hidden) + layers * (projection > 0 ? Pad(projection) : 0) + (outputs > 0 ? Pad(outputs) : 0);
         bool compact = columns > UnrollBudgetColumns;
         if (compact)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.CompactCode, attributeLocation, Format(columns), Format(UnrollBudgetColumns)));
@@ -172,7 +188,7 @@ public sealed partial class LstmGenerator
         string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
         var spec = new ModelSpec(ns, type.Name, containers.ToEquatableArray(), inputs, vocabulary, embedding, hidden, layers, outputs,
             (HeadKind)headValue, (HeadOnKind)headOnValue, compact, BFloat16Inference: precisionValue == 1, Cell: (CellKind)cellValue, Bidirectional: bidirectional, Peephole: peephole,
-            Dropout: dropout, InputDropout: inputDropout);
+            Dropout: dropout, InputDropout: inputDropout, Projection: projection);
         return new ModelResult(spec, diagnostics.ToEquatableArray());
     }
 

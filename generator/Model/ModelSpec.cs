@@ -32,8 +32,15 @@ internal sealed record ModelSpec(
     bool Bidirectional = false,
     bool Peephole = false,
     float Dropout = 0f,
-    float InputDropout = 0f)
+    float InputDropout = 0f,
+    int Projection = 0)
 {
+    /// <summary>Whether h is projected (PyTorch <c>proj_size</c>): h = W_hr·(o·tanh(c)), <see cref="Projection"/> values.</summary>
+    public bool HasProjection => Projection > 0;
+
+    /// <summary>Width of h per layer and direction: the projection size, or Hidden.</summary>
+    public int Recurrent => HasProjection ? Projection : Hidden;
+
     /// <summary>Whether the recording forward pass drops anything: input dropout, or dropout between two or more layers.</summary>
     public bool HasDropout => InputDropout > 0 || (Dropout > 0 && Layers > 1);
 
@@ -51,14 +58,14 @@ internal sealed record ModelSpec(
     /// <summary>Gate row blocks per unit in PyTorch's tensors: 4 (i, f, g, o) or 3 (r, z, n).</summary>
     public int GatesPerUnit => IsGru ? 3 : 4;
 
-    /// <summary>Whether the lock-step lane training path (ILaneTrainableModel) is generated: unidirectional LSTMs without peepholes or dropout; others train sample by sample.</summary>
-    public bool HasLanes => !IsGru && !Bidirectional && !Peephole && !HasDropout;
+    /// <summary>Whether the lock-step lane training path (ILaneTrainableModel) is generated: unidirectional LSTMs without peepholes, dropout or projection; others train sample by sample.</summary>
+    public bool HasLanes => !IsGru && !Bidirectional && !Peephole && !HasDropout && !HasProjection;
 
     public bool IsTokenModel => Vocabulary > 0;
 
     public int InputSize => IsTokenModel ? Embedding : Inputs;
 
-    public int LayerInputSize(int layer) => layer == 0 ? InputSize : Directions * Hidden;
+    public int LayerInputSize(int layer) => layer == 0 ? InputSize : Directions * Recurrent;
 
     /// <summary>The main generated file's hint name: <c>{Namespace}.{Containing types}.{Type}.g.cs</c>.</summary>
     public string HintName => HintPrefix + ".g.cs";

@@ -79,6 +79,8 @@ public static class KerasWeights
 
         public float[] Read()
         {
+            if (_shape.HasProjection)
+                throw Fail($"the model projects h (ProjectionSize = {_shape.ProjectionSize}); Keras LSTM layers have no projection, so LstmGen loads such a model from safetensors files (PyTorch's weight_hr tensors).", null);
             if (_shape.Peephole)
                 throw Fail("the model has peepholes (Peephole = true); LstmGen loads them from its own safetensors files (weight_ch tensors), not from Keras files.", null);
             // In the file's order (header order): layer 0 first.

@@ -125,6 +125,7 @@ public static class ModelWeights
             if (shape.Cell != RecurrentCell.Lstm) json.WriteString("cell", shape.Cell.ToString());
             if (shape.Bidirectional) json.WriteBoolean("bidirectional", true);
             if (shape.Peephole) json.WriteBoolean("peephole", true);
+            if (shape.HasProjection) json.WriteNumber("projection", shape.ProjectionSize);
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
@@ -151,8 +152,8 @@ public static class ModelWeights
             if (parsed.Reverse && !shape.Bidirectional)
                 throw Problem(file, names, $"{quoted}: this file holds a bidirectional {Kind(shape)} (it has '_reverse' weights); the model is not bidirectional.", name);
             anyReverse |= parsed.Reverse;
-            if (parsed.Kind == "weight_hr")
-                throw Problem(file, names, $"{quoted}: this file holds an LSTM with projections (nn.LSTM proj_size > 0); the model has none.", name);
+            if (parsed.Kind == "weight_hr" && !shape.HasProjection)
+                throw Problem(file, names, $"{quoted}: this file holds an LSTM with projections (nn.LSTM proj_size > 0); the model has none (ProjectionSize = 0).", name);
             if (parsed.Kind == "weight_ch" && !shape.Peephole)
                 throw Problem(file, names, $"{quoted}: this file holds a peephole LSTM (it has 'weight_ch' peephole weights); the model has no peepholes (Peephole = false).", name);
             if (parsed.Layer > deepest)

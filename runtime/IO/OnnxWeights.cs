@@ -96,6 +96,8 @@ public static class OnnxWeights
 
         public float[] Read()
         {
+            if (_shape.HasProjection)
+                throw Fail($"the model projects h (ProjectionSize = {_shape.ProjectionSize}); ONNX LSTM operators have no projection, so LstmGen loads such a model from safetensors files (PyTorch's weight_hr tensors).", null);
             if (_shape.Peephole)
                 throw Fail($"the model has peepholes (Peephole = true); LstmGen loads them from safetensors files (weight_ch tensors), not from ONNX (whose LSTM input P, ordered i, o, f, is not read).", null);
             int lastRecurrent = ReadRecurrentLayers();

@@ -23,6 +23,9 @@ namespace LstmGen.Kernels;
 /// <para>A peephole LSTM layer (<see cref="ModelShape.Peephole"/>) has one more row after those, the peephole row
 /// (<see cref="PackPeepholes"/>): p_i, p_f, 0, p_o in the gate columns, so the cell update reads each unit's peephole
 /// weights at the offsets of its gate sums. The matrix–vector passes stop before it.</para>
+/// <para>With a projection (<see cref="ModelShape.ProjectionSize"/> R), <c>W_hh</c> has R columns, so the layer packs into
+/// <c>1 + I + R</c> rows (the <c>recurrent</c> overloads), and the projection <c>W_hr</c> [R, H] packs after the layer like
+/// a head without bias (<see cref="PackProjection"/>): a zero row, then row 1 + j = column j of <c>W_hr</c>, R rounded up to 16 wide.</para>
 /// <para>A head with H inputs and O outputs packs into <c>1 + H</c> rows of O rounded up to 16:
 /// row 0 is the bias, row 1 + j is column j of <c>head.weight</c>.</para>
 /// </remarks>
@@ -32,9 +35,15 @@ public static class GateLayout
     public static int LayerRowLength(int hidden) => ModelShape.GateCount * LstmState.PadToBlock(hidden);
 
     /// <summary>Floats in the packed form of a layer.</summary>
-    public static int LayerLength(int inputs, int hidden) => checked((1 + inputs + hidden) * LayerRowLength(hidden));
+    public static int LayerLength(int inputs, int hidden) => LayerLength(inputs, hidden, hidden);
 
-    /// <summary>Floats in the packed form of a peephole LSTM layer: <see cref="LayerLength"/> and the peephole row.</summary>
+    /// <summary>Floats in the packed form of a layer whose recurrent input is <paramref name="recurrent"/> wide (the projection size, or <paramref name="hidden"/>).</summary>
+    public static int LayerLength(int inputs, int hidden, int recurrent) => checked((1 + inputs + recurrent) * LayerRowLength(hidden));
+
+    /// <summary>Floats in the packed form of a projection <c>W_hr</c> [<paramref name="projection"/>, <paramref name="hidden"/>].</summary>
+    public static int ProjectionLength(int hidden, int projection) => HeadLength(hidden, projection);
+
+    /// <summary>Floats in the packed form of a peephole LSTM layer: <see cref="LayerLength(int, int)"/> and the peephole row.</summary>
     public static int PeepholeLayerLength(int inputs, int hidden) => checked((2 + inputs + hidden) * LayerRowLength(hidden));
 
     /// <summary>Floats in one packed head row.</summary>
@@ -50,17 +59,25 @@ public static class GateLayout
     /// <summary>Packs one LSTM layer from PyTorch tensors (<c>W_ih</c> [4H, I], <c>W_hh</c> [4H, H], <c>b_ih</c>, <c>b_hh</c> [4H]).</summary>
     public static void PackLayer(ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh,
         int inputs, int hidden, Span<float> destination) =>
-        Pack(ModelShape.GateCount, weightIh, weightHh, biasIh, biasHh, inputs, hidden, destination);
+        Pack(ModelShape.GateCount, weightIh, weightHh, biasIh, biasHh, inputs, hidden, hidden, destination);
+
+    /// <summary>
+    /// Packs one LSTM layer with a projection: <c>W_hh</c> is [4H, <paramref name="recurrent"/>] (it reads the projected h), so the
+    /// layer has <c>1 + I + recurrent</c> rows; otherwise as <see cref="PackLayer(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, Span{float})"/>.
+    /// </summary>
+    public static void PackLayer(ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh,
+        int inputs, int hidden, int recurrent, Span<float> destination) =>
+        Pack(ModelShape.GateCount, weightIh, weightHh, biasIh, biasHh, inputs, hidden, recurrent, destination);
 
     /// <summary>
     /// Packs one GRU layer from PyTorch tensors (<c>W_ih</c> [3H, I], <c>W_hh</c> [3H, H], <c>b_ih</c>, <c>b_hh</c> [3H],
-    /// row blocks r, z, n) into the layout of <see cref="PackLayer"/>: slot 0 = r (<c>b_ir + b_hr</c>, <c>W_ir</c>, <c>W_hr</c>),
+    /// row blocks r, z, n) into the layout of <see cref="PackLayer(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, Span{float})"/>: slot 0 = r (<c>b_ir + b_hr</c>, <c>W_ir</c>, <c>W_hr</c>),
     /// slot 1 = z, slot 2 = the input part of n (<c>b_in</c>, <c>W_in</c>; zero in the recurrent rows), slot 3 = the
     /// recurrent part of n (<c>b_hn</c>, <c>W_hn</c>; zero in the input rows).
     /// </summary>
     public static void PackGruLayer(ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh,
         int inputs, int hidden, Span<float> destination) =>
-        Pack(GruGates, weightIh, weightHh, biasIh, biasHh, inputs, hidden, destination);
+        Pack(GruGates, weightIh, weightHh, biasIh, biasHh, inputs, hidden, hidden, destination);
 
     /// <summary>Gate row blocks of a GRU layer (r, z, n).</summary>
     private const int GruGates = 3;
@@ -77,30 +94,31 @@ public static class GateLayout
     }
 
     private static void CheckLayer(int gates, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh,
-        int inputs, int hidden, ReadOnlySpan<float> packed, string packedName)
+        int inputs, int hidden, int recurrent, ReadOnlySpan<float> packed, string packedName)
     {
+        if (recurrent <= 0 || recurrent > hidden) throw new ArgumentOutOfRangeException(nameof(recurrent), recurrent, $"The recurrent width must be between 1 and the hidden size ({hidden}).");
         int rows = gates * hidden;
         CheckLength(weightIh, rows * inputs, nameof(weightIh));
-        CheckLength(weightHh, rows * hidden, nameof(weightHh));
+        CheckLength(weightHh, rows * recurrent, nameof(weightHh));
         CheckLength(biasIh, rows, nameof(biasIh));
         CheckLength(biasHh, rows, nameof(biasHh));
-        CheckLength(packed, LayerLength(inputs, hidden), packedName);
+        CheckLength(packed, LayerLength(inputs, hidden, recurrent), packedName);
     }
 
     /// <summary>PackLayer / PackGruLayer: a gate row's input weights go to its input column, recurrent weights to its recurrent column; a shared column gets the sum of both biases.</summary>
     private static void Pack(int gates, ReadOnlySpan<float> weightIh, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasIh, ReadOnlySpan<float> biasHh,
-        int inputs, int hidden, Span<float> destination)
+        int inputs, int hidden, int recurrent, Span<float> destination)
     {
-        CheckLayer(gates, weightIh, weightHh, biasIh, biasHh, inputs, hidden, destination, nameof(destination));
+        CheckLayer(gates, weightIh, weightHh, biasIh, biasHh, inputs, hidden, recurrent, destination, nameof(destination));
         int row = LayerRowLength(hidden);
         destination.Clear();
         for (int r = 0; r < gates * hidden; r++)
         {
-            var (input, recurrent) = Columns(gates, r, hidden);
+            var (input, recurrentColumn) = Columns(gates, r, hidden);
             destination[input] += biasIh[r];
-            destination[recurrent] += biasHh[r];
+            destination[recurrentColumn] += biasHh[r];
             for (int j = 0; j < inputs; j++) destination[(1 + j) * row + input] = weightIh[r * inputs + j];
-            for (int j = 0; j < hidden; j++) destination[(1 + inputs + j) * row + recurrent] = weightHh[r * hidden + j];
+            for (int j = 0; j < recurrent; j++) destination[(1 + inputs + j) * row + recurrentColumn] = weightHh[r * recurrent + j];
         }
     }
 
@@ -138,16 +156,27 @@ public static class GateLayout
     /// <summary>Packs a linear head from PyTorch tensors (<c>weight</c> [O, H], <c>bias</c> [O]).</summary>
     public static void PackHead(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int hidden, int outputs, Span<float> destination)
     {
-        CheckLength(weight, outputs * hidden, nameof(weight));
         CheckLength(bias, outputs, nameof(bias));
-        CheckLength(destination, HeadLength(hidden, outputs), nameof(destination));
+        PackTransposed(weight, hidden, outputs, destination);
+        bias.CopyTo(destination);
+    }
+
+    /// <summary>
+    /// Packs a projection <c>W_hr</c> [<paramref name="projection"/>, <paramref name="hidden"/>] (PyTorch <c>weight_hr_l{k}</c>) as a head
+    /// without bias: row 0 zero, row 1 + j = column j, so the kernels compute <c>h = W_hr·m</c> as they compute a head's logits.
+    /// </summary>
+    public static void PackProjection(ReadOnlySpan<float> weightHr, int hidden, int projection, Span<float> destination) =>
+        PackTransposed(weightHr, hidden, projection, destination);
+
+    /// <summary>Zero row 0, then row 1 + j holds column j of <paramref name="weight"/> [outputs, inputs], rows of outputs rounded up to 16.</summary>
+    private static void PackTransposed(ReadOnlySpan<float> weight, int inputs, int outputs, Span<float> destination)
+    {
+        CheckLength(weight, outputs * inputs, nameof(weight));
+        CheckLength(destination, HeadLength(inputs, outputs), nameof(destination));
         int row = HeadRowLength(outputs);
         destination.Clear();
         for (int o = 0; o < outputs; o++)
-        {
-            destination[o] = bias[o];
-            for (int j = 0; j < hidden; j++) destination[(1 + j) * row + o] = weight[o * hidden + j];
-        }
+            for (int j = 0; j < inputs; j++) destination[(1 + j) * row + o] = weight[o * inputs + j];
     }
 
     /// <summary>
@@ -183,7 +212,12 @@ public static class GateLayout
     /// </summary>
     public static void UnpackLayerGradients(ReadOnlySpan<float> packed, int inputs, int hidden,
         Span<float> weightIh, Span<float> weightHh, Span<float> biasIh, Span<float> biasHh) =>
-        Unpack(ModelShape.GateCount, packed, inputs, hidden, weightIh, weightHh, biasIh, biasHh);
+        Unpack(ModelShape.GateCount, packed, inputs, hidden, hidden, weightIh, weightHh, biasIh, biasHh);
+
+    /// <summary>As <see cref="UnpackLayerGradients(ReadOnlySpan{float}, int, int, Span{float}, Span{float}, Span{float}, Span{float})"/> for a layer whose <c>W_hh</c> has <paramref name="recurrent"/> columns (a projection).</summary>
+    public static void UnpackLayerGradients(ReadOnlySpan<float> packed, int inputs, int hidden, int recurrent,
+        Span<float> weightIh, Span<float> weightHh, Span<float> biasIh, Span<float> biasHh) =>
+        Unpack(ModelShape.GateCount, packed, inputs, hidden, recurrent, weightIh, weightHh, biasIh, biasHh);
 
     /// <summary>
     /// Converts gradients accumulated in a GRU layer's packed layout (<see cref="PackGruLayer"/>) back to PyTorch
@@ -193,35 +227,42 @@ public static class GateLayout
     /// </summary>
     public static void UnpackGruLayerGradients(ReadOnlySpan<float> packed, int inputs, int hidden,
         Span<float> weightIh, Span<float> weightHh, Span<float> biasIh, Span<float> biasHh) =>
-        Unpack(GruGates, packed, inputs, hidden, weightIh, weightHh, biasIh, biasHh);
+        Unpack(GruGates, packed, inputs, hidden, hidden, weightIh, weightHh, biasIh, biasHh);
 
     /// <summary>The inverse of <see cref="Pack"/> for gradients: each tensor reads the column its row was packed to.</summary>
-    private static void Unpack(int gates, ReadOnlySpan<float> packed, int inputs, int hidden,
+    private static void Unpack(int gates, ReadOnlySpan<float> packed, int inputs, int hidden, int recurrent,
         Span<float> weightIh, Span<float> weightHh, Span<float> biasIh, Span<float> biasHh)
     {
-        CheckLayer(gates, weightIh, weightHh, biasIh, biasHh, inputs, hidden, packed, nameof(packed));
+        CheckLayer(gates, weightIh, weightHh, biasIh, biasHh, inputs, hidden, recurrent, packed, nameof(packed));
         int row = LayerRowLength(hidden);
         for (int r = 0; r < gates * hidden; r++)
         {
-            var (input, recurrent) = Columns(gates, r, hidden);
+            var (input, recurrentColumn) = Columns(gates, r, hidden);
             biasIh[r] = packed[input];
-            biasHh[r] = packed[recurrent];
+            biasHh[r] = packed[recurrentColumn];
             for (int j = 0; j < inputs; j++) weightIh[r * inputs + j] = packed[(1 + j) * row + input];
-            for (int j = 0; j < hidden; j++) weightHh[r * hidden + j] = packed[(1 + inputs + j) * row + recurrent];
+            for (int j = 0; j < recurrent; j++) weightHh[r * recurrent + j] = packed[(1 + inputs + j) * row + recurrentColumn];
         }
     }
 
     /// <summary>Converts gradients accumulated in a head's packed layout back to PyTorch tensors.</summary>
     public static void UnpackHeadGradients(ReadOnlySpan<float> packed, int hidden, int outputs, Span<float> weight, Span<float> bias)
     {
-        CheckLength(packed, HeadLength(hidden, outputs), nameof(packed));
-        CheckLength(weight, outputs * hidden, nameof(weight));
         CheckLength(bias, outputs, nameof(bias));
+        UnpackTransposed(packed, hidden, outputs, weight);
+        packed.Slice(0, outputs).CopyTo(bias);
+    }
+
+    /// <summary>The inverse of <see cref="PackProjection"/> for gradients: <c>weight_hr</c> [<paramref name="projection"/>, <paramref name="hidden"/>] from its packed rows (row 0, the zero bias row, is not read).</summary>
+    public static void UnpackProjectionGradients(ReadOnlySpan<float> packed, int hidden, int projection, Span<float> weightHr) =>
+        UnpackTransposed(packed, hidden, projection, weightHr);
+
+    private static void UnpackTransposed(ReadOnlySpan<float> packed, int inputs, int outputs, Span<float> weight)
+    {
+        CheckLength(packed, HeadLength(inputs, outputs), nameof(packed));
+        CheckLength(weight, outputs * inputs, nameof(weight));
         int row = HeadRowLength(outputs);
         for (int o = 0; o < outputs; o++)
-        {
-            bias[o] = packed[o];
-            for (int j = 0; j < hidden; j++) weight[o * hidden + j] = packed[(1 + j) * row + o];
-        }
+            for (int j = 0; j < inputs; j++) weight[o * inputs + j] = packed[(1 + j) * row + o];
     }
 }

@@ -13,7 +13,8 @@ namespace LstmGen;
 /// </summary>
 /// <remarks>
 /// Layout: for layer k, h at <c>k·2·P</c> and c at <c>k·2·P + P</c>, where P is the hidden size
-/// rounded up to <see cref="LaneBlock"/>; the padding lanes stay zero. Scratch follows.
+/// rounded up to <see cref="LaneBlock"/>; the padding lanes stay zero. Scratch follows. With a projection
+/// (<see cref="ProjectionSize"/>), h holds ProjectionSize values at the same place, c still Hidden.
 /// </remarks>
 public sealed class LstmState
 {
@@ -26,12 +27,24 @@ public sealed class LstmState
 
     /// <summary>Creates a zero state for <paramref name="layers"/> layers (for a bidirectional model: layers × 2 slots, slot = layer·2 + direction) of <paramref name="hidden"/> units with <paramref name="scratch"/> floats of scratch space.</summary>
     public LstmState(int layers, int hidden, int scratch = 0)
+        : this(layers, hidden, scratch, projection: 0)
     {
+    }
+
+    /// <summary>
+    /// Creates a zero state for a model whose h is projected to <paramref name="projection"/> values (PyTorch <c>proj_size</c>;
+    /// 0 for none, else less than <paramref name="hidden"/>): h of each slot holds <paramref name="projection"/> floats, c <paramref name="hidden"/>.
+    /// </summary>
+    public LstmState(int layers, int hidden, int scratch, int projection)
+    {
+        if (projection < 0 || (projection > 0 && projection >= hidden))
+            throw new ArgumentOutOfRangeException(nameof(projection), projection, $"The projection size must be 0 (none) or between 1 and Hidden − 1 ({hidden - 1}).");
         if (layers <= 0) throw new ArgumentOutOfRangeException(nameof(layers), layers, "Layers must be positive.");
         if (hidden <= 0) throw new ArgumentOutOfRangeException(nameof(hidden), hidden, "Hidden must be positive.");
         if (scratch < 0) throw new ArgumentOutOfRangeException(nameof(scratch), scratch, "Scratch must not be negative.");
         Layers = layers;
         HiddenSize = hidden;
+        ProjectionSize = projection;
         PaddedHidden = PadToBlock(hidden);
         ScratchLength = scratch;
         _stateLength = checked(layers * 2 * PaddedHidden);
@@ -44,14 +57,20 @@ public sealed class LstmState
     /// <summary>Hidden units per layer.</summary>
     public int HiddenSize { get; }
 
+    /// <summary>The width h is projected to (PyTorch <c>proj_size</c>), or 0 when h is <see cref="HiddenSize"/> wide.</summary>
+    public int ProjectionSize { get; }
+
+    /// <summary>Floats of h per slot: <see cref="ProjectionSize"/> when projected, else <see cref="HiddenSize"/>.</summary>
+    public int HiddenStateSize => ProjectionSize > 0 ? ProjectionSize : HiddenSize;
+
     /// <summary>Hidden size rounded up to <see cref="LaneBlock"/>.</summary>
     public int PaddedHidden { get; }
 
     /// <summary>Floats of scratch space after the state.</summary>
     public int ScratchLength { get; }
 
-    /// <summary>The hidden state h of <paramref name="layer"/> (read or set it, e.g. as PyTorch's h0).</summary>
-    public Span<float> Hidden(int layer) => _buffer.Span.Slice(CheckLayer(layer) * 2 * PaddedHidden, HiddenSize);
+    /// <summary>The hidden state h of <paramref name="layer"/> (read or set it, e.g. as PyTorch's h0): <see cref="HiddenStateSize"/> floats.</summary>
+    public Span<float> Hidden(int layer) => _buffer.Span.Slice(CheckLayer(layer) * 2 * PaddedHidden, HiddenStateSize);
 
     /// <summary>The cell state c of <paramref name="layer"/> (read or set it, e.g. as PyTorch's c0).</summary>
     public Span<float> Cell(int layer) => _buffer.Span.Slice(CheckLayer(layer) * 2 * PaddedHidden + PaddedHidden, HiddenSize);
@@ -63,15 +82,15 @@ public sealed class LstmState
     public void CopyTo(LstmState destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        if (destination.Layers != Layers || destination.HiddenSize != HiddenSize)
-            throw new ArgumentException($"The destination state has {destination.Layers} layer(s) of {destination.HiddenSize} units; expected {Layers} of {HiddenSize}.", nameof(destination));
+        if (destination.Layers != Layers || destination.HiddenSize != HiddenSize || destination.ProjectionSize != ProjectionSize)
+            throw new ArgumentException($"The destination state has {destination.Describe()}; expected {Describe()}.", nameof(destination));
         _buffer.Span.Slice(0, _stateLength).CopyTo(destination._buffer.Span);
     }
 
     /// <summary>A new state with the same sizes and the same h and c.</summary>
     public LstmState Clone()
     {
-        var copy = new LstmState(Layers, HiddenSize, ScratchLength);
+        var copy = new LstmState(Layers, HiddenSize, ScratchLength, ProjectionSize);
         CopyTo(copy);
         return copy;
     }
@@ -82,13 +101,22 @@ public sealed class LstmState
 
     /// <summary>As <see cref="EnsureShape(int, int, int)"/>, naming <paramref name="parameterName"/> (e.g. a state-gradient argument) in the exception.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public void EnsureShape(int layers, int hidden, int scratch, string parameterName)
+    public void EnsureShape(int layers, int hidden, int scratch, string parameterName) => EnsureShape(layers, hidden, 0, scratch, parameterName);
+
+    /// <summary>As <see cref="EnsureShape(int, int, int, string)"/> for a model whose h is projected to <paramref name="projection"/> values (0: none).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void EnsureShape(int layers, int hidden, int projection, int scratch, string parameterName)
     {
-        if (Layers != layers || HiddenSize != hidden || ScratchLength < scratch)
+        if (Layers != layers || HiddenSize != hidden || ProjectionSize != projection || ScratchLength < scratch)
             throw new ArgumentException(
-                $"The state has {Layers} layer(s) of {HiddenSize} units and {ScratchLength} scratch floats; this model needs {layers} layer(s) of {hidden} units and {scratch} scratch floats. Create it with the model's CreateState().",
+                $"The state has {Describe()} and {ScratchLength} scratch floats; this model needs {Describe(layers, hidden, projection)} and {scratch} scratch floats. Create it with the model's CreateState().",
                 parameterName);
     }
+
+    private string Describe() => Describe(Layers, HiddenSize, ProjectionSize);
+
+    private static string Describe(int layers, int hidden, int projection) =>
+        $"{layers} layer(s) of {hidden} units" + (projection > 0 ? $" with h projected to {projection}" : "");
 
     /// <summary>Reference to the first float (64-byte aligned); for generated code.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]

@@ -9,8 +9,8 @@ namespace LstmGen;
 /// The sizes of a model, known at run time. Generated models expose theirs as <c>Shape</c>; the
 /// reference LSTM and the weight loader work from it. Parameters live in one contiguous block in
 /// PyTorch <c>state_dict</c> order: <c>embed.weight</c>, then per layer <c>lstm.weight_ih_l{k}</c>,
-/// <c>lstm.weight_hh_l{k}</c>, <c>lstm.bias_ih_l{k}</c>, <c>lstm.bias_hh_l{k}</c> (and, for a peephole LSTM,
-/// <c>lstm.weight_ch_l{k}</c>, a name of LstmGen's own), a bidirectional model following each layer with the
+/// <c>lstm.weight_hh_l{k}</c>, <c>lstm.bias_ih_l{k}</c>, <c>lstm.bias_hh_l{k}</c> (and, with a projection,
+/// <c>lstm.weight_hr_l{k}</c>; for a peephole LSTM, <c>lstm.weight_ch_l{k}</c>, a name of LstmGen's own), a bidirectional model following each layer with the
 /// same tensors suffixed <c>_reverse</c> (a GRU's module is <c>gru</c>), then <c>head.weight</c> and
 /// <c>head.bias</c>; each tensor row-major as in PyTorch.
 /// </summary>
@@ -23,10 +23,11 @@ public sealed class ModelShape : IEquatable<ModelShape>
 
     /// <summary>
     /// Creates and validates a shape. Exactly one of <paramref name="inputs"/> or <paramref name="vocabulary"/> must be positive;
-    /// <paramref name="peephole"/> (see <see cref="Peephole"/>) needs <see cref="RecurrentCell.Lstm"/>.
+    /// <paramref name="peephole"/> (see <see cref="Peephole"/>) needs <see cref="RecurrentCell.Lstm"/>; <paramref name="projection"/>
+    /// (see <see cref="ProjectionSize"/>) is 0 (none) or between 1 and <paramref name="hidden"/> − 1, for a unidirectional LSTM.
     /// </summary>
     public ModelShape(int inputs, int vocabulary, int embedding, int hidden, int layers, int outputs, Head head, HeadOn headOn,
-        RecurrentCell cell = RecurrentCell.Lstm, bool bidirectional = false, bool peephole = false)
+        RecurrentCell cell = RecurrentCell.Lstm, bool bidirectional = false, bool peephole = false, int projection = 0)
     {
         if (inputs < 0) throw new ArgumentOutOfRangeException(nameof(inputs), inputs, "Inputs must be 0 (token model) or positive.");
         if (vocabulary < 0) throw new ArgumentOutOfRangeException(nameof(vocabulary), vocabulary, "Vocabulary must be 0 (float model) or positive.");
@@ -41,6 +42,13 @@ public sealed class ModelShape : IEquatable<ModelShape>
         if (!Enum.IsDefined(headOn)) throw new ArgumentOutOfRangeException(nameof(headOn), headOn, "Unknown HeadOn.");
         if (!Enum.IsDefined(cell)) throw new ArgumentOutOfRangeException(nameof(cell), cell, "Unknown RecurrentCell.");
         if (peephole && cell != RecurrentCell.Lstm) throw new ArgumentException($"Peepholes connect an LSTM's cell state to its gates; a {cell} has no cell state.", nameof(peephole));
+        if (projection < 0) throw new ArgumentOutOfRangeException(nameof(projection), projection, "The projection size must be 0 (no projection) or positive.");
+        if (projection > 0)
+        {
+            if (cell != RecurrentCell.Lstm) throw new ArgumentException($"A projection (PyTorch proj_size) maps an LSTM's o·tanh(c) to a smaller h; a {cell} has none.", nameof(projection));
+            if (projection >= hidden) throw new ArgumentOutOfRangeException(nameof(projection), projection, $"The projection size must be smaller than Hidden ({hidden}), as PyTorch's proj_size.");
+            if (bidirectional) throw new ArgumentException("A projection cannot be combined with a bidirectional model yet.", nameof(projection));
+        }
 
         Inputs = inputs;
         Vocabulary = vocabulary;
@@ -53,6 +61,7 @@ public sealed class ModelShape : IEquatable<ModelShape>
         Cell = cell;
         Bidirectional = bidirectional;
         Peephole = peephole;
+        ProjectionSize = projection;
 
         var tensors = new List<ParameterTensor>();
         long offset = 0;
@@ -72,9 +81,10 @@ public sealed class ModelShape : IEquatable<ModelShape>
             for (int d = 0; d < Directions; d++)
             {
                 Add(LayerTensorName(LayerParameter.WeightIh, k, d), rows, inK);
-                Add(LayerTensorName(LayerParameter.WeightHh, k, d), rows, hidden);
+                Add(LayerTensorName(LayerParameter.WeightHh, k, d), rows, HiddenStateSize);
                 Add(LayerTensorName(LayerParameter.BiasIh, k, d), rows);
                 Add(LayerTensorName(LayerParameter.BiasHh, k, d), rows);
+                if (projection > 0) Add(LayerTensorName(LayerParameter.WeightHr, k, d), projection, hidden);
                 if (peephole) Add(LayerTensorName(LayerParameter.WeightCh, k, d), PeepholeGates * hidden);
             }
         }
@@ -151,6 +161,20 @@ public sealed class ModelShape : IEquatable<ModelShape>
     /// </summary>
     public bool Peephole { get; }
 
+    /// <summary>
+    /// The width h is projected to (PyTorch <c>nn.LSTM(proj_size=…)</c>), or 0 for none. With a projection, each layer
+    /// computes <c>h_t = W_hr·(o ⊙ tanh(c_t))</c> with <see cref="LayerParameter.WeightHr"/> [ProjectionSize, Hidden] (no bias):
+    /// h, the recurrent input (<c>weight_hh</c> is [4·Hidden, ProjectionSize]), the next layer's input and the head's input
+    /// are ProjectionSize wide; c stays Hidden wide.
+    /// </summary>
+    public int ProjectionSize { get; }
+
+    /// <summary>Whether h is projected (<see cref="ProjectionSize"/> &gt; 0).</summary>
+    public bool HasProjection => ProjectionSize > 0;
+
+    /// <summary>Width of h per layer and direction: <see cref="ProjectionSize"/> with a projection, else <see cref="Hidden"/>.</summary>
+    public int HiddenStateSize => ProjectionSize > 0 ? ProjectionSize : Hidden;
+
     /// <summary>Row blocks of the peephole tensor <see cref="LayerParameter.WeightCh"/>: p_i, p_f, p_o.</summary>
     public const int PeepholeGates = 3;
 
@@ -169,8 +193,8 @@ public sealed class ModelShape : IEquatable<ModelShape>
     /// <summary>State slots (h, and c for an LSTM): one per layer and direction, slot <c>layer · Directions + direction</c> as in PyTorch's h_n.</summary>
     public int StateSlots => Layers * Directions;
 
-    /// <summary>Width of each layer's output per step: <see cref="Hidden"/> × <see cref="Directions"/> (forward then backward).</summary>
-    public int LayerOutputSize => Directions * Hidden;
+    /// <summary>Width of each layer's output per step: <see cref="HiddenStateSize"/> × <see cref="Directions"/> (forward then backward).</summary>
+    public int LayerOutputSize => Directions * HiddenStateSize;
 
     /// <summary>True when the model reads token ids.</summary>
     public bool IsTokenModel => Vocabulary > 0;
@@ -202,7 +226,7 @@ public sealed class ModelShape : IEquatable<ModelShape>
     /// <c>lstm.weight_ch_l0</c> (peepholes) or (direction 1 of a bidirectional model) <c>lstm.weight_hh_l0_reverse</c>.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The layer or direction does not exist, or <paramref name="parameter"/> is
-    /// <see cref="LayerParameter.WeightCh"/> and the model has no peepholes.</exception>
+    /// <see cref="LayerParameter.WeightCh"/> and the model has no peepholes, or <see cref="LayerParameter.WeightHr"/> and it has no projection.</exception>
     public string LayerTensorName(LayerParameter parameter, int layer, int direction = 0)
     {
         if ((uint)layer >= (uint)Layers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"The model has layers 0 to {Layers - 1}.");
@@ -215,6 +239,8 @@ public sealed class ModelShape : IEquatable<ModelShape>
             LayerParameter.BiasHh => "bias_hh",
             LayerParameter.WeightCh when Peephole => "weight_ch",
             LayerParameter.WeightCh => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "The model has no peepholes (Peephole = false), so no weight_ch tensors."),
+            LayerParameter.WeightHr when HasProjection => "weight_hr",
+            LayerParameter.WeightHr => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "The model has no projection (ProjectionSize = 0), so no weight_hr tensors."),
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "Unknown LayerParameter."),
         };
         return RecurrentModule + "." + kind + "_l" + layer.ToString(CultureInfo.InvariantCulture) + (direction == 1 ? "_reverse" : "");
@@ -243,31 +269,31 @@ public sealed class ModelShape : IEquatable<ModelShape>
         Inputs == other.Inputs && Vocabulary == other.Vocabulary && Embedding == other.Embedding &&
         Hidden == other.Hidden && Layers == other.Layers && Outputs == other.Outputs &&
         Head == other.Head && HeadOn == other.HeadOn && Cell == other.Cell && Bidirectional == other.Bidirectional &&
-        Peephole == other.Peephole && Dropout.Equals(other.Dropout) && InputDropout.Equals(other.InputDropout);
+        Peephole == other.Peephole && ProjectionSize == other.ProjectionSize && Dropout.Equals(other.Dropout) && InputDropout.Equals(other.InputDropout);
 
     /// <inheritdoc/>
     public override bool Equals(object? obj) => Equals(obj as ModelShape);
 
     /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(HashCode.Combine(Inputs, Vocabulary, Embedding, Hidden, Layers, Outputs, Head, HeadOn), Cell, Bidirectional, Peephole, Dropout, InputDropout);
+    public override int GetHashCode() => HashCode.Combine(HashCode.Combine(Inputs, Vocabulary, Embedding, Hidden, Layers, Outputs, Head, HeadOn), Cell, Bidirectional, Peephole, ProjectionSize, Dropout, InputDropout);
 
     /// <inheritdoc/>
     public override string ToString()
     {
         string input = IsTokenModel ? FormattableString.Invariant($"Vocabulary={Vocabulary}, Embedding={Embedding}") : FormattableString.Invariant($"Inputs={Inputs}");
         string head = Head == Head.None ? "" : FormattableString.Invariant($", Outputs={Outputs}, Head={Head}");
-        string cell = (Cell == RecurrentCell.Lstm ? "" : FormattableString.Invariant($", Cell={Cell}")) + (Bidirectional ? ", Bidirectional" : "") + (Peephole ? ", Peephole" : "");
+        string cell = (Cell == RecurrentCell.Lstm ? "" : FormattableString.Invariant($", Cell={Cell}")) + (Bidirectional ? ", Bidirectional" : "") + (Peephole ? ", Peephole" : "") + (HasProjection ? FormattableString.Invariant($", ProjectionSize={ProjectionSize}") : "");
         string dropout = (Dropout > 0 ? FormattableString.Invariant($", Dropout={Dropout}") : "") + (InputDropout > 0 ? FormattableString.Invariant($", InputDropout={InputDropout}") : "");
         return FormattableString.Invariant($"{input}, Hidden={Hidden}, Layers={Layers}{cell}{head}, HeadOn={HeadOn}{dropout}");
     }
 }
 
-/// <summary>The tensors of each recurrent layer (and direction), in state_dict order: PyTorch's four, then LstmGen's peepholes.</summary>
+/// <summary>The tensors of each recurrent layer (and direction), in state_dict order: PyTorch's four (and, projected, weight_hr), then LstmGen's peepholes.</summary>
 public enum LayerParameter
 {
     /// <summary><c>weight_ih_l{k}</c> [gates·Hidden, layer inputs].</summary>
     WeightIh = 0,
-    /// <summary><c>weight_hh_l{k}</c> [gates·Hidden, Hidden].</summary>
+    /// <summary><c>weight_hh_l{k}</c> [gates·Hidden, Hidden] (with a projection [4·Hidden, ProjectionSize]).</summary>
     WeightHh = 1,
     /// <summary><c>bias_ih_l{k}</c> [gates·Hidden].</summary>
     BiasIh = 2,
@@ -278,6 +304,11 @@ public enum LayerParameter
     /// which multiply the cell state element-wise in the i, f (c_{t−1}) and o (c_t) gate sums. Not a PyTorch tensor: the name is LstmGen's.
     /// </summary>
     WeightCh = 4,
+    /// <summary>
+    /// <c>weight_hr_l{k}</c> [ProjectionSize, Hidden]: the projection of an LSTM with <see cref="ModelShape.ProjectionSize"/> &gt; 0,
+    /// <c>h = W_hr·(o ⊙ tanh(c))</c>, as PyTorch's <c>nn.LSTM(proj_size=…)</c>. In the parameter block it follows <c>bias_hh</c>.
+    /// </summary>
+    WeightHr = 5,
 }
 
 /// <summary>One named parameter tensor inside a model's parameter block.</summary>

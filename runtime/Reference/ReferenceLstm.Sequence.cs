@@ -30,7 +30,7 @@ public sealed partial class ReferenceLstm
     /// </summary>
     private void RunSequence(ReadOnlySpan<float> inputs, ReadOnlySpan<int> tokens, int steps, Span<float> output, LstmState state, HeadOutput kind, TrainingTape? tape)
     {
-        int hidden = Shape.Hidden, width = Shape.LayerOutputSize;
+        int hidden = Shape.HiddenStateSize, width = Shape.LayerOutputSize;
         int sequence = steps * Math.Max(width, Shape.InputSize);
         float[] rented = ArrayPool<float>.Shared.Rent(2 * sequence);
         try
@@ -124,9 +124,9 @@ public sealed partial class ReferenceLstm
     /// </summary>
     private void CellForward(int slot, ReadOnlySpan<float> x, Span<float> h, Span<float> c, Span<float> sums, Span<float> gates, Span<float> hRecord)
     {
-        int hidden = Shape.Hidden, inputs = x.Length;
+        int hidden = Shape.Hidden, inputs = x.Length, width = Shape.HiddenStateSize;
         ReadOnlySpan<float> weightIh = _parameters.AsSpan(_weightIhOffsets[slot], _gateRows * inputs);
-        ReadOnlySpan<float> weightHh = _parameters.AsSpan(_weightHhOffsets[slot], _gateRows * hidden);
+        ReadOnlySpan<float> weightHh = _parameters.AsSpan(_weightHhOffsets[slot], _gateRows * width);
         ReadOnlySpan<float> biasIh = _parameters.AsSpan(_biasIhOffsets[slot], _gateRows);
         ReadOnlySpan<float> biasHh = _parameters.AsSpan(_biasHhOffsets[slot], _gateRows);
 
@@ -138,8 +138,8 @@ public sealed partial class ReferenceLstm
             float sum = biasIh[r] + biasHh[r];
             ReadOnlySpan<float> rowIh = weightIh.Slice(r * inputs, inputs);
             for (int j = 0; j < inputs; j++) sum += rowIh[j] * x[j];
-            ReadOnlySpan<float> rowHh = weightHh.Slice(r * hidden, hidden);
-            for (int j = 0; j < hidden; j++) sum += rowHh[j] * h[j];
+            ReadOnlySpan<float> rowHh = weightHh.Slice(r * width, width);
+            for (int j = 0; j < width; j++) sum += rowHh[j] * h[j];
             sums[r] = sum;
         }
 
@@ -162,13 +162,15 @@ public sealed partial class ReferenceLstm
 
     /// <summary>
     /// The LSTM update from the gate sums, row blocks i, f, g, o; with peepholes the i and f sums also get
-    /// p_i·c_prev and p_f·c_prev, and the o sum p_o·c of the new cell.
+    /// p_i·c_prev and p_f·c_prev, and the o sum p_o·c of the new cell. With a projection, o·tanh(c) goes to the
+    /// scratch after the sums and h = W_hr·(o·tanh(c)).
     /// </summary>
-    private void LstmUpdate(int slot, ReadOnlySpan<float> sums, Span<float> h, Span<float> c, Span<float> gates, Span<float> hRecord)
+    private void LstmUpdate(int slot, Span<float> sums, Span<float> h, Span<float> c, Span<float> gates, Span<float> hRecord)
     {
         int hidden = Shape.Hidden;
         bool peephole = Shape.Peephole;
         ReadOnlySpan<float> p = peephole ? _parameters.AsSpan(_peepholeOffsets[slot], ModelShape.PeepholeGates * hidden) : default;
+        Span<float> m = Shape.HasProjection ? sums.Slice(_gateRows, hidden) : h;
         for (int u = 0; u < hidden; u++)
         {
             float previous = c[u];
@@ -178,15 +180,27 @@ public sealed partial class ReferenceLstm
             float cell = f * previous + i * g;
             float o = Sigmoid(peephole ? sums[3 * hidden + u] + p[2 * hidden + u] * cell : sums[3 * hidden + u]);
             c[u] = cell;
-            h[u] = o * MathF.Tanh(cell);
+            m[u] = o * MathF.Tanh(cell);
             if (gates.IsEmpty) continue;
             gates[u] = i;
             gates[hidden + u] = f;
             gates[2 * hidden + u] = g;
             gates[3 * hidden + u] = o;
             gates[4 * hidden + u] = cell;
-            hRecord[u] = h[u];
         }
+        if (Shape.HasProjection)
+        {
+            int projection = Shape.ProjectionSize;
+            ReadOnlySpan<float> weightHr = _parameters.AsSpan(_projectionOffsets[slot], projection * hidden);
+            for (int r = 0; r < projection; r++)
+            {
+                float sum = 0f;
+                ReadOnlySpan<float> row = weightHr.Slice(r * hidden, hidden);
+                for (int u = 0; u < hidden; u++) sum += row[u] * m[u];
+                h[r] = sum;
+            }
+        }
+        if (!hRecord.IsEmpty) h.CopyTo(hRecord);
     }
 
     /// <summary>The GRU update from the sums: r, z summed at rows 0..2H, n's input part at 2H..3H, its recurrent part at 3H..4H.</summary>

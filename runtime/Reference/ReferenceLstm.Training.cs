@@ -13,17 +13,20 @@ namespace LstmGen.Reference;
 /// at <c>t·FloatsPerStep + k·D·R·H</c> (D directions, R recorded vectors of H floats per cell: R = 6 for an
 /// LSTM, 5 for a GRU) holding first, per direction, the cell's gate vectors — LSTM i, f, g, o, c; GRU r, z,
 /// n and the n gate's recurrent sum W_hn·h_{t−1} + b_hn — and then the D new h vectors side by side, so the
-/// layer's output at t, [h_forward, h_backward], is one span (for a unidirectional LSTM: i, f, g, o, c, h).
+/// layer's output at t, [h_forward, h_backward], is one span (for a unidirectional LSTM: i, f, g, o, c, h; with a
+/// projection, h holds ProjectionSize floats).
 /// Then the tape's copy of the float inputs (T × Inputs; token ids go to <see cref="TrainingTape.Tokens"/>);
 /// then the fixed floats: h0 and c0 of every state slot (S·H each, S = layers × directions), the carried
 /// dL/dh and dL/dc of every slot (S·H each), and the gate gradients of one cell on the input side and on the
-/// recurrent side (gates·H each; they differ only in a GRU's n block).</para>
+/// recurrent side (gates·H each; they differ only in a GRU's n block); with a projection, h0 and the carried dh
+/// are ProjectionSize wide per slot, and H more floats hold dL/dm of one cell.</para>
 /// <para><b>Backward</b> runs layer by layer from the top. First the head at every step that has an output
 /// (from the last step to the first) gives dL/d(top layer's output); then, for each layer and direction,
 /// the cells in the reverse of the order they ran (the forward direction from t = T−1 down to 0, the
 /// reverse direction from t = 0 up), each with dh = (carried dh) + (dL/d its h at t from above). For an
 /// LSTM: dc = (carried dc) + dh·o·(1 − tanh²c); the gate gradients dz = [dc·g·i(1−i), dc·c_prev·f(1−f),
-/// dc·i·(1−g²), dh·tanh(c)·o(1−o)] on both sides; carried dc = dc·f. With peepholes, dz_o is formed first and
+/// dc·i·(1−g²), dh·tanh(c)·o(1−o)] on both sides; carried dc = dc·f. With a projection, dh is first taken back
+/// through it: dW_hr += dh ⊗ m, and the cell uses dm = W_hrᵀ·dh (m = o·tanh(c)) where the plain LSTM uses dh. With peepholes, dz_o is formed first and
 /// dc = (carried dc) + dh·o·(1 − tanh²c) + dz_o·p_o; carried dc = dc·f + dz_i·p_i + dz_f·p_f; and the peephole
 /// gradients are dp_i += dz_i·c_prev, dp_f += dz_f·c_prev, dp_o += dz_o·c. For a GRU: dn' = dh·(1−z)·(1−n²),
 /// dz' = dh·(h_prev − n)·z(1−z), dr' = dn'·(W_hn·h_prev + b_hn)·r(1−r); the input side is [dr', dz', dn'],
@@ -58,7 +61,7 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
     private int RecordedVectors => _gru ? 5 : 6;
 
     /// <summary>Floats one layer records per step (all directions).</summary>
-    private int LayerRecord => _directions * RecordedVectors * Shape.Hidden;
+    private int LayerRecord => _directions * ((RecordedVectors - 1) * Shape.Hidden + Shape.HiddenStateSize);
 
     /// <summary>Floats the tape records per step: all layers, then the dropout masks of the layers whose input is dropped.</summary>
     private int FloatsPerStep => Shape.Layers * LayerRecord + DropoutMaskOffset(Shape.Layers);
@@ -75,8 +78,11 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
         return offset;
     }
 
-    /// <summary>Floats of the tape's fixed part: h0, c0, carried dh, carried dc (S·H each), the input-side and recurrent-side gate gradients.</summary>
-    private int FixedFloats => 4 * Shape.StateSlots * Shape.Hidden + 2 * _gateRows;
+    /// <summary>
+    /// Floats of the tape's fixed part: h0, c0, carried dh, carried dc (S·H each; h and dh S·R with a projection), the
+    /// input-side and recurrent-side gate gradients, and with a projection dL/dm (H).
+    /// </summary>
+    private int FixedFloats => 2 * Shape.StateSlots * (Shape.HiddenStateSize + Shape.Hidden) + 2 * _gateRows + (Shape.HasProjection ? Shape.Hidden : 0);
 
     /// <inheritdoc/>
     public TrainingTape CreateTape(int maxSteps) => new(Shape, TrainingLayout, maxSteps, FloatsPerStep, FixedFloats);
@@ -129,12 +135,12 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
 
     private void RecordInitialState(TrainingTape tape, LstmState state)
     {
-        int hidden = Shape.Hidden, slots = Shape.StateSlots;
+        int hidden = Shape.Hidden, width = Shape.HiddenStateSize, slots = Shape.StateSlots;
         Span<float> fixedFloats = Fixed(tape);
         for (int s = 0; s < slots; s++)
         {
-            state.Hidden(s).CopyTo(fixedFloats.Slice(s * hidden, hidden));
-            state.Cell(s).CopyTo(fixedFloats.Slice((slots + s) * hidden, hidden));
+            state.Hidden(s).CopyTo(fixedFloats.Slice(s * width, width));
+            state.Cell(s).CopyTo(fixedFloats.Slice(slots * width + s * hidden, hidden));
         }
     }
 
@@ -156,16 +162,19 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
         CheckStateGradients(initialStateGradients, "initial", nameof(initialStateGradients));
         CheckStateGradients(finalStateGradients, "final", nameof(finalStateGradients));
 
-        int hidden = Shape.Hidden, slots = Shape.StateSlots, stateFloats = slots * hidden;
+        // h is R = HiddenStateSize wide (the projection size, or H); c is H wide.
+        int hidden = Shape.HiddenStateSize, cells = Shape.Hidden, slots = Shape.StateSlots;
+        int hFloats = slots * hidden, cFloats = slots * cells;
         int width = Shape.LayerOutputSize;
         Span<float> records = Records(tape);
         Span<float> fixedFloats = Fixed(tape);
-        ReadOnlySpan<float> h0 = fixedFloats.Slice(0, stateFloats);
-        ReadOnlySpan<float> c0 = fixedFloats.Slice(stateFloats, stateFloats);
-        Span<float> carriedH = fixedFloats.Slice(2 * stateFloats, stateFloats);
-        Span<float> carriedC = fixedFloats.Slice(3 * stateFloats, stateFloats);
-        Span<float> inputSide = fixedFloats.Slice(4 * stateFloats, _gateRows);
-        Span<float> recurrentSide = fixedFloats.Slice(4 * stateFloats + _gateRows, _gateRows);
+        ReadOnlySpan<float> h0 = fixedFloats.Slice(0, hFloats);
+        ReadOnlySpan<float> c0 = fixedFloats.Slice(hFloats, cFloats);
+        Span<float> carriedH = fixedFloats.Slice(hFloats + cFloats, hFloats);
+        Span<float> carriedC = fixedFloats.Slice(2 * hFloats + cFloats, cFloats);
+        Span<float> inputSide = fixedFloats.Slice(2 * (hFloats + cFloats), _gateRows);
+        Span<float> recurrentSide = fixedFloats.Slice(2 * (hFloats + cFloats) + _gateRows, _gateRows);
+        Span<float> dm = Shape.HasProjection ? fixedFloats.Slice(2 * (hFloats + cFloats) + 2 * _gateRows, cells) : default;
         ReadOnlySpan<float> inputCopies = InputCopies(tape);
         ReadOnlySpan<int> tokens = tape.Tokens;
         Span<float> grad = gradients.Values;
@@ -215,7 +224,7 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
                 {
                     int slot = k * _directions + d;
                     Span<float> slotH = carriedH.Slice(slot * hidden, hidden);
-                    Span<float> slotC = carriedC.Slice(slot * hidden, hidden);
+                    Span<float> slotC = carriedC.Slice(slot * cells, cells);
                     // The carries start at dL/d(this slot's final state), which the direction left at its last cell.
                     if (finalStateGradients is null)
                     {
@@ -249,11 +258,11 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
                         }
                         ReadOnlySpan<float> hPrevious = hasPrevious ? RecordedHidden(previousRecord, k, d) : h0.Slice(slot * hidden, hidden);
                         ReadOnlySpan<float> cPrevious = _gru ? default
-                            : hasPrevious ? RecordedGates(previousRecord, k, d).Slice(4 * hidden, hidden)
-                            : c0.Slice(slot * hidden, hidden);
+                            : hasPrevious ? RecordedGates(previousRecord, k, d).Slice(4 * cells, cells)
+                            : c0.Slice(slot * cells, cells);
                         BackwardCell(slot, RecordedGates(record, k, d), x, hPrevious, cPrevious,
                             above.Slice(t * width + d * hidden, hidden), dInput.Slice(t * inputs, inputs),
-                            slotH, slotC, inputSide, recurrentSide, grad);
+                            slotH, slotC, inputSide, recurrentSide, dm, grad);
                     }
                 }
                 if (DropsInputOf(k))
@@ -297,7 +306,7 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
             for (int s = 0; s < slots; s++)
             {
                 carriedH.Slice(s * hidden, hidden).CopyTo(initialStateGradients.Hidden(s));
-                carriedC.Slice(s * hidden, hidden).CopyTo(initialStateGradients.Cell(s));
+                carriedC.Slice(s * cells, cells).CopyTo(initialStateGradients.Cell(s));
             }
         }
     }
@@ -305,9 +314,9 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
     /// <summary>Throws unless <paramref name="state"/> (when given) has this model's state slots and hidden size.</summary>
     private void CheckStateGradients(LstmState? state, string which, string parameterName)
     {
-        if (state is not null && (state.Layers != Shape.StateSlots || state.HiddenSize != Shape.Hidden))
+        if (state is not null && (state.Layers != Shape.StateSlots || state.HiddenSize != Shape.Hidden || state.ProjectionSize != Shape.ProjectionSize))
             throw new ArgumentException(
-                $"The {which}-state gradient state has {state.Layers} slot(s) of {state.HiddenSize} units; expected {Shape.StateSlots} of {Shape.Hidden}. Create it with this model's CreateState().", parameterName);
+                $"The {which}-state gradient state has {state.Layers} slot(s) of {state.HiddenSize} units{(state.ProjectionSize > 0 ? $" (h projected to {state.ProjectionSize})" : "")}; expected {Shape.StateSlots} of {Shape.Hidden}{(Shape.HasProjection ? $" (h projected to {Shape.ProjectionSize})" : "")}. Create it with this model's CreateState().", parameterName);
     }
 
     /// <summary>
@@ -316,7 +325,7 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
     /// dL/dh_{t−1} (and dL/dc_{t−1}) in the carried vectors.
     /// </summary>
     private void BackwardCell(int slot, ReadOnlySpan<float> gates, ReadOnlySpan<float> x, ReadOnlySpan<float> hPrevious, ReadOnlySpan<float> cPrevious,
-        ReadOnlySpan<float> fromAbove, Span<float> dx, Span<float> carriedH, Span<float> carriedC, Span<float> inputSide, Span<float> recurrentSide, Span<float> grad)
+        ReadOnlySpan<float> fromAbove, Span<float> dx, Span<float> carriedH, Span<float> carriedC, Span<float> inputSide, Span<float> recurrentSide, Span<float> dm, Span<float> grad)
     {
         if (_gru)
         {
@@ -325,7 +334,7 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
         }
         else
         {
-            LstmGateGradients(slot, gates, cPrevious, fromAbove, carriedH, carriedC, inputSide, grad);
+            LstmGateGradients(slot, gates, cPrevious, fromAbove, carriedH, carriedC, inputSide, dm, grad);
             AddLayerGradients(slot, x, hPrevious, inputSide, inputSide, dx, carriedH, grad);
         }
     }
@@ -333,20 +342,41 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
     /// <summary>
     /// LSTM gate pre-activation gradients (blocks i, f, g, o, one set for both sides); sets carried dc to
     /// dc·f (with peepholes + dz_i·p_i + dz_f·p_f, after adding the peephole gradients) and carried dh to zero,
-    /// ready for W_hhᵀ·dz.
+    /// ready for W_hhᵀ·dz. With a projection, dL/dh (R values) first goes through it: dW_hr += dh ⊗ m and
+    /// <paramref name="dm"/> = W_hrᵀ·dh, m = o·tanh(c); the cell then reads dm as its dh.
     /// </summary>
     private void LstmGateGradients(int slot, ReadOnlySpan<float> gates, ReadOnlySpan<float> cPrevious, ReadOnlySpan<float> fromAbove,
-        Span<float> carriedH, Span<float> carriedC, Span<float> dz, Span<float> grad)
+        Span<float> carriedH, Span<float> carriedC, Span<float> dz, Span<float> dm, Span<float> grad)
     {
         int hidden = Shape.Hidden;
-        bool peephole = Shape.Peephole;
+        bool peephole = Shape.Peephole, projected = Shape.HasProjection;
         int pw = ModelShape.PeepholeGates * hidden;
         ReadOnlySpan<float> p = peephole ? _parameters.AsSpan(_peepholeOffsets[slot], pw) : default;
         Span<float> dp = peephole ? grad.Slice(_peepholeOffsets[slot], pw) : default;
+        if (projected)
+        {
+            int projection = Shape.ProjectionSize;
+            ReadOnlySpan<float> weightHr = _parameters.AsSpan(_projectionOffsets[slot], projection * hidden);
+            Span<float> gradWeightHr = grad.Slice(_projectionOffsets[slot], projection * hidden);
+            dm.Clear();
+            for (int r = 0; r < projection; r++)
+            {
+                float dh = carriedH[r] + fromAbove[r];
+                ReadOnlySpan<float> row = weightHr.Slice(r * hidden, hidden);
+                Span<float> gradRow = gradWeightHr.Slice(r * hidden, hidden);
+                for (int u = 0; u < hidden; u++)
+                {
+                    float m = gates[3 * hidden + u] * MathF.Tanh(gates[4 * hidden + u]);
+                    gradRow[u] += dh * m;
+                    dm[u] += row[u] * dh;
+                }
+                carriedH[r] = 0f;
+            }
+        }
         for (int u = 0; u < hidden; u++)
         {
             float i = gates[u], f = gates[hidden + u], g = gates[2 * hidden + u], o = gates[3 * hidden + u], c = gates[4 * hidden + u];
-            float dh = carriedH[u] + fromAbove[u];
+            float dh = projected ? dm[u] : carriedH[u] + fromAbove[u];
             float tanhC = MathF.Tanh(c);
             float dzo = dh * tanhC * o * (1f - o);
             float dc = carriedC[u] + dh * o * (1f - tanhC * tanhC);
@@ -366,7 +396,7 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
                 dp[2 * hidden + u] += dzo * c;
             }
             carriedC[u] = FlushTiny(carried);
-            carriedH[u] = 0f;
+            if (!projected) carriedH[u] = 0f;
         }
     }
 
@@ -402,7 +432,7 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
     private void AddLayerGradients(int slot, ReadOnlySpan<float> x, ReadOnlySpan<float> hPrevious, ReadOnlySpan<float> inputSide, ReadOnlySpan<float> recurrentSide,
         Span<float> dx, Span<float> carriedH, Span<float> grad)
     {
-        int hidden = Shape.Hidden, inputs = x.Length;
+        int hidden = Shape.HiddenStateSize, inputs = x.Length;
         ReadOnlySpan<float> weightIh = _parameters.AsSpan(_weightIhOffsets[slot], _gateRows * inputs);
         ReadOnlySpan<float> weightHh = _parameters.AsSpan(_weightHhOffsets[slot], _gateRows * hidden);
         Span<float> gradWeightIh = grad.Slice(_weightIhOffsets[slot], _gateRows * inputs);
@@ -483,10 +513,10 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
 
     /// <summary>The new h of layer <paramref name="k"/>, direction <paramref name="d"/> in one step's record.</summary>
     private Span<float> RecordedHidden(Span<float> step, int k, int d) =>
-        step.Slice(k * LayerRecord + (_directions * (RecordedVectors - 1) + d) * Shape.Hidden, Shape.Hidden);
+        step.Slice(k * LayerRecord + _directions * (RecordedVectors - 1) * Shape.Hidden + d * Shape.HiddenStateSize, Shape.HiddenStateSize);
 
     private ReadOnlySpan<float> RecordedHidden(ReadOnlySpan<float> step, int k, int d) =>
-        step.Slice(k * LayerRecord + (_directions * (RecordedVectors - 1) + d) * Shape.Hidden, Shape.Hidden);
+        step.Slice(k * LayerRecord + _directions * (RecordedVectors - 1) * Shape.Hidden + d * Shape.HiddenStateSize, Shape.HiddenStateSize);
 
     /// <summary>The dropout mask of layer <paramref name="k"/>'s input in one step's record (0 or 1 / (1 − p) per input).</summary>
     private Span<float> RecordedMask(Span<float> step, int k) =>

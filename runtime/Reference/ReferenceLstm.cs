@@ -20,6 +20,8 @@ namespace LstmGen.Reference;
 /// i = σ(z_i)  f = σ(z_f)  g = tanh(z_g)  o = σ(z_o)
 /// c = f·c + i·g      h = o·tanh(c)
 /// </code>
+/// <para>With a projection (<see cref="ModelShape.ProjectionSize"/> R, PyTorch <c>proj_size</c>; W_hr = <c>weight_hr</c> [R, H])
+/// the new h is <c>W_hr·(o·tanh(c))</c>, R values, which the next step's W_hh [4H, R], the next layer and the head read.</para>
 /// <para>With peepholes (<see cref="ModelShape.Peephole"/>; p = <c>weight_ch</c>, blocks p_i, p_f, p_o) the gates
 /// also read the cell: i = σ(z_i + p_i·c_prev), f = σ(z_f + p_f·c_prev), and, after c is updated, o = σ(z_o + p_o·c).</para>
 /// <para>and for a GRU (gate rows r, z, n; b_hn sits inside the reset product, as in PyTorch):</para>
@@ -56,6 +58,7 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
     private readonly int[] _biasIhOffsets;
     private readonly int[] _biasHhOffsets;
     private readonly int[] _peepholeOffsets; // empty without peepholes
+    private readonly int[] _projectionOffsets; // empty without a projection
     private readonly int _headWeightOffset;
     private readonly int _headBiasOffset;
     private readonly bool _gru;
@@ -80,6 +83,7 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
         _biasIhOffsets = new int[slots];
         _biasHhOffsets = new int[slots];
         _peepholeOffsets = shape.Peephole ? new int[slots] : [];
+        _projectionOffsets = shape.HasProjection ? new int[slots] : [];
         for (int k = 0; k < shape.Layers; k++)
         {
             for (int d = 0; d < _directions; d++)
@@ -90,6 +94,7 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
                 _biasIhOffsets[slot] = shape.GetLayerTensor(LayerParameter.BiasIh, k, d).Offset;
                 _biasHhOffsets[slot] = shape.GetLayerTensor(LayerParameter.BiasHh, k, d).Offset;
                 if (shape.Peephole) _peepholeOffsets[slot] = shape.GetLayerTensor(LayerParameter.WeightCh, k, d).Offset;
+                if (shape.HasProjection) _projectionOffsets[slot] = shape.GetLayerTensor(LayerParameter.WeightHr, k, d).Offset;
             }
         }
         if (shape.Head != Head.None)
@@ -108,9 +113,10 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
 
     /// <summary>
     /// Floats of scratch a state needs: one layer's gate pre-activations — 4·Hidden for an LSTM; for a
-    /// GRU 3·Hidden plus the Hidden recurrent sums of the n gate, which the reset gate multiplies.
+    /// GRU 3·Hidden plus the Hidden recurrent sums of the n gate, which the reset gate multiplies; with a
+    /// projection, Hidden more for o·tanh(c) before it is projected.
     /// </summary>
-    public int ScratchLength => _gateRows + (_gru ? Shape.Hidden : 0);
+    public int ScratchLength => _gateRows + (_gru || Shape.HasProjection ? Shape.Hidden : 0);
 
     /// <inheritdoc/>
     /// <remarks>The reference model computes straight from <see cref="Parameters"/>, so this does nothing.</remarks>
@@ -120,7 +126,7 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
 
     /// <inheritdoc/>
     /// <remarks>The state has <see cref="ModelShape.StateSlots"/> slots: slot <c>layer·Directions + direction</c>.</remarks>
-    public LstmState CreateState() => new(Shape.StateSlots, Shape.Hidden, ScratchLength);
+    public LstmState CreateState() => new(Shape.StateSlots, Shape.Hidden, ScratchLength, Shape.ProjectionSize);
 
     /// <inheritdoc/>
     public void Load(string path, WeightLoadOptions? options = null) => ModelWeights.Load(path, Shape, _parameters, options);
@@ -268,7 +274,7 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
     private void CheckState(LstmState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        state.EnsureShape(Shape.StateSlots, Shape.Hidden, ScratchLength);
+        state.EnsureShape(Shape.StateSlots, Shape.Hidden, Shape.ProjectionSize, ScratchLength, nameof(state));
     }
 
     private static void CheckKind(HeadOutput kind)

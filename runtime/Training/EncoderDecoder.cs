@@ -63,6 +63,8 @@ public sealed class EncoderDecoder
             throw new ArgumentException($"The encoder is an {e.Cell} and the decoder a {d.Cell}: the decoder's initial state must be the same kind of state.", nameof(decoder));
         if (e.Hidden != d.Hidden)
             throw new ArgumentException($"The encoder has {e.Hidden} hidden units and the decoder {d.Hidden}: they must be equal, the encoder's final state is the decoder's initial state.", nameof(decoder));
+        if (e.ProjectionSize != d.ProjectionSize)
+            throw new ArgumentException($"The encoder's h is {e.HiddenStateSize} wide and the decoder's {d.HiddenStateSize} (ProjectionSize {e.ProjectionSize} and {d.ProjectionSize}): they must be equal, the encoder's final state is the decoder's initial state.", nameof(decoder));
         if (e.StateSlots != d.StateSlots)
             throw new ArgumentException(
                 $"The encoder has {e.StateSlots} state slot(s) ({e.Layers} layer(s){(e.Bidirectional ? " × 2 directions" : "")}) and the decoder {d.StateSlots}: they must be equal, slot by slot the encoder's final state is the decoder's initial state.", nameof(decoder));

@@ -65,7 +65,7 @@ public static class ParameterInit
 
     /// <summary>
     /// PyTorch's own initialisation: every recurrent weight and bias, of every layer and direction,
-    /// U(−1/√H, 1/√H) (<c>nn.LSTM</c> and <c>nn.GRU</c> <c>reset_parameters</c>; peephole weights, which PyTorch
+    /// U(−1/√H, 1/√H) (<c>nn.LSTM</c> and <c>nn.GRU</c> <c>reset_parameters</c>, the projection <c>weight_hr</c> included; peephole weights, which PyTorch
     /// does not have, the same); the embedding N(0, 1)
     /// (<c>nn.Embedding</c>); the head's weight and bias U(−1/√fan_in, 1/√fan_in) with fan_in = the top
     /// layer's output width, H or 2H bidirectional (<c>nn.Linear</c>: kaiming_uniform with a = √5 gives
@@ -125,7 +125,8 @@ public static class ParameterInit
         Orthogonal(shape, parameters, new SeededRandom(seed));
 
     /// <summary>
-    /// Replaces each gate block (LSTM i, f, g, o; GRU r, z, n: H×H each) of every layer's and direction's
+    /// Replaces each gate block (LSTM i, f, g, o; GRU r, z, n: H×H each, H×ProjectionSize with a projection, then with
+    /// orthonormal columns) of every layer's and direction's
     /// <c>weight_hh</c> by a random orthogonal matrix, drawn in parameter-block order (layer, direction,
     /// gate), as <c>torch.nn.init.orthogonal_</c> does to a square tensor: the Q of the
     /// QR decomposition of a matrix of N(0, 1) samples, with R's diagonal made positive (so Q is
@@ -136,8 +137,8 @@ public static class ParameterInit
     public static void Orthogonal(ModelShape shape, Span<float> parameters, SeededRandom random)
     {
         CheckBlock(shape, parameters, random);
-        int h = shape.Hidden;
-        var q = new double[h * h];
+        int h = shape.Hidden, columns = shape.HiddenStateSize;
+        var q = new double[h * columns];
         for (int layer = 0; layer < shape.Layers; layer++)
         {
             for (int direction = 0; direction < shape.Directions; direction++)
@@ -145,8 +146,8 @@ public static class ParameterInit
                 ParameterTensor tensor = shape.GetLayerTensor(LayerParameter.WeightHh, layer, direction);
                 for (int gate = 0; gate < shape.GatesPerUnit; gate++)
                 {
-                    RandomOrthogonal(q, h, random);
-                    Span<float> block = parameters.Slice(tensor.Offset + gate * h * h, h * h);
+                    RandomOrthogonal(q, h, columns, random);
+                    Span<float> block = parameters.Slice(tensor.Offset + gate * h * columns, h * columns);
                     for (int i = 0; i < block.Length; i++) block[i] = (float)q[i];
                 }
             }
@@ -192,30 +193,33 @@ public static class ParameterInit
         for (int i = 0; i < values.Length; i++) values[i] = (float)(-bound + 2 * bound * random.NextDouble());
     }
 
-    /// <summary>Writes into <paramref name="q"/> (n×n, row-major) the orthogonal factor of a fresh Gaussian matrix.</summary>
-    internal static void RandomOrthogonal(double[] q, int n, SeededRandom random)
+    /// <summary>
+    /// Writes into <paramref name="q"/> (<paramref name="rows"/>×<paramref name="columns"/>, row-major, rows ≥ columns) the
+    /// orthogonal factor of a fresh Gaussian matrix: orthonormal columns (a square matrix is orthogonal).
+    /// </summary>
+    internal static void RandomOrthogonal(double[] q, int rows, int columns, SeededRandom random)
     {
         // The Gaussian matrix, drawn row-major as torch's normal_ fills it.
-        for (int i = 0; i < n * n; i++) q[i] = random.NextGaussian();
+        for (int i = 0; i < rows * columns; i++) q[i] = random.NextGaussian();
         // Column by column: subtract the projections on the earlier columns (twice), then normalise.
         // The norms are R's diagonal, positive by construction: the sign fix orthogonal_ applies.
-        for (int c = 0; c < n; c++)
+        for (int c = 0; c < columns; c++)
         {
             for (int pass = 0; pass < 2; pass++)
             {
                 for (int k = 0; k < c; k++)
                 {
                     double dot = 0;
-                    for (int r = 0; r < n; r++) dot += q[r * n + k] * q[r * n + c];
-                    for (int r = 0; r < n; r++) q[r * n + c] -= dot * q[r * n + k];
+                    for (int r = 0; r < rows; r++) dot += q[r * columns + k] * q[r * columns + c];
+                    for (int r = 0; r < rows; r++) q[r * columns + c] -= dot * q[r * columns + k];
                 }
             }
             double norm = 0;
-            for (int r = 0; r < n; r++) norm += q[r * n + c] * q[r * n + c];
+            for (int r = 0; r < rows; r++) norm += q[r * columns + c] * q[r * columns + c];
             norm = Math.Sqrt(norm);
             if (!(norm > 0))
-                throw new InvalidOperationException($"The random {n}×{n} matrix is singular (column {c}); use another seed.");
-            for (int r = 0; r < n; r++) q[r * n + c] /= norm;
+                throw new InvalidOperationException($"The random {rows}×{columns} matrix is singular (column {c}); use another seed.");
+            for (int r = 0; r < rows; r++) q[r * columns + c] /= norm;
         }
     }
 

@@ -142,6 +142,35 @@ public class DiagnosticTests
     }
 
     [Theory]
+    [InlineData("ProjectionSize = 8", "8")]
+    [InlineData("ProjectionSize = 12", "12")]
+    [InlineData("ProjectionSize = -1", "-1")]
+    public void LSTM0015_ProjectionNotBelowHidden(string argument, string value)
+    {
+        var (d, text) = Single(Model($"Inputs = 3, Hidden = 8, {argument}"), "LSTM0015");
+        Assert.Equal(argument, text);
+        Assert.Contains($"ProjectionSize = {value} must be at least 1 and less than Hidden = 8", d.GetMessage());
+    }
+
+    [Fact]
+    public void ProjectionOnAGruOrABidirectionalModelIsReportedOnTheArgument()
+    {
+        var (gru, gruText) = Single(Model("Inputs = 3, Hidden = 8, Cell = LstmGen.RecurrentCell.Gru, ProjectionSize = 4"), "LSTM0013");
+        Assert.Equal("ProjectionSize = 4", gruText);
+        Assert.Contains("ProjectionSize = 4 does not apply to Cell = RecurrentCell.Gru", gru.GetMessage());
+        var (bi, biText) = Single(Model("Inputs = 3, Hidden = 8, Bidirectional = true, ProjectionSize = 4"), "LSTM0012");
+        Assert.Equal("ProjectionSize = 4", biText);
+        Assert.Contains("ProjectionSize = 4 cannot be combined with Bidirectional = true", bi.GetMessage());
+    }
+
+    [Fact]
+    public void ProjectionBelowHiddenIsValid()
+    {
+        GeneratorOutput output = ModelCompiler.Run(Model("Inputs = 3, Hidden = 8, ProjectionSize = 7, Peephole = true, Layers = 2"));
+        Assert.Empty(output.GeneratorDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+    }
+
+    [Theory]
     [InlineData("Dropout = 1.0", "Dropout = 1.0")]
     [InlineData("InputDropout = -0.1", "InputDropout = -0.1")]
     [InlineData("Dropout = double.NaN", "Dropout = double.NaN")]
@@ -201,7 +230,7 @@ public class DiagnosticTests
     {
         string root = RepoPaths.Root;
         string releases = System.IO.File.ReadAllText(System.IO.Path.Combine(root, "generator", "AnalyzerReleases.Unshipped.md"));
-        foreach (string id in new[] { "LSTM0001", "LSTM0002", "LSTM0003", "LSTM0004", "LSTM0005", "LSTM0006", "LSTM0007", "LSTM0008", "LSTM0009", "LSTM0010", "LSTM0011", "LSTM0012", "LSTM0013", "LSTM0014", "LSTM0100", "LSTM0101" })
+        foreach (string id in new[] { "LSTM0001", "LSTM0002", "LSTM0003", "LSTM0004", "LSTM0005", "LSTM0006", "LSTM0007", "LSTM0008", "LSTM0009", "LSTM0010", "LSTM0011", "LSTM0012", "LSTM0013", "LSTM0014", "LSTM0015", "LSTM0100", "LSTM0101" })
         {
             var descriptor = LstmGen.Generator.DiagnosticDescriptors.ById(id);
             Assert.EndsWith($"docs/diagnostics/{id}.md", descriptor.HelpLinkUri);

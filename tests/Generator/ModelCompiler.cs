@@ -93,7 +93,7 @@ internal static class ModelCompiler
         string head = shape.Head == Head.None ? "" : $", Outputs = {shape.Outputs}, Head = LstmGen.Head.{shape.Head}";
         string cell = shape.Cell == RecurrentCell.Lstm ? "" : $", Cell = LstmGen.RecurrentCell.{shape.Cell}";
         string bidirectional = shape.Bidirectional ? ", Bidirectional = true" : "";
-        string peephole = shape.Peephole ? ", Peephole = true" : "";
+        string peephole = (shape.Peephole ? ", Peephole = true" : "") + (shape.HasProjection ? $", ProjectionSize = {shape.ProjectionSize}" : "");
         string dropout = (shape.Dropout > 0 ? FormattableString.Invariant($", Dropout = {(double)shape.Dropout:R}") : "")
             + (shape.InputDropout > 0 ? FormattableString.Invariant($", InputDropout = {(double)shape.InputDropout:R}") : "");
         return $"{input}, Hidden = {shape.Hidden}, Layers = {shape.Layers}{cell}{bidirectional}{peephole}{head}, HeadOn = LstmGen.HeadOn.{shape.HeadOn}{dropout}";

@@ -28,7 +28,8 @@ public sealed record GoldenCase(
     int T,
     int B,
     bool State,
-    string Loss)
+    string Loss,
+    int ProjSize = 0)
 {
     /// <summary>The metadata <c>format</c> of a forward/gradient case file.</summary>
     public const string Format = "lstmgen-golden-v1";
@@ -72,8 +73,8 @@ public sealed record GoldenCase(
             _ => throw new InvalidDataException($"Golden case {Name}: unknown head_mode '{HeadMode}'."),
         };
         return IsTokenCase
-            ? new ModelShape(0, Vocab, EmbedDim, Hidden, Layers, HeadOut, head, on, Cell, Bidirectional)
-            : new ModelShape(InputSize, 0, 0, Hidden, Layers, HeadOut, head, on, Cell, Bidirectional);
+            ? new ModelShape(0, Vocab, EmbedDim, Hidden, Layers, HeadOut, head, on, Cell, Bidirectional, projection: ProjSize)
+            : new ModelShape(InputSize, 0, 0, Hidden, Layers, HeadOut, head, on, Cell, Bidirectional, projection: ProjSize);
     }
 
     /// <summary>Reads a case from an open golden file, or returns null when its <c>format</c> is not <see cref="Format"/>.</summary>
@@ -108,7 +109,8 @@ public sealed record GoldenCase(
             Int(c, "T"),
             Int(c, "B"),
             Bool(c, "state"),
-            c.TryGetProperty("loss", out JsonElement loss) ? loss.GetString() ?? "" : "");
+            c.TryGetProperty("loss", out JsonElement loss) ? loss.GetString() ?? "" : "",
+            c.TryGetProperty("proj_size", out JsonElement projection) ? projection.GetInt32() : 0);
 
         JsonElement Get(JsonElement e, string key) =>
             e.TryGetProperty(key, out JsonElement v) ? v : throw new InvalidDataException($"Golden case {name}: config has no '{key}'.");
@@ -119,5 +121,5 @@ public sealed record GoldenCase(
 
     /// <inheritdoc/>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Name} ({Arch}, L={Layers}, H={Hidden}, {(IsTokenCase ? $"vocab {Vocab}×{EmbedDim}" : $"in {InputSize}")}, head {(HasHead ? $"{HeadOut} {HeadMode} {Act}" : "none")}, T={T}, B={B}{(State ? ", h0/c0" : "")}{(Loss.Length > 0 ? ", loss " + Loss : "")})");
+        $"{Name} ({Arch}, L={Layers}, H={Hidden}, {(IsTokenCase ? $"vocab {Vocab}×{EmbedDim}" : $"in {InputSize}")}, head {(HasHead ? $"{HeadOut} {HeadMode} {Act}" : "none")}, T={T}, B={B}{(ProjSize > 0 ? $", proj {ProjSize}" : "")}{(State ? ", h0/c0" : "")}{(Loss.Length > 0 ? ", loss " + Loss : "")})");
 }

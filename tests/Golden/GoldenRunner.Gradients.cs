@@ -22,7 +22,7 @@ public static partial class GoldenRunner
     private static void ProduceGradients(GoldenCase c, ITrainableModel model, SafetensorsFile file, Produced produced, GoldenReport report)
     {
         ModelShape shape = model.Shape;
-        int steps = c.T, batch = c.B, hidden = c.Hidden, slots = model.Shape.StateSlots, inputs = c.InputSize;
+        int steps = c.T, batch = c.B, hidden = c.Hidden, slots = model.Shape.StateSlots, inputs = c.InputSize, hWidth = model.Shape.HiddenStateSize;
         bool token = c.IsTokenCase;
         int outputLength = shape.OutputLength(steps);
         int stepOut = shape.StepOutputSize;
@@ -56,10 +56,10 @@ public static partial class GoldenRunner
         var outputs = new float[outputLength];
         var forwardOutputs = new float[batch * outputLength];
         var outputGradients = new float[batch * outputLength];
-        var hN = new float[slots * batch * hidden];
+        var hN = new float[slots * batch * hWidth];
         var cN = new float[slots * batch * hidden];
         var inputGradients = new float[token ? 0 : batch * steps * inputs];
-        var h0Gradients = new float[slots * batch * hidden];
+        var h0Gradients = new float[slots * batch * hWidth];
         var c0Gradients = new float[slots * batch * hidden];
         double totalLoss = 0;
 

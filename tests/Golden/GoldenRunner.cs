@@ -103,7 +103,7 @@ public static partial class GoldenRunner
     {
         ModelShape shape = model.Shape;
         int steps = c.T, batch = c.B, hidden = c.Hidden, slots = shape.StateSlots, inputs = c.InputSize;
-        int width = shape.LayerOutputSize;
+        int width = shape.LayerOutputSize, hWidth = shape.HiddenStateSize;
         bool token = c.IsTokenCase;
 
         int[] tokenInput = token ? file.ReadInt32("input") : [];
@@ -111,7 +111,7 @@ public static partial class GoldenRunner
         CheckLength(token ? tokenInput.Length : floatInput.Length, batch * steps * (token ? 1 : inputs), "input");
         float[]? h0 = file.Contains("h0") ? file.ReadFloat32("h0") : null;
         float[]? c0 = file.Contains("c0") ? file.ReadFloat32("c0") : null;
-        if (h0 is not null) CheckLength(h0.Length, slots * batch * hidden, "h0");
+        if (h0 is not null) CheckLength(h0.Length, slots * batch * hWidth, "h0");
         if (c0 is not null) CheckLength(c0.Length, slots * batch * hidden, "c0");
 
         if (token && model is not ITokenSequenceModel) throw new InvalidOperationException($"Case {c.Name} reads tokens; {model.GetType().Name} is not an ITokenSequenceModel.");
@@ -126,19 +126,19 @@ public static partial class GoldenRunner
     private static Produced ProduceStepByStep(GoldenCase c, ILstmModel model, SequenceInputs sequence, float[]? h0, float[]? c0, GoldenReport report)
     {
         ModelShape shape = model.Shape;
-        int steps = c.T, batch = c.B, hidden = c.Hidden, slots = shape.StateSlots;
+        int steps = c.T, batch = c.B, hidden = c.Hidden, slots = shape.StateSlots, hWidth = shape.HiddenStateSize;
         int stepOut = shape.StepOutputSize;
 
         // Which steps carry a head output: every step (head 'all', or no head: the output is h), else the last.
         bool everyStep = shape.HeadOn == HeadOn.EveryStep;
         int outSteps = everyStep ? steps : 1;
-        var rnnOutput = new float[batch * steps * hidden];
-        var hN = new float[slots * batch * hidden];
+        var rnnOutput = new float[batch * steps * hWidth];
+        var hN = new float[slots * batch * hWidth];
         var cN = new float[slots * batch * hidden];
         var logits = new float[batch * outSteps * stepOut];
         var stepOutput = new float[batch * outSteps * stepOut];
         var predictOutput = new float[batch * outSteps * stepOut];
-        var predictH = new float[slots * batch * hidden];
+        var predictH = new float[slots * batch * hWidth];
         var predictC = new float[slots * batch * hidden];
         bool statesAgree = true;
 
@@ -162,7 +162,7 @@ public static partial class GoldenRunner
                 {
                     sequence.Step(b, t, Span<float>.Empty, state, HeadOutput.Activated);
                 }
-                state.Hidden(shape.Layers - 1).CopyTo(rnnOutput.AsSpan((b * steps + t) * hidden, hidden));
+                state.Hidden(shape.Layers - 1).CopyTo(rnnOutput.AsSpan((b * steps + t) * hWidth, hWidth));
             }
             CopyFinalState(state, hN, cN, b, batch);
 
@@ -197,13 +197,13 @@ public static partial class GoldenRunner
     private static Produced ProduceWholeSequences(GoldenCase c, ILstmModel model, SequenceInputs sequence, float[]? h0, float[]? c0)
     {
         ModelShape shape = model.Shape;
-        int steps = c.T, batch = c.B, hidden = c.Hidden, slots = shape.StateSlots;
+        int steps = c.T, batch = c.B, hidden = c.Hidden, slots = shape.StateSlots, hWidth = shape.HiddenStateSize;
         int outputLength = shape.OutputLength(steps);
         var output = new float[batch * outputLength];
         var logits = new float[batch * outputLength];
-        var hN = new float[slots * batch * hidden];
+        var hN = new float[slots * batch * hWidth];
         var cN = new float[slots * batch * hidden];
-        var logitsH = new float[slots * batch * hidden];
+        var logitsH = new float[slots * batch * hWidth];
         var logitsC = new float[slots * batch * hidden];
 
         for (int b = 0; b < batch; b++)
@@ -336,27 +336,25 @@ public static partial class GoldenRunner
         report.Add(new GoldenTensorResult(label, status, e.Error, e.IndexText(shape), e.Implementation, e.Reference, note));
     }
 
-    /// <summary>Sets h and c of every state slot from the [L·D, B, H] tensors (slot layer·D + direction, as in PyTorch), for batch element <paramref name="b"/>.</summary>
+    /// <summary>Sets h and c of every state slot from the [L·D, B, H] tensors (h [L·D, B, P] with a projection; slot layer·D + direction, as in PyTorch), for batch element <paramref name="b"/>.</summary>
     private static void SetInitialState(LstmState state, float[]? h0, float[]? c0, int b, int batch)
     {
-        int hidden = state.HiddenSize;
+        int hidden = state.HiddenSize, hWidth = state.HiddenStateSize;
         for (int k = 0; k < state.Layers; k++)
         {
-            int at = (k * batch + b) * hidden;
-            if (h0 is not null) h0.AsSpan(at, hidden).CopyTo(state.Hidden(k));
-            if (c0 is not null) c0.AsSpan(at, hidden).CopyTo(state.Cell(k));
+            if (h0 is not null) h0.AsSpan((k * batch + b) * hWidth, hWidth).CopyTo(state.Hidden(k));
+            if (c0 is not null) c0.AsSpan((k * batch + b) * hidden, hidden).CopyTo(state.Cell(k));
         }
     }
 
     /// <summary>Copies h and c of every state slot into [L·D, B, H] tensors at batch element <paramref name="b"/>.</summary>
     private static void CopyFinalState(LstmState state, float[] h, float[] c, int b, int batch)
     {
-        int hidden = state.HiddenSize;
+        int hidden = state.HiddenSize, hWidth = state.HiddenStateSize;
         for (int k = 0; k < state.Layers; k++)
         {
-            int at = (k * batch + b) * hidden;
-            state.Hidden(k).CopyTo(h.AsSpan(at, hidden));
-            state.Cell(k).CopyTo(c.AsSpan(at, hidden));
+            state.Hidden(k).CopyTo(h.AsSpan((k * batch + b) * hWidth, hWidth));
+            state.Cell(k).CopyTo(c.AsSpan((k * batch + b) * hidden, hidden));
         }
     }
 

@@ -72,9 +72,14 @@ public sealed class GeneratedGradientTests
         var c0 = new double[shape.StateSlots][];
         for (int k = 0; k < shape.StateSlots; k++)
         {
-            h0[k] = new double[shape.Hidden];
+            // h is HiddenStateSize wide (the projection size, or Hidden), c Hidden.
+            h0[k] = new double[shape.HiddenStateSize];
             c0[k] = new double[shape.Hidden];
-            for (int j = 0; j < shape.Hidden; j++) { h0[k][j] = (float)(random.NextDouble() - 0.5); c0[k][j] = (float)(random.NextDouble() - 0.5); }
+            for (int j = 0; j < shape.Hidden; j++)
+            {
+                if (j < shape.HiddenStateSize) h0[k][j] = (float)(random.NextDouble() - 0.5);
+                c0[k][j] = (float)(random.NextDouble() - 0.5);
+            }
         }
         // The loss is a random linear function of the outputs (logits, or h without a head): dL/doutputs = weights.
         var weights = new float[shape.OutputLength(steps)];
@@ -84,7 +89,8 @@ public sealed class GeneratedGradientTests
         LstmState state = model.CreateState();
         for (int k = 0; k < shape.StateSlots; k++)
         {
-            for (int j = 0; j < shape.Hidden; j++) { state.Hidden(k)[j] = (float)h0[k][j]; state.Cell(k)[j] = (float)c0[k][j]; }
+            for (int j = 0; j < shape.HiddenStateSize; j++) state.Hidden(k)[j] = (float)h0[k][j];
+            for (int j = 0; j < shape.Hidden; j++) state.Cell(k)[j] = (float)c0[k][j];
         }
         TrainingTape tape = model.CreateTape(steps);
         tape.DropoutSeed = dropoutSeed;
@@ -93,7 +99,7 @@ public sealed class GeneratedGradientTests
         else ((IFloatTrainableModel)model).Forward(inputs, outputs, state, tape);
         GradientBuffer buffer = model.CreateGradients();
         var inputGradients = new float[inputs.Length];
-        LstmState stateGradients = new(shape.StateSlots, shape.Hidden);
+        LstmState stateGradients = new(shape.StateSlots, shape.Hidden, 0, shape.ProjectionSize);
         model.Backward(tape, weights, buffer, inputGradients, stateGradients);
         var parameterGradients = new float[shape.ParameterCount];
         model.CopyGradients(buffer, parameterGradients);
@@ -144,8 +150,11 @@ public sealed class GeneratedGradientTests
             var analyticState = new List<double>();
             for (int j = 0; j < shape.Hidden; j += stride)
             {
-                numericState.Add(CentralState(h0, k, j));
-                analyticState.Add(stateGradients.Hidden(k)[j]);
+                if (j < shape.HiddenStateSize)
+                {
+                    numericState.Add(CentralState(h0, k, j));
+                    analyticState.Add(stateGradients.Hidden(k)[j]);
+                }
                 if (!shape.HasCellState) continue; // a GRU ignores c0 (its gradient is zero)
                 numericState.Add(CentralState(c0, k, j));
                 analyticState.Add(stateGradients.Cell(k)[j]);

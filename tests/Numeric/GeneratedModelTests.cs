@@ -88,7 +88,7 @@ public sealed class GeneratedModelTests
             {
                 for (int j = 0; j < shape.Hidden; j++)
                 {
-                    gs.Hidden(k)[j] = rs.Hidden(k)[j] = (float)(random.NextDouble() - 0.5);
+                    if (j < shape.HiddenStateSize) gs.Hidden(k)[j] = rs.Hidden(k)[j] = (float)(random.NextDouble() - 0.5);
                     if (shape.HasCellState) gs.Cell(k)[j] = rs.Cell(k)[j] = (float)(random.NextDouble() - 0.5);
                 }
             }

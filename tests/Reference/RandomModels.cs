@@ -18,7 +18,8 @@ internal static class RandomModels
     /// <summary>
     /// The same combinations for a GRU, a bidirectional LSTM and a bidirectional GRU (other sizes), and for a
     /// peephole LSTM (every combination) and a bidirectional peephole LSTM (every other one, and the FinalState
-    /// ones), by name (<c>gru-…</c>, <c>bilstm-…</c>, <c>bigru-…</c>, <c>peephole-…</c>, <c>bipeephole-…</c>).
+    /// ones), and for an LSTM with a projection (every combination) and a peephole LSTM with one (every other), by name
+    /// (<c>gru-…</c>, <c>bilstm-…</c>, <c>bigru-…</c>, <c>peephole-…</c>, <c>bipeephole-…</c>, <c>proj-…</c>, <c>peepholeproj-…</c>).
     /// Kept apart from <see cref="Shapes"/>, which the generated-model tests also run.
     /// </summary>
     public static IReadOnlyDictionary<string, ModelShape> Variants { get; } = BuildVariants();
@@ -62,15 +63,22 @@ internal static class RandomModels
         {
             if (n++ % 2 == 0 || shape.HeadOn == HeadOn.FinalState) variants.Add(name, shape);
         }
+        foreach (var (name, shape) in BuildShapes(RecurrentCell.Lstm, bidirectional: false, seed: 36, projection: true)) variants.Add(name, shape);
+        n = 0;
+        foreach (var (name, shape) in BuildShapes(RecurrentCell.Lstm, bidirectional: false, seed: 37, peephole: true, projection: true))
+        {
+            if (n++ % 2 == 1) variants.Add(name, shape);
+        }
         return variants;
     }
 
-    private static Dictionary<string, ModelShape> BuildShapes(RecurrentCell cell, bool bidirectional, int seed, bool peephole = false)
+    private static Dictionary<string, ModelShape> BuildShapes(RecurrentCell cell, bool bidirectional, int seed, bool peephole = false, bool projection = false)
     {
         var shapes = new Dictionary<string, ModelShape>(StringComparer.Ordinal);
         var random = new Random(seed);
-        string kind = (bidirectional ? "bi" : "") + (cell == RecurrentCell.Gru ? "gru" : peephole ? "peephole" : "lstm");
-        string prefix = cell == RecurrentCell.Lstm && !bidirectional && !peephole ? "" : kind + "-";
+        var projections = new Random(seed + 2000); // projection sizes: a stream of their own, so the other draws stay as they were
+        string kind = (bidirectional ? "bi" : "") + (cell == RecurrentCell.Gru ? "gru" : peephole ? "peephole" : projection ? "" : "lstm") + (projection ? "proj" : "");
+        string prefix = cell == RecurrentCell.Lstm && !bidirectional && !peephole && !projection ? "" : kind + "-";
         int n = 0;
         foreach (bool token in new[] { false, true })
         {
@@ -82,11 +90,13 @@ internal static class RandomModels
                     int hidden = 1 + 2 * random.Next(0, 9);          // 1, 3, …, 17
                     int outputs = head == Head.None ? 0 : 1 + 2 * random.Next(0, 4); // 1 … 7
                     if (head == Head.Softmax && outputs == 1) outputs = 3;
+                    if (projection && hidden == 1) hidden = 3;
+                    int projected = projection ? 1 + projections.Next(0, hidden - 1) : 0; // 1 … hidden − 1
                     ModelShape shape = token
-                        ? new ModelShape(0, 3 + 2 * random.Next(0, 8), 1 + 2 * random.Next(0, 3), hidden, layers, outputs, head, on, cell, bidirectional, peephole)
-                        : new ModelShape(1 + 2 * random.Next(0, 3), 0, 0, hidden, layers, outputs, head, on, cell, bidirectional, peephole);
+                        ? new ModelShape(0, 3 + 2 * random.Next(0, 8), 1 + 2 * random.Next(0, 3), hidden, layers, outputs, head, on, cell, bidirectional, peephole, projected)
+                        : new ModelShape(1 + 2 * random.Next(0, 3), 0, 0, hidden, layers, outputs, head, on, cell, bidirectional, peephole, projected);
                     string name = string.Create(CultureInfo.InvariantCulture,
-                        $"{prefix}{(token ? "token" : "float")}-L{layers}-H{hidden}-{head}{(head == Head.None ? "" : outputs.ToString(CultureInfo.InvariantCulture))}-{on}");
+                        $"{prefix}{(token ? "token" : "float")}-L{layers}-H{hidden}{(projection ? $"-P{projected}" : "")}-{head}{(head == Head.None ? "" : outputs.ToString(CultureInfo.InvariantCulture))}-{on}");
                     shapes.Add(name, shape);
                     n++;
                 }
@@ -163,14 +173,17 @@ internal static class RandomModels
         var c = new double[s.StateSlots][];
         for (int k = 0; k < s.StateSlots; k++)
         {
-            h[k] = new double[s.Hidden];
+            h[k] = new double[s.HiddenStateSize];
             c[k] = new double[s.Hidden];
             for (int u = 0; u < s.Hidden; u++)
             {
                 float hv = (float)(Normal(random) * 0.5), cv = (float)(Normal(random) * 0.5);
-                state.Hidden(k)[u] = hv;
+                if (u < s.HiddenStateSize)
+                {
+                    state.Hidden(k)[u] = hv;
+                    h[k][u] = hv;
+                }
                 state.Cell(k)[u] = cv;
-                h[k][u] = hv;
                 c[k][u] = cv;
             }
         }

@@ -72,7 +72,7 @@ public sealed class ReferenceLstmGradientTests
         else
         {
             state = model.CreateState();
-            h0 = Zeros(shape.StateSlots, shape.Hidden);
+            h0 = Zeros(shape.StateSlots, shape.HiddenStateSize);
             c0 = Zeros(shape.StateSlots, shape.Hidden);
         }
 
@@ -139,7 +139,7 @@ public sealed class ReferenceLstmGradientTests
 
     private void CompareState(string label, LstmState gradients, double[][] initial, Func<int, Span<float>> layerOf, Func<double> objective, List<string> failures)
     {
-        int layers = gradients.Layers, hidden = gradients.HiddenSize;
+        int layers = gradients.Layers, hidden = layerOf(0).Length; // h is HiddenStateSize wide, c HiddenSize
         var impl = new float[layers * hidden];
         var reference = new double[layers * hidden];
         for (int k = 0; k < layers; k++)

@@ -28,9 +28,10 @@ internal sealed class ScalarLstm
     private readonly int _directions;
     private readonly string _module;
     private readonly bool _peephole;
+    private readonly int _projection; // 0: h is Hidden wide
 
     public ScalarLstm(int inputs, int vocabulary, int embedding, int hidden, int layers, int outputs, Head head, HeadOn headOn, ReadOnlySpan<float> parameters,
-        RecurrentCell cell = RecurrentCell.Lstm, bool bidirectional = false, bool peephole = false)
+        RecurrentCell cell = RecurrentCell.Lstm, bool bidirectional = false, bool peephole = false, int projection = 0)
     {
         _input = vocabulary > 0 ? embedding : inputs;
         _vocabulary = vocabulary;
@@ -44,6 +45,8 @@ internal sealed class ScalarLstm
         _directions = bidirectional ? 2 : 1;
         _module = _gru ? "gru" : "lstm";
         _peephole = peephole;
+        _projection = projection;
+        int hw = projection > 0 ? projection : hidden;
         _p = new double[parameters.Length];
         for (int i = 0; i < parameters.Length; i++) _p[i] = parameters[i];
 
@@ -56,19 +59,20 @@ internal sealed class ScalarLstm
         if (vocabulary > 0) Add("embed.weight", vocabulary * embedding);
         for (int k = 0; k < layers; k++)
         {
-            int inK = k == 0 ? _input : _directions * hidden;
+            int inK = k == 0 ? _input : _directions * hw;
             for (int d = 0; d < _directions; d++)
             {
                 Add(TensorName("weight_ih", k, d), gates * inK);
-                Add(TensorName("weight_hh", k, d), gates * hidden);
+                Add(TensorName("weight_hh", k, d), gates * hw);
                 Add(TensorName("bias_ih", k, d), gates);
                 Add(TensorName("bias_hh", k, d), gates);
+                if (projection > 0) Add(TensorName("weight_hr", k, d), projection * hidden);
                 if (peephole) Add(TensorName("weight_ch", k, d), 3 * hidden);
             }
         }
         if (head != Head.None)
         {
-            Add("head.weight", outputs * _directions * hidden);
+            Add("head.weight", outputs * _directions * hw);
             Add("head.bias", outputs);
         }
         Offsets = offsets;
@@ -82,7 +86,7 @@ internal sealed class ScalarLstm
     private string TensorName(string kind, int layer, int direction) => $"{_module}.{kind}_l{layer}{(direction == 1 ? "_reverse" : "")}";
 
     public static ScalarLstm For(ModelShape s, ReadOnlySpan<float> parameters) =>
-        new(s.Inputs, s.Vocabulary, s.Embedding, s.Hidden, s.Layers, s.Outputs, s.Head, s.HeadOn, parameters, s.Cell, s.Bidirectional, s.Peephole);
+        new(s.Inputs, s.Vocabulary, s.Embedding, s.Hidden, s.Layers, s.Outputs, s.Head, s.HeadOn, parameters, s.Cell, s.Bidirectional, s.Peephole, s.ProjectionSize);
 
     /// <summary>
     /// Training-mode dropout: when set, layer k's input value j at step t is multiplied by
@@ -156,12 +160,13 @@ internal sealed class ScalarLstm
 
     private Result Run(double[][] xs, double[][]? h0, double[][]? c0, bool logits)
     {
-        int hsz = _hidden, steps = xs.Length, slots = _layers * _directions;
+        // h is hw wide (the projection size, or H); c is H wide.
+        int hsz = _hidden, hw = _projection > 0 ? _projection : _hidden, steps = xs.Length, slots = _layers * _directions;
         var h = new double[slots][];
         var c = new double[slots][];
         for (int s = 0; s < slots; s++)
         {
-            h[s] = h0 is null ? new double[hsz] : (double[])h0[s].Clone();
+            h[s] = h0 is null ? new double[hw] : (double[])h0[s].Clone();
             c[s] = c0 is null ? new double[hsz] : (double[])c0[s].Clone();
         }
 
@@ -180,13 +185,14 @@ internal sealed class ScalarLstm
                 sequence = masked;
             }
             var next = new double[steps][];
-            for (int t = 0; t < steps; t++) next[t] = new double[_directions * hsz];
+            for (int t = 0; t < steps; t++) next[t] = new double[_directions * hw];
             for (int d = 0; d < _directions; d++)
             {
                 int s = k * _directions + d;
                 int inK = sequence.Length > 0 ? sequence[0].Length : 0;
                 double[] wih = Slice(OffsetOf(TensorName("weight_ih", k, d)), Gates * hsz * inK);
-                double[] whh = Slice(OffsetOf(TensorName("weight_hh", k, d)), Gates * hsz * hsz);
+                double[] whh = Slice(OffsetOf(TensorName("weight_hh", k, d)), Gates * hsz * hw);
+                double[] whr = _projection > 0 ? Slice(OffsetOf(TensorName("weight_hr", k, d)), _projection * hsz) : [];
                 double[] bih = Slice(OffsetOf(TensorName("bias_ih", k, d)), Gates * hsz);
                 double[] bhh = Slice(OffsetOf(TensorName("bias_hh", k, d)), Gates * hsz);
                 double[] peep = _peephole ? Slice(OffsetOf(TensorName("weight_ch", k, d)), 3 * hsz) : new double[3 * hsz];
@@ -201,7 +207,7 @@ internal sealed class ScalarLstm
                     {
                         double si = bih[r], sh = bhh[r];
                         for (int j = 0; j < x.Length; j++) si += wih[r * x.Length + j] * x[j];
-                        for (int j = 0; j < hsz; j++) sh += whh[r * hsz + j] * h[s][j];
+                        for (int j = 0; j < hw; j++) sh += whh[r * hw + j] * h[s][j];
                         a[r] = si;
                         b[r] = sh;
                     }
@@ -225,14 +231,22 @@ internal sealed class ScalarLstm
                             hNew[u] = o * Math.Tanh(c[s][u]);
                         }
                     }
+                    if (_projection > 0)
+                    {
+                        // h = W_hr·(o·tanh(c)).
+                        var projected = new double[hw];
+                        for (int r = 0; r < hw; r++)
+                            for (int u = 0; u < hsz; u++) projected[r] += whr[r * hsz + u] * hNew[u];
+                        hNew = projected;
+                    }
                     h[s] = hNew;
-                    Array.Copy(hNew, 0, next[t], d * hsz, hsz);
+                    Array.Copy(hNew, 0, next[t], d * hw, hw);
                 }
             }
             sequence = next;
         }
 
-        int stepOut = _head == Head.None ? _directions * hsz : _outputs;
+        int stepOut = _head == Head.None ? _directions * hw : _outputs;
         var output = new double[_headOn == HeadOn.EveryStep ? steps * stepOut : stepOut];
         if (_headOn == HeadOn.FinalState && _directions == 2)
         {
