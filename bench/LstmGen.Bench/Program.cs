@@ -1,5 +1,6 @@
 // Runs the benchmarks with a short job suited to a small shared machine: `dotnet run -c Release -- --filter '*'`;
-// `dotnet run -c Release -- export-pytorch DIR` writes the PyTorch peer's inputs instead (bench/pytorch).
+// `dotnet run -c Release -- export-pytorch DIR` writes the PyTorch peer's inputs instead (bench/pytorch);
+// `dotnet run -c Release -- step-parts` prints where W1's and W2's step time goes (StepParts).
 using System;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
@@ -16,6 +17,11 @@ public static class Program
         if (args.Length == 2 && args[0] == PyTorchExport.Command)
         {
             PyTorchExport.Run(args[1]);
+            return;
+        }
+        if (args.Length == 1 && args[0] == StepParts.Command)
+        {
+            StepParts.Run();
             return;
         }
         IConfig config = DefaultConfig.Instance.AddColumn(StatisticColumn.Median);

@@ -1,0 +1,103 @@
+// Where a small model's step time goes (issue #4, W1 and W2): `dotnet run -c Release -- step-parts` times the
+// public call, the step kernel alone, the head alone, and the latency of one activation, each the fastest of
+// many short rounds (a shared machine preempts long ones). A profile to read next to BenchmarkDotNet, not a benchmark.
+using System;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using LstmGen.Kernels;
+
+namespace LstmGen.Bench;
+
+public static class StepParts
+{
+    public const string Command = "step-parts";
+
+    // The generated classes' private kernels, reached without reflection.
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "StepCore")]
+    private static extern void StepCore(StreamingModel model, ref float x, ref float s);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "WriteOutput")]
+    private static extern void WriteOutput(StreamingModel model, ref float s, Span<float> output, HeadOutput kind);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "StepCore")]
+    private static extern void StepCore(TinyClassifier model, ref float x, ref float s);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "WriteOutput")]
+    private static extern void WriteOutput(TinyClassifier model, ref float s, Span<float> output, HeadOutput kind);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "InputRow")]
+    private static extern ref float InputRow(TinyClassifier model, int token);
+
+    private const int Calls = 20_000, Rounds = 300, Chain = 4_000;
+
+    public static void Run()
+    {
+        var w1 = new StreamingModel();
+        Same.Weights(w1, 1);
+        LstmState s1 = w1.CreateState();
+        float[] input = { 0.25f }, output1 = new float[1];
+        var w2 = new TinyClassifier();
+        Same.Weights(w2, 2);
+        LstmState s2 = w2.CreateState();
+        int[] tokens = Same.Tokens(20, TinyClassifier.Vocabulary, 2);
+        float[] output2 = new float[TinyClassifier.OutputSize];
+
+        var parts = new (string Name, Action Body, int Per)[]
+        {
+            ("W1 Step (public, as benchmarked)", () => { for (int i = 0; i < Calls; i++) w1.Step(input, output1, s1); }, Calls),
+            ("W1 StepCore (gates + cell update)", () => { ref float s = ref s1.GetReference(); for (int i = 0; i < Calls; i++) StepCore(w1, ref input[0], ref s); }, Calls),
+            ("W1 WriteOutput (head + copy)", () => { ref float s = ref s1.GetReference(); for (int i = 0; i < Calls; i++) WriteOutput(w1, ref s, output1, HeadOutput.Activated); }, Calls),
+            ("W2 Predict, per step", () => { for (int i = 0; i < Calls / 20; i++) w2.Predict(tokens, output2); }, Calls),
+            ("W2 StepCore, per step", () => { ref float s = ref s2.GetReference(); for (int i = 0; i < Calls / 20; i++) for (int t = 0; t < 20; t++) StepCore(w2, ref InputRow(w2, tokens[t]), ref s); }, Calls),
+            ("W2 WriteOutput (head + softmax)", () => { ref float s = ref s2.GetReference(); for (int i = 0; i < Calls; i++) WriteOutput(w2, ref s, output2, HeadOutput.Activated); }, Calls),
+            ("chain: x·k (one FMA-unit latency)", () => Sink(MultiplyChain(Vector512.Create(0.5f))), Chain),
+            ("chain: Sigmoid(x·k)", () => Sink(SigmoidChain(Vector512.Create(0.5f))), Chain),
+            ("chain: Tanh(x·k)", () => Sink(TanhChain(Vector512.Create(0.5f))), Chain),
+        };
+        var best = new double[parts.Length];
+        Array.Fill(best, double.MaxValue);
+        for (int round = 0; round < Rounds; round++)
+        {
+            for (int k = 0; k < parts.Length; k++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                parts[k].Body();
+                best[k] = Math.Min(best[k], Stopwatch.GetElapsedTime(start).TotalNanoseconds / parts[k].Per);
+            }
+        }
+        Console.WriteLine($"Vector512: {Vector512.IsHardwareAccelerated}; fastest of {Rounds} rounds, ns per call (per step for W2, per link for chains)");
+        double cycle = best[6] / 4; // a multiply's latency is 4 cycles
+        for (int k = 0; k < parts.Length; k++)
+            Console.WriteLine($"{parts[k].Name,-38} {best[k],8:F2} ns  ≈ {best[k] / cycle,5:F0} cycles");
+    }
+
+    private static float s_sink;
+
+    private static void Sink(Vector512<float> v) => s_sink += v.ToScalar() * 1e-30f;
+
+    // Each link depends on the one before; the multiply by k (4 cycles) keeps the argument moving.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector512<float> MultiplyChain(Vector512<float> y)
+    {
+        var k = Vector512.Create(0.999f);
+        for (int i = 0; i < Chain; i++) y *= k;
+        return y;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector512<float> SigmoidChain(Vector512<float> y)
+    {
+        var k = Vector512.Create(3.7f);
+        for (int i = 0; i < Chain; i++) y = Activations.Sigmoid(y * k);
+        return y;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector512<float> TanhChain(Vector512<float> y)
+    {
+        var k = Vector512.Create(3.7f);
+        for (int i = 0; i < Chain; i++) y = Activations.Tanh(y * k);
+        return y;
+    }
+}
