@@ -151,7 +151,7 @@ public sealed partial class LstmGenerator
             }
             foreach (Flavor f in Flavors)
             {
-                using var part = w.Part(f.Suffix); // into this width's file
+                using var part = w.Part(record ? TrainingPart(f) : f.Suffix); // into this width's training or inference file
                 EmitLayerStepKernel(w, layout, f, upper: false, record);
                 w.Line();
                 if (spec.Layers > 1)
@@ -165,7 +165,7 @@ public sealed partial class LstmGenerator
         {
             foreach (Flavor f in Flavors)
             {
-                using var part = w.Part(f.Suffix); // into this width's file
+                using var part = w.Part(f.Suffix); // into this width's inference file
                 w.Line($"/// <summary>The linear head on one step's [forward h, reverse h]: {N(spec.Outputs)} logits ({N(layout.HeadRow)} padded columns), {(f.IsScalar ? "scalar code" : f.Suffix + " code")}.</summary>");
                 using (w.Block($"private void HeadSequence{f.Suffix}(ref float hf, ref float hb, ref float y)"))
                 {
@@ -440,7 +440,7 @@ public sealed partial class LstmGenerator
         }
         foreach (Flavor f in Flavors)
         {
-            using var part = w.Part(f.Suffix); // into this width's file
+            using var part = w.Part(TrainingPart(f)); // into this width's training file
             string code = f.IsScalar ? "scalar code" : f.Suffix + " code";
             foreach (bool upper in spec.Layers > 1 ? new[] { false, true } : new[] { false })
             {

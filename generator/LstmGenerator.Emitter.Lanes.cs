@@ -203,19 +203,19 @@ public sealed partial class LstmGenerator
 
         foreach (Flavor f in Flavors)
         {
-            using var part = w.Part(f.Suffix); // into this width's file
+            using var part = w.Part(TrainingPart(f)); // into this width's training file
             EmitForwardLanesKernel(w, layout, ll, f);
             w.Line();
         }
         foreach (Flavor f in Flavors)
         {
-            using var part = w.Part(f.Suffix); // into this width's file
+            using var part = w.Part(TrainingPart(f)); // into this width's training file
             EmitBackwardLanesKernel(w, layout, ll, f);
             w.Line();
         }
         foreach (Flavor f in Flavors)
         {
-            using var part = w.Part(f.Suffix); // into this width's file
+            using var part = w.Part(TrainingPart(f)); // into this width's training file
             EmitOuterProductKernel(w, layout, f);
             w.Line();
         }

@@ -165,13 +165,13 @@ public sealed partial class LstmGenerator
         w.Line();
         foreach (Flavor f in Flavors)
         {
-            using var part = w.Part(f.Suffix); // into this width's file
+            using var part = w.Part(TrainingPart(f)); // into this width's training file
             EmitStepKernel(w, layout, f, record: true);
             w.Line();
         }
         foreach (Flavor f in Flavors)
         {
-            using var part = w.Part(f.Suffix); // into this width's file
+            using var part = w.Part(TrainingPart(f)); // into this width's training file
             EmitBackwardKernel(w, layout, b, f);
             w.Line();
         }

@@ -20,42 +20,63 @@ public sealed partial class LstmGenerator
 
     /// <summary>
     /// The generated files of one model: the main file (sizes, weights, Load/Save, the public API, training entry
-    /// points, the dispatchers), then one file per vector width with that width's kernels, each a complete compilation
-    /// unit declaring the same partial class.
+    /// points, the dispatchers), then two per vector width, each a complete compilation unit declaring the same
+    /// partial class: <c>….{Width}.g.cs</c> with that width's inference kernels (what Predict and Step run) and
+    /// <c>….{Width}.Training.g.cs</c> with its training kernels (what Forward, Backward and the lanes run). Every model
+    /// is trainable, so every model has all nine files; a part nothing was written to would be left out.
     /// </summary>
     internal static IReadOnlyList<(string HintName, string Text)> Emit(ModelSpec spec)
     {
         var layout = new Layout(spec);
         var w = new SourceWriter();
-        // Each width's file: the same header and wrappers around what the kernel emitters write inside w.Part(f.Suffix).
+        // Each width's two files: the same header and wrappers around what the kernel emitters write inside
+        // w.Part(f.Suffix) (inference) or w.Part(TrainingPart(f)) (training).
         foreach (Flavor f in Flavors)
         {
-            var shell = new SourceWriter();
-            int indent;
-            using (BeginFile(shell, spec, $"{spec.TypeName}: the {(f.IsScalar ? "scalar" : f.Suffix)} kernels ({FlavorWhen(f)}), called by the dispatchers in {spec.HintName}."))
-            using (shell.Block($"partial class {spec.TypeName}"))
-            {
-                indent = shell.Indent;
-                shell.Line(PartMarker);
-            }
-            string text = shell.ToString();
-            int marker = text.LastIndexOf(PartMarker, System.StringComparison.Ordinal);
-            w.DefinePart(f.Suffix, text.Substring(0, marker - indent * 4), text.Substring(marker + PartMarker.Length + 1), indent);
+            string width = f.IsScalar ? "scalar" : f.Suffix;
+            DefineKernelPart(w, spec, f.Suffix, $"{spec.TypeName}: the {width} inference kernels, for {(spec.Bidirectional ? "Predict" : "Predict and Step")} ({FlavorWhen(f)}); called by the dispatchers in {spec.HintName}, the training kernels are in {spec.PartHintName(TrainingPart(f))}.");
+            string uses = spec.HasLanes ? "Forward, Backward and the lock-step lanes" : "Forward and Backward";
+            DefineKernelPart(w, spec, TrainingPart(f), $"{spec.TypeName}: the {width} training kernels, for {uses} ({FlavorWhen(f)}); called by the dispatchers in {spec.HintName}.");
         }
 
-        string kernelFiles = string.Join(", ", System.Linq.Enumerable.Select(Flavors, f => spec.PartHintName(f.Suffix)));
-        using (BeginFile(w, spec, $"{spec.TypeName}: sizes, weights, loading and saving, the public API, training entry points, and the dispatchers that pick a vector width; each width's kernels are in {kernelFiles}."))
+        string inferenceFiles = spec.PartHintName("{Width}"), trainingFiles = spec.PartHintName(TrainingPart("{Width}"));
+        string widths = string.Join(", ", System.Linq.Enumerable.Select(Flavors, f => f.Suffix));
+        using (BeginFile(w, spec, $"{spec.TypeName}: sizes, weights, loading and saving, the public API, training entry points, and the dispatchers that pick a vector width; each width's kernels are in {inferenceFiles} (inference) and {trainingFiles} (training), {{Width}} = {widths}."))
             EmitClass(w, layout);
 
         var files = new List<(string HintName, string Text)> { (spec.HintName, w.ToString()) };
         foreach (Flavor f in Flavors)
         {
-            if (w.PartText(f.Suffix) is string text) files.Add((spec.PartHintName(f.Suffix), text));
+            foreach (string part in new[] { f.Suffix, TrainingPart(f) })
+            {
+                if (w.PartText(part) is string text) files.Add((spec.PartHintName(part), text));
+            }
         }
         return files;
     }
 
-    /// <summary>Where a width's file's kernels go, between its wrappers' opening and closing.</summary>
+    /// <summary>The part (and file) of a width's training kernels: recording steps, backward steps, lanes.</summary>
+    private static string TrainingPart(Flavor f) => TrainingPart(f.Suffix);
+
+    private static string TrainingPart(string width) => width + ".Training";
+
+    /// <summary>Declares the part <paramref name="part"/> as a file of its own: the file's header saying what it <paramref name="holds"/>, and the class's wrappers.</summary>
+    private static void DefineKernelPart(SourceWriter w, ModelSpec spec, string part, string holds)
+    {
+        var shell = new SourceWriter();
+        int indent;
+        using (BeginFile(shell, spec, holds))
+        using (shell.Block($"partial class {spec.TypeName}"))
+        {
+            indent = shell.Indent;
+            shell.Line(PartMarker);
+        }
+        string text = shell.ToString();
+        int marker = text.LastIndexOf(PartMarker, System.StringComparison.Ordinal);
+        w.DefinePart(part, text.Substring(0, marker - indent * 4), text.Substring(marker + PartMarker.Length + 1), indent);
+    }
+
+    /// <summary>Where a kernel file's kernels go, between its wrappers' opening and closing.</summary>
     private const string PartMarker = "// kernels";
 
     /// <summary>When the dispatchers run a flavor's kernels, for the file header.</summary>
@@ -188,7 +209,7 @@ public sealed partial class LstmGenerator
             w.Line();
             foreach (Flavor f in Flavors)
             {
-                using var part = w.Part(f.Suffix); // into this width's file
+                using var part = w.Part(f.Suffix); // into this width's inference file
                 EmitStepKernel(w, layout, f, record: false);
                 w.Line();
             }
@@ -196,7 +217,7 @@ public sealed partial class LstmGenerator
             {
                 foreach (Flavor f in Flavors)
                 {
-                    using var part = w.Part(f.Suffix); // into this width's file
+                    using var part = w.Part(f.Suffix); // into this width's inference file
                     EmitHeadKernel(w, layout, f);
                     w.Line();
                 }
@@ -553,7 +574,7 @@ public sealed partial class LstmGenerator
         int p = layout.PaddedHidden, chunk = Layout.LayerMajorChunk;
         string wq = half ? ", ref wq" : "", wqParameter = half ? ", ref ushort wq" : "";
         foreach (Flavor f in Flavors)
-            using (w.Part(f.Suffix)) EmitLayerMajorKernels(w, layout, f);
+            using (w.Part(f.Suffix)) EmitLayerMajorKernels(w, layout, f); // into this width's inference file
         var phases = new List<(string Name, bool Project)>();
         foreach (string name in spec.Layers > 1 ? new[] { "First", "Upper" } : new[] { "First" })
         {

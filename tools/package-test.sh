@@ -221,10 +221,11 @@ EOF
 step "dotnet build" "$log/build.txt" dotnet build "$app/Consumer.csproj" -c Release
 grep -qE "warning [A-Z]+[0-9]+" "$log/build.txt" && { grep -E "warning [A-Z]+[0-9]+" "$log/build.txt" | head; fail "the consumer build has warnings"; }
 generated="$(find "$app/obj" -path "*generated*LstmGen.Generator*" -name "*.g.cs" | sort)"
-# Each model is five files: the main one and one per vector width (Vector512, Vector256, Vector128, Scalar).
-[ "$(grep -c . <<<"$generated")" -eq 10 ] || fail "expected 10 generated files (2 models × 5) under obj/, found: $generated"
-for model in Averager Tagger; do # global namespace: hint names {Type}[.{Width}].g.cs
-  for part in "" .Vector512 .Vector256 .Vector128 .Scalar; do
+# Each model is nine files: the main one, and per vector width (Vector512, Vector256, Vector128, Scalar) one with its
+# inference kernels and one with its training kernels.
+[ "$(grep -c . <<<"$generated")" -eq 18 ] || fail "expected 18 generated files (2 models × 9) under obj/, found: $generated"
+for model in Averager Tagger; do # global namespace: hint names {Type}[.{Width}[.Training]].g.cs
+  for part in "" .Vector512 .Vector512.Training .Vector256 .Vector256.Training .Vector128 .Vector128.Training .Scalar .Scalar.Training; do
     grep -q "/$model$part\.g\.cs\$" <<<"$generated" || fail "no generated $model$part.g.cs under obj/, found: $generated"
   done
 done

@@ -70,7 +70,7 @@ internal sealed record ModelSpec(
     /// <summary>The main generated file's hint name: <c>{Namespace}.{Containing types}.{Type}.g.cs</c>.</summary>
     public string HintName => HintPrefix + ".g.cs";
 
-    /// <summary>The hint name of the generated file that holds part <paramref name="part"/> (a vector width's kernels): <c>{Namespace}.{Type}.{part}.g.cs</c>.</summary>
+    /// <summary>The hint name of the generated file that holds part <paramref name="part"/> (a vector width's inference kernels, <c>Vector512</c>, or its training kernels, <c>Vector512.Training</c>): <c>{Namespace}.{Type}.{part}.g.cs</c>.</summary>
     public string PartHintName(string part) => HintPrefix + "." + part + ".g.cs";
 
     private string HintPrefix => (Namespace is null ? "" : Namespace + ".") +

@@ -32,7 +32,7 @@ public class BaselineTests
     {
         GeneratorOutput output = ModelCompiler.Run(ModelCompiler.ModelSource(arguments, name, "Baselines"));
         Assert.Empty(output.CompilationDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
-        // The main file and one per vector width, each with its own baseline.
+        // The main file, and an inference and a training file per vector width, each with its own baseline.
         GeneratedSourceResult[] sources = output.Sources.ToArray();
         Assert.Equal(ModelCompiler.FilesPerModel, sources.Length);
         string folder = Path.Combine(RepoPaths.Root, "tests", "Baselines", name);

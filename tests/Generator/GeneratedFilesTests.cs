@@ -1,5 +1,6 @@
-// Each model is generated as several files of one partial class (the main one and one per vector width); each must
-// be a complete compilation unit with the model's namespace and containing types, however deeply it is nested.
+// Each model is generated as several files of one partial class (the main one, and an inference and a training one per
+// vector width); each must be a complete compilation unit with the model's namespace and containing types, however
+// deeply it is nested.
 using System;
 using System.Linq;
 using System.Reflection;
@@ -12,6 +13,9 @@ namespace LstmGen.Tests.Generator;
 public class GeneratedFilesTests
 {
     private static readonly string[] s_widths = { "Vector512", "Vector256", "Vector128", "Scalar" };
+
+    /// <summary>How the training kernels' names start (recording and backward steps, lanes); the other kernels are inference's.</summary>
+    private static readonly string[] s_trainingKernels = { "Record", "Backward", "HeadBackward", "ForwardLanes", "OuterProducts" };
 
     // A model nested in a partial class, record and record struct, and one in the global namespace.
     private const string Nested = """
@@ -41,7 +45,7 @@ public class GeneratedFilesTests
         GeneratorOutput output = ModelCompiler.Run(source);
         Assert.DoesNotContain(output.GeneratorDiagnostics.Concat(output.CompilationDiagnostics), d => d.Severity >= DiagnosticSeverity.Warning);
         GeneratedSourceResult[] files = output.Sources.ToArray();
-        Assert.Equal(new[] { hintPrefix + ".g.cs" }.Concat(s_widths.Select(w => $"{hintPrefix}.{w}.g.cs")), files.Select(f => f.HintName));
+        Assert.Equal(new[] { hintPrefix + ".g.cs" }.Concat(s_widths.SelectMany(w => new[] { $"{hintPrefix}.{w}.g.cs", $"{hintPrefix}.{w}.Training.g.cs" })), files.Select(f => f.HintName));
 
         foreach (GeneratedSourceResult file in files)
         {
@@ -58,14 +62,16 @@ public class GeneratedFilesTests
             Assert.Equal(main, text.Contains(" : global::LstmGen.Training.", StringComparison.Ordinal));
         }
 
-        // A width's kernels are declared only in its own file.
+        // A width's inference kernels are declared only in its own file, its training kernels only in its training file.
         foreach (string width in s_widths)
         {
             foreach (GeneratedSourceResult file in files)
             {
-                bool own = file.HintName == $"{hintPrefix}.{width}.g.cs";
                 string[] declarations = file.SourceText.ToString().Split('\n').Where(l => l.TrimStart().StartsWith("private ", StringComparison.Ordinal) && l.Contains($"{width}(ref", StringComparison.Ordinal)).ToArray();
-                Assert.True(own == (declarations.Length > 0), $"{file.HintName}: {declarations.Length} {width} kernels");
+                string[] training = declarations.Where(l => s_trainingKernels.Any(k => KernelName(l).StartsWith(k, StringComparison.Ordinal))).ToArray();
+                int inference = declarations.Length - training.Length;
+                Assert.True((file.HintName == $"{hintPrefix}.{width}.g.cs") == (inference > 0), $"{file.HintName}: {inference} {width} inference kernels");
+                Assert.True((file.HintName == $"{hintPrefix}.{width}.Training.g.cs") == (training.Length > 0), $"{file.HintName}: {training.Length} {width} training kernels");
             }
         }
 
@@ -73,5 +79,12 @@ public class GeneratedFilesTests
         Type model = assembly.GetType(typeName, throwOnError: true)!;
         Assert.True(typeof(ILstmModel).IsAssignableFrom(model));
         Assert.NotNull(Activator.CreateInstance(model));
+    }
+
+    /// <summary>The method name in a kernel's declaration line (<c>private [static] void Name(ref …</c>).</summary>
+    private static string KernelName(string declaration)
+    {
+        string head = declaration.Substring(0, declaration.IndexOf('(', StringComparison.Ordinal));
+        return head.Substring(head.LastIndexOf(' ') + 1);
     }
 }

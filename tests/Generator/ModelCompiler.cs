@@ -25,8 +25,8 @@ internal sealed record GeneratorOutput(
 
 internal static class ModelCompiler
 {
-    /// <summary>Files generated per model: the main file and one per vector width (Vector512, Vector256, Vector128, Scalar).</summary>
-    public const int FilesPerModel = 5;
+    /// <summary>Files generated per model: the main file, and per vector width (Vector512, Vector256, Vector128, Scalar) an inference and a training file.</summary>
+    public const int FilesPerModel = 9;
 
     private static readonly Lazy<MetadataReference[]> s_references = new(() =>
     {
