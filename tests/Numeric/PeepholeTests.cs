@@ -35,7 +35,7 @@ public sealed class PeepholeTests(ITestOutputHelper output)
         "Inputs = 3, Hidden = 300, HeadOn = LstmGen.HeadOn.EveryStep, Peephole = true",
     };
 
-    private static ILstmModel Generated(ModelShape shape, ReferenceLstm weights)
+    internal static ILstmModel Generated(ModelShape shape, ReferenceLstm weights)
     {
         ILstmModel model = ModelCompiler.CreateModel(shape);
         Assert.Equal(shape, model.Shape);
@@ -44,7 +44,7 @@ public sealed class PeepholeTests(ITestOutputHelper output)
         return model;
     }
 
-    private static float[] Predict(ILstmModel model, float[] inputs, int[] tokens, LstmState state, HeadOutput kind = HeadOutput.Activated)
+    internal static float[] Predict(ILstmModel model, float[] inputs, int[] tokens, LstmState state, HeadOutput kind = HeadOutput.Activated)
     {
         var result = new float[model.Shape.OutputLength(model.Shape.IsTokenModel ? tokens.Length : inputs.Length / model.Shape.Inputs)];
         if (model.Shape.IsTokenModel) ((ITokenSequenceModel)model).Predict(tokens, result, state, kind);
@@ -53,7 +53,7 @@ public sealed class PeepholeTests(ITestOutputHelper output)
     }
 
     /// <summary>Max |expected − actual| / max(1e-3, max |expected|).</summary>
-    private static double Error(ReadOnlySpan<double> expected, ReadOnlySpan<float> actual)
+    internal static double Error(ReadOnlySpan<double> expected, ReadOnlySpan<float> actual)
     {
         Assert.Equal(expected.Length, actual.Length);
         double max = 1e-3, worst = 0;

@@ -32,30 +32,12 @@ public sealed class ProjectionTests(ITestOutputHelper output)
         "Inputs = 2, Hidden = 33, Layers = 3, ProjectionSize = 17, Peephole = true, Outputs = 1, Head = LstmGen.Head.Sigmoid",
     };
 
-    private static ILstmModel Generated(ModelShape shape, ReferenceLstm weights)
-    {
-        ILstmModel model = ModelCompiler.CreateModel(shape);
-        weights.Parameters.CopyTo(model.Parameters);
-        model.ParametersChanged();
-        return model;
-    }
+    // Shared with the peephole tests: a generated model with the reference's weights, Predict into a new array, the max-normalised error.
+    private static ILstmModel Generated(ModelShape shape, ReferenceLstm weights) => PeepholeTests.Generated(shape, weights);
 
-    private static float[] Predict(ILstmModel model, float[] inputs, int[] tokens, LstmState state, HeadOutput kind = HeadOutput.Logits)
-    {
-        var result = new float[model.Shape.OutputLength(model.Shape.IsTokenModel ? tokens.Length : inputs.Length / model.Shape.Inputs)];
-        if (model.Shape.IsTokenModel) ((ITokenSequenceModel)model).Predict(tokens, result, state, kind);
-        else ((IFloatSequenceModel)model).Predict(inputs, result, state, kind);
-        return result;
-    }
+    private static float[] Predict(ILstmModel model, float[] inputs, int[] tokens, LstmState state) => PeepholeTests.Predict(model, inputs, tokens, state, HeadOutput.Logits);
 
-    private static double Error(double[] expected, ReadOnlySpan<float> actual)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        double worst = 0, max = 1e-3;
-        for (int i = 0; i < expected.Length; i++) max = Math.Max(max, Math.Abs(expected[i]));
-        for (int i = 0; i < expected.Length; i++) worst = Math.Max(worst, Math.Abs(expected[i] - actual[i]));
-        return worst / max;
-    }
+    private static double Error(double[] expected, ReadOnlySpan<float> actual) => PeepholeTests.Error(expected, actual);
 
     /// <summary>
     /// Generated and reference against the double-precision ScalarLstm from a random h0 (ProjectionSize wide) and c0
