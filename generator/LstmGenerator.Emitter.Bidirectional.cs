@@ -14,8 +14,8 @@ public sealed partial class LstmGenerator
     /// <summary>Floats between a step's forward and reverse h in the Predict sequence buffers ([forward P | reverse P] per step).</summary>
     private static int SequenceStride(Layout layout) => 2 * layout.PaddedHidden;
 
-    /// <summary>Offset of h inside one layer's record (gates 4·P, c, tanh(c), then h).</summary>
-    private static int RecordHidden(Layout layout) => layout.Row + 2 * layout.PaddedHidden;
+    /// <summary>Offset of h inside one layer's record (gates 4·P, c, tanh(c), with a projection m = o·tanh(c), then h).</summary>
+    private static int RecordHidden(Layout layout) => layout.RecordHidden;
 
     /// <summary>Emits the public inference API, the sequence driver and the forward kernels of a bidirectional model.</summary>
     private static void EmitBidirectional(SourceWriter w, Layout layout)
@@ -51,7 +51,7 @@ public sealed partial class LstmGenerator
             EmitSequenceInputChecks(w, spec);
             w.Line("CheckSequenceOutput(output.Length, steps);");
             w.Line("global::System.ArgumentNullException.ThrowIfNull(state);");
-            w.Line("state.EnsureShape(StateSlots, HiddenSize, ScratchLength);");
+            w.Line(EnsureState(spec));
             w.Line("ref float s = ref state.GetReference();");
             w.Line($"ref float z = ref {Unsafe}.Add(ref s, StateLength);");
             w.Line($"// Two buffers of steps × [forward h | reverse h] ({N(stride)} floats per step): the layer below's outputs and this layer's.");
@@ -117,8 +117,8 @@ public sealed partial class LstmGenerator
         {
             if (spec.Head == HeadKind.None)
             {
-                w.Line($"{Marshal}.CreateReadOnlySpan(ref hf, HiddenSize).CopyTo(output);");
-                w.Line($"{Marshal}.CreateReadOnlySpan(ref hb, HiddenSize).CopyTo(output.Slice(HiddenSize));");
+                w.Line($"{Marshal}.CreateReadOnlySpan(ref hf, {HWidth(spec)}).CopyTo(output);");
+                w.Line($"{Marshal}.CreateReadOnlySpan(ref hb, {HWidth(spec)}).CopyTo(output.Slice({HWidth(spec)}));");
             }
             else
             {
@@ -170,7 +170,7 @@ public sealed partial class LstmGenerator
                 using (w.Block($"private void HeadSequence{f.Suffix}(ref float hf, ref float hb, ref float y)"))
                 {
                     w.Line($"ref float w = ref {Unsafe}.Add(ref _packed.Reference, {N(layout.HeadPackedOffset)});");
-                    EmitMatVec(w, f, layout.HeadRow, new[] { new RowInput("hf", spec.Hidden, 1, "forward h"), new RowInput("hb", spec.Hidden, 1 + spec.Hidden, "reverse h") }, "y", spec.Compact);
+                    EmitMatVec(w, f, layout.HeadRow, new[] { new RowInput("hf", spec.Recurrent, 1, "forward h"), new RowInput("hb", spec.Recurrent, 1 + spec.Recurrent, "reverse h") }, "y", spec.Compact);
                 }
                 w.Line();
             }
@@ -195,16 +195,23 @@ public sealed partial class LstmGenerator
             var runs = new List<RowInput>();
             if (upper)
             {
-                runs.Add(new RowInput("input", spec.Hidden, 1, "forward h of the layer below"));
-                runs.Add(new RowInput("inputB", spec.Hidden, 1 + spec.Hidden, "reverse h of the layer below"));
+                runs.Add(new RowInput("input", spec.Recurrent, 1, "forward h of the layer below"));
+                runs.Add(new RowInput("inputB", spec.Recurrent, 1 + spec.Recurrent, "reverse h of the layer below"));
             }
             else
             {
                 runs.Add(new RowInput("input", spec.InputSize, 1, spec.IsTokenModel ? "embedding row" : "input"));
             }
-            runs.Add(new RowInput("h", spec.Hidden, 1 + spec.LayerInputSize(upper ? 1 : 0), "recurrent h"));
+            runs.Add(new RowInput("h", spec.Recurrent, 1 + spec.LayerInputSize(upper ? 1 : 0), "recurrent h"));
             EmitMatVec(w, f, layout.Row, runs, "z", spec.Compact);
-            EmitCellUpdate(w, f, layout, record, spec.LayerInputSize(upper ? 1 : 0));
+            if (spec.HasProjection)
+            {
+                w.Line(record
+                    ? $"ref float m = ref {Unsafe}.Add(ref r, {N(layout.Row + 2 * layout.PaddedHidden)}); // o·tanh(c), recorded: the projection's input"
+                    : $"ref float m = ref {Unsafe}.Add(ref z, {N(layout.ProjectionScratch - layout.StateLength)}); // o·tanh(c), the projection's input (state scratch after the gate sums and logits)");
+            }
+            EmitCellUpdate(w, f, layout, record, spec.LayerInputSize(upper ? 1 : 0), spec.HasProjection ? "m" : "h");
+            if (spec.HasProjection) EmitProjection(w, f, layout, spec.LayerInputSize(upper ? 1 : 0), record, half: false);
         }
     }
 
@@ -237,8 +244,8 @@ public sealed partial class LstmGenerator
                     {
                         w.Line($"ref float masked = ref {Unsafe}.Add(ref rec, t * RecordStep + {layout.DropoutSite(null)});");
                         w.Line($"ref float below = ref {Unsafe}.Add(ref rec, t * RecordStep + (k - 1) * {N(2 * rpl)} + {N(hOff)});");
-                        w.Line($"global::LstmGen.Training.DropoutMask.Apply(ref below, ref {Unsafe}.Add(ref masked, {N(2 * p)}), ref masked, {N(spec.Hidden)}, {F(spec.Dropout)}, seed, t, k, 0);");
-                        w.Line($"global::LstmGen.Training.DropoutMask.Apply(ref {Unsafe}.Add(ref below, {N(rpl)}), ref {Unsafe}.Add(ref masked, {N(3 * p)}), ref {Unsafe}.Add(ref masked, {N(p)}), {N(spec.Hidden)}, {F(spec.Dropout)}, seed, t, k, {N(spec.Hidden)});");
+                        w.Line($"global::LstmGen.Training.DropoutMask.Apply(ref below, ref {Unsafe}.Add(ref masked, {N(2 * p)}), ref masked, {N(spec.Recurrent)}, {F(spec.Dropout)}, seed, t, k, 0);");
+                        w.Line($"global::LstmGen.Training.DropoutMask.Apply(ref {Unsafe}.Add(ref below, {N(rpl)}), ref {Unsafe}.Add(ref masked, {N(3 * p)}), ref {Unsafe}.Add(ref masked, {N(p)}), {N(spec.Recurrent)}, {F(spec.Dropout)}, seed, t, k, {N(spec.Recurrent)});");
                     }
                 }
             }
@@ -333,7 +340,7 @@ public sealed partial class LstmGenerator
                 if (spec.Head == HeadKind.None)
                 {
                     w.Line($"ref float d = ref {dOutT};");
-                    w.Line($"for (nuint j = 0; j < {N(spec.Hidden)}; j++) {{ {Unsafe}.Add(ref dTop, j) = {Unsafe}.Add(ref d, j); {Unsafe}.Add(ref dTopB, j) = {Unsafe}.Add(ref d, {N(spec.Hidden)} + j); }}");
+                    w.Line($"for (nuint j = 0; j < {N(spec.Recurrent)}; j++) {{ {Unsafe}.Add(ref dTop, j) = {Unsafe}.Add(ref d, j); {Unsafe}.Add(ref dTopB, j) = {Unsafe}.Add(ref d, {N(spec.Recurrent)} + j); }}");
                 }
                 else
                 {
@@ -364,7 +371,7 @@ public sealed partial class LstmGenerator
                         w.Line("int previous = d == 0 ? t - 1 : t + 1;");
                         w.Line("bool first = d == 0 ? t == 0 : t == steps - 1;");
                         w.Line($"ref float dThis = ref {Unsafe}.Add(ref rec0, t * RecordStep + current + d * {N(p)});");
-                        w.Line($"for (nuint j = 0; j < {N(spec.Hidden)}; j++) {Unsafe}.Add(ref dh, j) += {Unsafe}.Add(ref dThis, j);");
+                        w.Line($"for (nuint j = 0; j < {N(spec.Recurrent)}; j++) {Unsafe}.Add(ref dh, j) += {Unsafe}.Add(ref dThis, j);");
                         w.Line($"ref float r = ref {Unsafe}.Add(ref rec0, t * RecordStep + slot * {N(rpl)});");
                         w.Line($"ref float hPrev = ref first ? ref {Unsafe}.Add(ref init, slot * {N(2 * p)}) : ref {Unsafe}.Add(ref rec0, previous * RecordStep + slot * {N(rpl)} + {N(hOffset)});");
                         w.Line($"ref float cPrev = ref first ? ref {Unsafe}.Add(ref init, slot * {N(2 * p)} + {N(p)}) : ref {Unsafe}.Add(ref rec0, previous * RecordStep + slot * {N(rpl)} + {N(layout.Row)});");
@@ -398,8 +405,8 @@ public sealed partial class LstmGenerator
                                     w.Line($"ref float inputF = ref {Unsafe}.Add(ref rec0, t * RecordStep + {layout.DropoutSite(null)});");
                                     w.Line($"ref float inputB = ref {Unsafe}.Add(ref inputF, {N(p)});");
                                     w.Line("BackwardLayerStepUpper(ref w, ref g, ref r, ref dh, ref dc, ref hPrev, ref cPrev, ref inputF, ref inputB, ref dz, ref dx, ref dxB);");
-                                    w.Line($"global::LstmGen.Training.DropoutMask.Scale(ref dx, ref {Unsafe}.Add(ref inputF, {N(2 * p)}), {N(spec.Hidden)}); // dx ⊙ mask");
-                                    w.Line($"global::LstmGen.Training.DropoutMask.Scale(ref dxB, ref {Unsafe}.Add(ref inputF, {N(3 * p)}), {N(spec.Hidden)});");
+                                    w.Line($"global::LstmGen.Training.DropoutMask.Scale(ref dx, ref {Unsafe}.Add(ref inputF, {N(2 * p)}), {N(spec.Recurrent)}); // dx ⊙ mask");
+                                    w.Line($"global::LstmGen.Training.DropoutMask.Scale(ref dxB, ref {Unsafe}.Add(ref inputF, {N(3 * p)}), {N(spec.Recurrent)});");
                                 }
                                 else
                                 {
@@ -409,7 +416,7 @@ public sealed partial class LstmGenerator
                                 }
                                 w.Line("// The layer below's outputs at this step get dx (forward half) and dxB (reverse half).");
                                 w.Line($"ref float dBelow = ref {Unsafe}.Add(ref rec0, t * RecordStep + lower);");
-                                w.Line($"for (nuint j = 0; j < {N(spec.Hidden)}; j++) {{ {Unsafe}.Add(ref dBelow, j) += {Unsafe}.Add(ref dx, j); {Unsafe}.Add(ref dBelow, {N(p)} + j) += {Unsafe}.Add(ref dxB, j); }}");
+                                w.Line($"for (nuint j = 0; j < {N(spec.Recurrent)}; j++) {{ {Unsafe}.Add(ref dBelow, j) += {Unsafe}.Add(ref dx, j); {Unsafe}.Add(ref dBelow, {N(p)} + j) += {Unsafe}.Add(ref dxB, j); }}");
                             }
                         }
                     }
@@ -453,22 +460,24 @@ public sealed partial class LstmGenerator
                 w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
                 using (w.Block($"private static void {name}({parameters})"))
                 {
-                    EmitGateGradients(w, f, layout, inputs);
+                    // With a projection, dm = W_hrᵀ·dh goes to dx's floats, free until the gate gradients have read it.
+                    if (spec.HasProjection) EmitProjectionBackward(w, f, layout, inputs, "dx");
+                    EmitGateGradients(w, f, layout, inputs, spec.HasProjection ? "dm" : "dh");
                     var runs = new List<BackwardRun>();
                     if (upper)
                     {
-                        w.Line($"{Marshal}.CreateSpan(ref dx, {N(spec.Hidden)}).Clear();");
-                        w.Line($"{Marshal}.CreateSpan(ref dxB, {N(spec.Hidden)}).Clear();");
-                        runs.Add(new BackwardRun("input", spec.Hidden, 1, "dx", "forward h of the layer below"));
-                        runs.Add(new BackwardRun("inputB", spec.Hidden, 1 + spec.Hidden, "dxB", "reverse h of the layer below"));
+                        w.Line($"{Marshal}.CreateSpan(ref dx, {N(spec.Recurrent)}).Clear();");
+                        w.Line($"{Marshal}.CreateSpan(ref dxB, {N(spec.Recurrent)}).Clear();");
+                        runs.Add(new BackwardRun("input", spec.Recurrent, 1, "dx", "forward h of the layer below"));
+                        runs.Add(new BackwardRun("inputB", spec.Recurrent, 1 + spec.Recurrent, "dxB", "reverse h of the layer below"));
                     }
                     else
                     {
                         w.Line($"{Marshal}.CreateSpan(ref dx, {N(spec.InputSize)}).Clear();");
                         runs.Add(new BackwardRun("input", spec.InputSize, 1, "dx", spec.IsTokenModel ? "embedding row" : "input"));
                     }
-                    if (!spec.IsGru) w.Line($"{Marshal}.CreateSpan(ref dh, {N(spec.Hidden)}).Clear();");
-                    runs.Add(new BackwardRun("hPrev", spec.Hidden, 1 + inputs, "dh", "h of the direction's previous step"));
+                    if (!spec.IsGru) w.Line($"{Marshal}.CreateSpan(ref dh, {N(spec.Recurrent)}).Clear();");
+                    runs.Add(new BackwardRun("hPrev", spec.Recurrent, 1 + inputs, "dh", "h of the direction's previous step"));
                     EmitBackwardMatVec(w, f, layout.Row, "dz", runs, spec.Compact);
                 }
                 w.Line();
@@ -481,8 +490,8 @@ public sealed partial class LstmGenerator
                     w.Line($"ref float w = ref {Unsafe}.Add(ref _packed.Reference, {N(layout.HeadPackedOffset)});");
                     EmitBackwardMatVec(w, f, layout.HeadRow, "dlog", new[]
                     {
-                        new BackwardRun("hf", spec.Hidden, 1, "dhf", "forward h"),
-                        new BackwardRun("hb", spec.Hidden, 1 + spec.Hidden, "dhb", "reverse h"),
+                        new BackwardRun("hf", spec.Recurrent, 1, "dhf", "forward h"),
+                        new BackwardRun("hb", spec.Recurrent, 1 + spec.Recurrent, "dhb", "reverse h"),
                     }, spec.Compact);
                 }
                 w.Line();

@@ -280,7 +280,7 @@ public sealed partial class LstmGenerator
                             : $"ref float m = ref {Unsafe}.Add(ref s, {N(layout.ProjectionScratch)}); // o·tanh(c), the projection's input");
                     }
                     EmitCellUpdate(w, f, layout, record, layer.InputCount, spec.HasProjection ? "m" : "h");
-                    if (spec.HasProjection) EmitProjection(w, f, layout, layer, record, half);
+                    if (spec.HasProjection) EmitProjection(w, f, layout, layer.InputCount, record, half);
                 }
             });
         }
@@ -290,12 +290,12 @@ public sealed partial class LstmGenerator
     /// Emits a layer's projection after its cell update: h = W_hr·m (m = o·tanh(c), H values; h, the projection size),
     /// a matrix–vector product over the packed W_hr that follows the layer's gate rows; recording copies h to the step's record.
     /// </summary>
-    private static void EmitProjection(SourceWriter w, Flavor f, Layout layout, LayerRef layer, bool record, bool half)
+    private static void EmitProjection(SourceWriter w, Flavor f, Layout layout, int inputs, bool record, bool half)
     {
         ModelSpec spec = layout.Spec;
         w.Line($"// Projection: h = W_hr·m, {N(spec.Projection)} values ({N(layout.ProjectionRow)} packed columns) from {N(spec.Hidden)}; W_hr's packed rows follow the gate rows.");
-        w.Line($"w = ref {Unsafe}.Add(ref w, {N(layout.GateBlock(layer.InputCount))});");
-        if (half) w.Line($"wq = ref {Unsafe}.Add(ref wq, {N(layout.GateBlock(layer.InputCount))});");
+        w.Line($"w = ref {Unsafe}.Add(ref w, {N(layout.GateBlock(inputs))});");
+        if (half) w.Line($"wq = ref {Unsafe}.Add(ref wq, {N(layout.GateBlock(inputs))});");
         EmitMatVec(w, f, layout.ProjectionRow, new[] { new RowInput("m", spec.Hidden, 1, "o·tanh(c)") }, "h", spec.Compact, half: half);
         if (record)
             w.Line($"{Marshal}.CreateReadOnlySpan(ref h, {N(layout.ProjectionRow)}).CopyTo({Marshal}.CreateSpan(ref {Unsafe}.Add(ref r, {N(layout.RecordHidden)}), {N(layout.ProjectionRow)}));");

@@ -86,7 +86,7 @@ public sealed partial class LstmGenerator
                     w.Line($"global::LstmGen.Kernels.GateLayout.UnpackPeepholeGradients(g.Slice({packedLayer} + (1 + inputs + {hw}) * {N(layout.Row)}, {N(layout.Row)}), HiddenSize, destination.Slice(offset + {N(gates)} * (inputs + {hw} + 2){projection}, {N(3 * spec.Hidden)}));");
             }
             if (spec.Head != HeadKind.None)
-                w.Line($"global::LstmGen.Kernels.GateLayout.UnpackHeadGradients(g.Slice({N(layout.HeadPackedOffset)}, {N(layout.PackedLength - layout.HeadPackedOffset)}), {(spec.Bidirectional ? "2 * HiddenSize" : HWidth(spec))}, OutputSize, destination.Slice({N(layout.HeadWeightOffset)}, {N(spec.Outputs * layout.TopWidth)}), destination.Slice({N(layout.HeadBiasOffset)}, {N(spec.Outputs)}));");
+                w.Line($"global::LstmGen.Kernels.GateLayout.UnpackHeadGradients(g.Slice({N(layout.HeadPackedOffset)}, {N(layout.PackedLength - layout.HeadPackedOffset)}), {(spec.Bidirectional ? "2 * " + HWidth(spec) : HWidth(spec))}, OutputSize, destination.Slice({N(layout.HeadWeightOffset)}, {N(spec.Outputs * layout.TopWidth)}), destination.Slice({N(layout.HeadBiasOffset)}, {N(spec.Outputs)}));");
         }
         w.Line();
 
@@ -345,7 +345,7 @@ public sealed partial class LstmGenerator
             {
                 w.Line($"ref float input = ref {input}; // {layer.InputWhat} at this step");
             }
-            if (spec.HasProjection) EmitProjectionBackward(w, f, layout, b, layer);
+            if (spec.HasProjection) EmitProjectionBackward(w, f, layout, layer.InputCount, $"fix, {N(b.ProjectionGradients)}");
             EmitGateGradients(w, f, layout, layer.InputCount, spec.HasProjection ? "dm" : "dh");
             w.Line($"// dx = W_ihᵀ dz and dh_(t-1) = W_hhᵀ dz are summed tile by tile; the parameter gradients: row j += x_j · dz.");
             w.Line($"{Marshal}.CreateSpan(ref dx, {N(layer.InputCount)}).Clear();");
@@ -378,19 +378,20 @@ public sealed partial class LstmGenerator
     }
 
     /// <summary>
-    /// Emits a layer's projection backward, before its gate gradients: dm = W_hrᵀ·dh (into the tape's dm) and
-    /// dW_hr += dh ⊗ m, with m = o·tanh(c) as recorded; the gates then read dm where an LSTM without projection reads dh.
+    /// Emits a layer's projection backward, before its gate gradients: dm = W_hrᵀ·dh (at <paramref name="dmAt"/>, the
+    /// arguments of an Unsafe.Add, or a ref variable's name) and dW_hr += dh ⊗ m, with m = o·tanh(c) as recorded; the gates
+    /// then read dm where an LSTM without projection reads dh. <paramref name="inputs"/> is the layer's input width.
     /// </summary>
-    private static void EmitProjectionBackward(SourceWriter w, Flavor f, Layout layout, BackwardLayout b, LayerRef layer)
+    private static void EmitProjectionBackward(SourceWriter w, Flavor f, Layout layout, int inputs, string dmAt)
     {
         ModelSpec spec = layout.Spec;
-        string gateBlock = N(layout.GateBlock(layer.InputCount));
+        string gateBlock = N(layout.GateBlock(inputs));
         w.Line($"// Projection backward: dm = W_hrᵀ·dh ({N(spec.Hidden)} values), dW_hr += dh ⊗ m; W_hr's packed rows follow the gate rows.");
-        w.Line($"ref float dm = ref {Unsafe}.Add(ref fix, {N(b.ProjectionGradients)});");
+        w.Line(dmAt.Contains(",") ? $"ref float dm = ref {Unsafe}.Add(ref {dmAt});" : $"ref float dm = ref {dmAt};");
         w.Line($"ref float m = ref {Unsafe}.Add(ref r, {N(layout.Row + 2 * layout.PaddedHidden)}); // o·tanh(c) as recorded");
         w.Line($"ref float wp = ref {Unsafe}.Add(ref w, {gateBlock});");
         w.Line($"ref float gp = ref {Unsafe}.Add(ref g, {gateBlock});");
-        w.Line($"{Marshal}.CreateSpan(ref dm, {N(spec.Hidden)}).Clear();");
+        w.Line($"{Marshal}.CreateSpan(ref dm, {N(layout.PaddedHidden)}).Clear(); // the padding lanes too: the gate gradients read whole blocks");
         EmitBackwardMatVec(w, f, layout.ProjectionRow, "dh", new[] { new BackwardRun("m", spec.Hidden, 1, "dm", "o·tanh(c)") }, spec.Compact, "wp", "gp");
     }
 

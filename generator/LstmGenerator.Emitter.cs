@@ -338,8 +338,8 @@ public sealed partial class LstmGenerator
         w.Line();
         if (spec.HasProjection)
         {
-            w.Line($"/// <summary>PyTorch <c>lstm.weight_hr_l{{layer}}</c> [{N(spec.Projection)}, {N(spec.Hidden)}]: the projection, h = W_hr·(o ⊙ tanh(c)) (no bias).</summary>");
-            w.Line($"public {Span} WeightHr(int layer) => new(_parameters, LayerOffset(layer) + {N(gates)} * (LayerInputSize(layer) + {N(spec.Recurrent + 2)}), {N(projection)});");
+            w.Line($"/// <summary>PyTorch <c>lstm.weight_hr_l{{layer}}</c> [{N(spec.Projection)}, {N(spec.Hidden)}]: the projection, h = W_hr·(o ⊙ tanh(c)) (no bias){dirDoc}.</summary>");
+            w.Line($"public {Span} WeightHr(int layer{dp}) => new(_parameters, LayerOffset(layer{da}) + {N(gates)} * (LayerInputSize(layer) + {N(spec.Recurrent + 2)}), {N(projection)});");
             w.Line();
         }
         if (spec.Peephole)
@@ -373,8 +373,8 @@ public sealed partial class LstmGenerator
         else
         {
             // Slots layer·2 + direction: the two of layer 0 read the input, the others 2·H values from the layer below.
-            int first = gates * (spec.InputSize + spec.Hidden + 2) + peepholes, packedFirst = (spec.ExtraRows + spec.InputSize + spec.Hidden) * layout.Row;
-            int packedUpper = (spec.ExtraRows + spec.LayerInputSize(1) + spec.Hidden) * layout.Row;
+            int first = gates * (spec.InputSize + spec.Recurrent + 2) + peepholes + projection, packedFirst = (spec.ExtraRows + spec.InputSize + spec.Recurrent) * layout.Row + layout.ProjectionBlock;
+            int packedUpper = (spec.ExtraRows + spec.LayerInputSize(1) + spec.Recurrent) * layout.Row + layout.ProjectionBlock;
             int packed2 = spec.Layers > 1 ? layout.LayerPackedOffsets[2] : 0;
             using (w.Block("private static int LayerOffset(int layer, int direction)"))
             {
@@ -384,7 +384,7 @@ public sealed partial class LstmGenerator
                 w.Line($"return slot < 2 ? {N(layout.LayerParameterOffsets[0])} + slot * {N(first)} : {N(layer1)} + (slot - 2) * {N(stride)};");
             }
             w.Line();
-            w.Line($"private static int LayerInputSize(int layer) => layer == 0 ? {N(spec.InputSize)} : {N(2 * spec.Hidden)};");
+            w.Line($"private static int LayerInputSize(int layer) => layer == 0 ? {N(spec.InputSize)} : {N(2 * spec.Recurrent)};");
             w.Line();
             w.Line($"private static int PackedLayerOffset(int layer, int direction) => layer == 0 ? direction * {N(packedFirst)} : {N(packed2)} + ((layer - 1) * 2 + direction) * {N(packedUpper)};");
             w.Line();
@@ -413,12 +413,12 @@ public sealed partial class LstmGenerator
                         if (spec.Peephole)
                             w.Line($"global::LstmGen.Kernels.GateLayout.PackPeepholes(PeepholeWeight(layer{da}), HiddenSize, packed.Slice(PackedLayerOffset(layer{da}) + (1 + inputs + {HWidth(spec)}) * {N(layout.Row)}, {N(layout.Row)})); // the peephole row, after W_hh");
                         if (spec.HasProjection)
-                            w.Line($"global::LstmGen.Kernels.GateLayout.PackProjection(WeightHr(layer), HiddenSize, ProjectionSize, packed.Slice(PackedLayerOffset(layer) + ({N(spec.ExtraRows)} + inputs + ProjectionSize) * {N(layout.Row)}, {N(layout.ProjectionBlock)})); // W_hr, after the gate rows");
+                            w.Line($"global::LstmGen.Kernels.GateLayout.PackProjection(WeightHr(layer{da}), HiddenSize, ProjectionSize, packed.Slice(PackedLayerOffset(layer{da}) + ({N(spec.ExtraRows)} + inputs + ProjectionSize) * {N(layout.Row)}, {N(layout.ProjectionBlock)})); // W_hr, after the gate rows");
                     }
                 }
             }
             if (spec.Head != HeadKind.None)
-                w.Line($"global::LstmGen.Kernels.GateLayout.PackHead(HeadWeight, HeadBias, {(bi ? "2 * HiddenSize" : HWidth(spec))}, OutputSize, packed.Slice({N(layout.HeadPackedOffset)}, {N(layout.PackedLength - layout.HeadPackedOffset)}));");
+                w.Line($"global::LstmGen.Kernels.GateLayout.PackHead(HeadWeight, HeadBias, {(bi ? "2 * " + HWidth(spec) : HWidth(spec))}, OutputSize, packed.Slice({N(layout.HeadPackedOffset)}, {N(layout.PackedLength - layout.HeadPackedOffset)}));");
             if (spec.BFloat16Inference)
                 w.Line("global::LstmGen.Kernels.BFloat16.Convert(packed, _packedBFloat16.Span);");
             if (layout.HasInputTable)

@@ -144,8 +144,6 @@ public sealed partial class LstmGenerator
         else if (projection > 0 && cellValue == (int)CellKind.Gru)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OptionNotForCell, At("ProjectionSize"), $"ProjectionSize = {Format(projection)}", "RecurrentCell.Gru",
                 "a projection maps an LSTM's o·tanh(c) to a smaller h (PyTorch's proj_size), and PyTorch's nn.GRU has none"));
-        else if (projection > 0 && bidirectional)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedCombination, At("ProjectionSize"), $"ProjectionSize = {Format(projection)}", "Bidirectional = true"));
 
         if (diagnostics.Count > 0)
             return new ModelResult(null, diagnostics.ToEquatableArray());

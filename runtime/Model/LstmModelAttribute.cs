@@ -79,7 +79,7 @@ public sealed class LstmModelAttribute : Attribute
     /// <c>h_t = W_hr·(o ⊙ tanh(c_t))</c> with <c>lstm.weight_hr_l{k}</c> [ProjectionSize, Hidden] and no bias. h, the
     /// recurrent weights' input (<c>weight_hh</c> is [4·Hidden, ProjectionSize]), the next layer's input and the head's
     /// input are ProjectionSize wide; the cell state c keeps Hidden units. Must be less than <see cref="Hidden"/>
-    /// (LSTM0015). LSTM only (LSTM0013 with a GRU); not yet with <see cref="Bidirectional"/> (LSTM0012). 0, the default, projects nothing.
+    /// (LSTM0015). LSTM only (LSTM0013 with a GRU); with <see cref="Bidirectional"/> each direction projects its own h. 0, the default, projects nothing.
     /// Such a model trains sample by sample (no lock-step lanes) and runs whole sequences step by step.
     /// </summary>
     public int ProjectionSize { get; set; }

@@ -24,7 +24,7 @@ public sealed class ModelShape : IEquatable<ModelShape>
     /// <summary>
     /// Creates and validates a shape. Exactly one of <paramref name="inputs"/> or <paramref name="vocabulary"/> must be positive;
     /// <paramref name="peephole"/> (see <see cref="Peephole"/>) needs <see cref="RecurrentCell.Lstm"/>; <paramref name="projection"/>
-    /// (see <see cref="ProjectionSize"/>) is 0 (none) or between 1 and <paramref name="hidden"/> − 1, for a unidirectional LSTM.
+    /// (see <see cref="ProjectionSize"/>) is 0 (none) or between 1 and <paramref name="hidden"/> − 1, for an LSTM.
     /// </summary>
     public ModelShape(int inputs, int vocabulary, int embedding, int hidden, int layers, int outputs, Head head, HeadOn headOn,
         RecurrentCell cell = RecurrentCell.Lstm, bool bidirectional = false, bool peephole = false, int projection = 0)
@@ -47,7 +47,6 @@ public sealed class ModelShape : IEquatable<ModelShape>
         {
             if (cell != RecurrentCell.Lstm) throw new ArgumentException($"A projection (PyTorch proj_size) maps an LSTM's o·tanh(c) to a smaller h; a {cell} has none.", nameof(projection));
             if (projection >= hidden) throw new ArgumentOutOfRangeException(nameof(projection), projection, $"The projection size must be smaller than Hidden ({hidden}), as PyTorch's proj_size.");
-            if (bidirectional) throw new ArgumentException("A projection cannot be combined with a bidirectional model yet.", nameof(projection));
         }
 
         Inputs = inputs;

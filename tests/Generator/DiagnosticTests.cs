@@ -153,20 +153,17 @@ public class DiagnosticTests
     }
 
     [Fact]
-    public void ProjectionOnAGruOrABidirectionalModelIsReportedOnTheArgument()
+    public void ProjectionOnAGruIsReportedOnTheArgument()
     {
         var (gru, gruText) = Single(Model("Inputs = 3, Hidden = 8, Cell = LstmGen.RecurrentCell.Gru, ProjectionSize = 4"), "LSTM0013");
         Assert.Equal("ProjectionSize = 4", gruText);
         Assert.Contains("ProjectionSize = 4 does not apply to Cell = RecurrentCell.Gru", gru.GetMessage());
-        var (bi, biText) = Single(Model("Inputs = 3, Hidden = 8, Bidirectional = true, ProjectionSize = 4"), "LSTM0012");
-        Assert.Equal("ProjectionSize = 4", biText);
-        Assert.Contains("ProjectionSize = 4 cannot be combined with Bidirectional = true", bi.GetMessage());
     }
 
     [Fact]
     public void ProjectionBelowHiddenIsValid()
     {
-        GeneratorOutput output = ModelCompiler.Run(Model("Inputs = 3, Hidden = 8, ProjectionSize = 7, Peephole = true, Layers = 2"));
+        GeneratorOutput output = ModelCompiler.Run(Model("Inputs = 3, Hidden = 8, ProjectionSize = 7, Peephole = true, Layers = 2, Bidirectional = true"));
         Assert.Empty(output.GeneratorDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
     }
 

@@ -31,7 +31,7 @@ public sealed class ProjectionGoldenTests(ITestOutputHelper output)
     [Fact]
     public void EveryCaseIsAProjectedLstm()
     {
-        Assert.Equal(5, Names().Length);
+        Assert.Equal(7, Names().Length);
         foreach (string name in Names())
         {
             GoldenCase c = Read(name);

@@ -30,6 +30,8 @@ public sealed class ProjectionTests(ITestOutputHelper output)
         "Vocabulary = 11, Embedding = 6, Hidden = 24, ProjectionSize = 7, Outputs = 11, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep",
         // Peepholes and a projection, three layers.
         "Inputs = 2, Hidden = 33, Layers = 3, ProjectionSize = 17, Peephole = true, Outputs = 1, Head = LstmGen.Head.Sigmoid",
+        // Bidirectional, compact, reading each direction's final state.
+        "Vocabulary = 9, Embedding = 5, Hidden = 150, Layers = 2, ProjectionSize = 24, Bidirectional = true, Outputs = 2, HeadOn = LstmGen.HeadOn.FinalState",
     };
 
     // Shared with the peephole tests: a generated model with the reference's weights, Predict into a new array, the max-normalised error.
@@ -76,6 +78,7 @@ public sealed class ProjectionTests(ITestOutputHelper output)
         output.WriteLine($"{shape}: vs double: generated {generatedError:E2}, reference {referenceError:E2}, final states {state:E2}");
         Assert.True(generatedError <= Tolerance && referenceError <= Tolerance && state <= Tolerance, $"generated {generatedError:E2}, reference {referenceError:E2}, states {state:E2}");
 
+        if (shape.Bidirectional) return; // a bidirectional model cannot stream
         int size = shape.StepOutputSize;
         var streamed = new float[generatedOutput.Length];
         for (int t = 0; t < steps; t++)
@@ -93,6 +96,7 @@ public sealed class ProjectionTests(ITestOutputHelper output)
     [InlineData("Inputs = 3, Hidden = 21, Layers = 2, ProjectionSize = 5, Outputs = 2, Dropout = 0.3, InputDropout = 0.2")]
     [InlineData("Vocabulary = 9, Embedding = 4, Hidden = 18, ProjectionSize = 3, Outputs = 4, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep, InferenceWeights = LstmGen.WeightPrecision.BFloat16")]
     [InlineData("Inputs = 2, Hidden = 33, Layers = 2, ProjectionSize = 17, Peephole = true, Outputs = 1")]
+    [InlineData("Inputs = 3, Hidden = 19, Layers = 2, ProjectionSize = 6, Bidirectional = true, Dropout = 0.25, HeadOn = LstmGen.HeadOn.EveryStep")]
     public void GradientsMatchFiniteDifferences(string arguments) =>
         GeneratedGradientTests.Check(ModelCompiler.CreateModel(arguments).Shape, seed: arguments.Length, steps: 6, maxChecked: 300);
 
@@ -154,7 +158,10 @@ public sealed class ProjectionTests(ITestOutputHelper output)
         Assert.Throws<ArgumentOutOfRangeException>(() => new ModelShape(0, 9, 3, 5, 2, 2, Head.Linear, HeadOn.LastStep).LayerTensorName(LayerParameter.WeightHr, 0));
         Assert.Contains("smaller than Hidden (5)", Assert.Throws<ArgumentOutOfRangeException>(() => new ModelShape(3, 0, 0, 5, 1, 0, Head.None, HeadOn.LastStep, projection: 5)).Message);
         Assert.Throws<ArgumentException>(() => new ModelShape(3, 0, 0, 5, 1, 0, Head.None, HeadOn.LastStep, RecurrentCell.Gru, projection: 2));
-        Assert.Throws<ArgumentException>(() => new ModelShape(3, 0, 0, 5, 1, 0, Head.None, HeadOn.LastStep, bidirectional: true, projection: 2));
+        var bidirectional = new ModelShape(3, 0, 0, 5, 2, 1, Head.Linear, HeadOn.LastStep, bidirectional: true, projection: 2);
+        Assert.Equal("lstm.weight_hr_l1_reverse", bidirectional.Tensors[19].Name);
+        Assert.Equal(new[] { 20, 4 }, bidirectional.GetLayerTensor(LayerParameter.WeightIh, 1, 1).Shape.ToArray());
+        Assert.Equal(new[] { 1, 4 }, bidirectional.GetTensor(ModelShape.HeadWeightName).Shape.ToArray());
 
         // A state of another projection is refused, naming both.
         ILstmModel model = ModelCompiler.CreateModel(new ModelShape(3, 0, 0, 5, 1, 0, Head.None, HeadOn.LastStep, projection: 2));

@@ -18,8 +18,9 @@ internal static class RandomModels
     /// <summary>
     /// The same combinations for a GRU, a bidirectional LSTM and a bidirectional GRU (other sizes), and for a
     /// peephole LSTM (every combination) and a bidirectional peephole LSTM (every other one, and the FinalState
-    /// ones), and for an LSTM with a projection (every combination) and a peephole LSTM with one (every other), by name
-    /// (<c>gru-…</c>, <c>bilstm-…</c>, <c>bigru-…</c>, <c>peephole-…</c>, <c>bipeephole-…</c>, <c>proj-…</c>, <c>peepholeproj-…</c>).
+    /// ones), and for an LSTM with a projection (every combination), a peephole LSTM with one (every other) and a bidirectional
+    /// LSTM with one (every other, and the FinalState ones), by name (<c>gru-…</c>, <c>bilstm-…</c>, <c>bigru-…</c>,
+    /// <c>peephole-…</c>, <c>bipeephole-…</c>, <c>proj-…</c>, <c>peepholeproj-…</c>, <c>biproj-…</c>).
     /// Kept apart from <see cref="Shapes"/>, which the generated-model tests also run.
     /// </summary>
     public static IReadOnlyDictionary<string, ModelShape> Variants { get; } = BuildVariants();
@@ -68,6 +69,11 @@ internal static class RandomModels
         foreach (var (name, shape) in BuildShapes(RecurrentCell.Lstm, bidirectional: false, seed: 37, peephole: true, projection: true))
         {
             if (n++ % 2 == 1) variants.Add(name, shape);
+        }
+        n = 0;
+        foreach (var (name, shape) in BuildShapes(RecurrentCell.Lstm, bidirectional: true, seed: 38, projection: true))
+        {
+            if (n++ % 2 == 0 || shape.HeadOn == HeadOn.FinalState) variants.Add(name, shape);
         }
         return variants;
     }

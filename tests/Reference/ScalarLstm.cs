@@ -251,9 +251,9 @@ internal sealed class ScalarLstm
         if (_headOn == HeadOn.FinalState && _directions == 2)
         {
             // The final state of each direction: forward h after the last step, reverse h after step 0.
-            var final = new double[2 * hsz];
-            Array.Copy(sequence[steps - 1], 0, final, 0, hsz);
-            Array.Copy(sequence[0], hsz, final, hsz, hsz);
+            var final = new double[2 * hw];
+            Array.Copy(sequence[steps - 1], 0, final, 0, hw);
+            Array.Copy(sequence[0], hw, final, hw, hw);
             Array.Copy(HeadOf(final, logits), 0, output, 0, stepOut);
             return new Result(output, h, c, sequence);
         }

@@ -26,10 +26,11 @@ class ProjectedNet(g.Net):
 
     def __init__(self, c):
         super().__init__(c)
+        d = 2 if c["bidirectional"] else 1
         self.lstm = torch.nn.LSTM(c["input_size"], c["hidden"], num_layers=c["layers"], proj_size=c["proj_size"],
-                                  batch_first=True)
+                                  bidirectional=c["bidirectional"], batch_first=True)
         if c["head_out"]:
-            self.head = torch.nn.Linear(c["proj_size"], c["head_out"])
+            self.head = torch.nn.Linear(d * c["proj_size"], c["head_out"])
 
 
 def case(name, proj_size, **kw):
@@ -49,6 +50,10 @@ CASES = [
          head_out=3, act="softmax", loss="ce"),
     case("emb65x32_lstmp2_h32_p12_t15_b2_headall65_ce", 12, vocab=65, input_size=32, hidden=32, layers=2, T=15,
          B=2, head_out=65, head_mode="all", loss="ce", note="char-LM style, logits at every step"),
+    case("bilstmp1_i3_h7_p3_t15_b4_state", 3, input_size=3, hidden=7, bidirectional=True, T=15, B=4, state=True,
+         note="bidirectional, projected: output = concat(fwd, bwd) of P each"),
+    case("bilstmp2_i4_h10_p4_t12_b2_state", 4, input_size=4, hidden=10, layers=2, bidirectional=True, T=12, B=2,
+         state=True, note="two bidirectional projected layers: layer 1 reads layer 0's [fwd, bwd] projected h"),
 ]
 
 
@@ -56,7 +61,9 @@ def make(c, idx):
     seed = 5000 + idx
     torch.manual_seed(seed)
     model = ProjectedNet(c)  # PyTorch default init, float32
-    B, T, L, H, P = c["B"], c["T"], c["layers"], c["hidden"], c["proj_size"]
+    B, T, H, P = c["B"], c["T"], c["hidden"], c["proj_size"]
+    D = 2 if c["bidirectional"] else 1
+    L = c["layers"] * D
     t = {}
     if c["vocab"]:
         t["input"] = torch.randint(0, c["vocab"], (B, T), dtype=torch.int32)
@@ -66,7 +73,7 @@ def make(c, idx):
         t["h0"] = g.f32(torch.randn(L, B, P) * 0.5)
         t["c0"] = g.f32(torch.randn(L, B, H) * 0.5)
     if c["loss"] == "mse":
-        shape = ((B, c["head_out"]) if c["head_mode"] == "last" else (B, T, c["head_out"])) if c["head_out"] else (B, T, P)
+        shape = ((B, c["head_out"]) if c["head_mode"] == "last" else (B, T, c["head_out"])) if c["head_out"] else (B, T, D * P)
         t["target"] = g.f32(torch.randn(shape) * 0.5)
     elif c["loss"] == "ce":
         t["target"] = torch.randint(0, c["head_out"], (B,) if c["head_mode"] == "last" else (B, T), dtype=torch.int32)
@@ -86,7 +93,8 @@ def make(c, idx):
     cfg = {k: c[k] for k in ("arch", "input_size", "hidden", "layers", "bidirectional", "vocab", "head_out",
                              "head_mode", "act", "T", "B", "state", "loss", "weight_scale", "input_scale", "proj_size")}
     cfg.update(seed=seed, batch_first=True, gate_order=g.GATES["lstm"], embed_dim=c["input_size"] if c["vocab"] else 0,
-               state_shape="h: [num_layers, B, proj_size], c: [num_layers, B, H]", loss_formula=g.LOSS_TEXT[c["loss"]])
+               state_shape="h: [num_layers*num_directions, B, proj_size], c: [num_layers*num_directions, B, H]",
+               loss_formula=g.LOSS_TEXT[c["loss"]])
     meta = {
         "format": g.FORMAT,
         "case": c["name"],
