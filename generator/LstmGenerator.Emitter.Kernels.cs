@@ -71,6 +71,12 @@ public sealed partial class LstmGenerator
             PackedLength = packed + (HeadRow == 0 ? 0 : (1 + TopWidth) * HeadRow);
             // A bidirectional model always runs layer by layer over the whole sequence (its own driver).
             InputTableLength = spec.IsTokenModel && !spec.Bidirectional && (long)spec.Vocabulary * Row <= InputTableBudget ? spec.Vocabulary * Row : 0;
+            // A head with few outputs computes each logit as one dot product with h (O·P/16 FMAs and O horizontal
+            // sums, ≈ 6 instructions each) instead of broadcasting each of h's values into the outputs' columns
+            // ((1 + H)·Pad(O)/16 FMAs): W1's 1-output head on 32 units is 2 FMAs instead of 33.
+            DotHead = !spec.Bidirectional && spec.Head != HeadKind.None
+                && spec.Outputs * (Pad(TopWidth) / 16 + 6) < (1 + TopWidth) * (HeadRow / 16);
+            HeadRowsLength = DotHead ? spec.Outputs * Pad(TopWidth) + HeadRow : 0;
             LayerMajor = !spec.Bidirectional && !spec.HasProjection && HeadPackedOffset > LayerMajorBudget;
             SequenceScratchLength = LayerMajor ? LayerMajorChunk * (Row + PaddedHidden) : 0;
             DropoutInputWidth = spec.InputDropout > 0 ? Pad(spec.InputSize) : 0;
@@ -114,6 +120,12 @@ public sealed partial class LstmGenerator
 
         /// <summary>Steps per layer-major chunk: the chunk's input projections and outputs live in the state's scratch.</summary>
         public const int LayerMajorChunk = 16;
+
+        /// <summary>Whether inference computes the head's logits as dot products with h, from a by-rows copy of the head (GateLayout.PackHeadRows).</summary>
+        public bool DotHead { get; }
+
+        /// <summary>Floats of the by-rows head copy (O rows of Pad(top width), then the bias padded), or 0 without <see cref="DotHead"/>.</summary>
+        public int HeadRowsLength { get; }
 
         /// <summary>Whether whole-sequence Predict runs layer-major (see <see cref="LayerMajorBudget"/>).</summary>
         public bool LayerMajor { get; }
@@ -264,22 +276,32 @@ public sealed partial class LstmGenerator
                     w.Line($"ref float c = ref {Unsafe}.Add(ref s, {layer.Cell});");
                     if (record) w.Line($"ref float r = ref {Unsafe}.Add(ref rec, {layer.Record}); // gates {N(layout.Row)}, c, tanh(c), h");
                     var recurrent = new RowInput("h", spec.Recurrent, 1 + layer.InputCount, "recurrent h");
-                    if (!record && layout.HasInputTable && layer.Input == "x")
+                    // A layer whose gate columns are one register tile updates its cells straight from the accumulators.
+                    bool fused = !spec.Compact && IsOneTile(f, layout.Row);
+                    void ProjectionInput()
                     {
-                        w.Line("// The input part comes precomputed: x is this token's row of the input-projection table (bias + W_ih·embedding).");
-                        EmitMatVec(w, f, layout.Row, new[] { recurrent }, "z", spec.Compact, initial: "input", half: half);
-                    }
-                    else
-                    {
-                        EmitMatVec(w, f, layout.Row, new[] { new RowInput("input", layer.InputCount, 1, layer.InputWhat), recurrent }, "z", spec.Compact, half: half);
-                    }
-                    if (spec.HasProjection)
-                    {
+                        if (!spec.HasProjection) return;
                         w.Line(record
                             ? $"ref float m = ref {Unsafe}.Add(ref r, {N(layout.Row + 2 * layout.PaddedHidden)}); // o·tanh(c), recorded: the projection's input"
                             : $"ref float m = ref {Unsafe}.Add(ref s, {N(layout.ProjectionScratch)}); // o·tanh(c), the projection's input");
                     }
-                    EmitCellUpdate(w, f, layout, record, layer.InputCount, spec.HasProjection ? "m" : "h");
+                    void CellUpdate() => EmitCellUpdate(w, f, layout, record, layer.InputCount, spec.HasProjection ? "m" : "h", registers: fused);
+                    if (fused) ProjectionInput();
+                    System.Action? tail = fused ? CellUpdate : null;
+                    if (!record && layout.HasInputTable && layer.Input == "x")
+                    {
+                        w.Line("// The input part comes precomputed: x is this token's row of the input-projection table (bias + W_ih·embedding).");
+                        EmitMatVec(w, f, layout.Row, new[] { recurrent }, "z", spec.Compact, initial: "input", half: half, tail: tail);
+                    }
+                    else
+                    {
+                        EmitMatVec(w, f, layout.Row, new[] { new RowInput("input", layer.InputCount, 1, layer.InputWhat), recurrent }, "z", spec.Compact, half: half, tail: tail);
+                    }
+                    if (!fused)
+                    {
+                        ProjectionInput();
+                        CellUpdate();
+                    }
                     if (spec.HasProjection) EmitProjection(w, f, layout, layer.InputCount, record, half);
                 }
             });
@@ -405,6 +427,11 @@ public sealed partial class LstmGenerator
         w.Line($"/// <summary>The linear head on the top layer's h: {N(spec.Outputs)} logits ({N(layout.HeadRow)} padded columns), {(f.IsScalar ? "scalar code" : f.Suffix + " code")}.</summary>");
         using (w.Block($"private void HeadCore{f.Suffix}(ref float s)"))
         {
+            if (layout.DotHead && !f.IsScalar)
+            {
+                EmitDotHead(w, layout, f);
+                return;
+            }
             w.Line($"ref float w = ref {Unsafe}.Add(ref _packed.Reference, {N(layout.HeadPackedOffset)});");
             w.Line($"ref float h = ref {Unsafe}.Add(ref s, {N(layout.HiddenOffset(spec.Layers - 1))});");
             w.Line($"ref float y = ref {Unsafe}.Add(ref s, {N(layout.StateLength + layout.Row)});");
@@ -413,13 +440,41 @@ public sealed partial class LstmGenerator
     }
 
     /// <summary>
+    /// The body of a dot-product head (<see cref="Layout.DotHead"/>): h's vectors loaded once, then per output
+    /// y_o = b_o + Σ (h ⊙ row o), the row from the by-rows copy <c>_headRows</c>, summed across lanes.
+    /// </summary>
+    private static void EmitDotHead(SourceWriter w, Layout layout, Flavor f)
+    {
+        ModelSpec spec = layout.Spec;
+        int width = Pad(layout.TopWidth), vectors = width / f.Width;
+        w.Line($"ref float hw = ref _headRows.Reference; // head.weight by rows ({N(spec.Outputs)} × {N(width)} floats, zero-padded), then the bias");
+        w.Line($"ref float h = ref {Unsafe}.Add(ref s, {N(layout.HiddenOffset(spec.Layers - 1))});");
+        w.Line($"ref float y = ref {Unsafe}.Add(ref s, {N(layout.StateLength + layout.Row)});");
+        w.Line($"// y_o = b_o + Σ_u W[o, u]·h_u: one dot product per output over the {N(vectors)} vector(s) of h.");
+        for (int v = 0; v < vectors; v++)
+            w.Line($"{f.VT} h{N(v)} = {f.V}.LoadUnsafe(ref h, {N(v * f.Width)});");
+        for (int o = 0; o < spec.Outputs; o++)
+        {
+            string Row(int v) => $"{f.V}.LoadUnsafe(ref hw, {N(o * width + v * f.Width)})";
+            string sum = $"h0 * {Row(0)}";
+            for (int v = 1; v < vectors; v++) sum = $"{f.V}.MultiplyAddEstimate(h{N(v)}, {Row(v)}, {sum})";
+            w.Line($"{Unsafe}.Add(ref y, {N(o)}) = {Unsafe}.Add(ref hw, {N(spec.Outputs * width + o)}) + {f.V}.Sum({sum});");
+        }
+    }
+
+    /// <summary>
     /// Emits <c>dest[0..columns) = initial + Σ_inputs Σ_j source[j] · row(firstRow + j)</c> over the
     /// packed matrix at <c>w</c>, where <c>initial</c> is row 0 (the bias) or a precomputed row: tiles of up to <see cref="Flavor.RegisterTile"/> accumulator vectors,
     /// each tile loading its bias, then one broadcast-FMA loop per input run, then storing.
     /// Unrolled: one block per tile with constant columns. Compact: one tile body in a loop.
+    /// With <paramref name="tail"/> (a product that is one register tile, see <see cref="IsOneTile"/>), the sums
+    /// stay in the accumulators <c>a0 …</c> and <paramref name="tail"/> emits what consumes them, in the tile's scope,
+    /// instead of the stores to <paramref name="dest"/>.
     /// </summary>
-    private static void EmitMatVec(SourceWriter w, Flavor f, int columns, IReadOnlyList<RowInput> inputs, string dest, bool compact, string initial = "w", bool half = false)
+    private static void EmitMatVec(SourceWriter w, Flavor f, int columns, IReadOnlyList<RowInput> inputs, string dest, bool compact, string initial = "w", bool half = false, System.Action? tail = null)
     {
+        if (tail is not null && (compact || !IsOneTile(f, columns)))
+            throw new System.InvalidOperationException("A fused tail needs a product of one unrolled register tile.");
         if (f.IsScalar)
         {
             w.Line($"for (nuint col = 0; col < {N(columns)}; col++) {Unsafe}.Add(ref {dest}, col) = {Unsafe}.Add(ref {initial}, col);");
@@ -438,8 +493,11 @@ public sealed partial class LstmGenerator
         }
 
         ForEachTile(w, f, columns, compact, "t", "accumulators",
-            (tileStart, firstColumn, count) => EmitTile(w, f, columns, inputs, dest, tileStart, firstColumn, count, initial, half));
+            (tileStart, firstColumn, count) => EmitTile(w, f, columns, inputs, dest, tileStart, firstColumn, count, initial, half, tail));
     }
+
+    /// <summary>Whether <paramref name="columns"/> fit one register tile of <paramref name="f"/> (a vector path), so the product's sums can stay in registers.</summary>
+    private static bool IsOneTile(Flavor f, int columns) => !f.IsScalar && columns / f.Width <= f.RegisterTile;
 
     /// <summary>
     /// Splits <paramref name="columns"/> into register tiles of at most <see cref="Flavor.RegisterTile"/>
@@ -476,7 +534,7 @@ public sealed partial class LstmGenerator
     private const int FmaChainsInFlight = 8;
 
     /// <summary>One register tile: columns start at the loop variable <paramref name="tileStart"/> (compact) or the constant <paramref name="firstColumn"/>.</summary>
-    private static void EmitTile(SourceWriter w, Flavor f, int columns, IReadOnlyList<RowInput> inputs, string dest, string? tileStart, int firstColumn, int count, string initial = "w", bool half = false)
+    private static void EmitTile(SourceWriter w, Flavor f, int columns, IReadOnlyList<RowInput> inputs, string dest, string? tileStart, int firstColumn, int count, string initial = "w", bool half = false, System.Action? tail = null)
     {
         var weights = new WeightRows(half);
         string Col(int v) => tileStart is null ? N(firstColumn + v * f.Width) : v == 0 ? tileStart : $"{tileStart} + {N(v * f.Width)}";
@@ -531,6 +589,11 @@ public sealed partial class LstmGenerator
         for (int stride = HighestPowerOfTwoBelow(sets); stride >= 1; stride /= 2)
             for (int set = 0; set < stride && set + stride < sets; set++)
                 w.Line(string.Join(" ", Enumerate(count, v => $"{A(v, set)} += {A(v, set + stride)};")));
+        if (tail is not null)
+        {
+            tail();
+            return;
+        }
         for (int v = 0; v < count; v++)
             w.Line($"{f.V}.StoreUnsafe(a{N(v)}, ref {dest}, {Col(v)});");
     }
@@ -556,11 +619,11 @@ public sealed partial class LstmGenerator
     /// c' = f·c + i·g, o = σ(z_o + p_o·c'), h = o·tanh(c'). With a projection, o·tanh(c) goes to <paramref name="output"/>
     /// (<c>m</c>, which recording points at the step's record), and <see cref="EmitProjection"/> makes h from it.
     /// </summary>
-    private static void EmitCellUpdate(SourceWriter w, Flavor f, Layout layout, bool record, int inputs, string output = "h")
+    private static void EmitCellUpdate(SourceWriter w, Flavor f, Layout layout, bool record, int inputs, string output = "h", bool registers = false)
     {
         if (layout.Spec.IsGru)
         {
-            EmitGruUpdate(w, f, layout, record);
+            EmitGruUpdate(w, f, layout, record, registers);
             return;
         }
         // A peephole LSTM adds p·c to the sums of i and f (the old c) and of o (the new c): the same update with three more terms.
@@ -607,21 +670,23 @@ public sealed partial class LstmGenerator
         }
         int blocks = p / 16;
         int perBlock = 16 / f.Width;
-        w.Line($"// {equations}: {N(blocks)} block(s) of 16 units, gates i, f, g, o at +0, +16, +32, +48.");
-        using (w.Block($"for (nuint q = 0; q < {N(blocks)}; q++)"))
+        var at = new GateSums(f, registers);
+        w.Line(registers
+            ? $"// {equations}: {N(blocks)} block(s) of 16 units straight from the accumulators, gates i, f, g, o at +0, +16, +32, +48."
+            : $"// {equations}: {N(blocks)} block(s) of 16 units, gates i, f, g, o at +0, +16, +32, +48.");
+        at.ForEachBlock(w, blocks, q =>
         {
-            w.Line("nuint zq = q * 64, hq = q * 16;");
             for (int v = 0; v < perBlock; v++)
             {
-                string o = N(v * f.Width), s = N(v);
-                string I = N(v * f.Width), F = N(16 + v * f.Width), G = N(32 + v * f.Width), O = N(48 + v * f.Width);
-                string Sum(string at, string cell) => peephole
-                    ? $"{f.V}.MultiplyAddEstimate({f.V}.LoadUnsafe(ref pw, zq + {at}), {cell}, {f.V}.LoadUnsafe(ref z, zq + {at}))"
-                    : $"{f.V}.LoadUnsafe(ref z, zq + {at})";
-                if (peephole) w.Line($"{f.VT} cp{s} = {f.V}.LoadUnsafe(ref c, hq + {o});");
+                int o = v * f.Width, I = o, F = 16 + o, G = 32 + o, O = 48 + o;
+                string s = N(v);
+                string Sum(int gate, string cell) => peephole
+                    ? $"{f.V}.MultiplyAddEstimate({f.V}.LoadUnsafe(ref pw, {at.Z(q, gate)}), {cell}, {at.Sum(q, gate)})"
+                    : at.Sum(q, gate);
+                if (peephole) w.Line($"{f.VT} cp{s} = {f.V}.LoadUnsafe(ref c, {at.H(q, o)});");
                 w.Line($"{f.VT} i{s} = {Act}.Sigmoid({Sum(I, "cp" + s)});");
                 w.Line($"{f.VT} f{s} = {Act}.Sigmoid({Sum(F, "cp" + s)});");
-                w.Line($"{f.VT} g{s} = {Act}.Tanh({f.V}.LoadUnsafe(ref z, zq + {G}));");
+                w.Line($"{f.VT} g{s} = {Act}.Tanh({at.Sum(q, G)});");
                 if (peephole)
                 {
                     w.Line($"{f.VT} c{s} = {f.V}.MultiplyAddEstimate(f{s}, cp{s}, i{s} * g{s});");
@@ -630,25 +695,65 @@ public sealed partial class LstmGenerator
                 else
                 {
                     w.Line($"{f.VT} o{s} = {Act}.Sigmoid({Sum(O, "")});");
-                    w.Line($"{f.VT} c{s} = {f.V}.MultiplyAddEstimate(f{s}, {f.V}.LoadUnsafe(ref c, hq + {o}), i{s} * g{s});");
+                    w.Line($"{f.VT} c{s} = {f.V}.MultiplyAddEstimate(f{s}, {f.V}.LoadUnsafe(ref c, {at.H(q, o)}), i{s} * g{s});");
                 }
                 w.Line($"{f.VT} t{s} = {Act}.Tanh(c{s});");
-                w.Line($"{f.V}.StoreUnsafe(c{s}, ref c, hq + {o});");
-                w.Line($"{f.V}.StoreUnsafe(o{s} * t{s}, ref {output}, hq + {o});");
+                w.Line($"{f.V}.StoreUnsafe(c{s}, ref c, {at.H(q, o)});");
+                w.Line($"{f.V}.StoreUnsafe(o{s} * t{s}, ref {output}, {at.H(q, o)});");
                 if (record)
                 {
-                    w.Line($"{f.V}.StoreUnsafe(i{s}, ref r, zq + {I}); {f.V}.StoreUnsafe(f{s}, ref r, zq + {F}); {f.V}.StoreUnsafe(g{s}, ref r, zq + {G}); {f.V}.StoreUnsafe(o{s}, ref r, zq + {O});");
-                    w.Line($"{f.V}.StoreUnsafe(c{s}, ref r, {N(row)} + hq + {o}); {f.V}.StoreUnsafe(t{s}, ref r, {N(row + p)} + hq + {o});" + (output == "h" ? $" {f.V}.StoreUnsafe(o{s} * t{s}, ref r, {N(row + 2 * p)} + hq + {o});" : ""));
+                    w.Line($"{f.V}.StoreUnsafe(i{s}, ref r, {at.Z(q, I)}); {f.V}.StoreUnsafe(f{s}, ref r, {at.Z(q, F)}); {f.V}.StoreUnsafe(g{s}, ref r, {at.Z(q, G)}); {f.V}.StoreUnsafe(o{s}, ref r, {at.Z(q, O)});");
+                    w.Line($"{f.V}.StoreUnsafe(c{s}, ref r, {at.H(q, o, row)}); {f.V}.StoreUnsafe(t{s}, ref r, {at.H(q, o, row + p)});" + (output == "h" ? $" {f.V}.StoreUnsafe(o{s} * t{s}, ref r, {at.H(q, o, row + 2 * p)});" : ""));
                 }
             }
+        });
+    }
+
+    /// <summary>
+    /// Where a cell update finds a 16-unit block's gate sums and offsets. From memory: a loop over the blocks
+    /// <c>q</c> that loads the sums from the scratch <c>z</c> at <c>zq = q·64</c>. From registers (a layer whose
+    /// gate columns are one register tile): the tile's accumulators <c>a0 …</c>, each block unrolled with
+    /// constant offsets, so the sums are never stored and reloaded.
+    /// </summary>
+    private sealed class GateSums(Flavor f, bool registers)
+    {
+        /// <summary>The blocks: one loop over <c>q</c>, or one scope per block with <paramref name="emit"/> given its number.</summary>
+        public void ForEachBlock(SourceWriter w, int blocks, System.Action<int> emit)
+        {
+            if (!registers)
+            {
+                using (w.Block($"for (nuint q = 0; q < {N(blocks)}; q++)"))
+                {
+                    w.Line("nuint zq = q * 64, hq = q * 16;");
+                    emit(-1);
+                }
+                return;
+            }
+            for (int q = 0; q < blocks; q++)
+            {
+                w.Line($"// units {N(q * 16)}..{N(q * 16 + 15)}: accumulators a{N(q * 64 / f.Width)}..a{N((q * 64 + 63) / f.Width)}");
+                using (w.Open())
+                    emit(q);
+            }
         }
+
+        /// <summary>The gate sum at packed column <paramref name="column"/> of block <paramref name="q"/> (−1: the loop's block).</summary>
+        public string Sum(int q, int column) => registers ? $"a{N((q * 64 + column) / f.Width)}" : $"{f.V}.LoadUnsafe(ref z, zq + {N(column)})";
+
+        /// <summary>Offset of packed column <paramref name="column"/> of the block (for the peephole row and the record).</summary>
+        public string Z(int q, int column) => registers ? N(q * 64 + column) : $"zq + {N(column)}";
+
+        /// <summary>Offset of unit <paramref name="unit"/> of the block in h, c (or a record's region at <paramref name="start"/>).</summary>
+        public string H(int q, int unit, int start = 0) => registers
+            ? N(start + q * 16 + unit)
+            : start == 0 ? $"hq + {N(unit)}" : $"{N(start)} + hq + {N(unit)}";
     }
 
     /// <summary>
     /// Emits the GRU update from the slot sums in z (see GateLayout.PackGruLayer): r = σ(z_r), u = σ(z_z),
     /// n = tanh(n_x + r·n_h), h = n + u·(h − n). Recording stores r, u, n, n_h (in the gate slots) and h in <c>r</c>.
     /// </summary>
-    private static void EmitGruUpdate(SourceWriter w, Flavor f, Layout layout, bool record)
+    private static void EmitGruUpdate(SourceWriter w, Flavor f, Layout layout, bool record, bool registers)
     {
         int hidden = layout.Spec.Hidden, p = layout.PaddedHidden, row = layout.Row;
         if (f.IsScalar)
@@ -673,25 +778,26 @@ public sealed partial class LstmGenerator
         }
         int blocks = p / 16;
         int perBlock = 16 / f.Width;
-        w.Line($"// GRU: r = σ(z_r); u = σ(z_z); n = tanh(n_x + r·n_h); h = n + u·(h − n): {N(blocks)} block(s) of 16 units, slots r, z, n_x, n_h at +0, +16, +32, +48.");
-        using (w.Block($"for (nuint q = 0; q < {N(blocks)}; q++)"))
+        var at = new GateSums(f, registers);
+        w.Line($"// GRU: r = σ(z_r); u = σ(z_z); n = tanh(n_x + r·n_h); h = n + u·(h − n): {N(blocks)} block(s) of 16 units{(registers ? " straight from the accumulators" : "")}, slots r, z, n_x, n_h at +0, +16, +32, +48.");
+        at.ForEachBlock(w, blocks, q =>
         {
-            w.Line("nuint zq = q * 64, hq = q * 16;");
             for (int v = 0; v < perBlock; v++)
             {
-                string o = N(v * f.Width), s = N(v);
-                w.Line($"{f.VT} r{s} = {Act}.Sigmoid({f.V}.LoadUnsafe(ref z, zq + {N(v * f.Width)}));");
-                w.Line($"{f.VT} u{s} = {Act}.Sigmoid({f.V}.LoadUnsafe(ref z, zq + {N(16 + v * f.Width)}));");
-                w.Line($"{f.VT} m{s} = {f.V}.LoadUnsafe(ref z, zq + {N(48 + v * f.Width)});");
-                w.Line($"{f.VT} n{s} = {Act}.Tanh({f.V}.MultiplyAddEstimate(r{s}, m{s}, {f.V}.LoadUnsafe(ref z, zq + {N(32 + v * f.Width)})));");
-                w.Line($"{f.VT} h{s} = {f.V}.MultiplyAddEstimate(u{s}, {f.V}.LoadUnsafe(ref h, hq + {o}) - n{s}, n{s});");
-                w.Line($"{f.V}.StoreUnsafe(h{s}, ref h, hq + {o});");
+                int o = v * f.Width;
+                string s = N(v);
+                w.Line($"{f.VT} r{s} = {Act}.Sigmoid({at.Sum(q, o)});");
+                w.Line($"{f.VT} u{s} = {Act}.Sigmoid({at.Sum(q, 16 + o)});");
+                w.Line($"{f.VT} m{s} = {at.Sum(q, 48 + o)};");
+                w.Line($"{f.VT} n{s} = {Act}.Tanh({f.V}.MultiplyAddEstimate(r{s}, m{s}, {at.Sum(q, 32 + o)}));");
+                w.Line($"{f.VT} h{s} = {f.V}.MultiplyAddEstimate(u{s}, {f.V}.LoadUnsafe(ref h, {at.H(q, o)}) - n{s}, n{s});");
+                w.Line($"{f.V}.StoreUnsafe(h{s}, ref h, {at.H(q, o)});");
                 if (record)
                 {
-                    w.Line($"{f.V}.StoreUnsafe(r{s}, ref r, zq + {N(v * f.Width)}); {f.V}.StoreUnsafe(u{s}, ref r, zq + {N(16 + v * f.Width)}); {f.V}.StoreUnsafe(n{s}, ref r, zq + {N(32 + v * f.Width)}); {f.V}.StoreUnsafe(m{s}, ref r, zq + {N(48 + v * f.Width)});");
-                    w.Line($"{f.V}.StoreUnsafe(h{s}, ref r, {N(row + 2 * p)} + hq + {o});");
+                    w.Line($"{f.V}.StoreUnsafe(r{s}, ref r, {at.Z(q, o)}); {f.V}.StoreUnsafe(u{s}, ref r, {at.Z(q, 16 + o)}); {f.V}.StoreUnsafe(n{s}, ref r, {at.Z(q, 32 + o)}); {f.V}.StoreUnsafe(m{s}, ref r, {at.Z(q, 48 + o)});");
+                    w.Line($"{f.V}.StoreUnsafe(h{s}, ref r, {at.H(q, o, row + 2 * p)});");
                 }
             }
-        }
+        });
     }
 }

@@ -186,6 +186,8 @@ public sealed partial class LstmGenerator
             w.Line("private readonly global::LstmGen.Kernels.AlignedBuffer _packed = new(PackedLength);");
             if (spec.BFloat16Inference)
                 w.Line("private readonly global::LstmGen.Kernels.BFloat16Buffer _packedBFloat16 = new(PackedLength); // what inference reads (InferenceWeights = BFloat16)");
+            if (layout.DotHead)
+                w.Line($"private readonly global::LstmGen.Kernels.AlignedBuffer _headRows = new({N(layout.HeadRowsLength)}); // the head by rows, for its dot products in inference");
             if (layout.HasInputTable)
                 w.Line($"private readonly global::LstmGen.Kernels.AlignedBuffer _inputTable = new({N(layout.InputTableLength)}); // per token: bias + W_ih·embedding of layer 0");
             w.Line($"private readonly {State} _state = new({Slots(spec)}, {StateSizes(spec)});");
@@ -419,6 +421,8 @@ public sealed partial class LstmGenerator
             }
             if (spec.Head != HeadKind.None)
                 w.Line($"global::LstmGen.Kernels.GateLayout.PackHead(HeadWeight, HeadBias, {(bi ? "2 * " + HWidth(spec) : HWidth(spec))}, OutputSize, packed.Slice({N(layout.HeadPackedOffset)}, {N(layout.PackedLength - layout.HeadPackedOffset)}));");
+            if (layout.DotHead)
+                w.Line($"global::LstmGen.Kernels.GateLayout.PackHeadRows(HeadWeight, HeadBias, {HWidth(spec)}, OutputSize, _headRows.Span);");
             if (spec.BFloat16Inference)
                 w.Line("global::LstmGen.Kernels.BFloat16.Convert(packed, _packedBFloat16.Span);");
             if (layout.HasInputTable)

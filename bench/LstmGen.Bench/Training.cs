@@ -4,6 +4,9 @@ using System;
 using System.Collections.Generic;
 using BenchmarkDotNet.Attributes;
 using LstmGen.Reference;
+#if TORCHSHARP
+using LstmGen.Bench.Peers.TorchSharpPeer;
+#endif
 using LstmGen.Training;
 using LstmGen.Training.Optimizers;
 
@@ -63,6 +66,38 @@ public class ReviewTrainingBatch
         _perSample.Dispose();
         _reference.Dispose();
     }
+
+#if TORCHSHARP
+    private TorchSharpTraining? _torch;
+
+    [GlobalSetup(Target = nameof(TorchSharp))]
+    public void SetupTorchSharp()
+    {
+        var model = new ReviewClassifier();
+        Same.Weights(model, 4);
+        var reviews = new List<int[]>();
+        var labels = new List<int[]>();
+        for (int i = 0; i < Batch; i++)
+        {
+            reviews.Add(Same.Tokens(Steps, 5000, 100 + i));
+            labels.Add(new[] { i % 2 });
+        }
+        var trainer = Create(model, lanes: true);
+        double expected = trainer.TrainStep(SequenceDataset.FromTokens(reviews, labels.ConvertAll(l => l[0])));
+        trainer.Dispose();
+        Same.Weights(model, 4);
+        _torch = new TorchSharpTraining(model.Shape, model.Parameters, reviews, labels, Threads);
+        double loss = _torch.Step();
+        if (Math.Abs(loss - expected) > 1e-4 * Math.Abs(expected))
+            throw new InvalidOperationException($"W5 TorchSharp: batch loss {loss}, the generated model's {expected}.");
+    }
+
+    [GlobalCleanup(Target = nameof(TorchSharp))]
+    public void CleanupTorchSharp() => _torch?.Dispose();
+
+    [Benchmark(OperationsPerInvoke = Batch), BenchmarkCategory(Peers.PeerCategory.TorchSharp)]
+    public double TorchSharp() => _torch!.Step();
+#endif
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Batch)]
     public double Reference() => _reference.TrainStep(_batch);
@@ -126,6 +161,39 @@ public class CharTrainingBatch
         _generated.Dispose();
         _perSample.Dispose();
     }
+
+#if TORCHSHARP
+    private TorchSharpTraining? _torch;
+
+    [GlobalSetup(Target = nameof(TorchSharp))]
+    public void SetupTorchSharp()
+    {
+        var model = new CharModel();
+        Same.Weights(model, 6);
+        var text = new List<int[]>();
+        var next = new List<int[]>();
+        for (int i = 0; i < Batch; i++)
+        {
+            int[] chars = Same.Tokens(Steps + 1, 65, 200 + i);
+            text.Add(chars[..Steps]);
+            next.Add(chars[1..]);
+        }
+        var trainer = Create(model, lanes: true);
+        double expected = trainer.TrainStep(SequenceDataset.FromTokens(text, next));
+        trainer.Dispose();
+        Same.Weights(model, 6);
+        _torch = new TorchSharpTraining(model.Shape, model.Parameters, text, next, Threads);
+        double loss = _torch.Step();
+        if (Math.Abs(loss - expected) > 1e-4 * Math.Abs(expected))
+            throw new InvalidOperationException($"W6 TorchSharp: batch loss {loss}, the generated model's {expected}.");
+    }
+
+    [GlobalCleanup(Target = nameof(TorchSharp))]
+    public void CleanupTorchSharp() => _torch?.Dispose();
+
+    [Benchmark(OperationsPerInvoke = Characters), BenchmarkCategory(Peers.PeerCategory.TorchSharp)]
+    public double TorchSharp() => _torch!.Step();
+#endif
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Characters)]
     public double GeneratedPerSample() => _perSample.TrainStep(_batch);

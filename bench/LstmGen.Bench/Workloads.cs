@@ -5,6 +5,9 @@ using System;
 using BenchmarkDotNet.Attributes;
 using LstmGen.Bench.Peers;
 using LstmGen.Bench.Peers.Onnx;
+#if TORCHSHARP
+using LstmGen.Bench.Peers.TorchSharpPeer;
+#endif
 using LstmGen.Reference;
 using LstmGen.Training;
 
@@ -90,6 +93,35 @@ public class StreamingStep
     [GlobalCleanup(Target = nameof(OnnxRuntime))]
     public void CleanupOnnx() => _onnx.Dispose();
 
+#if TORCHSHARP
+    private TorchSharpStream _torch = null!;
+
+    [GlobalSetup(Target = nameof(TorchSharp))]
+    public void SetupTorchSharp()
+    {
+        Setup();
+        _torch = new TorchSharpStream(_generated.Shape, _generated.Parameters, _input, _output);
+        foreach (float x in _sequence)
+        {
+            _input[0] = x;
+            _torch.Step();
+        }
+        Same.Check(_output, _expected, "W1 TorchSharp");
+        _torch.Reset();
+        _input[0] = 0.25f;
+    }
+
+    [GlobalCleanup(Target = nameof(TorchSharp))]
+    public void CleanupTorchSharp() => _torch.Dispose();
+
+    [Benchmark, BenchmarkCategory(PeerCategory.TorchSharp)]
+    public float TorchSharp()
+    {
+        _torch.Step();
+        return _output[0];
+    }
+#endif
+
     [Benchmark(Baseline = true)]
     public float Reference()
     {
@@ -166,6 +198,30 @@ public abstract class TokenSequenceBenchmark
 
     [GlobalCleanup(Target = nameof(OnnxRuntime))]
     public void CleanupOnnx() => _onnx.Dispose();
+
+#if TORCHSHARP
+    private TorchSharpSequence _torch = null!;
+
+    [GlobalSetup(Target = nameof(TorchSharp))]
+    public void SetupTorchSharp()
+    {
+        Setup();
+        Array.Clear(Output);
+        _torch = new TorchSharpSequence(Model.Shape, Model.Parameters, Tokens, Output);
+        _torch.Run();
+        Same.Check(Output, Expected, $"{GetType().Name} TorchSharp");
+    }
+
+    [GlobalCleanup(Target = nameof(TorchSharp))]
+    public void CleanupTorchSharp() => _torch.Dispose();
+
+    [Benchmark, BenchmarkCategory(PeerCategory.TorchSharp)]
+    public float TorchSharp()
+    {
+        _torch.Run();
+        return Output[0];
+    }
+#endif
 
     [Benchmark(Baseline = true)]
     public float Reference()

@@ -161,6 +161,25 @@ public static class GateLayout
         bias.CopyTo(destination);
     }
 
+    /// <summary>Floats of a head packed by rows (<see cref="PackHeadRows"/>): <paramref name="outputs"/> rows of the padded hidden width, then the bias padded to a block.</summary>
+    public static int HeadRowsLength(int hidden, int outputs) => checked(outputs * LstmState.PadToBlock(hidden) + HeadRowLength(outputs));
+
+    /// <summary>
+    /// Packs a linear head from PyTorch tensors (<c>weight</c> [O, H], <c>bias</c> [O]) by rows, for heads with few
+    /// outputs: row o is <c>weight[o, :]</c> zero-padded to <see cref="LstmState.PadToBlock"/>(H), so each logit is one
+    /// dot product with h; the bias follows the O rows.
+    /// </summary>
+    public static void PackHeadRows(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int hidden, int outputs, Span<float> destination)
+    {
+        CheckLength(weight, outputs * hidden, nameof(weight));
+        CheckLength(bias, outputs, nameof(bias));
+        CheckLength(destination, HeadRowsLength(hidden, outputs), nameof(destination));
+        int row = LstmState.PadToBlock(hidden);
+        destination.Clear();
+        for (int o = 0; o < outputs; o++) weight.Slice(o * hidden, hidden).CopyTo(destination.Slice(o * row));
+        bias.CopyTo(destination.Slice(outputs * row));
+    }
+
     /// <summary>
     /// Packs a projection <c>W_hr</c> [<paramref name="projection"/>, <paramref name="hidden"/>] (PyTorch <c>weight_hr_l{k}</c>) as a head
     /// without bias: row 0 zero, row 1 + j = column j, so the kernels compute <c>h = W_hr·m</c> as they compute a head's logits.
