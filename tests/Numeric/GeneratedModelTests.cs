@@ -178,6 +178,44 @@ public sealed class GeneratedModelTests
         AssertClose(Run(reference, shape, 7, 1, null, HeadOutput.Activated), Run(generated, shape, 7, 1, null, HeadOutput.Activated), "after");
     }
 
+    [Theory]
+    [InlineData("Inputs = 1, Hidden = 32, Outputs = 1")]
+    [InlineData("Inputs = 3, Hidden = 37, Layers = 2, Outputs = 2, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep")]
+    [InlineData("Vocabulary = 30, Embedding = 4, Hidden = 40, ProjectionSize = 9, Outputs = 1, Head = LstmGen.Head.Sigmoid")]
+    public void DotProductHeadFollowsParameterChanges(string arguments)
+    {
+        // Heads with few outputs compute each logit as a dot product with h from a by-rows copy of head.weight
+        // (GateLayout.PackHeadRows); editing head.weight or head.bias in place and calling ParametersChanged must reach it,
+        // for Predict and for Step.
+        ModelShape shape = ModelCompiler.CreateModel(arguments).Shape;
+        var (generated, reference) = Pair(shape, seed: 8);
+        AssertClose(Run(reference, shape, 9, 3, null, HeadOutput.Logits), Run(generated, shape, 9, 3, null, HeadOutput.Logits), "before");
+        ParameterTensor weight = shape.GetTensor(ModelShape.HeadWeightName), bias = shape.GetTensor(ModelShape.HeadBiasName);
+        var random = new Random(4);
+        foreach (int index in new[] { weight.Offset, weight.Offset + weight.Length - 1, weight.Offset + weight.Length / 2, bias.Offset, bias.Offset + bias.Length - 1 })
+        {
+            float value = (float)(random.NextDouble() * 4 - 2);
+            generated.Parameters[index] = value;
+            reference.Parameters[index] = value;
+        }
+        generated.ParametersChanged();
+        reference.ParametersChanged();
+        AssertClose(Run(reference, shape, 9, 3, null, HeadOutput.Logits), Run(generated, shape, 9, 3, null, HeadOutput.Logits), "after");
+        float[] stepped = new float[shape.StepOutputSize], expected = new float[shape.StepOutputSize];
+        if (shape.IsTokenModel)
+        {
+            ((ITokenSequenceModel)generated).Step(3, stepped, generated.CreateState(), HeadOutput.Logits);
+            ((ITokenSequenceModel)reference).Step(3, expected, reference.CreateState(), HeadOutput.Logits);
+        }
+        else
+        {
+            float[] input = RandomModels.Inputs(shape, 1, 5);
+            ((IFloatSequenceModel)generated).Step(input, stepped, generated.CreateState(), HeadOutput.Logits);
+            ((IFloatSequenceModel)reference).Step(input, expected, reference.CreateState(), HeadOutput.Logits);
+        }
+        AssertClose(expected, stepped, "Step after");
+    }
+
     [Fact]
     public void BFloat16InferenceComputesTheModelOfItsRoundedWeights()
     {
