@@ -1,6 +1,7 @@
 // Runs the benchmarks with a short job suited to a small shared machine: `dotnet run -c Release -- --filter '*'`;
 // `dotnet run -c Release -- export-pytorch DIR` writes the PyTorch peer's inputs instead (bench/pytorch);
-// `dotnet run -c Release -- step-parts` prints where W1's and W2's step time goes (StepParts).
+// `dotnet run -c Release -- step-parts` prints where W1's and W2's step time goes (StepParts);
+// `dotnet run -c Release -- floors` what this machine allows at most on each workload (Floors).
 using System;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
@@ -22,6 +23,11 @@ public static class Program
         if (args.Length == 1 && args[0] == StepParts.Command)
         {
             StepParts.Run();
+            return;
+        }
+        if (args.Length == 1 && args[0] == Floors.Command)
+        {
+            Floors.Run();
             return;
         }
         IConfig config = DefaultConfig.Instance.AddColumn(StatisticColumn.Median);
