@@ -34,6 +34,19 @@ public class ReviewTrainingBatch
         BatchSize = Batch, Threads = Threads, SamplesPerChunk = Batch / 2, LaneTraining = lanes, Optimizer = new Adam(),
     });
 
+    /// <summary>The batch: 32 reviews of 300 tokens and their 0/1 labels (one-element targets).</summary>
+    private static (List<int[]> Reviews, List<int[]> Labels) Reviews()
+    {
+        var reviews = new List<int[]>();
+        var labels = new List<int[]>();
+        for (int i = 0; i < Batch; i++)
+        {
+            reviews.Add(Same.Tokens(Steps, 5000, 100 + i));
+            labels.Add(new[] { i % 2 });
+        }
+        return (reviews, labels);
+    }
+
     [GlobalSetup]
     public void Setup()
     {
@@ -42,14 +55,8 @@ public class ReviewTrainingBatch
         var perSample = new ReviewClassifier();
         generated.Parameters.CopyTo(perSample.Parameters);
         perSample.ParametersChanged();
-        var reviews = new List<int[]>();
-        var labels = new List<int>();
-        for (int i = 0; i < Batch; i++)
-        {
-            reviews.Add(Same.Tokens(Steps, 5000, 100 + i));
-            labels.Add(i % 2);
-        }
-        _batch = SequenceDataset.FromTokens(reviews, labels);
+        var (reviews, labels) = Reviews();
+        _batch = SequenceDataset.FromTokens(reviews, labels.ConvertAll(l => l[0]));
         LaneAgreement.Check(generated, reference, reviews, "W5");
         _generated = Create(generated, lanes: true);
         _perSample = Create(perSample, lanes: false);
@@ -73,23 +80,8 @@ public class ReviewTrainingBatch
     [GlobalSetup(Target = nameof(TorchSharp))]
     public void SetupTorchSharp()
     {
-        var model = new ReviewClassifier();
-        Same.Weights(model, 4);
-        var reviews = new List<int[]>();
-        var labels = new List<int[]>();
-        for (int i = 0; i < Batch; i++)
-        {
-            reviews.Add(Same.Tokens(Steps, 5000, 100 + i));
-            labels.Add(new[] { i % 2 });
-        }
-        var trainer = Create(model, lanes: true);
-        double expected = trainer.TrainStep(SequenceDataset.FromTokens(reviews, labels.ConvertAll(l => l[0])));
-        trainer.Dispose();
-        Same.Weights(model, 4);
-        _torch = new TorchSharpTraining(model.Shape, model.Parameters, reviews, labels, Threads);
-        double loss = _torch.Step();
-        if (Math.Abs(loss - expected) > 1e-4 * Math.Abs(expected))
-            throw new InvalidOperationException($"W5 TorchSharp: batch loss {loss}, the generated model's {expected}.");
+        var (reviews, labels) = Reviews();
+        _torch = CheckedTorchSharpTraining.Create(new ReviewClassifier(), 4, reviews, labels, SequenceDataset.FromTokens(reviews, labels.ConvertAll(l => l[0])), Create, Threads, "W5");
     }
 
     [GlobalCleanup(Target = nameof(TorchSharp))]
@@ -131,14 +123,9 @@ public class CharTrainingBatch
         Loss = LossKind.SoftmaxCrossEntropy, Optimizer = new Adam(),
     });
 
-    [GlobalSetup]
-    public void Setup()
+    /// <summary>The batch: 32 windows of 100 random characters and each window's next characters.</summary>
+    private static (List<int[]> Text, List<int[]> Next) Windows()
     {
-        var generated = new CharModel();
-        ReferenceLstm reference = Same.Weights(generated, 6);
-        var perSample = new CharModel();
-        generated.Parameters.CopyTo(perSample.Parameters);
-        perSample.ParametersChanged();
         var text = new List<int[]>();
         var next = new List<int[]>();
         for (int i = 0; i < Batch; i++)
@@ -147,6 +134,18 @@ public class CharTrainingBatch
             text.Add(chars[..Steps]);
             next.Add(chars[1..]);
         }
+        return (text, next);
+    }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var generated = new CharModel();
+        ReferenceLstm reference = Same.Weights(generated, 6);
+        var perSample = new CharModel();
+        generated.Parameters.CopyTo(perSample.Parameters);
+        perSample.ParametersChanged();
+        var (text, next) = Windows();
         _batch = SequenceDataset.FromTokens(text, next);
         LaneAgreement.Check(generated, reference, text, "W6");
         _generated = Create(generated, lanes: true);
@@ -168,24 +167,8 @@ public class CharTrainingBatch
     [GlobalSetup(Target = nameof(TorchSharp))]
     public void SetupTorchSharp()
     {
-        var model = new CharModel();
-        Same.Weights(model, 6);
-        var text = new List<int[]>();
-        var next = new List<int[]>();
-        for (int i = 0; i < Batch; i++)
-        {
-            int[] chars = Same.Tokens(Steps + 1, 65, 200 + i);
-            text.Add(chars[..Steps]);
-            next.Add(chars[1..]);
-        }
-        var trainer = Create(model, lanes: true);
-        double expected = trainer.TrainStep(SequenceDataset.FromTokens(text, next));
-        trainer.Dispose();
-        Same.Weights(model, 6);
-        _torch = new TorchSharpTraining(model.Shape, model.Parameters, text, next, Threads);
-        double loss = _torch.Step();
-        if (Math.Abs(loss - expected) > 1e-4 * Math.Abs(expected))
-            throw new InvalidOperationException($"W6 TorchSharp: batch loss {loss}, the generated model's {expected}.");
+        var (text, next) = Windows();
+        _torch = CheckedTorchSharpTraining.Create(new CharModel(), 6, text, next, SequenceDataset.FromTokens(text, next), Create, Threads, "W6");
     }
 
     [GlobalCleanup(Target = nameof(TorchSharp))]
@@ -201,6 +184,30 @@ public class CharTrainingBatch
     [Benchmark(OperationsPerInvoke = Characters)]
     public double Generated() => _generated.TrainStep(_batch);
 }
+
+#if TORCHSHARP
+/// <summary>The TorchSharp peer of a training benchmark, checked against the generated model before it is timed.</summary>
+internal static class CheckedTorchSharpTraining
+{
+    /// <summary>
+    /// TorchSharp's modules on the weights of <paramref name="model"/> initialised with <paramref name="seed"/>, after
+    /// checking that their first batch loss equals the generated <c>Trainer</c>'s on the same weights and batch.
+    /// </summary>
+    public static TorchSharpTraining Create(ITrainableModel model, ulong seed, List<int[]> sequences, List<int[]> targets,
+        SequenceDataset batch, Func<ITrainableModel, bool, Trainer> create, int threads, string what)
+    {
+        Same.Weights(model, seed);
+        double expected;
+        using (Trainer trainer = create(model, true)) expected = trainer.TrainStep(batch);
+        Same.Weights(model, seed);
+        var peer = new TorchSharpTraining(model.Shape, model.Parameters, sequences, targets, threads);
+        double loss = peer.Step();
+        if (Math.Abs(loss - expected) > 1e-4 * Math.Abs(expected))
+            throw new InvalidOperationException($"{what} TorchSharp: batch loss {loss}, the generated model's {expected}.");
+        return peer;
+    }
+}
+#endif
 
 /// <summary>Checks that the lane path's outputs and gradients match the reference's per-sample ones on the same weights and data.</summary>
 public static class LaneAgreement
