@@ -46,8 +46,6 @@ internal sealed class TorchSharpLstm : IDisposable
 
     public ModelShape Shape => _shape;
 
-    public LSTM Lstm => _lstm;
-
     /// <summary>Every trainable parameter, for an optimizer.</summary>
     public System.Collections.Generic.IEnumerable<Parameter> Parameters()
     {

@@ -152,6 +152,7 @@ internal sealed class TorchSharpTraining : IDisposable
 
     public void Dispose()
     {
+        _optimizer.Dispose();
         _tokens.Dispose();
         _targets.Dispose();
         _model.Dispose();
