@@ -2,6 +2,7 @@
 // gradients summed in chunk order, then the divergence guard, clipping and the optimizer step.
 using System;
 using System.Runtime.InteropServices;
+using LstmGen.CompilerServices;
 
 namespace LstmGen.Training;
 
@@ -116,8 +117,11 @@ public sealed partial class Trainer
         _lastGradientNorm = norm;
         if (Options.ClipGradientValue > 0) GradientClipping.ClipByValue(_gradient, Options.ClipGradientValue);
         if (Options.LearningRateSchedule is { } schedule) Optimizer.LearningRate = schedule.RateAt(_step, _epoch);
-        Optimizer.Step(_model.Parameters, _gradient);
-        _model.ParametersChanged();
+        using (new WeightChange(_model))
+        {
+            Optimizer.Step(_model.Parameters, _gradient);
+            _model.ParametersChanged();
+        }
         _step = step;
         return batchLoss;
     }

@@ -121,7 +121,7 @@ public static class Program
             EarlyStoppingPatience = 40,
         });
         TrainingResult result = trainer.Fit(fit, check, new ConsoleProgressBar());
-        Console.WriteLine($"Trained {result.Epochs} epochs (best {result.BestEpoch}, validation MSE {result.BestMetric:F4} in standard units).");
+        Console.WriteLine($"Trained {result.CompletedEpochs} epochs (best {result.BestEpoch}, validation MSE {result.BestMetric:F4} in standard units).");
 
         // One-step-ahead forecasts of every test value from the true values before it.
         double[] ar = FitAutoregression(z, window, split);
