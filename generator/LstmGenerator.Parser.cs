@@ -18,9 +18,6 @@ public sealed partial class LstmGenerator
     /// <summary>Most stacked layers accepted.</summary>
     internal const int MaxLayers = 1024;
 
-    /// <summary>Gate and head columns (floats per packed row, summed over layers and head) up to which every tile is unrolled.</summary>
-    internal const int UnrollBudgetColumns = 1024;
-
     private static ModelResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         var diagnostics = new List<DiagnosticInfo>();
@@ -114,8 +111,6 @@ public sealed partial class LstmGenerator
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, At("InferenceWeights"), "InferenceWeights", Format(precisionValue)));
 
         bool bidirectional = attribute.NamedArguments.Any(a => a.Key == "Bidirectional" && a.Value.Value is true);
-        if (bidirectional && Get("InferenceWeights", 0) == 1)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedCombination, At("InferenceWeights"), "InferenceWeights = BFloat16", "Bidirectional = true"));
         // Dropout rates (doubles in the attribute; float in the generated code, as the rest of the math).
         var rates = new Dictionary<string, double>();
         foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
@@ -134,41 +129,20 @@ public sealed partial class LstmGenerator
         if (cellValue is < 0 or > 1)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, At("Cell"), "Cell", Format(cellValue)));
         bool peephole = attribute.NamedArguments.Any(a => a.Key == "Peephole" && a.Value.Value is true);
-        if (peephole && cellValue == (int)CellKind.Gru)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OptionNotForCell, At("Peephole"), "Peephole = true", "RecurrentCell.Gru",
-                "peepholes connect an LSTM's cell state to its gates, and a GRU has no cell state"));
-
         int projection = Get("Projection", 0);
-        if (projection < 0 || (projection > 0 && Has("Hidden") && hidden > 0 && projection >= hidden))
+        bool projectionInRange = !(projection < 0 || (projection > 0 && Has("Hidden") && hidden > 0 && projection >= hidden));
+        if (!projectionInRange)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ProjectionOutOfRange, At("Projection"), Format(projection), Format(hidden)));
-        else if (projection > 0 && cellValue == (int)CellKind.Gru)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OptionNotForCell, At("Projection"), $"Projection = {Format(projection)}", "RecurrentCell.Gru",
-                "a projection maps an LSTM's o·tanh(c) to a smaller h (PyTorch's proj_size), and PyTorch's nn.GRU has none"));
+        // Combinations no kernel implements (FeatureSupport decides which).
+        foreach (FeatureSupport.Refusal refusal in FeatureSupport.Refusals(cellValue == (int)CellKind.Gru, bidirectional, precisionValue == 1, peephole, projectionInRange ? projection : 0))
+            diagnostics.Add(DiagnosticInfo.Create(refusal.Descriptor, At(refusal.Argument), refusal.MessageArguments));
 
         if (diagnostics.Count > 0)
             return new ModelResult(null, diagnostics.ToEquatableArray());
 
-        // Totals that must fit the runtime's int-sized buffers.
+        // Totals that must fit the runtime's int-sized buffers (the same arithmetic as the emitters' Geometry, in 64 bits).
         int inputSize = vocabulary > 0 ? embedding : inputs;
-        // h is `recurrent` wide: the projection size, or hidden.
-        int recurrent = projection > 0 ? projection : hidden;
-        long gates = (cellValue == 1 ? 3L : 4L) * hidden, parameters = (long)vocabulary * embedding + (long)outputs * recurrent + outputs;
-        long packed = (long)Pad(outputs) * (1 + recurrent);
-        int directions = bidirectional ? 2 : 1;
-        parameters += (long)outputs * recurrent * (directions - 1);
-        packed += (long)Pad(outputs) * recurrent * (directions - 1);
-        for (int k = 0; k < layers; k++)
-        {
-            long inK = k == 0 ? inputSize : (long)directions * recurrent;
-            parameters += directions * gates * (inK + recurrent + 2);
-            packed += directions * ((peephole ? 2 : 1) + inK + recurrent) * 4L * Pad(hidden);
-            if (peephole) parameters += directions * 3L * hidden;
-            if (projection > 0)
-            {
-                parameters += (long)projection * hidden;
-                packed += (1L + hidden) * Pad(projection);
-            }
-        }
+        var (parameters, packed, columns) = Geometry.Totals(inputSize, vocabulary, embedding, hidden, layers, outputs, cellValue == (int)CellKind.Gru, bidirectional, peephole, projection);
         if (parameters > int.MaxValue || packed > int.MaxValue)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, attributeLocation, "The parameter count", Format(System.Math.Max(parameters, packed)), Format(int.MaxValue)));
@@ -178,10 +152,9 @@ public sealed partial class LstmGenerator
         if (dropout > 0 && layers == 1)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DropoutWithoutEffect, At("Dropout"), rates["Dropout"].ToString("R", CultureInfo.InvariantCulture)));
 
-        int columns = layers * directions * 4 * Pad(hidden) + layers * (projection > 0 ? Pad(projection) : 0) + (outputs > 0 ? Pad(outputs) : 0);
-        bool compact = columns > UnrollBudgetColumns;
+        bool compact = columns > Geometry.UnrollBudgetColumns;
         if (compact)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.CompactCode, attributeLocation, Format(columns), Format(UnrollBudgetColumns)));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.CompactCode, attributeLocation, Format(columns), Format(Geometry.UnrollBudgetColumns)));
 
         string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
         var spec = new ModelSpec(ns, type.Name, containers.ToEquatableArray(), inputs, vocabulary, embedding, hidden, layers, outputs,
@@ -189,8 +162,6 @@ public sealed partial class LstmGenerator
             Dropout: dropout, InputDropout: inputDropout, Projection: projection);
         return new ModelResult(spec, diagnostics.ToEquatableArray());
     }
-
-    internal static int Pad(int n) => (n + 15) / 16 * 16;
 
     private static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

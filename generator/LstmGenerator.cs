@@ -39,10 +39,10 @@ public sealed partial class LstmGenerator : IIncrementalGenerator
             .Select(static (r, _) => r.Spec!)
             .WithTrackingName(TrackingNames.Specs);
 
-        // One output per model; it adds the model's files (the main one, and an inference and a training one per vector width).
+        // One output per model; it adds the model's files (the main one, the kernels, and the register tiles of each vector width).
         context.RegisterSourceOutput(specs, static (spc, spec) =>
         {
-            foreach (var (hintName, text) in Emit(spec)) spc.AddSource(hintName, text);
+            foreach (var (hintName, text) in Emitters.ModelEmitter.Emit(spec)) spc.AddSource(hintName, text);
         });
     }
 }

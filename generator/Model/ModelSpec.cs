@@ -52,14 +52,11 @@ internal sealed record ModelSpec(
     /// <summary>Directions per layer: 2 for a bidirectional model, else 1.</summary>
     public int Directions => Bidirectional ? 2 : 1;
 
-    /// <summary>Packed rows per layer besides the input and recurrent weights: the bias row, and the peephole row of a peephole LSTM.</summary>
+    /// <summary>Packed rows per layer besides the input and recurrent weights: the bias row, and the peephole row of a peephole LSTM (see <see cref="Geometry"/>).</summary>
     public int ExtraRows => Peephole ? 2 : 1;
 
     /// <summary>Gate row blocks per unit in PyTorch's tensors: 4 (i, f, g, o) or 3 (r, z, n).</summary>
     public int GatesPerUnit => IsGru ? 3 : 4;
-
-    /// <summary>Whether the lock-step lane training path (ILaneTrainableModel) is generated: unidirectional LSTMs without peepholes, dropout or projection; others train sample by sample.</summary>
-    public bool HasLanes => !IsGru && !Bidirectional && !Peephole && !HasDropout && !HasProjection;
 
     public bool IsTokenModel => Vocabulary > 0;
 
@@ -70,7 +67,7 @@ internal sealed record ModelSpec(
     /// <summary>The main generated file's hint name: <c>{Namespace}.{Containing types}.{Type}.g.cs</c>.</summary>
     public string HintName => HintPrefix + ".g.cs";
 
-    /// <summary>The hint name of the generated file that holds part <paramref name="part"/> (a vector width's inference kernels, <c>Vector512</c>, or its training kernels, <c>Vector512.Training</c>): <c>{Namespace}.{Type}.{part}.g.cs</c>.</summary>
+    /// <summary>The hint name of the generated file that holds part <paramref name="part"/> (<c>Kernels</c>, <c>Training</c>, or a width's tiles, <c>Vector512</c>): <c>{Namespace}.{Type}.{part}.g.cs</c>.</summary>
     public string PartHintName(string part) => HintPrefix + "." + part + ".g.cs";
 
     private string HintPrefix => (Namespace is null ? "" : Namespace + ".") +

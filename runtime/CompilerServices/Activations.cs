@@ -1,8 +1,9 @@
-// Vectorised logistic sigmoid and tanh used by the generated gate code, with their error bound.
+// The gate activations (logistic sigmoid and tanh) of every kernel, written once over the vector-width abstraction, with
+// their error bounds.
 using System;
+using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace LstmGen.CompilerServices;
 
@@ -26,6 +27,7 @@ namespace LstmGen.CompilerServices;
 /// near x = −18, so σ ends with a max against 0) — exactly 1 for large x. NaN stays NaN.</para>
 /// <para>The scalar path uses <see cref="MathF.Exp"/> and <see cref="MathF.Tanh"/>.</para>
 /// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class Activations
 {
     // tanh(x) ≈ x·(P0 + P1·s + … + P4·s⁴) / (1 + Q1·s + … + Q4·s⁴), s = x², |x| ≤ TanhClamp.
@@ -43,93 +45,57 @@ public static class Activations
 
     /// <summary>Logistic sigmoid of each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Sigmoid(Vector512<float> x) => Vector512.MaxNative(Vector512<float>.Zero, Rational(x, 0.5f, 0.5f));
+    public static Vector512<float> Sigmoid(Vector512<float> x) => Lanes512.Sigmoid(new(x)).Value;
 
     /// <summary>Logistic sigmoid of each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Sigmoid(Vector256<float> x) => Vector256.MaxNative(Vector256<float>.Zero, Rational(x, 0.5f, 0.5f));
+    public static Vector256<float> Sigmoid(Vector256<float> x) => Lanes256.Sigmoid(new(x)).Value;
 
     /// <summary>Logistic sigmoid of each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Sigmoid(Vector128<float> x) => Vector128.MaxNative(Vector128<float>.Zero, Rational(x, 0.5f, 0.5f));
+    public static Vector128<float> Sigmoid(Vector128<float> x) => Lanes128.Sigmoid(new(x)).Value;
 
     /// <summary>Hyperbolic tangent of each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Tanh(Vector512<float> x) => Rational(x, 1f, 0f);
+    public static Vector512<float> Tanh(Vector512<float> x) => Lanes512.Tanh(new(x)).Value;
 
     /// <summary>Hyperbolic tangent of each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Tanh(Vector256<float> x) => Rational(x, 1f, 0f);
+    public static Vector256<float> Tanh(Vector256<float> x) => Lanes256.Tanh(new(x)).Value;
 
     /// <summary>Hyperbolic tangent of each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Tanh(Vector128<float> x) => Rational(x, 1f, 0f);
+    public static Vector128<float> Tanh(Vector128<float> x) => Lanes128.Tanh(new(x)).Value;
+
+    /// <summary>σ(x) = ½ + ½·tanh(x/2) by the rational approximation, for the vector widths; at least 0 (see the remarks).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static T RationalSigmoid<T>(T x) where T : struct, ILanes<T> => T.MaxNative(T.Zero, Rational(x, 0.5f, 0.5f));
+
+    /// <summary>tanh(x) by the rational approximation, for the vector widths.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static T RationalTanh<T>(T x) where T : struct, ILanes<T> => Rational(x, 1f, 0f);
 
     // offset + x·P(a²x²)·(a or a/2) / Q(a²x²): tanh(x) for a = 1, offset 0; σ(x) = ½ + ½·tanh(x/2) for
     // a = ½, offset ½. x is clamped to ±9/a; Min/MaxNative return their second operand when either is NaN,
     // so NaN stays NaN (vrangeps would clamp in one instruction but drops NaN). s = x² is clamped to
     // (9/a)² rather than computed from the clamped x: the same value bit for bit (81 and 324 are exact),
     // but the polynomials, which are the dependency chain, start one min/max earlier (the clamp of x
-    // runs alongside, for the numerator). The reciprocal r of Q is refined by one Newton step,
-    // r·(2 − Q·r), folded into the last multiply.
+    // runs alongside, for the numerator). The quotient and the offset are DivideAdd's: with AVX-512 the
+    // reciprocal of Q is refined by one Newton step, r·(2 − Q·r), folded into the last multiply.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Rational(Vector512<float> x, float a, float offset)
+    private static T Rational<T>(T x, float a, float offset) where T : struct, ILanes<T>
     {
         float limit = TanhClamp / a, a2 = a * a, a4 = a2 * a2, a6 = a4 * a2, a8 = a4 * a4, n = offset == 0f ? a : a * 0.5f;
-        Vector512<float> s = Vector512.MinNative(Vector512.Create(limit * limit), x * x);
-        x = Vector512.MinNative(Vector512.Create(limit), Vector512.MaxNative(Vector512.Create(-limit), x));
-        Vector512<float> s2 = s * s;
-        Vector512<float> p = Vector512.MultiplyAddEstimate(s2,
-            Vector512.MultiplyAddEstimate(s2, Vector512.Create(n * P4 * a8), Vector512.MultiplyAddEstimate(s, Vector512.Create(n * P3 * a6), Vector512.Create(n * P2 * a4))),
-            Vector512.MultiplyAddEstimate(s, Vector512.Create(n * P1 * a2), Vector512.Create(n * P0)));
-        Vector512<float> q = Vector512.MultiplyAddEstimate(s2,
-            Vector512.MultiplyAddEstimate(s2, Vector512.Create(Q4 * a8), Vector512.MultiplyAddEstimate(s, Vector512.Create(Q3 * a6), Vector512.Create(Q2 * a4))),
-            Vector512.MultiplyAddEstimate(s, Vector512.Create(Q1 * a2), Vector512<float>.One));
-        Vector512<float> numerator = x * p;
-        if (!Avx512F.IsSupported) return numerator / q + Vector512.Create(offset);
-        Vector512<float> r = Avx512F.Reciprocal14(q);
-        Vector512<float> e = Avx512F.FusedMultiplyAddNegated(q, r, Vector512.Create(2f));
-        return Avx512F.FusedMultiplyAdd(numerator * r, e, Vector512.Create(offset));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Rational(Vector256<float> x, float a, float offset)
-    {
-        float limit = TanhClamp / a, a2 = a * a, a4 = a2 * a2, a6 = a4 * a2, a8 = a4 * a4, n = offset == 0f ? a : a * 0.5f;
-        Vector256<float> s = Vector256.MinNative(Vector256.Create(limit * limit), x * x);
-        x = Vector256.MinNative(Vector256.Create(limit), Vector256.MaxNative(Vector256.Create(-limit), x));
-        Vector256<float> s2 = s * s;
-        Vector256<float> p = Vector256.MultiplyAddEstimate(s2,
-            Vector256.MultiplyAddEstimate(s2, Vector256.Create(n * P4 * a8), Vector256.MultiplyAddEstimate(s, Vector256.Create(n * P3 * a6), Vector256.Create(n * P2 * a4))),
-            Vector256.MultiplyAddEstimate(s, Vector256.Create(n * P1 * a2), Vector256.Create(n * P0)));
-        Vector256<float> q = Vector256.MultiplyAddEstimate(s2,
-            Vector256.MultiplyAddEstimate(s2, Vector256.Create(Q4 * a8), Vector256.MultiplyAddEstimate(s, Vector256.Create(Q3 * a6), Vector256.Create(Q2 * a4))),
-            Vector256.MultiplyAddEstimate(s, Vector256.Create(Q1 * a2), Vector256<float>.One));
-        Vector256<float> numerator = x * p;
-        if (!Avx512F.VL.IsSupported) return numerator / q + Vector256.Create(offset);
-        Vector256<float> r = Avx512F.VL.Reciprocal14(q);
-        Vector256<float> e = Fma.MultiplyAddNegated(q, r, Vector256.Create(2f));
-        return Fma.MultiplyAdd(numerator * r, e, Vector256.Create(offset));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Rational(Vector128<float> x, float a, float offset)
-    {
-        float limit = TanhClamp / a, a2 = a * a, a4 = a2 * a2, a6 = a4 * a2, a8 = a4 * a4, n = offset == 0f ? a : a * 0.5f;
-        Vector128<float> s = Vector128.MinNative(Vector128.Create(limit * limit), x * x);
-        x = Vector128.MinNative(Vector128.Create(limit), Vector128.MaxNative(Vector128.Create(-limit), x));
-        Vector128<float> s2 = s * s;
-        Vector128<float> p = Vector128.MultiplyAddEstimate(s2,
-            Vector128.MultiplyAddEstimate(s2, Vector128.Create(n * P4 * a8), Vector128.MultiplyAddEstimate(s, Vector128.Create(n * P3 * a6), Vector128.Create(n * P2 * a4))),
-            Vector128.MultiplyAddEstimate(s, Vector128.Create(n * P1 * a2), Vector128.Create(n * P0)));
-        Vector128<float> q = Vector128.MultiplyAddEstimate(s2,
-            Vector128.MultiplyAddEstimate(s2, Vector128.Create(Q4 * a8), Vector128.MultiplyAddEstimate(s, Vector128.Create(Q3 * a6), Vector128.Create(Q2 * a4))),
-            Vector128.MultiplyAddEstimate(s, Vector128.Create(Q1 * a2), Vector128<float>.One));
-        Vector128<float> numerator = x * p;
-        if (!Avx512F.VL.IsSupported) return numerator / q + Vector128.Create(offset);
-        Vector128<float> r = Avx512F.VL.Reciprocal14(q);
-        Vector128<float> e = Fma.MultiplyAddNegated(q, r, Vector128.Create(2f));
-        return Fma.MultiplyAdd(numerator * r, e, Vector128.Create(offset));
+        T s = T.MinNative(T.Create(limit * limit), x * x);
+        x = T.MinNative(T.Create(limit), T.MaxNative(T.Create(-limit), x));
+        T s2 = s * s;
+        T p = T.MultiplyAdd(s2,
+            T.MultiplyAdd(s2, T.Create(n * P4 * a8), T.MultiplyAdd(s, T.Create(n * P3 * a6), T.Create(n * P2 * a4))),
+            T.MultiplyAdd(s, T.Create(n * P1 * a2), T.Create(n * P0)));
+        T q = T.MultiplyAdd(s2,
+            T.MultiplyAdd(s2, T.Create(Q4 * a8), T.MultiplyAdd(s, T.Create(Q3 * a6), T.Create(Q2 * a4))),
+            T.MultiplyAdd(s, T.Create(Q1 * a2), T.One));
+        return T.DivideAdd(x * p, q, T.Create(offset));
     }
 
     /// <summary>
@@ -149,16 +115,13 @@ public static class Activations
 
     /// <summary>Lanes with |x| &lt; <see cref="GradientFlushThreshold"/> set to zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> FlushTiny(Vector512<float> x) =>
-        Vector512.AndNot(x, Vector512.LessThan(Vector512.Abs(x), Vector512.Create(GradientFlushThreshold)));
+    public static Vector512<float> FlushTiny(Vector512<float> x) => Lanes512.FlushTiny(new(x)).Value;
 
     /// <summary>Lanes with |x| &lt; <see cref="GradientFlushThreshold"/> set to zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> FlushTiny(Vector256<float> x) =>
-        Vector256.AndNot(x, Vector256.LessThan(Vector256.Abs(x), Vector256.Create(GradientFlushThreshold)));
+    public static Vector256<float> FlushTiny(Vector256<float> x) => Lanes256.FlushTiny(new(x)).Value;
 
     /// <summary>Lanes with |x| &lt; <see cref="GradientFlushThreshold"/> set to zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> FlushTiny(Vector128<float> x) =>
-        Vector128.AndNot(x, Vector128.LessThan(Vector128.Abs(x), Vector128.Create(GradientFlushThreshold)));
+    public static Vector128<float> FlushTiny(Vector128<float> x) => Lanes128.FlushTiny(new(x)).Value;
 }

@@ -25,8 +25,8 @@ internal sealed record GeneratorOutput(
 
 internal static class ModelCompiler
 {
-    /// <summary>Files generated per model: the main file, and per vector width (Vector512, Vector256, Vector128, Scalar) an inference and a training file.</summary>
-    public const int FilesPerModel = 9;
+    /// <summary>Files generated per model within the unrolling budget: the main file, the inference and training kernels, and the register tiles of each vector width (Vector512, Vector256, Vector128); a compact model has no tile files.</summary>
+    public const int FilesPerModel = 6;
 
     private static readonly Lazy<MetadataReference[]> s_references = new(() =>
     {

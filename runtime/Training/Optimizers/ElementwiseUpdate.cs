@@ -1,8 +1,9 @@
-// The one loop every optimizer runs: an update rule applied to the widest accelerated vector, then
+// The one loop every optimizer runs: an update rule applied to the vector width the kernels use (VectorWidth), then
 // the remaining elements one at a time with the same rule, so no element is visited twice.
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using LstmGen.CompilerServices;
 
 namespace LstmGen.Training.Optimizers;
 
@@ -25,7 +26,7 @@ internal static class ElementwiseUpdate
     /// Applies <paramref name="rule"/> to every element. The state spans a rule does not use may be
     /// empty; the ones it uses must be as long as <paramref name="parameters"/> (callers check).
     /// Vector iterations never overlap (an in-place update applied twice would be wrong), so the
-    /// tail runs on <see cref="ScalarLane"/>, which rounds exactly as the vector lanes do.
+    /// tail runs on <see cref="LanesScalar"/>, which rounds exactly as the vector lanes do.
     /// </summary>
     public static void Run<TRule>(TRule rule, Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state0, Span<float> state1, Span<float> state2)
         where TRule : struct, IUpdateRule
@@ -37,10 +38,10 @@ internal static class ElementwiseUpdate
         ref float s2 = ref MemoryMarshal.GetReference(state2);
         nuint length = (nuint)parameters.Length;
         nuint done = 0;
-        if (Lanes512.IsHardwareAccelerated) done = Loop<TRule, Lanes512>(rule, ref p, ref g, ref s0, ref s1, ref s2, done, length);
-        else if (Lanes256.IsHardwareAccelerated) done = Loop<TRule, Lanes256>(rule, ref p, ref g, ref s0, ref s1, ref s2, done, length);
-        else if (Lanes128.IsHardwareAccelerated) done = Loop<TRule, Lanes128>(rule, ref p, ref g, ref s0, ref s1, ref s2, done, length);
-        Loop<TRule, ScalarLane>(rule, ref p, ref g, ref s0, ref s1, ref s2, done, length);
+        if (VectorWidth.Use512) done = Loop<TRule, Lanes512>(rule, ref p, ref g, ref s0, ref s1, ref s2, done, length);
+        else if (VectorWidth.Use256) done = Loop<TRule, Lanes256>(rule, ref p, ref g, ref s0, ref s1, ref s2, done, length);
+        else if (VectorWidth.Use128) done = Loop<TRule, Lanes128>(rule, ref p, ref g, ref s0, ref s1, ref s2, done, length);
+        Loop<TRule, LanesScalar>(rule, ref p, ref g, ref s0, ref s1, ref s2, done, length);
     }
 
     /// <summary>Runs whole registers of <typeparamref name="T"/> from <paramref name="start"/>; returns where it stopped.</summary>
