@@ -18,6 +18,7 @@ def header(what, cls):
         f"// {what}",
         "// Written by tools/kernel_tiles.py (one rule, several accumulator counts); edit the script, not this file.",
         "using System.Runtime.CompilerServices;",
+        "using static LstmGen.CompilerServices.Lanes;",
         "",
         "namespace LstmGen.CompilerServices;",
         "",
@@ -32,13 +33,13 @@ def forward_tile(k, sets):
     L = [f"    /// <summary>Columns <paramref name=\"c\"/> … + {k} vector(s) of a forward product{split}.</summary>",
          "    [MethodImpl(MethodImplOptions.AggressiveInlining)]",
          f"    private static void ForwardTile{k}<T, TWeight>(ref float initial, ref TWeight rows, nuint columns, scoped in RowRuns runs, ref float destination, nuint c)",
-         "        where T : struct, ILanes<T>",
+         "        where T : struct",
          "    {",
-         "        nuint w = (nuint)T.Count;"]
+         "        nuint w = (nuint)Count<T>();"]
     for v in range(k):
-        L.append(f"        T a{v} = T.Load(ref initial, c + {off(v)});")
+        L.append(f"        T a{v} = Load<T>(ref initial, c + {off(v)});")
     for s in range(1, sets):
-        L.append("        " + " ".join(f"T {a(v, s)} = T.Zero;" for v in range(k)))
+        L.append("        " + " ".join(f"T {a(v, s)} = Zero<T>();" for v in range(k)))
     L += ["        nuint row = 0;",
           "        for (int r = 0; r < runs.Length; r++)",
           "        {",
@@ -48,16 +49,16 @@ def forward_tile(k, sets):
         L += [f"            for (; j + {sets} <= n; j += {sets}, row += {sets})", "            {"]
         for s in range(sets):
             L.append(f"                ref TWeight w{s} = ref Unsafe.Add(ref rows, {'row' if s == 0 else f'(row + {s})'} * columns + c);")
-            L.append(f"                T x{s} = T.Broadcast(ref x, {'j' if s == 0 else f'j + {s}'});")
+            L.append(f"                T x{s} = Broadcast<T>(ref x, {'j' if s == 0 else f'j + {s}'});")
             for v in range(k):
-                L.append(f"                {a(v, s)} = T.MultiplyAdd(x{s}, Weights<T, TWeight>(ref w{s}, {off(v)}), {a(v, s)});")
+                L.append(f"                {a(v, s)} = MultiplyAdd(x{s}, Weights<T, TWeight>(ref w{s}, {off(v)}), {a(v, s)});")
         L.append("            }")
     L += ["            for (; j < n; j++, row++)",
           "            {",
           "                ref TWeight wr = ref Unsafe.Add(ref rows, row * columns + c);",
-          "                T xj = T.Broadcast(ref x, j);"]
+          "                T xj = Broadcast<T>(ref x, j);"]
     for v in range(k):
-        L.append(f"                a{v} = T.MultiplyAdd(xj, Weights<T, TWeight>(ref wr, {off(v)}), a{v});")
+        L.append(f"                a{v} = MultiplyAdd(xj, Weights<T, TWeight>(ref wr, {off(v)}), a{v});")
     L += ["            }", "        }"]
     stride = 1
     while stride * 2 < sets:
@@ -65,10 +66,10 @@ def forward_tile(k, sets):
     while sets > 1 and stride >= 1:
         for s in range(stride):
             if s + stride < sets:
-                L.append("        " + " ".join(f"{a(v, s)} += {a(v, s + stride)};" for v in range(k)))
+                L.append("        " + " ".join(f"{a(v, s)} = Add({a(v, s)}, {a(v, s + stride)});" for v in range(k)))
         stride //= 2
     for v in range(k):
-        L.append(f"        a{v}.Store(ref destination, c + {off(v)});")
+        L.append(f"        Store(a{v}, ref destination, c + {off(v)});")
     L.append("    }")
     return L
 
@@ -77,24 +78,24 @@ def steps_tile(k):
     L = [f"    /// <summary>Columns <paramref name=\"c\"/> … + {k} vector(s) of four steps' products: each weight vector loaded serves the four steps.</summary>",
          "    [MethodImpl(MethodImplOptions.AggressiveInlining)]",
          f"    private static void StepsTile{k}<T, TWeight>(ref float bias, ref TWeight rows, nuint columns, ref float x, nuint count, nuint stride, ref float destination, nuint c)",
-         "        where T : struct, ILanes<T>",
+         "        where T : struct",
          "    {",
-         "        nuint w = (nuint)T.Count;"]
+         "        nuint w = (nuint)Count<T>();"]
     for v in range(k):
-        L.append(f"        T b{v} = T.Load(ref bias, c + {off(v)});")
+        L.append(f"        T b{v} = Load<T>(ref bias, c + {off(v)});")
         L.append("        " + " ".join(f"T a{v}_{s} = b{v};" for s in range(4)))
     L += ["        for (nuint j = 0; j < count; j++)", "        {",
           "            ref TWeight wr = ref Unsafe.Add(ref rows, j * columns + c);"]
     for v in range(k):
         L.append(f"            T w{v} = Weights<T, TWeight>(ref wr, {off(v)});")
     for s in range(4):
-        L.append(f"            T x{s} = T.Broadcast(ref x, {'j' if s == 0 else f'j + {s} * stride'});")
+        L.append(f"            T x{s} = Broadcast<T>(ref x, {'j' if s == 0 else f'j + {s} * stride'});")
         for v in range(k):
-            L.append(f"            a{v}_{s} = T.MultiplyAdd(x{s}, w{v}, a{v}_{s});")
+            L.append(f"            a{v}_{s} = MultiplyAdd(x{s}, w{v}, a{v}_{s});")
     L.append("        }")
     for s in range(4):
         for v in range(k):
-            L.append(f"        a{v}_{s}.Store(ref destination, {'' if s == 0 else f'{s} * columns + '}c + {off(v)});")
+            L.append(f"        Store(a{v}_{s}, ref destination, {'' if s == 0 else f'{s} * columns + '}c + {off(v)});")
     L.append("    }")
     return L
 
@@ -102,12 +103,12 @@ def steps_tile(k):
 def backward_tile(k):
     L = [f"    /// <summary>Columns <paramref name=\"c\"/> … + {k} vector(s) of a backward product: d stays in registers while the rows stream.</summary>",
          "    [MethodImpl(MethodImplOptions.AggressiveInlining)]",
-         f"    private static void BackwardTile{k}<T>(ref float weights, ref float gradients, nuint columns, ref float d, scoped in RowRuns runs, nuint c) where T : struct, ILanes<T>",
+         f"    private static void BackwardTile{k}<T>(ref float weights, ref float gradients, nuint columns, ref float d, scoped in RowRuns runs, nuint c) where T : struct",
          "    {",
-         "        nuint w = (nuint)T.Count;"]
+         "        nuint w = (nuint)Count<T>();"]
     for v in range(k):
-        L.append(f"        T d{v} = T.Load(ref d, c + {off(v)});")
-        L.append(f"        (T.Load(ref gradients, c + {off(v)}) + d{v}).Store(ref gradients, c + {off(v)});")
+        L.append(f"        T d{v} = Load<T>(ref d, c + {off(v)});")
+        L.append(f"        Store(Add(Load<T>(ref gradients, c + {off(v)}), d{v}), ref gradients, c + {off(v)});")
     L += ["        nuint row = 1;",
           "        for (int r = 0; r < runs.Length; r++)",
           "        {",
@@ -116,15 +117,15 @@ def backward_tile(k):
           "            nuint n = runs.Count(r);",
           "            for (nuint j = 0; j < n; j++, row++)",
           "            {",
-          "                T xj = T.Broadcast(ref x, j);",
+          "                T xj = Broadcast<T>(ref x, j);",
           "                ref float wr = ref Unsafe.Add(ref weights, row * columns + c);",
           "                ref float gr = ref Unsafe.Add(ref gradients, row * columns + c);",
-          "                T sum = T.Load(ref wr, 0) * d0;"]
+          "                T sum = Multiply(Load<T>(ref wr, 0), d0);"]
     for v in range(1, k):
-        L.append(f"                sum = T.MultiplyAdd(T.Load(ref wr, {off(v)}), d{v}, sum);")
+        L.append(f"                sum = MultiplyAdd(Load<T>(ref wr, {off(v)}), d{v}, sum);")
     for v in range(k):
-        L.append(f"                T.MultiplyAdd(xj, d{v}, T.Load(ref gr, {off(v)})).Store(ref gr, {off(v)});")
-    L += ["                Unsafe.Add(ref dx, j) += T.Sum(sum);", "            }", "        }", "    }"]
+        L.append(f"                Store(MultiplyAdd(xj, d{v}, Load<T>(ref gr, {off(v)})), ref gr, {off(v)});")
+    L += ["                Unsafe.Add(ref dx, j) += Sum(sum);", "            }", "        }", "    }"]
     return L
 
 
@@ -132,29 +133,29 @@ def gate_tile(lanes, k):
     L = [f"    /// <summary>Gate sums of lanes <paramref name=\"l\"/> … + {lanes - 1}, columns <paramref name=\"c\"/> … + {k} vector(s).</summary>",
          "    [MethodImpl(MethodImplOptions.AggressiveInlining)]",
          f"    private static void GateTile{lanes}x{k}<T>(ref float weights, nuint columns, scoped in LaneRows inputs, nuint inputCount, scoped in LaneRows hidden, nuint hiddenCount,",
-         "        ref float sums, nuint sumsStride, nuint l, nuint c) where T : struct, ILanes<T>",
+         "        ref float sums, nuint sumsStride, nuint l, nuint c) where T : struct",
          "    {",
-         "        nuint w = (nuint)T.Count;"]
+         "        nuint w = (nuint)Count<T>();"]
     for i in range(lanes):
         L.append(f"        ref float x{i} = ref inputs.Row(l + {i});")
         L.append(f"        ref float h{i} = ref hidden.Row(l + {i});")
     for v in range(k):
-        L.append(f"        T a0_{v} = T.Load(ref weights, c + {off(v)});")
+        L.append(f"        T a0_{v} = Load<T>(ref weights, c + {off(v)});")
         L.append("        " + " ".join(f"T a{i}_{v} = a0_{v};" for i in range(1, lanes)))
     for source, count, first in (("x", "inputCount", "1"), ("h", "hiddenCount", "1 + inputCount")):
         L += [f"        for (nuint j = 0; j < {count}; j++)", "        {",
               f"            ref float wr = ref Unsafe.Add(ref weights, (j + {first}) * columns + c);"]
         for v in range(k):
-            L.append(f"            T w{v} = T.Load(ref wr, {off(v)});")
+            L.append(f"            T w{v} = Load<T>(ref wr, {off(v)});")
         for i in range(lanes):
-            L.append(f"            T b{i} = T.Broadcast(ref {source}{i}, j);")
+            L.append(f"            T b{i} = Broadcast<T>(ref {source}{i}, j);")
             for v in range(k):
-                L.append(f"            a{i}_{v} = T.MultiplyAdd(b{i}, w{v}, a{i}_{v});")
+                L.append(f"            a{i}_{v} = MultiplyAdd(b{i}, w{v}, a{i}_{v});")
         L.append("        }")
     for i in range(lanes):
         L.append(f"        ref float z{i} = ref Unsafe.Add(ref sums, (l + {i}) * sumsStride + c);")
         for v in range(k):
-            L.append(f"        a{i}_{v}.Store(ref z{i}, {off(v)});")
+            L.append(f"        Store(a{i}_{v}, ref z{i}, {off(v)});")
     L.append("    }")
     return L
 
@@ -163,27 +164,27 @@ def transposed_tile(lanes, k):
     L = [f"    /// <summary>Wᵀ·dz of lanes <paramref name=\"l\"/> … + {lanes - 1}, output columns <paramref name=\"j\"/> … + {k} vector(s).</summary>",
          "    [MethodImpl(MethodImplOptions.AggressiveInlining)]",
          f"    private static void TransposedTile{lanes}x{k}<T>(ref float transposed, nuint width, nuint columns, ref float dz, ref float destination, nuint stride, nuint l, nuint j)",
-         "        where T : struct, ILanes<T>",
+         "        where T : struct",
          "    {",
-         "        nuint w = (nuint)T.Count;"]
+         "        nuint w = (nuint)Count<T>();"]
     for i in range(lanes):
         L.append(f"        ref float z{i} = ref Unsafe.Add(ref dz, (l + {i}) * columns);")
     for i in range(lanes):
-        L.append("        " + " ".join(f"T a{i}_{v} = T.Zero;" for v in range(k)))
+        L.append("        " + " ".join(f"T a{i}_{v} = Zero<T>();" for v in range(k)))
     L += ["        ref float wc = ref Unsafe.Add(ref transposed, j);",
           "        for (nuint col = 0; col < columns; col++)", "        {",
           "            ref float wr = ref Unsafe.Add(ref wc, col * width);"]
     for v in range(k):
-        L.append(f"            T w{v} = T.Load(ref wr, {off(v)});")
+        L.append(f"            T w{v} = Load<T>(ref wr, {off(v)});")
     for i in range(lanes):
-        L.append(f"            T b{i} = T.Broadcast(ref z{i}, col);")
+        L.append(f"            T b{i} = Broadcast<T>(ref z{i}, col);")
         for v in range(k):
-            L.append(f"            a{i}_{v} = T.MultiplyAdd(b{i}, w{v}, a{i}_{v});")
+            L.append(f"            a{i}_{v} = MultiplyAdd(b{i}, w{v}, a{i}_{v});")
     L.append("        }")
     for i in range(lanes):
         L.append(f"        ref float o{i} = ref Unsafe.Add(ref destination, (l + {i}) * stride + j);")
         for v in range(k):
-            L.append(f"        a{i}_{v}.Store(ref o{i}, {off(v)});")
+            L.append(f"        Store(a{i}_{v}, ref o{i}, {off(v)});")
     L.append("    }")
     return L
 
@@ -192,26 +193,26 @@ def outer_tile(rows, k):
     L = [f"    /// <summary>Gradient rows <paramref name=\"r\"/> … + {rows - 1}, columns <paramref name=\"c\"/> … + {k} vector(s), over a block's lane-steps.</summary>",
          "    [MethodImpl(MethodImplOptions.AggressiveInlining)]",
          f"    private static void OuterTile{rows}x{k}<T>(ref float gradients, ref float x, nuint stride, ref float d, nuint count, nuint columns, nuint r, nuint c)",
-         "        where T : struct, ILanes<T>",
+         "        where T : struct",
          "    {",
-         "        nuint w = (nuint)T.Count;"]
+         "        nuint w = (nuint)Count<T>();"]
     for i in range(rows):
         L.append(f"        ref float g{i} = ref Unsafe.Add(ref gradients, (r + {i}) * columns + c);")
-        L.append("        " + " ".join(f"T a{i}_{v} = T.Load(ref g{i}, {off(v)});" for v in range(k)))
+        L.append("        " + " ".join(f"T a{i}_{v} = Load<T>(ref g{i}, {off(v)});" for v in range(k)))
     L += ["        ref float xr = ref Unsafe.Add(ref x, r);",
           "        ref float dc = ref Unsafe.Add(ref d, c);",
           "        for (nuint k = 0; k < count; k++)", "        {"]
     for v in range(k):
-        L.append(f"            T d{v} = T.Load(ref dc, k * columns + {off(v)});")
+        L.append(f"            T d{v} = Load<T>(ref dc, k * columns + {off(v)});")
     L.append("            ref float xk = ref Unsafe.Add(ref xr, k * stride);")
     for i in range(rows):
-        L.append(f"            T b{i} = T.Broadcast(ref xk, {i});")
+        L.append(f"            T b{i} = Broadcast<T>(ref xk, {i});")
         for v in range(k):
-            L.append(f"            a{i}_{v} = T.MultiplyAdd(b{i}, d{v}, a{i}_{v});")
+            L.append(f"            a{i}_{v} = MultiplyAdd(b{i}, d{v}, a{i}_{v});")
     L.append("        }")
     for i in range(rows):
         for v in range(k):
-            L.append(f"        a{i}_{v}.Store(ref g{i}, {off(v)});")
+            L.append(f"        Store(a{i}_{v}, ref g{i}, {off(v)});")
     L.append("    }")
     return L
 

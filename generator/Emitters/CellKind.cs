@@ -53,13 +53,13 @@ internal sealed class CellKind
     public string? PeepholeRow(Geometry g, int inputs) =>
         _peephole ? $"ref float pw = {Code.At("w", g.PeepholeRow(inputs))}; // peephole row: p_i, p_f, 0, p_o (the products above stop before it)" : null;
 
-    /// <summary>The update (or, recording, <c>Record</c>) of units <paramref name="unit"/> … + width from the four sums <paramref name="sums"/>.</summary>
-    public string Update(string lanes, string[] sums, int unit, bool record, string output, int padded)
+    /// <summary>The update (or, recording, <c>Record</c>) of units <paramref name="unit"/> … + width from the four sums <paramref name="sums"/> (the width is inferred from them).</summary>
+    public string Update(string[] sums, int unit, bool record, string output, int padded)
     {
         string state = StateArguments("c", output) + (_peephole ? ", ref pw" : "");
         return record
-            ? $"{_type}.Record<{lanes}>({string.Join(", ", sums)}, {state}, ref r, {N(unit)}, {N(padded)});"
-            : $"{_type}.Update<{lanes}>({string.Join(", ", sums)}, {state}, {N(unit)});";
+            ? $"{_type}.Record({string.Join(", ", sums)}, {state}, ref r, {N(unit)}, {N(padded)});"
+            : $"{_type}.Update({string.Join(", ", sums)}, {state}, {N(unit)});";
     }
 
     /// <summary>The update of every block from the sums stored at <c>z</c>.</summary>

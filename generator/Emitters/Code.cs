@@ -20,19 +20,28 @@ internal static class Code
     public const string Lanes = Support + "LaneKernels";
     public const string Dropout = Support + "DropoutMask";
 
-    /// <summary>Kernel files refer to Unsafe, MethodImpl and the widths through these aliases (declared by <see cref="KernelUsings"/>).</summary>
+    /// <summary>Kernel files refer to Unsafe, MethodImpl and the vector types through aliases (declared by <see cref="KernelUsings"/>).</summary>
     public const string Unsafe = "Unsafe";
 
-    /// <summary>The alias directives of a kernel file: what its kernels use unqualified.</summary>
-    public static readonly string[] KernelUsings =
+    /// <summary>
+    /// The alias directives of a kernel file: what its kernels use unqualified. The kernels files name the vector types
+    /// (F512 = Vector512&lt;float&gt; …) to test the width; a width's tile file also names its vector class (V256 = Vector256).
+    /// </summary>
+    public static string[] KernelUsings(Width? width)
     {
-        "using MethodImpl = global::System.Runtime.CompilerServices.MethodImplAttribute;",
-        "using MethodImplOptions = global::System.Runtime.CompilerServices.MethodImplOptions;",
-        "using Unsafe = global::System.Runtime.CompilerServices.Unsafe;",
-        "using V512 = global::LstmGen.CompilerServices.Lanes512;",
-        "using V256 = global::LstmGen.CompilerServices.Lanes256;",
-        "using V128 = global::LstmGen.CompilerServices.Lanes128;",
-    };
+        var usings = new System.Collections.Generic.List<string>
+        {
+            "using MethodImpl = global::System.Runtime.CompilerServices.MethodImplAttribute;",
+            "using MethodImplOptions = global::System.Runtime.CompilerServices.MethodImplOptions;",
+            "using Unsafe = global::System.Runtime.CompilerServices.Unsafe;",
+        };
+        foreach (Width v in width is null ? Width.Vectors : new[] { width })
+        {
+            if (width is not null) usings.Add($"using {v.Class} = global::System.Runtime.Intrinsics.{v.Name};");
+            usings.Add($"using {v.Type} = global::System.Runtime.Intrinsics.{v.Name}<float>;");
+        }
+        return usings.ToArray();
+    }
 
     /// <summary>Inline into the caller (the JIT then sees the caller's constants).</summary>
     public const string Inline = "[MethodImpl(MethodImplOptions.AggressiveInlining)]";
@@ -43,10 +52,13 @@ internal static class Code
     /// <summary>The same attributes, fully qualified, for the main file (which declares no aliases).</summary>
     public const string InlineQualified = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]";
 
-    /// <summary>The type parameter of code generic over the vector width, and its constraint.</summary>
+    /// <summary>
+    /// The type parameter of code generic over the vector width (Vector512&lt;float&gt;, Vector256&lt;float&gt;, Vector128&lt;float&gt;
+    /// or float: see the runtime's <c>Lanes</c>), and its constraint.
+    /// </summary>
     public const string V = "V";
     public const string Generic = "<V>";
-    public const string WhereV = " where V : struct, global::LstmGen.CompilerServices.ILanes<V>";
+    public const string WhereV = " where V : struct";
 
     /// <summary><c>ref Unsafe.Add(ref {reference}, {offset})</c>, or just <c>ref {reference}</c> for offset 0.</summary>
     public static string At(string reference, string offset) => offset == "0" ? $"ref {reference}" : $"ref {Unsafe}.Add(ref {reference}, {offset})";
@@ -56,13 +68,16 @@ internal static class Code
 
     /// <summary>
     /// A dispatch to the vector width the process runs (<c>VectorWidth</c>, read once; the JIT folds the tests): calls
-    /// <paramref name="method"/>&lt;Lanes512&gt; … &lt;LanesScalar&gt; with <paramref name="arguments"/>. For the main file.
+    /// <paramref name="method"/>&lt;Vector512&lt;float&gt;&gt; … &lt;float&gt; with <paramref name="arguments"/>. For the main file.
     /// </summary>
     public static void Dispatch(SourceWriter w, string method, string arguments)
     {
-        w.Line($"if ({Support}VectorWidth.Use512) {method}<{Support}Lanes512>({arguments});");
-        w.Line($"else if ({Support}VectorWidth.Use256) {method}<{Support}Lanes256>({arguments});");
-        w.Line($"else if ({Support}VectorWidth.Use128) {method}<{Support}Lanes128>({arguments});");
-        w.Line($"else {method}<{Support}LanesScalar>({arguments});");
+        w.Line($"if ({Support}VectorWidth.Use512) {method}<global::System.Runtime.Intrinsics.Vector512<float>>({arguments});");
+        w.Line($"else if ({Support}VectorWidth.Use256) {method}<global::System.Runtime.Intrinsics.Vector256<float>>({arguments});");
+        w.Line($"else if ({Support}VectorWidth.Use128) {method}<global::System.Runtime.Intrinsics.Vector128<float>>({arguments});");
+        w.Line($"else {method}<float>({arguments}); // the scalar path");
     }
+
+    /// <summary><paramref name="offset"/> floats after <paramref name="reference"/>, as an argument passed by reference (without <c>ref</c>).</summary>
+    public static string Offset(string reference, string offset) => offset == "0" ? reference : $"{Unsafe}.Add(ref {reference}, {offset})";
 }

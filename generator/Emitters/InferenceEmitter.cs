@@ -57,14 +57,14 @@ internal sealed class InferenceEmitter(SourceWriter w, Geometry g, CellKind cell
             LayerSite.ForEach(w, g, layer =>
             {
                 w.Line($"// {layer.Label}: {cell.Equations}, from the {layer.InputWhat}.");
-                string input = layer.Input is null ? "x" : $"{Code.Unsafe}.Add(ref s, {layer.Input})";
+                string input = layer.Input is null ? "x" : Code.Offset("s", layer.Input);
                 w.Line(_products.Call(layer.IsFirst ? first : upper!, Code.V, name => name switch
                 {
-                    "w" => $"{Code.Unsafe}.Add(ref packed, {layer.Packed})",
-                    "wq" => $"{Code.Unsafe}.Add(ref packedq, {layer.Packed})",
+                    "w" => Code.Offset("packed", layer.Packed),
+                    "wq" => Code.Offset("packedq", layer.Packed),
                     "input" => input,
-                    "h" => $"{Code.Unsafe}.Add(ref s, {layer.Hidden})",
-                    "c" => $"{Code.Unsafe}.Add(ref s, {layer.Cell})",
+                    "h" => Code.Offset("s", layer.Hidden),
+                    "c" => Code.Offset("s", layer.Cell),
                     _ => null,
                 }));
                 if (_spec.HasProjection) EmitProjection(layer);

@@ -109,9 +109,9 @@ internal sealed class ProductEmitter(SourceWriter w, Geometry g, CellKind cell)
                 loopForm();
                 return;
             }
-            w.Line($"if (typeof(V) == typeof(V512)) {name}Vector512({arguments});");
-            w.Line($"else if (typeof(V) == typeof(V256)) {name}Vector256({arguments});");
-            w.Line($"else if (typeof(V) == typeof(V128)) {name}Vector128({arguments});");
+            w.Line($"if (typeof(V) == typeof(F512)) {name}Vector512({arguments});");
+            w.Line($"else if (typeof(V) == typeof(F256)) {name}Vector256({arguments});");
+            w.Line($"else if (typeof(V) == typeof(F128)) {name}Vector128({arguments});");
             using (w.Block("else"))
                 loopForm();
         }
@@ -151,7 +151,7 @@ internal sealed class ProductEmitter(SourceWriter w, Geometry g, CellKind cell)
     private static string TileSummary(Width width, int columns)
     {
         int vectors = columns / width.Floats, tiles = (vectors + width.RegisterTile - 1) / width.RegisterTile;
-        return $"{N(columns)} columns = {N(vectors)} × {width.Alias}, {N(tiles)} register tile(s)";
+        return $"{N(columns)} columns = {N(vectors)} × {width.Type}, {N(tiles)} register tile(s)";
     }
 
     private string CellSummary(Width width, ForwardProduct p) => width.IsOneTile(p.Columns)

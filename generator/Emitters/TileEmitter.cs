@@ -23,7 +23,7 @@ internal sealed class TileEmitter(SourceWriter w, Geometry g, CellKind cell)
         if (p.Cell is not null && cell.PeepholeRow(g, p.LayerInputs) is string peephole) w.Line(peephole);
         ForEachTile(width, p.Columns, "accumulators", (first, count) => ForwardTile(width, p, first, count, fused));
         if (p.Cell is not null && !fused)
-            w.Line(cell.UpdateBlocks(width.Alias, p.Cell.Record, p.Cell.Output, g.Blocks));
+            w.Line(cell.UpdateBlocks(width.Type, p.Cell.Record, p.Cell.Output, g.Blocks));
     }
 
     /// <summary>The body of a backward product's width method: its tiles, the column gradient of each held in registers.</summary>
@@ -45,18 +45,18 @@ internal sealed class TileEmitter(SourceWriter w, Geometry g, CellKind cell)
 
     private void ForwardTile(Width width, ForwardProduct p, int firstColumn, int count, bool fused)
     {
-        string v = width.Alias, initial = p.Initial ?? "w";
+        string v = width.Class, f = width.Type, initial = p.Initial ?? "w";
         string Col(int i) => N(firstColumn + i * width.Floats);
         int rows = p.Runs.Sum(r => r.Count);
         int sets = System.Math.Max(1, System.Math.Min((FmaChainsInFlight + count - 1) / count, rows / 2));
         string A(int i, int set) => set == 0 ? $"a{N(i)}" : $"a{N(i)}_{N(set)}";
         for (int i = 0; i < count; i++)
-            w.Line($"{v} a{N(i)} = {v}.Load(ref {initial}, {Col(i)});");
+            w.Line($"{f} a{N(i)} = {v}.LoadUnsafe(ref {initial}, {Col(i)});");
         if (sets > 1)
         {
             w.Line($"// {N(sets)} sets of accumulators take turns over the rows, so {N(sets * count)} FMA chains are in flight.");
             for (int set = 1; set < sets; set++)
-                w.Line(string.Join(" ", Enumerable.Range(0, count).Select(i => $"{v} {A(i, set)} = {v}.Zero;")));
+                w.Line(string.Join(" ", Enumerable.Range(0, count).Select(i => $"{f} {A(i, set)} = {f}.Zero;")));
         }
         int firstRow = p.FirstRow;
         foreach (RowRun run in p.Runs)
@@ -74,13 +74,14 @@ internal sealed class TileEmitter(SourceWriter w, Geometry g, CellKind cell)
             return;
         }
         for (int i = 0; i < count; i++)
-            w.Line($"a{N(i)}.Store(ref z, {Col(i)});");
+            w.Line($"{v}.StoreUnsafe(a{N(i)}, ref z, {Col(i)});");
     }
 
     /// <summary>The rows of one run: a loop whose iterations the sets take in turn, then any rows left over one by one.</summary>
     private void ForwardRun(Width width, ForwardProduct p, RowRun run, int firstRow, int firstColumn, int count, int sets)
     {
-        string v = width.Alias, source = p.BFloat16 ? "wq" : "w", type = p.BFloat16 ? "ushort" : "float", load = p.BFloat16 ? "LoadBFloat16" : "Load";
+        string v = width.Class, f = width.Type, source = p.BFloat16 ? "wq" : "w", type = p.BFloat16 ? "ushort" : "float";
+        string Load(string column) => p.BFloat16 ? $"{Code.Support}BFloat16.Load{N(width.Bits)}(ref row, {column})" : $"{v}.LoadUnsafe(ref row, {column})";
         string Col(int i) => N(firstColumn + i * width.Floats);
         string A(int i, int set) => set == 0 ? $"a{N(i)}" : $"a{N(i)}_{N(set)}";
         int whole = run.Count - run.Count % sets;
@@ -93,11 +94,11 @@ internal sealed class TileEmitter(SourceWriter w, Geometry g, CellKind cell)
                 for (int set = 0; set < sets; set++)
                 {
                     string x = sets == 1 ? "xj" : $"x{N(set)}";
-                    w.Line($"{v} {x} = {v}.Broadcast(ref {run.Source}, {(set == 0 ? "j" : $"j + {N(set)}")});");
+                    w.Line($"{f} {x} = {v}.Create({Code.Unsafe}.Add(ref {run.Source}, {(set == 0 ? "j" : $"j + {N(set)}")}));");
                     for (int i = 0; i < count; i++)
                     {
                         string column = set == 0 ? Col(i) : N(set * p.Columns + firstColumn + i * width.Floats);
-                        w.Line($"{A(i, set)} = {v}.MultiplyAdd({x}, {v}.{load}(ref row, {column}), {A(i, set)});");
+                        w.Line($"{A(i, set)} = {v}.MultiplyAddEstimate({x}, {Load(column)}, {A(i, set)});");
                     }
                 }
             }
@@ -108,10 +109,10 @@ internal sealed class TileEmitter(SourceWriter w, Geometry g, CellKind cell)
             w.Line($"// {run.What}, row {N(firstRow + j)}");
             using (w.Open())
             {
-                w.Line($"{v} xj = {v}.Broadcast(ref {run.Source}, {N(j)});");
+                w.Line($"{f} xj = {v}.Create({Code.Unsafe}.Add(ref {run.Source}, {N(j)}));");
                 w.Line($"ref {type} row = {Code.At(source, (firstRow + j) * p.Columns)};");
                 for (int i = 0; i < count; i++)
-                    w.Line($"{A(i, set)} = {v}.MultiplyAdd(xj, {v}.{load}(ref row, {Col(i)}), {A(i, set)});");
+                    w.Line($"{A(i, set)} = {v}.MultiplyAddEstimate(xj, {Load(Col(i))}, {A(i, set)});");
             }
         }
     }
@@ -130,33 +131,33 @@ internal sealed class TileEmitter(SourceWriter w, Geometry g, CellKind cell)
                 int unit = q * 16 + u * width.Floats;
                 string[] sums = Enumerable.Range(0, 4).Select(gate => $"a{N((q * 64 + gate * 16 + u * width.Floats) / width.Floats)}").ToArray();
                 w.Line($"// units {N(unit)}..{N(unit + width.Floats - 1)}: gate sums in {string.Join(", ", sums)}");
-                w.Line(cell.Update(width.Alias, sums, unit, tail.Record, tail.Output, g.Padded));
+                w.Line(cell.Update(sums, unit, tail.Record, tail.Output, g.Padded));
             }
         }
     }
 
     private void BackwardTile(Width width, BackwardProduct p, int firstColumn, int count)
     {
-        string v = width.Alias;
+        string v = width.Class, f = width.Type;
         string Col(int i) => N(firstColumn + i * width.Floats);
         for (int i = 0; i < count; i++)
         {
-            w.Line($"{v} d{N(i)} = {v}.Load(ref d, {Col(i)});");
-            w.Line($"({v}.Load(ref g, {Col(i)}) + d{N(i)}).Store(ref g, {Col(i)});");
+            w.Line($"{f} d{N(i)} = {v}.LoadUnsafe(ref d, {Col(i)});");
+            w.Line($"{v}.StoreUnsafe({v}.LoadUnsafe(ref g, {Col(i)}) + d{N(i)}, ref g, {Col(i)});");
         }
         int firstRow = 1;
         foreach (BackwardRun run in p.Runs)
         {
             using (w.Block($"for (nuint j = 0; j < {N(run.Count)}; j++) // {run.What}: rows {N(firstRow)}..{N(firstRow + run.Count - 1)}"))
             {
-                w.Line($"{v} xj = {v}.Broadcast(ref {run.Source}, j);");
+                w.Line($"{f} xj = {v}.Create({Code.Unsafe}.Add(ref {run.Source}, j));");
                 w.Line($"ref float wr = ref {Code.Unsafe}.Add(ref w, (j + {N(firstRow)}) * {N(p.Columns)});");
                 w.Line($"ref float gr = ref {Code.Unsafe}.Add(ref g, (j + {N(firstRow)}) * {N(p.Columns)});");
-                w.Line($"{v} sum = {v}.Load(ref wr, {Col(0)}) * d0;");
+                w.Line($"{f} sum = {v}.LoadUnsafe(ref wr, {Col(0)}) * d0;");
                 for (int i = 1; i < count; i++)
-                    w.Line($"sum = {v}.MultiplyAdd({v}.Load(ref wr, {Col(i)}), d{N(i)}, sum);");
+                    w.Line($"sum = {v}.MultiplyAddEstimate({v}.LoadUnsafe(ref wr, {Col(i)}), d{N(i)}, sum);");
                 for (int i = 0; i < count; i++)
-                    w.Line($"{v}.MultiplyAdd(xj, d{N(i)}, {v}.Load(ref gr, {Col(i)})).Store(ref gr, {Col(i)});");
+                    w.Line($"{v}.StoreUnsafe({v}.MultiplyAddEstimate(xj, d{N(i)}, {v}.LoadUnsafe(ref gr, {Col(i)})), ref gr, {Col(i)});");
                 w.Line($"{Code.Unsafe}.Add(ref {run.Destination}, j) += {v}.Sum(sum);");
             }
             firstRow += run.Count;

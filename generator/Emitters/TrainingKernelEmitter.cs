@@ -59,9 +59,9 @@ internal sealed class TrainingKernelEmitter(SourceWriter w, Geometry g, CellKind
                     if (_spec.HasProjection) w.Line($"ref float m = {Code.At("r", g.RecordOutput)}; // o·tanh(c), recorded: the projection's input");
                     w.Line(_products.Call(RecordLayer(g, layer.IsFirst), Code.V, name => name switch
                     {
-                        "w" => $"{Code.Unsafe}.Add(ref packed, {layer.Packed})",
-                        "h" => $"{Code.Unsafe}.Add(ref s, {layer.Hidden})",
-                        "c" => $"{Code.Unsafe}.Add(ref s, {layer.Cell})",
+                        "w" => Code.Offset("packed", layer.Packed),
+                        "h" => Code.Offset("s", layer.Hidden),
+                        "c" => Code.Offset("s", layer.Cell),
                         _ => null,
                     }));
                     if (_spec.HasProjection)

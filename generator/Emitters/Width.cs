@@ -3,13 +3,16 @@
 namespace LstmGen.Generator.Emitters;
 
 /// <summary>One vector width the generated register tiles are scheduled for.</summary>
-internal sealed class Width(string name, string alias, int floats, int registerTile)
+internal sealed class Width(string name, int floats, int registerTile)
 {
-    /// <summary>The width's name, suffix of its tile methods and files: Vector512, Vector256, Vector128.</summary>
+    /// <summary>The width's name, suffix of its tile methods and files, and its vector class: Vector512, Vector256, Vector128.</summary>
     public string Name { get; } = name;
 
-    /// <summary>The alias of its lanes type in kernel files: V512 (Lanes512), V256, V128.</summary>
-    public string Alias { get; } = alias;
+    /// <summary>The alias of its vector class in its tile file: V512 (Vector512), V256, V128.</summary>
+    public string Class => "V" + Name.Substring("Vector".Length);
+
+    /// <summary>The alias of its vector type in kernel files: F512 (Vector512&lt;float&gt;), F256, F128.</summary>
+    public string Type => "F" + Name.Substring("Vector".Length);
 
     /// <summary>Floats per vector.</summary>
     public int Floats { get; } = floats;
@@ -24,8 +27,8 @@ internal sealed class Width(string name, string alias, int floats, int registerT
 
     public static readonly Width[] Vectors =
     {
-        new("Vector512", "V512", 16, 16),
-        new("Vector256", "V256", 8, 8),
-        new("Vector128", "V128", 4, 8),
+        new("Vector512", 16, 16),
+        new("Vector256", 8, 8),
+        new("Vector128", 4, 8),
     };
 }

@@ -45,57 +45,57 @@ public static class Activations
 
     /// <summary>Logistic sigmoid of each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Sigmoid(Vector512<float> x) => Lanes512.Sigmoid(new(x)).Value;
+    public static Vector512<float> Sigmoid(Vector512<float> x) => RationalSigmoid(x);
 
     /// <summary>Logistic sigmoid of each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Sigmoid(Vector256<float> x) => Lanes256.Sigmoid(new(x)).Value;
+    public static Vector256<float> Sigmoid(Vector256<float> x) => RationalSigmoid(x);
 
     /// <summary>Logistic sigmoid of each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Sigmoid(Vector128<float> x) => Lanes128.Sigmoid(new(x)).Value;
+    public static Vector128<float> Sigmoid(Vector128<float> x) => RationalSigmoid(x);
 
     /// <summary>Hyperbolic tangent of each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Tanh(Vector512<float> x) => Lanes512.Tanh(new(x)).Value;
+    public static Vector512<float> Tanh(Vector512<float> x) => RationalTanh(x);
 
     /// <summary>Hyperbolic tangent of each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Tanh(Vector256<float> x) => Lanes256.Tanh(new(x)).Value;
+    public static Vector256<float> Tanh(Vector256<float> x) => RationalTanh(x);
 
     /// <summary>Hyperbolic tangent of each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Tanh(Vector128<float> x) => Lanes128.Tanh(new(x)).Value;
+    public static Vector128<float> Tanh(Vector128<float> x) => RationalTanh(x);
 
     /// <summary>σ(x) = ½ + ½·tanh(x/2) by the rational approximation, for the vector widths; at least 0 (see the remarks).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static T RationalSigmoid<T>(T x) where T : struct, ILanes<T> => T.MaxNative(T.Zero, Rational(x, 0.5f, 0.5f));
+    internal static T RationalSigmoid<T>(T x) where T : struct => Lanes.MaxNative(Lanes.Zero<T>(), Rational(x, 0.5f, 0.5f));
 
     /// <summary>tanh(x) by the rational approximation, for the vector widths.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static T RationalTanh<T>(T x) where T : struct, ILanes<T> => Rational(x, 1f, 0f);
+    internal static T RationalTanh<T>(T x) where T : struct => Rational(x, 1f, 0f);
 
     // offset + x·P(a²x²)·(a or a/2) / Q(a²x²): tanh(x) for a = 1, offset 0; σ(x) = ½ + ½·tanh(x/2) for
     // a = ½, offset ½. x is clamped to ±9/a; Min/MaxNative return their second operand when either is NaN,
     // so NaN stays NaN (vrangeps would clamp in one instruction but drops NaN). s = x² is clamped to
     // (9/a)² rather than computed from the clamped x: the same value bit for bit (81 and 324 are exact),
     // but the polynomials, which are the dependency chain, start one min/max earlier (the clamp of x
-    // runs alongside, for the numerator). The quotient and the offset are DivideAdd's: with AVX-512 the
+    // runs alongside, for the numerator). The quotient and the offset are Lanes.DivideAdd's: with AVX-512 the
     // reciprocal of Q is refined by one Newton step, r·(2 − Q·r), folded into the last multiply.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T Rational<T>(T x, float a, float offset) where T : struct, ILanes<T>
+    private static T Rational<T>(T x, float a, float offset) where T : struct
     {
         float limit = TanhClamp / a, a2 = a * a, a4 = a2 * a2, a6 = a4 * a2, a8 = a4 * a4, n = offset == 0f ? a : a * 0.5f;
-        T s = T.MinNative(T.Create(limit * limit), x * x);
-        x = T.MinNative(T.Create(limit), T.MaxNative(T.Create(-limit), x));
-        T s2 = s * s;
-        T p = T.MultiplyAdd(s2,
-            T.MultiplyAdd(s2, T.Create(n * P4 * a8), T.MultiplyAdd(s, T.Create(n * P3 * a6), T.Create(n * P2 * a4))),
-            T.MultiplyAdd(s, T.Create(n * P1 * a2), T.Create(n * P0)));
-        T q = T.MultiplyAdd(s2,
-            T.MultiplyAdd(s2, T.Create(Q4 * a8), T.MultiplyAdd(s, T.Create(Q3 * a6), T.Create(Q2 * a4))),
-            T.MultiplyAdd(s, T.Create(Q1 * a2), T.One));
-        return T.DivideAdd(x * p, q, T.Create(offset));
+        T s = Lanes.MinNative(Lanes.Create<T>(limit * limit), Lanes.Multiply(x, x));
+        x = Lanes.MinNative(Lanes.Create<T>(limit), Lanes.MaxNative(Lanes.Create<T>(-limit), x));
+        T s2 = Lanes.Multiply(s, s);
+        T p = Lanes.MultiplyAdd(s2,
+            Lanes.MultiplyAdd(s2, Lanes.Create<T>(n * P4 * a8), Lanes.MultiplyAdd(s, Lanes.Create<T>(n * P3 * a6), Lanes.Create<T>(n * P2 * a4))),
+            Lanes.MultiplyAdd(s, Lanes.Create<T>(n * P1 * a2), Lanes.Create<T>(n * P0)));
+        T q = Lanes.MultiplyAdd(s2,
+            Lanes.MultiplyAdd(s2, Lanes.Create<T>(Q4 * a8), Lanes.MultiplyAdd(s, Lanes.Create<T>(Q3 * a6), Lanes.Create<T>(Q2 * a4))),
+            Lanes.MultiplyAdd(s, Lanes.Create<T>(Q1 * a2), Lanes.One<T>()));
+        return Lanes.DivideAdd(Lanes.Multiply(x, p), q, Lanes.Create<T>(offset));
     }
 
     /// <summary>
@@ -115,13 +115,13 @@ public static class Activations
 
     /// <summary>Lanes with |x| &lt; <see cref="GradientFlushThreshold"/> set to zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> FlushTiny(Vector512<float> x) => Lanes512.FlushTiny(new(x)).Value;
+    public static Vector512<float> FlushTiny(Vector512<float> x) => Lanes.FlushTiny(x);
 
     /// <summary>Lanes with |x| &lt; <see cref="GradientFlushThreshold"/> set to zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> FlushTiny(Vector256<float> x) => Lanes256.FlushTiny(new(x)).Value;
+    public static Vector256<float> FlushTiny(Vector256<float> x) => Lanes.FlushTiny(x);
 
     /// <summary>Lanes with |x| &lt; <see cref="GradientFlushThreshold"/> set to zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> FlushTiny(Vector128<float> x) => Lanes128.FlushTiny(new(x)).Value;
+    public static Vector128<float> FlushTiny(Vector128<float> x) => Lanes.FlushTiny(x);
 }

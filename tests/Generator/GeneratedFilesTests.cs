@@ -1,6 +1,6 @@
-// Each model is generated as several files of one partial class (the main one, and an inference and a training one per
-// vector width); each must be a complete compilation unit with the model's namespace and containing types, however
-// deeply it is nested.
+// Each model is generated as several files of one partial class (the main one, the inference and training kernels, and
+// the register tiles of each vector width); each must be a complete compilation unit with the model's namespace and
+// containing types, however deeply it is nested.
 using System;
 using System.Linq;
 using System.Reflection;
@@ -12,10 +12,10 @@ namespace LstmGen.Tests.Generator;
 
 public class GeneratedFilesTests
 {
-    private static readonly string[] s_widths = { "Vector512", "Vector256", "Vector128", "Scalar" };
+    private static readonly string[] s_widths = { "Vector512", "Vector256", "Vector128" };
 
     /// <summary>How the training kernels' names start (recording and backward steps, lanes); the other kernels are inference's.</summary>
-    private static readonly string[] s_trainingKernels = { "Record", "Backward", "HeadBackward", "ForwardLanes", "OuterProducts" };
+    private static readonly string[] s_trainingKernels = { "Record", "Backward", "ForwardLanes" };
 
     // A model nested in a partial class, record and record struct, and one in the global namespace.
     private const string Nested = """
@@ -45,7 +45,7 @@ public class GeneratedFilesTests
         GeneratorOutput output = ModelCompiler.Run(source);
         Assert.DoesNotContain(output.GeneratorDiagnostics.Concat(output.CompilationDiagnostics), d => d.Severity >= DiagnosticSeverity.Warning);
         GeneratedSourceResult[] files = output.Sources.ToArray();
-        Assert.Equal(new[] { hintPrefix + ".g.cs" }.Concat(s_widths.SelectMany(w => new[] { $"{hintPrefix}.{w}.g.cs", $"{hintPrefix}.{w}.Training.g.cs" })), files.Select(f => f.HintName));
+        Assert.Equal(ModelCompiler.HintNames(hintPrefix), files.Select(f => f.HintName));
 
         foreach (GeneratedSourceResult file in files)
         {
@@ -62,17 +62,20 @@ public class GeneratedFilesTests
             Assert.Equal(main, text.Contains(" : global::LstmGen.Training.", StringComparison.Ordinal));
         }
 
-        // A width's inference kernels are declared only in its own file, its training kernels only in its training file.
-        foreach (string width in s_widths)
+        // A width's register tiles are declared only in its own file; the generic kernels (<V>) only in the kernels files,
+        // the training ones in the training file.
+        foreach (GeneratedSourceResult file in files)
         {
-            foreach (GeneratedSourceResult file in files)
+            string[] declarations = file.SourceText.ToString().Split('\n').Where(l => l.TrimStart().StartsWith("private ", StringComparison.Ordinal) && l.Contains("(ref", StringComparison.Ordinal)).ToArray();
+            foreach (string width in s_widths)
             {
-                string[] declarations = file.SourceText.ToString().Split('\n').Where(l => l.TrimStart().StartsWith("private ", StringComparison.Ordinal) && l.Contains($"{width}(ref", StringComparison.Ordinal)).ToArray();
-                string[] training = declarations.Where(l => s_trainingKernels.Any(k => KernelName(l).StartsWith(k, StringComparison.Ordinal))).ToArray();
-                int inference = declarations.Length - training.Length;
-                Assert.True((file.HintName == $"{hintPrefix}.{width}.g.cs") == (inference > 0), $"{file.HintName}: {inference} {width} inference kernels");
-                Assert.True((file.HintName == $"{hintPrefix}.{width}.Training.g.cs") == (training.Length > 0), $"{file.HintName}: {training.Length} {width} training kernels");
+                int tiles = declarations.Count(l => KernelName(l).EndsWith(width, StringComparison.Ordinal));
+                Assert.True((file.HintName == $"{hintPrefix}.{width}.g.cs") == (tiles > 0), $"{file.HintName}: {tiles} {width} tile methods");
             }
+            string[] generic = declarations.Where(l => KernelName(l).EndsWith("<V>", StringComparison.Ordinal)).ToArray();
+            int training = generic.Count(l => s_trainingKernels.Any(k => KernelName(l).StartsWith(k, StringComparison.Ordinal)));
+            Assert.True((file.HintName == $"{hintPrefix}.Kernels.g.cs") == (generic.Length - training > 0), $"{file.HintName}: {generic.Length - training} generic inference kernels");
+            Assert.True((file.HintName == $"{hintPrefix}.Training.g.cs") == (training > 0), $"{file.HintName}: {training} generic training kernels");
         }
 
         Assembly assembly = ModelCompiler.Compile(source);

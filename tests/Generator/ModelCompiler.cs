@@ -25,8 +25,21 @@ internal sealed record GeneratorOutput(
 
 internal static class ModelCompiler
 {
-    /// <summary>Files generated per model within the unrolling budget: the main file, the inference and training kernels, and the register tiles of each vector width (Vector512, Vector256, Vector128); a compact model has no tile files.</summary>
+    /// <summary>
+    /// The parts of a model's files, <c>{Namespace}.{Type}[.{Part}].g.cs</c>: the main file (""), the inference and training
+    /// kernels, and the register tiles of each vector width. A compact model (over the unrolling budget) has no tile files.
+    /// </summary>
+    public static readonly string[] Parts = { "", "Kernels", "Training", "Vector512", "Vector256", "Vector128" };
+
+    /// <summary>Files generated per model within the unrolling budget (<see cref="Parts"/>).</summary>
     public const int FilesPerModel = 6;
+
+    /// <summary>Files generated per compact model: the main file and the two kernels files.</summary>
+    public const int FilesPerCompactModel = 3;
+
+    /// <summary>The hint names of a model's files, in the order the generator adds them.</summary>
+    public static string[] HintNames(string prefix, bool compact = false) =>
+        Parts.Take(compact ? FilesPerCompactModel : FilesPerModel).Select(part => prefix + (part.Length == 0 ? "" : "." + part) + ".g.cs").ToArray();
 
     private static readonly Lazy<MetadataReference[]> s_references = new(() =>
     {

@@ -2,6 +2,7 @@
 // packed GRU layout, the same while recording, and the slot gradients.
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
+using static LstmGen.CompilerServices.Lanes;
 
 namespace LstmGen.CompilerServices;
 
@@ -16,48 +17,48 @@ public static class GruCell
 {
     /// <summary>Updates h of units <paramref name="unit"/> … + Count − 1 from their slot sums.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Update<T>(T zr, T zz, T nx, T nh, ref float h, nuint unit) where T : struct, ILanes<T>
+    public static void Update<T>(T zr, T zz, T nx, T nh, ref float h, nuint unit) where T : struct
     {
-        T r = T.Sigmoid(zr), u = T.Sigmoid(zz);
-        T n = T.Tanh(T.MultiplyAdd(r, nh, nx));
-        T.MultiplyAdd(u, T.Load(ref h, unit) - n, n).Store(ref h, unit);
+        T r = Sigmoid(zr), u = Sigmoid(zz);
+        T n = Tanh(MultiplyAdd(r, nh, nx));
+        Store(MultiplyAdd(u, Subtract(Load<T>(ref h, unit), n), n), ref h, unit);
     }
 
     /// <summary><see cref="Update{T}"/>, recording r, u, n, n_h in the slot columns of <paramref name="record"/> and the new h after them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Record<T>(T zr, T zz, T nx, T nh, ref float h, ref float record, nuint unit, nuint padded) where T : struct, ILanes<T>
+    public static void Record<T>(T zr, T zz, T nx, T nh, ref float h, ref float record, nuint unit, nuint padded) where T : struct
     {
-        T r = T.Sigmoid(zr), u = T.Sigmoid(zz);
-        T n = T.Tanh(T.MultiplyAdd(r, nh, nx));
-        T hNew = T.MultiplyAdd(u, T.Load(ref h, unit) - n, n);
-        hNew.Store(ref h, unit);
+        T r = Sigmoid(zr), u = Sigmoid(zz);
+        T n = Tanh(MultiplyAdd(r, nh, nx));
+        T hNew = MultiplyAdd(u, Subtract(Load<T>(ref h, unit), n), n);
+        Store(hNew, ref h, unit);
         nuint column = PackedColumns.Of(unit);
-        r.Store(ref record, column);
-        u.Store(ref record, column + 16);
-        n.Store(ref record, column + 32);
-        nh.Store(ref record, column + 48);
-        hNew.Store(ref record, PackedColumns.RecordedHidden(padded) + unit);
+        Store(r, ref record, column);
+        Store(u, ref record, column + 16);
+        Store(n, ref record, column + 32);
+        Store(nh, ref record, column + 48);
+        Store(hNew, ref record, PackedColumns.RecordedHidden(padded) + unit);
     }
 
     /// <summary>Updates every unit of <paramref name="blocks"/> 16-unit blocks from the slot sums at <paramref name="z"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void UpdateBlocks<T>(ref float z, ref float h, nuint blocks) where T : struct, ILanes<T>
+    public static void UpdateBlocks<T>(ref float z, ref float h, nuint blocks) where T : struct
     {
-        for (nuint unit = 0; unit < blocks * 16; unit += (nuint)T.Count)
+        for (nuint unit = 0; unit < blocks * 16; unit += (nuint)Count<T>())
         {
             nuint column = PackedColumns.Of(unit);
-            Update(T.Load(ref z, column), T.Load(ref z, column + 16), T.Load(ref z, column + 32), T.Load(ref z, column + 48), ref h, unit);
+            Update(Load<T>(ref z, column), Load<T>(ref z, column + 16), Load<T>(ref z, column + 32), Load<T>(ref z, column + 48), ref h, unit);
         }
     }
 
     /// <summary><see cref="UpdateBlocks{T}"/>, recording as <see cref="Record{T}"/> does.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void RecordBlocks<T>(ref float z, ref float h, ref float record, nuint blocks) where T : struct, ILanes<T>
+    public static void RecordBlocks<T>(ref float z, ref float h, ref float record, nuint blocks) where T : struct
     {
-        for (nuint unit = 0; unit < blocks * 16; unit += (nuint)T.Count)
+        for (nuint unit = 0; unit < blocks * 16; unit += (nuint)Count<T>())
         {
             nuint column = PackedColumns.Of(unit);
-            Record(T.Load(ref z, column), T.Load(ref z, column + 16), T.Load(ref z, column + 32), T.Load(ref z, column + 48), ref h, ref record, unit, blocks * 16);
+            Record(Load<T>(ref z, column), Load<T>(ref z, column + 16), Load<T>(ref z, column + 32), Load<T>(ref z, column + 48), ref h, ref record, unit, blocks * 16);
         }
     }
 
@@ -67,20 +68,20 @@ public static class GruCell
     /// W_hhᵀ·dz for the previous step.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Gradients<T>(ref float record, ref float dh, ref float hPrevious, ref float dz, nuint blocks) where T : struct, ILanes<T>
+    public static void Gradients<T>(ref float record, ref float dh, ref float hPrevious, ref float dz, nuint blocks) where T : struct
     {
-        T one = T.One;
-        for (nuint unit = 0; unit < blocks * 16; unit += (nuint)T.Count)
+        T one = One<T>();
+        for (nuint unit = 0; unit < blocks * 16; unit += (nuint)Count<T>())
         {
             nuint column = PackedColumns.Of(unit);
-            T r = T.Load(ref record, column), u = T.Load(ref record, column + 16), n = T.Load(ref record, column + 32), nh = T.Load(ref record, column + 48);
-            T dhu = T.FlushTiny(T.Load(ref dh, unit));
-            T dn = dhu * (one - u) * (one - n * n);
-            (dn * nh * r * (one - r)).Store(ref dz, column);
-            (dhu * (T.Load(ref hPrevious, unit) - n) * u * (one - u)).Store(ref dz, column + 16);
-            dn.Store(ref dz, column + 32);
-            (dn * r).Store(ref dz, column + 48);
-            (dhu * u).Store(ref dh, unit);
+            T r = Load<T>(ref record, column), u = Load<T>(ref record, column + 16), n = Load<T>(ref record, column + 32), nh = Load<T>(ref record, column + 48);
+            T dhu = FlushTiny(Load<T>(ref dh, unit));
+            T dn = Multiply(Multiply(dhu, Subtract(one, u)), Subtract(one, Multiply(n, n)));
+            Store(Multiply(Multiply(Multiply(dn, nh), r), Subtract(one, r)), ref dz, column);
+            Store(Multiply(Multiply(Multiply(dhu, Subtract(Load<T>(ref hPrevious, unit), n)), u), Subtract(one, u)), ref dz, column + 16);
+            Store(dn, ref dz, column + 32);
+            Store(Multiply(dn, r), ref dz, column + 48);
+            Store(Multiply(dhu, u), ref dh, unit);
         }
     }
 }

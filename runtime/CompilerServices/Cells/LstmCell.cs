@@ -2,12 +2,13 @@
 // gate sums, the same while recording for training, and the gate gradients of backpropagation through time.
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
+using static LstmGen.CompilerServices.Lanes;
 
 namespace LstmGen.CompilerServices;
 
 /// <summary>
 /// The LSTM cell: <c>i = σ(z_i), f = σ(z_f), g = tanh(z_g), o = σ(z_o); c' = f·c + i·g; h' = o·tanh(c')</c>, and its
-/// gradients. Each method handles T.Count units (T the vector width) (generated code calls it with the register
+/// gradients. Each method handles the units one value of T holds (T the vector width, see <see cref="Lanes"/>; generated code calls it with the register
 /// accumulators of a tile) or every block of a layer (from gate sums in memory); sums and records are in the
 /// packed layout (<see cref="GateLayout"/>: unit u's gate k at column <c>(u / 16)·64 + k·16 + u % 16</c>).
 /// </summary>
@@ -19,12 +20,12 @@ public static class LstmCell
     /// <paramref name="c"/>, o·tanh(c) to <paramref name="h"/> (or to m, a projection's input).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Update<T>(T zi, T zf, T zg, T zo, ref float c, ref float h, nuint unit) where T : struct, ILanes<T>
+    public static void Update<T>(T zi, T zf, T zg, T zo, ref float c, ref float h, nuint unit) where T : struct
     {
-        T i = T.Sigmoid(zi), f = T.Sigmoid(zf), g = T.Tanh(zg), o = T.Sigmoid(zo);
-        T cNew = T.MultiplyAdd(f, T.Load(ref c, unit), i * g);
-        cNew.Store(ref c, unit);
-        (o * T.Tanh(cNew)).Store(ref h, unit);
+        T i = Sigmoid(zi), f = Sigmoid(zf), g = Tanh(zg), o = Sigmoid(zo);
+        T cNew = MultiplyAdd(f, Load<T>(ref c, unit), Multiply(i, g));
+        Store(cNew, ref c, unit);
+        Store(Multiply(o, Tanh(cNew)), ref h, unit);
     }
 
     /// <summary>
@@ -32,42 +33,42 @@ public static class LstmCell
     /// <paramref name="record"/>, then c, tanh(c) and o·tanh(c) (see <see cref="PackedColumns"/>; <paramref name="padded"/> = P).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Record<T>(T zi, T zf, T zg, T zo, ref float c, ref float h, ref float record, nuint unit, nuint padded) where T : struct, ILanes<T>
+    public static void Record<T>(T zi, T zf, T zg, T zo, ref float c, ref float h, ref float record, nuint unit, nuint padded) where T : struct
     {
-        T i = T.Sigmoid(zi), f = T.Sigmoid(zf), g = T.Tanh(zg), o = T.Sigmoid(zo);
-        T cNew = T.MultiplyAdd(f, T.Load(ref c, unit), i * g);
-        T t = T.Tanh(cNew), hNew = o * t;
-        cNew.Store(ref c, unit);
-        hNew.Store(ref h, unit);
+        T i = Sigmoid(zi), f = Sigmoid(zf), g = Tanh(zg), o = Sigmoid(zo);
+        T cNew = MultiplyAdd(f, Load<T>(ref c, unit), Multiply(i, g));
+        T t = Tanh(cNew), hNew = Multiply(o, t);
+        Store(cNew, ref c, unit);
+        Store(hNew, ref h, unit);
         nuint column = PackedColumns.Of(unit);
-        i.Store(ref record, column);
-        f.Store(ref record, column + 16);
-        g.Store(ref record, column + 32);
-        o.Store(ref record, column + 48);
-        cNew.Store(ref record, PackedColumns.RecordedCell(padded) + unit);
-        t.Store(ref record, PackedColumns.RecordedTanh(padded) + unit);
-        hNew.Store(ref record, PackedColumns.RecordedHidden(padded) + unit);
+        Store(i, ref record, column);
+        Store(f, ref record, column + 16);
+        Store(g, ref record, column + 32);
+        Store(o, ref record, column + 48);
+        Store(cNew, ref record, PackedColumns.RecordedCell(padded) + unit);
+        Store(t, ref record, PackedColumns.RecordedTanh(padded) + unit);
+        Store(hNew, ref record, PackedColumns.RecordedHidden(padded) + unit);
     }
 
     /// <summary>Updates every unit of <paramref name="blocks"/> 16-unit blocks from the gate sums at <paramref name="z"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void UpdateBlocks<T>(ref float z, ref float c, ref float h, nuint blocks) where T : struct, ILanes<T>
+    public static void UpdateBlocks<T>(ref float z, ref float c, ref float h, nuint blocks) where T : struct
     {
-        for (nuint unit = 0; unit < blocks * 16; unit += (nuint)T.Count)
+        for (nuint unit = 0; unit < blocks * 16; unit += (nuint)Count<T>())
         {
             nuint column = PackedColumns.Of(unit);
-            Update(T.Load(ref z, column), T.Load(ref z, column + 16), T.Load(ref z, column + 32), T.Load(ref z, column + 48), ref c, ref h, unit);
+            Update(Load<T>(ref z, column), Load<T>(ref z, column + 16), Load<T>(ref z, column + 32), Load<T>(ref z, column + 48), ref c, ref h, unit);
         }
     }
 
     /// <summary><see cref="UpdateBlocks{T}"/>, recording as <see cref="Record{T}"/> does.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void RecordBlocks<T>(ref float z, ref float c, ref float h, ref float record, nuint blocks) where T : struct, ILanes<T>
+    public static void RecordBlocks<T>(ref float z, ref float c, ref float h, ref float record, nuint blocks) where T : struct
     {
-        for (nuint unit = 0; unit < blocks * 16; unit += (nuint)T.Count)
+        for (nuint unit = 0; unit < blocks * 16; unit += (nuint)Count<T>())
         {
             nuint column = PackedColumns.Of(unit);
-            Record(T.Load(ref z, column), T.Load(ref z, column + 16), T.Load(ref z, column + 32), T.Load(ref z, column + 48), ref c, ref h, ref record, unit, blocks * 16);
+            Record(Load<T>(ref z, column), Load<T>(ref z, column + 16), Load<T>(ref z, column + 32), Load<T>(ref z, column + 48), ref c, ref h, ref record, unit, blocks * 16);
         }
     }
 
@@ -79,22 +80,22 @@ public static class LstmCell
     /// <c>dc·f</c> (flushed). <paramref name="dh"/> is left as it was; the caller adds W_hhᵀ·dz to it afterwards.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Gradients<T>(ref float record, ref float dh, ref float dc, ref float cPrevious, ref float dz, nuint blocks) where T : struct, ILanes<T>
+    public static void Gradients<T>(ref float record, ref float dh, ref float dc, ref float cPrevious, ref float dz, nuint blocks) where T : struct
     {
         nuint tanhAt = PackedColumns.RecordedTanh(blocks * 16);
-        T one = T.One;
-        for (nuint unit = 0; unit < blocks * 16; unit += (nuint)T.Count)
+        T one = One<T>();
+        for (nuint unit = 0; unit < blocks * 16; unit += (nuint)Count<T>())
         {
             nuint column = PackedColumns.Of(unit);
-            T i = T.Load(ref record, column), f = T.Load(ref record, column + 16), g = T.Load(ref record, column + 32), o = T.Load(ref record, column + 48);
-            T t = T.Load(ref record, tanhAt + unit);
-            T dhu = T.FlushTiny(T.Load(ref dh, unit));
-            T dcu = T.MultiplyAdd(dhu * o, one - t * t, T.Load(ref dc, unit));
-            (dcu * g * i * (one - i)).Store(ref dz, column);
-            (dcu * T.Load(ref cPrevious, unit) * f * (one - f)).Store(ref dz, column + 16);
-            (dcu * i * (one - g * g)).Store(ref dz, column + 32);
-            (dhu * t * o * (one - o)).Store(ref dz, column + 48);
-            T.FlushTiny(dcu * f).Store(ref dc, unit);
+            T i = Load<T>(ref record, column), f = Load<T>(ref record, column + 16), g = Load<T>(ref record, column + 32), o = Load<T>(ref record, column + 48);
+            T t = Load<T>(ref record, tanhAt + unit);
+            T dhu = FlushTiny(Load<T>(ref dh, unit));
+            T dcu = MultiplyAdd(Multiply(dhu, o), Subtract(one, Multiply(t, t)), Load<T>(ref dc, unit));
+            Store(Multiply(Multiply(Multiply(dcu, g), i), Subtract(one, i)), ref dz, column);
+            Store(Multiply(Multiply(Multiply(dcu, Load<T>(ref cPrevious, unit)), f), Subtract(one, f)), ref dz, column + 16);
+            Store(Multiply(Multiply(dcu, i), Subtract(one, Multiply(g, g))), ref dz, column + 32);
+            Store(Multiply(Multiply(Multiply(dhu, t), o), Subtract(one, o)), ref dz, column + 48);
+            Store(FlushTiny(Multiply(dcu, f)), ref dc, unit);
         }
     }
 }

@@ -2,6 +2,7 @@
 // width: the update from the gate sums, the same while recording, and the gate and peephole gradients.
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
+using static LstmGen.CompilerServices.Lanes;
 
 namespace LstmGen.CompilerServices;
 
@@ -15,61 +16,61 @@ public static class PeepholeLstmCell
 {
     /// <summary>Updates units <paramref name="unit"/> … + Count − 1 from their gate sums (see <see cref="LstmCell.Update{T}"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Update<T>(T zi, T zf, T zg, T zo, ref float c, ref float h, ref float peephole, nuint unit) where T : struct, ILanes<T>
+    public static void Update<T>(T zi, T zf, T zg, T zo, ref float c, ref float h, ref float peephole, nuint unit) where T : struct
     {
         nuint column = PackedColumns.Of(unit);
-        T cOld = T.Load(ref c, unit);
-        T i = T.Sigmoid(T.MultiplyAdd(T.Load(ref peephole, column), cOld, zi));
-        T f = T.Sigmoid(T.MultiplyAdd(T.Load(ref peephole, column + 16), cOld, zf));
-        T g = T.Tanh(zg);
-        T cNew = T.MultiplyAdd(f, cOld, i * g);
-        T o = T.Sigmoid(T.MultiplyAdd(T.Load(ref peephole, column + 48), cNew, zo));
-        cNew.Store(ref c, unit);
-        (o * T.Tanh(cNew)).Store(ref h, unit);
+        T cOld = Load<T>(ref c, unit);
+        T i = Sigmoid(MultiplyAdd(Load<T>(ref peephole, column), cOld, zi));
+        T f = Sigmoid(MultiplyAdd(Load<T>(ref peephole, column + 16), cOld, zf));
+        T g = Tanh(zg);
+        T cNew = MultiplyAdd(f, cOld, Multiply(i, g));
+        T o = Sigmoid(MultiplyAdd(Load<T>(ref peephole, column + 48), cNew, zo));
+        Store(cNew, ref c, unit);
+        Store(Multiply(o, Tanh(cNew)), ref h, unit);
     }
 
     /// <summary><see cref="Update{T}"/>, recording as <see cref="LstmCell.Record{T}"/> does.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Record<T>(T zi, T zf, T zg, T zo, ref float c, ref float h, ref float peephole, ref float record, nuint unit, nuint padded) where T : struct, ILanes<T>
+    public static void Record<T>(T zi, T zf, T zg, T zo, ref float c, ref float h, ref float peephole, ref float record, nuint unit, nuint padded) where T : struct
     {
         nuint column = PackedColumns.Of(unit);
-        T cOld = T.Load(ref c, unit);
-        T i = T.Sigmoid(T.MultiplyAdd(T.Load(ref peephole, column), cOld, zi));
-        T f = T.Sigmoid(T.MultiplyAdd(T.Load(ref peephole, column + 16), cOld, zf));
-        T g = T.Tanh(zg);
-        T cNew = T.MultiplyAdd(f, cOld, i * g);
-        T o = T.Sigmoid(T.MultiplyAdd(T.Load(ref peephole, column + 48), cNew, zo));
-        T t = T.Tanh(cNew), hNew = o * t;
-        cNew.Store(ref c, unit);
-        hNew.Store(ref h, unit);
-        i.Store(ref record, column);
-        f.Store(ref record, column + 16);
-        g.Store(ref record, column + 32);
-        o.Store(ref record, column + 48);
-        cNew.Store(ref record, PackedColumns.RecordedCell(padded) + unit);
-        t.Store(ref record, PackedColumns.RecordedTanh(padded) + unit);
-        hNew.Store(ref record, PackedColumns.RecordedHidden(padded) + unit);
+        T cOld = Load<T>(ref c, unit);
+        T i = Sigmoid(MultiplyAdd(Load<T>(ref peephole, column), cOld, zi));
+        T f = Sigmoid(MultiplyAdd(Load<T>(ref peephole, column + 16), cOld, zf));
+        T g = Tanh(zg);
+        T cNew = MultiplyAdd(f, cOld, Multiply(i, g));
+        T o = Sigmoid(MultiplyAdd(Load<T>(ref peephole, column + 48), cNew, zo));
+        T t = Tanh(cNew), hNew = Multiply(o, t);
+        Store(cNew, ref c, unit);
+        Store(hNew, ref h, unit);
+        Store(i, ref record, column);
+        Store(f, ref record, column + 16);
+        Store(g, ref record, column + 32);
+        Store(o, ref record, column + 48);
+        Store(cNew, ref record, PackedColumns.RecordedCell(padded) + unit);
+        Store(t, ref record, PackedColumns.RecordedTanh(padded) + unit);
+        Store(hNew, ref record, PackedColumns.RecordedHidden(padded) + unit);
     }
 
     /// <summary>Updates every unit of <paramref name="blocks"/> 16-unit blocks from the gate sums at <paramref name="z"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void UpdateBlocks<T>(ref float z, ref float c, ref float h, ref float peephole, nuint blocks) where T : struct, ILanes<T>
+    public static void UpdateBlocks<T>(ref float z, ref float c, ref float h, ref float peephole, nuint blocks) where T : struct
     {
-        for (nuint unit = 0; unit < blocks * 16; unit += (nuint)T.Count)
+        for (nuint unit = 0; unit < blocks * 16; unit += (nuint)Count<T>())
         {
             nuint column = PackedColumns.Of(unit);
-            Update(T.Load(ref z, column), T.Load(ref z, column + 16), T.Load(ref z, column + 32), T.Load(ref z, column + 48), ref c, ref h, ref peephole, unit);
+            Update(Load<T>(ref z, column), Load<T>(ref z, column + 16), Load<T>(ref z, column + 32), Load<T>(ref z, column + 48), ref c, ref h, ref peephole, unit);
         }
     }
 
     /// <summary><see cref="UpdateBlocks{T}"/>, recording as <see cref="Record{T}"/> does.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void RecordBlocks<T>(ref float z, ref float c, ref float h, ref float peephole, ref float record, nuint blocks) where T : struct, ILanes<T>
+    public static void RecordBlocks<T>(ref float z, ref float c, ref float h, ref float peephole, ref float record, nuint blocks) where T : struct
     {
-        for (nuint unit = 0; unit < blocks * 16; unit += (nuint)T.Count)
+        for (nuint unit = 0; unit < blocks * 16; unit += (nuint)Count<T>())
         {
             nuint column = PackedColumns.Of(unit);
-            Record(T.Load(ref z, column), T.Load(ref z, column + 16), T.Load(ref z, column + 32), T.Load(ref z, column + 48), ref c, ref h, ref peephole, ref record, unit, blocks * 16);
+            Record(Load<T>(ref z, column), Load<T>(ref z, column + 16), Load<T>(ref z, column + 32), Load<T>(ref z, column + 48), ref c, ref h, ref peephole, ref record, unit, blocks * 16);
         }
     }
 
@@ -81,27 +82,27 @@ public static class PeepholeLstmCell
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Gradients<T>(ref float record, ref float dh, ref float dc, ref float cPrevious, ref float peephole, ref float peepholeGradients, ref float dz, nuint blocks)
-        where T : struct, ILanes<T>
+        where T : struct
     {
         nuint cellAt = PackedColumns.RecordedCell(blocks * 16), tanhAt = PackedColumns.RecordedTanh(blocks * 16);
-        T one = T.One;
-        for (nuint unit = 0; unit < blocks * 16; unit += (nuint)T.Count)
+        T one = One<T>();
+        for (nuint unit = 0; unit < blocks * 16; unit += (nuint)Count<T>())
         {
             nuint column = PackedColumns.Of(unit);
-            T i = T.Load(ref record, column), f = T.Load(ref record, column + 16), g = T.Load(ref record, column + 32), o = T.Load(ref record, column + 48);
-            T c = T.Load(ref record, cellAt + unit), t = T.Load(ref record, tanhAt + unit), cp = T.Load(ref cPrevious, unit);
-            T dhu = T.FlushTiny(T.Load(ref dh, unit));
-            T dzo = dhu * t * o * (one - o);
-            T dcu = T.MultiplyAdd(dzo, T.Load(ref peephole, column + 48), T.MultiplyAdd(dhu * o, one - t * t, T.Load(ref dc, unit)));
-            T dzi = dcu * g * i * (one - i), dzf = dcu * cp * f * (one - f);
-            dzi.Store(ref dz, column);
-            dzf.Store(ref dz, column + 16);
-            (dcu * i * (one - g * g)).Store(ref dz, column + 32);
-            dzo.Store(ref dz, column + 48);
-            T.FlushTiny(T.MultiplyAdd(dzf, T.Load(ref peephole, column + 16), T.MultiplyAdd(dzi, T.Load(ref peephole, column), dcu * f))).Store(ref dc, unit);
-            T.MultiplyAdd(dzi, cp, T.Load(ref peepholeGradients, column)).Store(ref peepholeGradients, column);
-            T.MultiplyAdd(dzf, cp, T.Load(ref peepholeGradients, column + 16)).Store(ref peepholeGradients, column + 16);
-            T.MultiplyAdd(dzo, c, T.Load(ref peepholeGradients, column + 48)).Store(ref peepholeGradients, column + 48);
+            T i = Load<T>(ref record, column), f = Load<T>(ref record, column + 16), g = Load<T>(ref record, column + 32), o = Load<T>(ref record, column + 48);
+            T c = Load<T>(ref record, cellAt + unit), t = Load<T>(ref record, tanhAt + unit), cp = Load<T>(ref cPrevious, unit);
+            T dhu = FlushTiny(Load<T>(ref dh, unit));
+            T dzo = Multiply(Multiply(Multiply(dhu, t), o), Subtract(one, o));
+            T dcu = MultiplyAdd(dzo, Load<T>(ref peephole, column + 48), MultiplyAdd(Multiply(dhu, o), Subtract(one, Multiply(t, t)), Load<T>(ref dc, unit)));
+            T dzi = Multiply(Multiply(Multiply(dcu, g), i), Subtract(one, i)), dzf = Multiply(Multiply(Multiply(dcu, cp), f), Subtract(one, f));
+            Store(dzi, ref dz, column);
+            Store(dzf, ref dz, column + 16);
+            Store(Multiply(Multiply(dcu, i), Subtract(one, Multiply(g, g))), ref dz, column + 32);
+            Store(dzo, ref dz, column + 48);
+            Store(FlushTiny(MultiplyAdd(dzf, Load<T>(ref peephole, column + 16), MultiplyAdd(dzi, Load<T>(ref peephole, column), Multiply(dcu, f)))), ref dc, unit);
+            Store(MultiplyAdd(dzi, cp, Load<T>(ref peepholeGradients, column)), ref peepholeGradients, column);
+            Store(MultiplyAdd(dzf, cp, Load<T>(ref peepholeGradients, column + 16)), ref peepholeGradients, column + 16);
+            Store(MultiplyAdd(dzo, c, Load<T>(ref peepholeGradients, column + 48)), ref peepholeGradients, column + 48);
         }
     }
 }

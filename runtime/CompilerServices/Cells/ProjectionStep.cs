@@ -15,7 +15,7 @@ public static class ProjectionStep
 {
     /// <summary><c>h = W_hr·m</c>: <paramref name="columns"/> floats of h (the padding stays zero) from <paramref name="hidden"/> values of m.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Forward<T>(ref float weights, ref float m, nuint hidden, ref float h, nuint columns) where T : struct, ILanes<T> =>
+    public static void Forward<T>(ref float weights, ref float m, nuint hidden, ref float h, nuint columns) where T : struct =>
         PackedMatrix.Forward<T>(ref weights, ref Unsafe.Add(ref weights, columns), columns, ref m, hidden, ref h);
 
     /// <summary>
@@ -24,7 +24,7 @@ public static class ProjectionStep
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Backward<T>(ref float weights, ref float gradients, ref float dh, ref float m, nuint hidden, ref float dm, nuint padded, nuint columns)
-        where T : struct, ILanes<T>
+        where T : struct
     {
         System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref dm, (int)padded).Clear();
         PackedMatrix.Backward<T>(ref weights, ref gradients, columns, ref dh, ref m, hidden, ref dm);

@@ -3,6 +3,7 @@
 // weights, and the weight gradients of a block of lane-steps as register-tiled outer products.
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
+using static LstmGen.CompilerServices.Lanes;
 
 namespace LstmGen.CompilerServices;
 
@@ -20,9 +21,9 @@ public static partial class LaneKernels
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Gates<T>(ref float weights, nuint columns, scoped in LaneRows inputs, nuint inputCount, scoped in LaneRows hidden, nuint hiddenCount,
-        ref float sums, nuint sumsStride, nuint lanes) where T : struct, ILanes<T>
+        ref float sums, nuint sumsStride, nuint lanes) where T : struct
     {
-        nuint w = (nuint)T.Count, wide = T.Count == 16 ? 2u : 1u;
+        nuint w = (nuint)Lanes.Count<T>(), wide = Lanes.Count<T>() == 16 ? 2u : 1u;
         for (nuint c = 0; c < columns; c += 2 * wide * w)
         {
             nuint l = 0;
@@ -49,7 +50,7 @@ public static partial class LaneKernels
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Transposed<T>(ref float transposed, nuint width, nuint inputColumns, nuint columns, ref float dz, nuint lanes,
-        ref float dx, nuint dxStride, ref float dh, nuint dhStride) where T : struct, ILanes<T>
+        ref float dx, nuint dxStride, ref float dh, nuint dhStride) where T : struct
     {
         TransposedPart<T>(ref transposed, width, columns, ref dz, lanes, ref dx, dxStride, inputColumns);
         TransposedPart<T>(ref Unsafe.Add(ref transposed, inputColumns), width, columns, ref dz, lanes, ref dh, dhStride, width - inputColumns);
@@ -57,9 +58,9 @@ public static partial class LaneKernels
 
     /// <summary>Columns 0 … <paramref name="count"/> − 1 of <paramref name="transposed"/> into every lane's <paramref name="destination"/> row.</summary>
     private static void TransposedPart<T>(ref float transposed, nuint width, nuint columns, ref float dz, nuint lanes, ref float destination, nuint stride, nuint count)
-        where T : struct, ILanes<T>
+        where T : struct
     {
-        nuint w = (nuint)T.Count, wide = T.Count == 16 ? 2u : 1u, j = 0;
+        nuint w = (nuint)Lanes.Count<T>(), wide = Lanes.Count<T>() == 16 ? 2u : 1u, j = 0;
         for (; j + 2 * wide * w <= count; j += 2 * wide * w)
         {
             nuint l = 0;
@@ -97,10 +98,10 @@ public static partial class LaneKernels
     /// while the <paramref name="count"/> lane-steps stream.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void OuterProducts<T>(ref float gradients, ref float x, nuint stride, ref float d, nuint count, nuint rows, nuint columns) where T : struct, ILanes<T>
+    public static void OuterProducts<T>(ref float gradients, ref float x, nuint stride, ref float d, nuint count, nuint rows, nuint columns) where T : struct
     {
-        nuint w = (nuint)T.Count;
-        if (T.Count == 16)
+        nuint w = (nuint)Lanes.Count<T>();
+        if (Lanes.Count<T>() == 16)
         {
             for (nuint c = 0; c < columns; c += 4 * w)
             {

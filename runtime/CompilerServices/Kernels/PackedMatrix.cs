@@ -3,6 +3,7 @@
 // each product as register tiles with constant offsets instead; the arithmetic per column is the same.)
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
+using static LstmGen.CompilerServices.Lanes;
 
 namespace LstmGen.CompilerServices;
 
@@ -19,30 +20,30 @@ public static partial class PackedMatrix
 {
     /// <summary><c>destination = initial + Σ_j x[j] · rows[j]</c> over <paramref name="columns"/> columns (a multiple of 16).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Forward<T>(ref float initial, ref float rows, nuint columns, ref float x, nuint count, ref float destination) where T : struct, ILanes<T> =>
+    public static void Forward<T>(ref float initial, ref float rows, nuint columns, ref float x, nuint count, ref float destination) where T : struct =>
         Forward<T, float>(ref initial, ref rows, columns, new RowRuns(ref x, count), ref destination);
 
     /// <summary>As the one-run overload, with <paramref name="x1"/> multiplying the <paramref name="count1"/> rows after <paramref name="x0"/>'s.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ref float initial, ref float rows, nuint columns, ref float x0, nuint count0, ref float x1, nuint count1, ref float destination)
-        where T : struct, ILanes<T> =>
+        where T : struct =>
         Forward<T, float>(ref initial, ref rows, columns, new RowRuns(ref x0, count0) { Source1 = ref x1, Count1 = count1 }, ref destination);
 
     /// <summary>As the one-run overload, with three runs of inputs on consecutive rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ref float initial, ref float rows, nuint columns, ref float x0, nuint count0, ref float x1, nuint count1, ref float x2, nuint count2, ref float destination)
-        where T : struct, ILanes<T> =>
+        where T : struct =>
         Forward<T, float>(ref initial, ref rows, columns, new RowRuns(ref x0, count0) { Source1 = ref x1, Count1 = count1, Source2 = ref x2, Count2 = count2 }, ref destination);
 
     /// <summary>As <see cref="Forward{T}(ref float, ref float, nuint, ref float, nuint, ref float)"/> with the rows in bfloat16 (the initial row stays float).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ForwardBFloat16<T>(ref float initial, ref ushort rows, nuint columns, ref float x, nuint count, ref float destination) where T : struct, ILanes<T> =>
+    public static void ForwardBFloat16<T>(ref float initial, ref ushort rows, nuint columns, ref float x, nuint count, ref float destination) where T : struct =>
         Forward<T, ushort>(ref initial, ref rows, columns, new RowRuns(ref x, count), ref destination);
 
     /// <summary>As the one-run overload, with two runs of inputs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForwardBFloat16<T>(ref float initial, ref ushort rows, nuint columns, ref float x0, nuint count0, ref float x1, nuint count1, ref float destination)
-        where T : struct, ILanes<T> =>
+        where T : struct =>
         Forward<T, ushort>(ref initial, ref rows, columns, new RowRuns(ref x0, count0) { Source1 = ref x1, Count1 = count1 }, ref destination);
 
     /// <summary>
@@ -51,19 +52,19 @@ public static partial class PackedMatrix
     /// += x[j]·d and <paramref name="dx"/>[j] += row (1 + j) · d. <paramref name="weights"/> and <paramref name="gradients"/> point at row 0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Backward<T>(ref float weights, ref float gradients, nuint columns, ref float d, ref float x, nuint count, ref float dx) where T : struct, ILanes<T> =>
+    public static void Backward<T>(ref float weights, ref float gradients, nuint columns, ref float d, ref float x, nuint count, ref float dx) where T : struct =>
         Backward<T>(ref weights, ref gradients, columns, ref d, new RowRuns(ref x, count) { Destination0 = ref dx });
 
     /// <summary>As the one-run overload, with a second run of inputs (<paramref name="x1"/>, gradient to <paramref name="dx1"/>) on the rows after the first's.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(ref float weights, ref float gradients, nuint columns, ref float d, ref float x0, nuint count0, ref float dx0, ref float x1, nuint count1, ref float dx1)
-        where T : struct, ILanes<T> =>
+        where T : struct =>
         Backward<T>(ref weights, ref gradients, columns, ref d, new RowRuns(ref x0, count0) { Destination0 = ref dx0, Source1 = ref x1, Count1 = count1, Destination1 = ref dx1 });
 
     /// <summary>As the one-run overload, with three runs of inputs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(ref float weights, ref float gradients, nuint columns, ref float d, ref float x0, nuint count0, ref float dx0, ref float x1, nuint count1, ref float dx1,
-        ref float x2, nuint count2, ref float dx2) where T : struct, ILanes<T> =>
+        ref float x2, nuint count2, ref float dx2) where T : struct =>
         Backward<T>(ref weights, ref gradients, columns, ref d, new RowRuns(ref x0, count0)
         {
             Destination0 = ref dx0, Source1 = ref x1, Count1 = count1, Destination1 = ref dx1, Source2 = ref x2, Count2 = count2, Destination2 = ref dx2,
@@ -74,23 +75,23 @@ public static partial class PackedMatrix
     /// <paramref name="outputs"/> rows of <paramref name="width"/> floats (a multiple of 16), the bias after them.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void DotRows<T>(ref float rows, ref float h, nuint width, nuint outputs, ref float y) where T : struct, ILanes<T>
+    public static void DotRows<T>(ref float rows, ref float h, nuint width, nuint outputs, ref float y) where T : struct
     {
         for (nuint o = 0; o < outputs; o++)
         {
             ref float row = ref Unsafe.Add(ref rows, o * width);
-            T sum = T.Load(ref h, 0) * T.Load(ref row, 0);
-            for (nuint v = (nuint)T.Count; v < width; v += (nuint)T.Count)
-                sum = T.MultiplyAdd(T.Load(ref h, v), T.Load(ref row, v), sum);
-            Unsafe.Add(ref y, o) = Unsafe.Add(ref rows, outputs * width + o) + T.Sum(sum);
+            T sum = Lanes.Multiply(Lanes.Load<T>(ref h, 0), Lanes.Load<T>(ref row, 0));
+            for (nuint v = (nuint)Lanes.Count<T>(); v < width; v += (nuint)Lanes.Count<T>())
+                sum = Lanes.MultiplyAdd(Lanes.Load<T>(ref h, v), Lanes.Load<T>(ref row, v), sum);
+            Unsafe.Add(ref y, o) = Unsafe.Add(ref rows, outputs * width + o) + Lanes.Sum(sum);
         }
     }
 
     /// <summary>The forward product over every column: tiles of 16 (Vector512) or 8 vectors, then 4, 2 and 1 for what remains.</summary>
-    private static void Forward<T, TWeight>(ref float initial, ref TWeight rows, nuint columns, scoped in RowRuns runs, ref float destination) where T : struct, ILanes<T>
+    private static void Forward<T, TWeight>(ref float initial, ref TWeight rows, nuint columns, scoped in RowRuns runs, ref float destination) where T : struct
     {
-        nuint w = (nuint)T.Count, c = 0;
-        if (T.Count == 16)
+        nuint w = (nuint)Lanes.Count<T>(), c = 0;
+        if (Lanes.Count<T>() == 16)
             for (; c + 16 * w <= columns; c += 16 * w) ForwardTile16<T, TWeight>(ref initial, ref rows, columns, runs, ref destination, c);
         for (; c + 8 * w <= columns; c += 8 * w) ForwardTile8<T, TWeight>(ref initial, ref rows, columns, runs, ref destination, c);
         if (c + 4 * w <= columns) { ForwardTile4<T, TWeight>(ref initial, ref rows, columns, runs, ref destination, c); c += 4 * w; }
@@ -99,10 +100,10 @@ public static partial class PackedMatrix
     }
 
     /// <summary>The backward product over every column, in tiles as <see cref="Forward{T, TWeight}"/>.</summary>
-    private static void Backward<T>(ref float weights, ref float gradients, nuint columns, ref float d, scoped in RowRuns runs) where T : struct, ILanes<T>
+    private static void Backward<T>(ref float weights, ref float gradients, nuint columns, ref float d, scoped in RowRuns runs) where T : struct
     {
-        nuint w = (nuint)T.Count, c = 0;
-        if (T.Count == 16)
+        nuint w = (nuint)Lanes.Count<T>(), c = 0;
+        if (Lanes.Count<T>() == 16)
             for (; c + 16 * w <= columns; c += 16 * w) BackwardTile16<T>(ref weights, ref gradients, columns, ref d, runs, c);
         for (; c + 8 * w <= columns; c += 8 * w) BackwardTile8<T>(ref weights, ref gradients, columns, ref d, runs, c);
         if (c + 4 * w <= columns) { BackwardTile4<T>(ref weights, ref gradients, columns, ref d, runs, c); c += 4 * w; }
@@ -115,18 +116,18 @@ public static partial class PackedMatrix
     /// outputs <paramref name="columns"/> apart. Each weight vector is loaded once for the four steps.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ForwardFourSteps<T>(ref float bias, ref float rows, nuint columns, ref float x, nuint count, nuint stride, ref float destination) where T : struct, ILanes<T> =>
+    public static void ForwardFourSteps<T>(ref float bias, ref float rows, nuint columns, ref float x, nuint count, nuint stride, ref float destination) where T : struct =>
         FourSteps<T, float>(ref bias, ref rows, columns, ref x, count, stride, ref destination);
 
     /// <summary>As <see cref="ForwardFourSteps{T}"/> with the rows in bfloat16 (the bias stays float).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ForwardFourStepsBFloat16<T>(ref float bias, ref ushort rows, nuint columns, ref float x, nuint count, nuint stride, ref float destination) where T : struct, ILanes<T> =>
+    public static void ForwardFourStepsBFloat16<T>(ref float bias, ref ushort rows, nuint columns, ref float x, nuint count, nuint stride, ref float destination) where T : struct =>
         FourSteps<T, ushort>(ref bias, ref rows, columns, ref x, count, stride, ref destination);
 
-    private static void FourSteps<T, TWeight>(ref float bias, ref TWeight rows, nuint columns, ref float x, nuint count, nuint stride, ref float destination) where T : struct, ILanes<T>
+    private static void FourSteps<T, TWeight>(ref float bias, ref TWeight rows, nuint columns, ref float x, nuint count, nuint stride, ref float destination) where T : struct
     {
-        nuint w = (nuint)T.Count, c = 0;
-        if (T.Count == 16)
+        nuint w = (nuint)Lanes.Count<T>(), c = 0;
+        if (Lanes.Count<T>() == 16)
             for (; c + 4 * w <= columns; c += 4 * w) StepsTile4<T, TWeight>(ref bias, ref rows, columns, ref x, count, stride, ref destination, c);
         for (; c + 2 * w <= columns; c += 2 * w) StepsTile2<T, TWeight>(ref bias, ref rows, columns, ref x, count, stride, ref destination, c);
         if (c < columns) StepsTile1<T, TWeight>(ref bias, ref rows, columns, ref x, count, stride, ref destination, c);
@@ -134,8 +135,8 @@ public static partial class PackedMatrix
 
     /// <summary>The weight vector of <typeparamref name="T"/> at <paramref name="column"/> of a float or bfloat16 row.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T Weights<T, TWeight>(ref TWeight row, nuint column) where T : struct, ILanes<T> =>
+    private static T Weights<T, TWeight>(ref TWeight row, nuint column) where T : struct =>
         typeof(TWeight) == typeof(ushort)
-            ? T.LoadBFloat16(ref Unsafe.As<TWeight, ushort>(ref row), column)
-            : T.Load(ref Unsafe.As<TWeight, float>(ref row), column);
+            ? Lanes.LoadBFloat16<T>(ref Unsafe.As<TWeight, ushort>(ref row), column)
+            : Lanes.Load<T>(ref Unsafe.As<TWeight, float>(ref row), column);
 }

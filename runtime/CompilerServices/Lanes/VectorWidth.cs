@@ -30,13 +30,13 @@ public static class VectorWidth
     /// <summary>Bits per vector the kernels run at: 512, 256, 128, or 32 for the scalar path.</summary>
     public static int Bits => s_bits;
 
-    /// <summary>Whether the kernels run on <see cref="Lanes512"/>.</summary>
+    /// <summary>Whether the kernels run on Vector512 (width type <c>Vector512&lt;float&gt;</c> in <see cref="Lanes"/>).</summary>
     public static bool Use512 { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => s_bits == 512; }
 
-    /// <summary>Whether the kernels run on <see cref="Lanes256"/>.</summary>
+    /// <summary>Whether the kernels run on Vector256.</summary>
     public static bool Use256 { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => s_bits == 256; }
 
-    /// <summary>Whether the kernels run on <see cref="Lanes128"/>.</summary>
+    /// <summary>Whether the kernels run on Vector128 (else the scalar path, width type <c>float</c>).</summary>
     public static bool Use128 { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => s_bits == 128; }
 
     /// <summary>The width for a value of <see cref="EnvironmentVariable"/> (null or unrecognised: the hardware's widest).</summary>

@@ -2,7 +2,6 @@
 using System;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
-using LstmGen.CompilerServices;
 
 namespace LstmGen.Training.Optimizers;
 

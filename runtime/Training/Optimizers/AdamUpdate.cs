@@ -1,7 +1,6 @@
 // The Adam update shared by Adam (L2 decay added to the gradient) and AdamW (decoupled decay of the weights).
 using System;
 using System.Runtime.CompilerServices;
-using LstmGen.CompilerServices;
 
 namespace LstmGen.Training.Optimizers;
 

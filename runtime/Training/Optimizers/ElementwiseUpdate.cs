@@ -26,7 +26,7 @@ internal static class ElementwiseUpdate
     /// Applies <paramref name="rule"/> to every element. The state spans a rule does not use may be
     /// empty; the ones it uses must be as long as <paramref name="parameters"/> (callers check).
     /// Vector iterations never overlap (an in-place update applied twice would be wrong), so the
-    /// tail runs on <see cref="LanesScalar"/>, which rounds exactly as the vector lanes do.
+    /// tail runs on <see cref="ScalarLane"/>, which rounds exactly as the vector lanes do.
     /// </summary>
     public static void Run<TRule>(TRule rule, Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state0, Span<float> state1, Span<float> state2)
         where TRule : struct, IUpdateRule
@@ -41,7 +41,7 @@ internal static class ElementwiseUpdate
         if (VectorWidth.Use512) done = Loop<TRule, Lanes512>(rule, ref p, ref g, ref s0, ref s1, ref s2, done, length);
         else if (VectorWidth.Use256) done = Loop<TRule, Lanes256>(rule, ref p, ref g, ref s0, ref s1, ref s2, done, length);
         else if (VectorWidth.Use128) done = Loop<TRule, Lanes128>(rule, ref p, ref g, ref s0, ref s1, ref s2, done, length);
-        Loop<TRule, LanesScalar>(rule, ref p, ref g, ref s0, ref s1, ref s2, done, length);
+        Loop<TRule, ScalarLane>(rule, ref p, ref g, ref s0, ref s1, ref s2, done, length);
     }
 
     /// <summary>Runs whole registers of <typeparamref name="T"/> from <paramref name="start"/>; returns where it stopped.</summary>
