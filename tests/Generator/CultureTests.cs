@@ -13,7 +13,9 @@ public class CultureTests
     [InlineData("de-DE")]
     public void GeneratedSourceIsTheSameUnderAnyCulture(string culture)
     {
-        string source = ModelCompiler.ModelSource("Vocabulary = 12345, Embedding = 7, Hidden = 1234, Layers = 3, Outputs = 1001, Head = LstmGen.Head.Softmax");
+        // A compact model (loop kernels) and one whose register tiles are unrolled (tile files with every column offset).
+        string source = ModelCompiler.ModelSource("Vocabulary = 12345, Embedding = 7, Hidden = 1234, Layers = 3, Outputs = 1001, Head = LstmGen.Head.Softmax")
+            + ModelCompiler.ModelSource("Inputs = 1234, Hidden = 37, Layers = 2, Outputs = 3", "Unrolled", ns: null); // after the first one's file-scoped namespace
         CultureInfo saved = CultureInfo.CurrentCulture, savedUi = CultureInfo.CurrentUICulture;
         string invariant, localized;
         try
@@ -28,7 +30,7 @@ public class CultureTests
             CultureInfo.CurrentCulture = saved;
             CultureInfo.CurrentUICulture = savedUi;
         }
-        Assert.Equal(ModelCompiler.FilesPerModel, invariant.Split('\0').Length);
+        Assert.Equal(ModelCompiler.FilesPerCompactModel + ModelCompiler.FilesPerModel, invariant.Split('\0').Length);
         Assert.NotEmpty(invariant);
         Assert.Equal(invariant, localized);
     }

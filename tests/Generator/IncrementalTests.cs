@@ -79,8 +79,9 @@ public class IncrementalTests
     {
         string prefix = (model is "C" or "D" ? "M." : "N.") + model + ".";
         var files = Run(driver).GeneratedSources.Where(s => s.HintName.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(s => s.HintName, s => s.SourceText);
-        Assert.True(files.Count == ModelCompiler.FilesPerModel, $"{model}: {string.Join(", ", files.Keys)}");
-        foreach (string hint in ModelCompiler.HintNames(prefix.TrimEnd('.'))) Assert.Contains(hint, files.Keys);
+        bool compact = model == "Big"; // over the unrolling budget: no tile files
+        Assert.True(files.Count == (compact ? ModelCompiler.FilesPerCompactModel : ModelCompiler.FilesPerModel), $"{model}: {string.Join(", ", files.Keys)}");
+        foreach (string hint in ModelCompiler.HintNames(prefix.TrimEnd('.'), compact)) Assert.Contains(hint, files.Keys);
         return files;
     }
 
