@@ -20,49 +20,109 @@ public sealed partial class LstmGenerator
 
     private static ModelResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
-        var diagnostics = new List<DiagnosticInfo>();
         var type = (INamedTypeSymbol)context.TargetSymbol;
         var declaration = (ClassDeclarationSyntax)context.TargetNode;
-        AttributeData attribute = context.Attributes[0];
-        var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
-        Location attributeLocation = attributeSyntax?.GetLocation() ?? declaration.Identifier.GetLocation();
+        var arguments = new Arguments(context.Attributes[0], declaration, cancellationToken);
+        var diagnostics = new List<DiagnosticInfo>();
+        List<ContainingType> containers = CheckClass(type, declaration, diagnostics, cancellationToken);
+        CheckSizes(arguments, diagnostics);
+        CheckHead(arguments, diagnostics);
+        Options options = CheckOptions(arguments, diagnostics);
+        if (diagnostics.Count > 0)
+            return new ModelResult(null, diagnostics.ToEquatableArray());
 
-        // Where each named argument was written, to put diagnostics on it.
-        var argumentLocations = new Dictionary<string, Location>();
-        if (attributeSyntax?.ArgumentList is { } list)
+        // Totals that must fit the runtime's int-sized buffers (the same arithmetic as the emitters' Geometry, in 64 bits).
+        int inputs = arguments.Get("Inputs", 0), vocabulary = arguments.Get("Vocabulary", 0), embedding = arguments.Get("Embedding", 0);
+        int hidden = arguments.Get("Hidden", 0), layers = arguments.Get("Layers", 1), outputs = arguments.Get("Outputs", 0);
+        var (parameters, packed, columns) = Geometry.Totals(vocabulary > 0 ? embedding : inputs, vocabulary, embedding, hidden, layers, outputs,
+            options.Cell == CellKind.Gru, options.Bidirectional, options.Peephole, options.Projection);
+        if (parameters > int.MaxValue || packed > int.MaxValue)
         {
-            foreach (AttributeArgumentSyntax argument in list.Arguments)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, arguments.Location, "The parameter count", Format(System.Math.Max(parameters, packed)), Format(int.MaxValue)));
+            return new ModelResult(null, diagnostics.ToEquatableArray());
+        }
+        if (options.Dropout > 0 && layers == 1)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DropoutWithoutEffect, arguments.At("Dropout"), arguments.Rate("Dropout").ToString("R", CultureInfo.InvariantCulture)));
+        bool compact = columns > Geometry.UnrollBudgetColumns;
+        if (compact)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.CompactCode, arguments.Location, Format(columns), Format(Geometry.UnrollBudgetColumns)));
+
+        string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
+        var spec = new ModelSpec(ns, type.Name, containers.ToEquatableArray(), inputs, vocabulary, embedding, hidden, layers, outputs,
+            (HeadKind)arguments.Get("Head", arguments.Has("Outputs") ? (int)HeadKind.Linear : (int)HeadKind.None), (HeadOnKind)arguments.Get("HeadOn", (int)HeadOnKind.LastStep),
+            compact, BFloat16Inference: arguments.Get("InferenceWeights", 0) == 1, Cell: options.Cell, Bidirectional: options.Bidirectional, Peephole: options.Peephole,
+            Dropout: options.Dropout, InputDropout: options.InputDropout, Projection: options.Projection);
+        return new ModelResult(spec, diagnostics.ToEquatableArray());
+    }
+
+    /// <summary>The attribute's named arguments: their integer values, their dropout rates, and where each was written.</summary>
+    private sealed class Arguments
+    {
+        private readonly Dictionary<string, Location> _locations = new();
+        private readonly Dictionary<string, int> _values = new();
+        private readonly Dictionary<string, double> _rates = new();
+        private readonly AttributeData _attribute;
+
+        public Arguments(AttributeData attribute, ClassDeclarationSyntax declaration, CancellationToken cancellationToken)
+        {
+            _attribute = attribute;
+            var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+            Location = syntax?.GetLocation() ?? declaration.Identifier.GetLocation();
+            if (syntax?.ArgumentList is { } list)
             {
-                if (argument.NameEquals is { } nameEquals)
-                    argumentLocations[nameEquals.Name.Identifier.ValueText] = argument.GetLocation();
+                foreach (AttributeArgumentSyntax argument in list.Arguments)
+                {
+                    if (argument.NameEquals is { } nameEquals) _locations[nameEquals.Name.Identifier.ValueText] = argument.GetLocation();
+                }
+            }
+            foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+            {
+                if (named.Value.Value is int i) _values[named.Key] = i;
+                if (named.Key is "Dropout" or "InputDropout" && named.Value.Value is double rate) _rates[named.Key] = rate;
             }
         }
-        Location At(string name) => argumentLocations.TryGetValue(name, out Location? l) ? l : attributeLocation;
 
-        var values = new Dictionary<string, int>();
-        foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
-        {
-            if (named.Value.Value is int i) values[named.Key] = i;
-        }
-        int Get(string name, int defaultValue) => values.TryGetValue(name, out int v) ? v : defaultValue;
-        bool Has(string name) => values.ContainsKey(name);
+        /// <summary>The attribute's location: where diagnostics about the whole declaration go.</summary>
+        public Location Location { get; }
 
-        // The class itself.
+        /// <summary>Where argument <paramref name="name"/> was written (the attribute when it was not).</summary>
+        public Location At(string name) => _locations.TryGetValue(name, out Location? l) ? l : Location;
+
+        public int Get(string name, int defaultValue) => _values.TryGetValue(name, out int v) ? v : defaultValue;
+
+        public bool Has(string name) => _values.ContainsKey(name);
+
+        /// <summary>Whether the boolean argument <paramref name="name"/> is set to true.</summary>
+        public bool IsTrue(string name) => _attribute.NamedArguments.Any(a => a.Key == name && a.Value.Value is true);
+
+        /// <summary>The dropout rates that were written (doubles in the attribute).</summary>
+        public IReadOnlyDictionary<string, double> Rates => _rates;
+
+        public double Rate(string name) => _rates[name];
+    }
+
+    /// <summary>The options beyond the sizes and the head, once checked.</summary>
+    private sealed record Options(CellKind Cell, bool Bidirectional, bool Peephole, float Dropout, float InputDropout, int Projection);
+
+    /// <summary>The class itself: partial, not static, not generic, and every containing type partial; returns the containing types, outermost first.</summary>
+    private static List<ContainingType> CheckClass(INamedTypeSymbol type, ClassDeclarationSyntax declaration, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        Location name = declaration.Identifier.GetLocation();
         if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, declaration.Identifier.GetLocation(), type.Name));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, name, type.Name));
         if (type.IsStatic)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedType, declaration.Identifier.GetLocation(), type.Name, "a model class cannot be static"));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedType, name, type.Name, "a model class cannot be static"));
         if (type.TypeParameters.Length > 0)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedType, declaration.Identifier.GetLocation(), type.Name, "a model class cannot be generic"));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedType, name, type.Name, "a model class cannot be generic"));
 
         var containers = new List<ContainingType>();
         for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
         {
             var outerSyntax = outer.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().FirstOrDefault();
             if (outer.TypeParameters.Length > 0)
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedType, declaration.Identifier.GetLocation(), type.Name, $"it is nested in the generic type '{outer.Name}'"));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedType, name, type.Name, $"it is nested in the generic type '{outer.Name}'"));
             else if (outerSyntax is null || !outerSyntax.Modifiers.Any(SyntaxKind.PartialKeyword))
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, declaration.Identifier.GetLocation(), outer.Name));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, name, outer.Name));
             string keyword = outerSyntax switch
             {
                 RecordDeclarationSyntax r when r.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) => "record struct",
@@ -73,94 +133,71 @@ public sealed partial class LstmGenerator
             };
             containers.Insert(0, new ContainingType(keyword, outer.Name));
         }
+        return containers;
+    }
 
-        // Sizes.
-        int inputs = Get("Inputs", 0), vocabulary = Get("Vocabulary", 0), embedding = Get("Embedding", 0);
-        int hidden = Get("Hidden", 0), layers = Get("Layers", 1), outputs = Get("Outputs", 0);
+    /// <summary>The sizes: positive, within the limits, Hidden present, and one input form (floats, or token ids with an embedding).</summary>
+    private static void CheckSizes(Arguments a, List<DiagnosticInfo> diagnostics)
+    {
         foreach (string name in new[] { "Inputs", "Vocabulary", "Embedding", "Hidden", "Layers", "Outputs" })
         {
-            if (Has(name) && values[name] <= 0)
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizeNotPositive, At(name), name, Format(values[name])));
-            else if (Has(name) && values[name] > (name == "Layers" ? MaxLayers : MaxSize))
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, At(name), name, Format(values[name]), Format(name == "Layers" ? MaxLayers : MaxSize)));
+            int limit = name == "Layers" ? MaxLayers : MaxSize;
+            if (a.Has(name) && a.Get(name, 0) <= 0)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizeNotPositive, a.At(name), name, Format(a.Get(name, 0))));
+            else if (a.Has(name) && a.Get(name, 0) > limit)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, a.At(name), name, Format(a.Get(name, 0)), Format(limit)));
         }
-        if (!Has("Hidden"))
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.HiddenMissing, attributeLocation));
-        if (Has("Inputs") && (Has("Vocabulary") || Has("Embedding")))
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BothInputForms, At(Has("Vocabulary") ? "Vocabulary" : "Embedding")));
-        else if (!Has("Inputs") && !Has("Vocabulary") && !Has("Embedding"))
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoInputForm, attributeLocation));
-        else if (!Has("Inputs") && Has("Vocabulary") != Has("Embedding"))
-            diagnostics.Add(Has("Vocabulary")
-                ? DiagnosticInfo.Create(DiagnosticDescriptors.EmbeddingWithoutVocabulary, At("Vocabulary"), "Vocabulary", "Embedding")
-                : DiagnosticInfo.Create(DiagnosticDescriptors.EmbeddingWithoutVocabulary, At("Embedding"), "Embedding", "Vocabulary"));
+        if (!a.Has("Hidden"))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.HiddenMissing, a.Location));
+        if (a.Has("Inputs") && (a.Has("Vocabulary") || a.Has("Embedding")))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BothInputForms, a.At(a.Has("Vocabulary") ? "Vocabulary" : "Embedding")));
+        else if (!a.Has("Inputs") && !a.Has("Vocabulary") && !a.Has("Embedding"))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoInputForm, a.Location));
+        else if (!a.Has("Inputs") && a.Has("Vocabulary") != a.Has("Embedding"))
+            diagnostics.Add(a.Has("Vocabulary")
+                ? DiagnosticInfo.Create(DiagnosticDescriptors.EmbeddingWithoutVocabulary, a.At("Vocabulary"), "Vocabulary", "Embedding")
+                : DiagnosticInfo.Create(DiagnosticDescriptors.EmbeddingWithoutVocabulary, a.At("Embedding"), "Embedding", "Vocabulary"));
+    }
 
-        // Head.
-        int headValue = Get("Head", Has("Outputs") ? (int)HeadKind.Linear : (int)HeadKind.None);
-        int headOnValue = Get("HeadOn", (int)HeadOnKind.LastStep);
-        if (headValue is < 0 or > 3)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, At("Head"), "Head", Format(headValue)));
-        else if (headValue != (int)HeadKind.None && !Has("Outputs"))
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.HeadWithoutOutputs, At("Head"), ((HeadKind)headValue).ToString()));
-        else if (headValue == (int)HeadKind.None && Has("Outputs"))
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutputsWithoutHead, At("Outputs"), Format(outputs)));
-        if (headOnValue is < 0 or > 2)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, At("HeadOn"), "HeadOn", Format(headOnValue)));
-        int precisionValue = Get("InferenceWeights", 0);
-        if (precisionValue is < 0 or > 1)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, At("InferenceWeights"), "InferenceWeights", Format(precisionValue)));
+    /// <summary>The head and where it applies: known values, and Outputs exactly when there is a head.</summary>
+    private static void CheckHead(Arguments a, List<DiagnosticInfo> diagnostics)
+    {
+        int head = a.Get("Head", a.Has("Outputs") ? (int)HeadKind.Linear : (int)HeadKind.None), headOn = a.Get("HeadOn", (int)HeadOnKind.LastStep);
+        if (head is < 0 or > 3)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, a.At("Head"), "Head", Format(head)));
+        else if (head != (int)HeadKind.None && !a.Has("Outputs"))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.HeadWithoutOutputs, a.At("Head"), ((HeadKind)head).ToString()));
+        else if (head == (int)HeadKind.None && a.Has("Outputs"))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutputsWithoutHead, a.At("Outputs"), Format(a.Get("Outputs", 0))));
+        if (headOn is < 0 or > 2)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, a.At("HeadOn"), "HeadOn", Format(headOn)));
+        int precision = a.Get("InferenceWeights", 0);
+        if (precision is < 0 or > 1)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, a.At("InferenceWeights"), "InferenceWeights", Format(precision)));
+    }
 
-        bool bidirectional = attribute.NamedArguments.Any(a => a.Key == "Bidirectional" && a.Value.Value is true);
+    /// <summary>The cell, direction, dropout, peephole and projection options, and the combinations <see cref="FeatureSupport"/> refuses.</summary>
+    private static Options CheckOptions(Arguments a, List<DiagnosticInfo> diagnostics)
+    {
+        bool bidirectional = a.IsTrue("Bidirectional"), peephole = a.IsTrue("Peephole");
         // Dropout rates (doubles in the attribute; float in the generated code, as the rest of the math).
-        var rates = new Dictionary<string, double>();
-        foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+        foreach (KeyValuePair<string, double> rate in a.Rates)
         {
-            if (named.Key is "Dropout" or "InputDropout" && named.Value.Value is double rate)
-            {
-                rates[named.Key] = rate;
-                if (!(rate >= 0 && (float)rate < 1f))
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DropoutOutOfRange, At(named.Key), named.Key, rate.ToString("R", CultureInfo.InvariantCulture)));
-            }
+            if (!(rate.Value >= 0 && (float)rate.Value < 1f))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DropoutOutOfRange, a.At(rate.Key), rate.Key, rate.Value.ToString("R", CultureInfo.InvariantCulture)));
         }
-        float dropout = rates.TryGetValue("Dropout", out double d) ? (float)d : 0f;
-        float inputDropout = rates.TryGetValue("InputDropout", out double di) ? (float)di : 0f;
-
-        int cellValue = Get("Cell", 0);
-        if (cellValue is < 0 or > 1)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, At("Cell"), "Cell", Format(cellValue)));
-        bool peephole = attribute.NamedArguments.Any(a => a.Key == "Peephole" && a.Value.Value is true);
-        int projection = Get("Projection", 0);
-        bool projectionInRange = !(projection < 0 || (projection > 0 && Has("Hidden") && hidden > 0 && projection >= hidden));
+        float dropout = a.Rates.TryGetValue("Dropout", out double d) ? (float)d : 0f;
+        float inputDropout = a.Rates.TryGetValue("InputDropout", out double di) ? (float)di : 0f;
+        int cell = a.Get("Cell", 0), projection = a.Get("Projection", 0), hidden = a.Get("Hidden", 0);
+        if (cell is < 0 or > 1)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, a.At("Cell"), "Cell", Format(cell)));
+        bool projectionInRange = !(projection < 0 || (projection > 0 && a.Has("Hidden") && hidden > 0 && projection >= hidden));
         if (!projectionInRange)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ProjectionOutOfRange, At("Projection"), Format(projection), Format(hidden)));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ProjectionOutOfRange, a.At("Projection"), Format(projection), Format(hidden)));
         // Combinations no kernel implements (FeatureSupport decides which).
-        foreach (FeatureSupport.Refusal refusal in FeatureSupport.Refusals(cellValue == (int)CellKind.Gru, bidirectional, precisionValue == 1, peephole, projectionInRange ? projection : 0))
-            diagnostics.Add(DiagnosticInfo.Create(refusal.Descriptor, At(refusal.Argument), refusal.MessageArguments));
-
-        if (diagnostics.Count > 0)
-            return new ModelResult(null, diagnostics.ToEquatableArray());
-
-        // Totals that must fit the runtime's int-sized buffers (the same arithmetic as the emitters' Geometry, in 64 bits).
-        int inputSize = vocabulary > 0 ? embedding : inputs;
-        var (parameters, packed, columns) = Geometry.Totals(inputSize, vocabulary, embedding, hidden, layers, outputs, cellValue == (int)CellKind.Gru, bidirectional, peephole, projection);
-        if (parameters > int.MaxValue || packed > int.MaxValue)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, attributeLocation, "The parameter count", Format(System.Math.Max(parameters, packed)), Format(int.MaxValue)));
-            return new ModelResult(null, diagnostics.ToEquatableArray());
-        }
-
-        if (dropout > 0 && layers == 1)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DropoutWithoutEffect, At("Dropout"), rates["Dropout"].ToString("R", CultureInfo.InvariantCulture)));
-
-        bool compact = columns > Geometry.UnrollBudgetColumns;
-        if (compact)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.CompactCode, attributeLocation, Format(columns), Format(Geometry.UnrollBudgetColumns)));
-
-        string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-        var spec = new ModelSpec(ns, type.Name, containers.ToEquatableArray(), inputs, vocabulary, embedding, hidden, layers, outputs,
-            (HeadKind)headValue, (HeadOnKind)headOnValue, compact, BFloat16Inference: precisionValue == 1, Cell: (CellKind)cellValue, Bidirectional: bidirectional, Peephole: peephole,
-            Dropout: dropout, InputDropout: inputDropout, Projection: projection);
-        return new ModelResult(spec, diagnostics.ToEquatableArray());
+        foreach (FeatureSupport.Refusal refusal in FeatureSupport.Refusals(cell == (int)CellKind.Gru, bidirectional, a.Get("InferenceWeights", 0) == 1, peephole, projectionInRange ? projection : 0))
+            diagnostics.Add(DiagnosticInfo.Create(refusal.Descriptor, a.At(refusal.Argument), refusal.MessageArguments));
+        return new Options((CellKind)cell, bidirectional, peephole, dropout, inputDropout, projection);
     }
 
     private static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);

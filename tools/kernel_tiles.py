@@ -31,7 +31,7 @@ def forward_tile(k, sets):
     a = lambda v, s: f"a{v}" if s == 0 else f"a{v}_{s}"
     split = "" if sets == 1 else f", its rows split over {sets} sets of accumulators (summed at the end)"
     L = [f"    /// <summary>Columns <paramref name=\"c\"/> … + {k} vector(s) of a forward product{split}.</summary>",
-         "    [MethodImpl(MethodImplOptions.AggressiveInlining)]",
+         "    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget",
          f"    private static void ForwardTile{k}<T, TWeight>(ref float initial, ref TWeight rows, nuint columns, scoped in RowRuns runs, ref float destination, nuint c)",
          "        where T : struct",
          "    {",
@@ -76,7 +76,7 @@ def forward_tile(k, sets):
 
 def steps_tile(k):
     L = [f"    /// <summary>Columns <paramref name=\"c\"/> … + {k} vector(s) of four steps' products: each weight vector loaded serves the four steps.</summary>",
-         "    [MethodImpl(MethodImplOptions.AggressiveInlining)]",
+         "    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget",
          f"    private static void StepsTile{k}<T, TWeight>(ref float bias, ref TWeight rows, nuint columns, ref float x, nuint count, nuint stride, ref float destination, nuint c)",
          "        where T : struct",
          "    {",
@@ -102,7 +102,7 @@ def steps_tile(k):
 
 def backward_tile(k):
     L = [f"    /// <summary>Columns <paramref name=\"c\"/> … + {k} vector(s) of a backward product: d stays in registers while the rows stream.</summary>",
-         "    [MethodImpl(MethodImplOptions.AggressiveInlining)]",
+         "    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget",
          f"    private static void BackwardTile{k}<T>(ref float weights, ref float gradients, nuint columns, ref float d, scoped in RowRuns runs, nuint c) where T : struct",
          "    {",
          "        nuint w = (nuint)Count<T>();"]
@@ -131,7 +131,7 @@ def backward_tile(k):
 
 def gate_tile(lanes, k):
     L = [f"    /// <summary>Gate sums of lanes <paramref name=\"l\"/> … + {lanes - 1}, columns <paramref name=\"c\"/> … + {k} vector(s).</summary>",
-         "    [MethodImpl(MethodImplOptions.AggressiveInlining)]",
+         "    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget",
          f"    private static void GateTile{lanes}x{k}<T>(ref float weights, nuint columns, scoped in LaneRows inputs, nuint inputCount, scoped in LaneRows hidden, nuint hiddenCount,",
          "        ref float sums, nuint sumsStride, nuint l, nuint c) where T : struct",
          "    {",
@@ -162,7 +162,7 @@ def gate_tile(lanes, k):
 
 def transposed_tile(lanes, k):
     L = [f"    /// <summary>Wᵀ·dz of lanes <paramref name=\"l\"/> … + {lanes - 1}, output columns <paramref name=\"j\"/> … + {k} vector(s).</summary>",
-         "    [MethodImpl(MethodImplOptions.AggressiveInlining)]",
+         "    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget",
          f"    private static void TransposedTile{lanes}x{k}<T>(ref float transposed, nuint width, nuint columns, ref float dz, ref float destination, nuint stride, nuint l, nuint j)",
          "        where T : struct",
          "    {",
@@ -191,7 +191,7 @@ def transposed_tile(lanes, k):
 
 def outer_tile(rows, k):
     L = [f"    /// <summary>Gradient rows <paramref name=\"r\"/> … + {rows - 1}, columns <paramref name=\"c\"/> … + {k} vector(s), over a block's lane-steps.</summary>",
-         "    [MethodImpl(MethodImplOptions.AggressiveInlining)]",
+         "    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget",
          f"    private static void OuterTile{rows}x{k}<T>(ref float gradients, ref float x, nuint stride, ref float d, nuint count, nuint columns, nuint r, nuint c)",
          "        where T : struct",
          "    {",

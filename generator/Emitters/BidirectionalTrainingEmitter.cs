@@ -57,14 +57,14 @@ internal sealed class BidirectionalTrainingEmitter(SourceWriter w, Geometry g, C
             w.Line("// ds holds the carried dh, dc per slot: Backward seeded it with the final-state gradient (or zero); each direction's final state is where its pass ended (forward: t = T−1, reverse: t = 0), which is where its backward pass starts.");
             w.Line($"// Per step, two buffers of output gradients ([forward P | reverse P]) at +{N(dy)} and +{N(dy + 2 * P)}: this layer's and the layer below's.");
             w.Line($"int current = {N(dy)}, lower = {N(dy + 2 * P)};");
-            w.Line($"for (int t = 0; t < steps; t++) {Code.Marshal}.CreateSpan(ref {Code.Unsafe}.Add(ref rec0, t * RecordStep + current), {N(2 * P)}).Clear();");
+            w.Line($"for (int t = 0; t < steps; t++) {Code.KernelMarshal}.CreateSpan(ref {Code.Unsafe}.Add(ref rec0, t * RecordStep + current), {N(2 * P)}).Clear();");
             EmitOutputGradients();
             using (w.Block("for (int k = LayerCount - 1; k >= 0; k--)"))
             {
                 if (_spec.Layers > 1)
-                    w.Line($"if (k > 0) for (int t = 0; t < steps; t++) {Code.Marshal}.CreateSpan(ref {Code.Unsafe}.Add(ref rec0, t * RecordStep + lower), {N(2 * P)}).Clear();");
+                    w.Line($"if (k > 0) for (int t = 0; t < steps; t++) {Code.KernelMarshal}.CreateSpan(ref {Code.Unsafe}.Add(ref rec0, t * RecordStep + lower), {N(2 * P)}).Clear();");
                 if (!_spec.IsTokenModel)
-                    w.Line($"if (k == 0 && inputGradients) {Code.Marshal}.CreateSpan(ref dIn, steps * InputSize).Clear();");
+                    w.Line($"if (k == 0 && inputGradients) {Code.KernelMarshal}.CreateSpan(ref dIn, steps * InputSize).Clear();");
                 using (w.Block("for (int d = 0; d < DirectionCount; d++)"))
                 {
                     w.Line("int slot = k * 2 + d;");
@@ -103,7 +103,7 @@ internal sealed class BidirectionalTrainingEmitter(SourceWriter w, Geometry g, C
                 w.Line($"for (nuint j = 0; j < {N(_spec.Recurrent)}; j++) {{ {Code.Unsafe}.Add(ref dTop, j) = {Code.Unsafe}.Add(ref d, j); {Code.Unsafe}.Add(ref dTopB, j) = {Code.Unsafe}.Add(ref d, {N(_spec.Recurrent)} + j); }}");
                 return;
             }
-            w.Line($"{Code.Marshal}.CreateReadOnlySpan(ref {dOutT}, OutputSize).CopyTo({Code.Marshal}.CreateSpan(ref dlog, OutputSize));");
+            w.Line($"{Code.KernelMarshal}.CreateReadOnlySpan(ref {dOutT}, OutputSize).CopyTo({Code.KernelMarshal}.CreateSpan(ref dlog, OutputSize));");
             w.Line($"ref float hf = ref {Code.Unsafe}.Add(ref rec0, t * RecordStep + {N(top)});");
             w.Line($"ref float hb = ref {Code.Unsafe}.Add(ref rec0, {tb} * RecordStep + {N(top + rpl)});");
             w.Line($"// The head: dW += dlogits ⊗ [h_f, h_b], db += dlogits, [dh_f, dh_b] += Wᵀ·dlogits.");
@@ -154,11 +154,11 @@ internal sealed class BidirectionalTrainingEmitter(SourceWriter w, Geometry g, C
     private void EmitFirstLayer()
     {
         string input = _spec.InputDropout > 0 ? $"{Code.Unsafe}.Add(ref rec0, t * RecordStep + {N(g.DropoutSite(0))})"
-            : _spec.IsTokenModel ? $"{Code.Unsafe}.Add(ref {Code.Marshal}.GetArrayDataReference(_parameters), {Code.Unsafe}.Add(ref tokens, t) * EmbeddingSize)"
+            : _spec.IsTokenModel ? $"{Code.Unsafe}.Add(ref {Code.KernelMarshal}.GetArrayDataReference(_parameters), {Code.Unsafe}.Add(ref tokens, t) * EmbeddingSize)"
             : $"{Code.Unsafe}.Add(ref inputs, t * InputSize)";
         w.Line($"ref float input = ref {input}; // this step's {(_spec.InputDropout > 0 ? "masked input, as recorded" : _spec.IsTokenModel ? "embedding row" : "input")}");
-        w.Line($"{Code.Marshal}.CreateSpan(ref dx, {N(_spec.InputSize)}).Clear();");
-        if (cell.ClearsHiddenGradient) w.Line($"{Code.Marshal}.CreateSpan(ref dh, {N(_spec.Recurrent)}).Clear();");
+        w.Line($"{Code.KernelMarshal}.CreateSpan(ref dx, {N(_spec.InputSize)}).Clear();");
+        if (cell.ClearsHiddenGradient) w.Line($"{Code.KernelMarshal}.CreateSpan(ref dh, {N(_spec.Recurrent)}).Clear();");
         w.Line(_products.Call(TrainingKernelEmitter.BackwardLayer(g, first: true), Code.V, name => name == "d" ? "dz" : null));
         if (_spec.InputDropout > 0)
             w.Line($"{Code.Dropout}.Scale(ref dx, ref {Code.Unsafe}.Add(ref rec0, t * RecordStep + {N(g.DropoutBase + g.DropoutInputWidth)}), {N(_spec.InputSize)}); // dx ⊙ the input's dropout mask");
@@ -187,9 +187,9 @@ internal sealed class BidirectionalTrainingEmitter(SourceWriter w, Geometry g, C
             w.Line($"ref float input = ref {Code.Unsafe}.Add(ref rec0, t * RecordStep + (k - 1) * {N(2 * rpl)} + {N(g.RecordHidden)});");
         }
         w.Line($"ref float inputB = ref {Code.Unsafe}.Add(ref input, {N(_spec.Dropout > 0 ? P : rpl)});");
-        w.Line($"{Code.Marshal}.CreateSpan(ref dx, {N(_spec.Recurrent)}).Clear();");
-        w.Line($"{Code.Marshal}.CreateSpan(ref dxB, {N(_spec.Recurrent)}).Clear();");
-        if (cell.ClearsHiddenGradient) w.Line($"{Code.Marshal}.CreateSpan(ref dh, {N(_spec.Recurrent)}).Clear();");
+        w.Line($"{Code.KernelMarshal}.CreateSpan(ref dx, {N(_spec.Recurrent)}).Clear();");
+        w.Line($"{Code.KernelMarshal}.CreateSpan(ref dxB, {N(_spec.Recurrent)}).Clear();");
+        if (cell.ClearsHiddenGradient) w.Line($"{Code.KernelMarshal}.CreateSpan(ref dh, {N(_spec.Recurrent)}).Clear();");
         w.Line(_products.Call(UpperBackward(), Code.V, name => name == "d" ? "dz" : null));
         if (_spec.Dropout > 0)
         {

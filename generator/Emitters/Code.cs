@@ -20,8 +20,11 @@ internal static class Code
     public const string Lanes = Support + "LaneKernels";
     public const string Dropout = Support + "DropoutMask";
 
-    /// <summary>Kernel files refer to Unsafe, MethodImpl and the vector types through aliases (declared by <see cref="KernelUsings"/>).</summary>
+    /// <summary>Kernel files refer to Unsafe, MemoryMarshal, MethodImpl and the vector types through aliases (declared by <see cref="KernelUsings"/>).</summary>
     public const string Unsafe = "Unsafe";
+
+    /// <summary>MemoryMarshal in kernel files (the main file spells out <see cref="Marshal"/>).</summary>
+    public const string KernelMarshal = "MemoryMarshal";
 
     /// <summary>
     /// The alias directives of a kernel file: what its kernels use unqualified. The kernels files name the vector types
@@ -34,6 +37,7 @@ internal static class Code
             "using MethodImpl = global::System.Runtime.CompilerServices.MethodImplAttribute;",
             "using MethodImplOptions = global::System.Runtime.CompilerServices.MethodImplOptions;",
             "using Unsafe = global::System.Runtime.CompilerServices.Unsafe;",
+            "using MemoryMarshal = global::System.Runtime.InteropServices.MemoryMarshal;",
         };
         foreach (Width v in width is null ? Width.Vectors : new[] { width })
         {

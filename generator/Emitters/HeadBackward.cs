@@ -27,8 +27,8 @@ internal sealed class HeadBackward(SourceWriter w, Geometry g)
                 w.Line($"for (nuint j = 0; j < {N(spec.Recurrent)}; j++) {Code.Unsafe}.Add(ref dhTop, j) += {Code.Unsafe}.Add(ref d, j);");
                 return;
             }
-            w.Line($"// The head: dW += dlogits ⊗ h, db += dlogits, dh += Wᵀ·dlogits ({N(spec.Outputs)} logits, {N(g.HeadRow)} padded columns).");
-            w.Line($"{Code.Marshal}.CreateReadOnlySpan(ref {dOut}, OutputSize).CopyTo({Code.Marshal}.CreateSpan(ref dlog, OutputSize));");
+            w.Line($"// The head: dW += dlogits ⊗ h, db += dlogits, dh += Wᵀ·dlogits ({N(spec.Outputs)} logit(s), {N(g.HeadRow)} padded columns).");
+            w.Line($"{Code.KernelMarshal}.CreateReadOnlySpan(ref {dOut}, OutputSize).CopyTo({Code.KernelMarshal}.CreateSpan(ref dlog, OutputSize));");
             w.Line($"{Code.Matrix}.Backward<V>({Code.At("packed", g.HeadPackedOffset)}, {Code.At("grad", g.HeadPackedOffset)}, {N(g.HeadRow)}, ref dlog, {Code.At("recT", top * g.RecordPerLayer + g.RecordHidden)}, {N(spec.Recurrent)}, ref dhTop);");
         }
     }

@@ -84,7 +84,7 @@ internal sealed class InferenceEmitter(SourceWriter w, Geometry g, CellKind cell
 
     private void EmitHeadCore()
     {
-        w.Line($"/// <summary>The linear head on the top layer's h: {N(_spec.Outputs)} logits into the state's scratch{(g.DotHead ? ", each a dot product with a row of the head (few outputs)" : "")}.</summary>");
+        w.Line($"/// <summary>The linear head on the top layer's h: {N(_spec.Outputs)} logit(s) into the state's scratch{(g.DotHead ? ", each a dot product with a row of the head (few outputs)" : "")}.</summary>");
         using (w.Block($"private void HeadCore{Code.Generic}(ref float s){Code.WhereV}"))
         {
             w.Line($"ref float h = {Code.At("s", g.HiddenOffset(_spec.Layers - 1))};");

@@ -28,7 +28,7 @@ internal sealed class LaneBackwardEmitter(SourceWriter w, Geometry g, CellKind c
             w.Line($"ref float dlogAll = ref {Code.Unsafe}.Add(ref dxAll, lanesN * {N(g.LaneInputGradientLength)});");
             w.Line($"ref float blocks = ref {Code.Unsafe}.Add(ref dlogAll, lanesN * {N(g.HeadRow)});");
             w.Line("nuint blockSteps = (nuint)LaneBlockSteps(lanes), perSlot = blockSteps * lanesN; // a block holds blockSteps steps of every lane");
-            w.Line($"{Code.Marshal}.CreateSpan(ref dsAll, lanes * StateLength).Clear();");
+            w.Line($"{Code.KernelMarshal}.CreateSpan(ref dsAll, lanes * StateLength).Clear();");
             w.Line("nuint filled = 0;");
             using (w.Block("for (int t = steps - 1; t >= 0; t--)"))
             {
@@ -85,13 +85,13 @@ internal sealed class LaneBackwardEmitter(SourceWriter w, Geometry g, CellKind c
                 w.Line($"ref float dz = ref {Code.Unsafe}.Add(ref dzBlock, l * {N(row)});");
                 foreach (string line in cell.Gradients(g, Code.V, inK, "dh")) w.Line(line);
                 string input = k == 0
-                    ? (_spec.IsTokenModel ? $"{Code.Unsafe}.Add(ref {Code.Marshal}.GetArrayDataReference(_parameters), {Code.Unsafe}.Add(ref src, l * (nuint)maxSteps + (nuint)t) * EmbeddingSize)" : $"{Code.Unsafe}.Add(ref src, (l * (nuint)maxSteps + (nuint)t) * InputSize)")
+                    ? (_spec.IsTokenModel ? $"{Code.Unsafe}.Add(ref {Code.KernelMarshal}.GetArrayDataReference(_parameters), {Code.Unsafe}.Add(ref src, l * (nuint)maxSteps + (nuint)t) * EmbeddingSize)" : $"{Code.Unsafe}.Add(ref src, (l * (nuint)maxSteps + (nuint)t) * InputSize)")
                     : $"{Code.Unsafe}.Add(ref recStep, l * RecordStep + {N((k - 1) * g.RecordPerLayer + g.RecordHidden)})";
                 w.Line($"// This step's inputs for the weight gradients: 1, {(k == 0 ? "the input" : $"h of layer {N(k - 1)}")}, h_(t−1).");
                 w.Line($"ref float inRow = ref {Code.Unsafe}.Add(ref inBlock, l * {N(inRow)});");
                 w.Line("inRow = 1;");
-                w.Line($"{Code.Marshal}.CreateReadOnlySpan(ref {input}, {N(inK)}).CopyTo({Code.Marshal}.CreateSpan(ref {Code.Unsafe}.Add(ref inRow, 1), {N(inK)}));");
-                w.Line($"{Code.Marshal}.CreateReadOnlySpan(ref hPrev, {N(_spec.Hidden)}).CopyTo({Code.Marshal}.CreateSpan(ref {Code.Unsafe}.Add(ref inRow, {N(1 + inK)}), {N(_spec.Hidden)}));");
+                w.Line($"{Code.KernelMarshal}.CreateReadOnlySpan(ref {input}, {N(inK)}).CopyTo({Code.KernelMarshal}.CreateSpan(ref {Code.Unsafe}.Add(ref inRow, 1), {N(inK)}));");
+                w.Line($"{Code.KernelMarshal}.CreateReadOnlySpan(ref hPrev, {N(_spec.Hidden)}).CopyTo({Code.KernelMarshal}.CreateSpan(ref {Code.Unsafe}.Add(ref inRow, {N(1 + inK)}), {N(_spec.Hidden)}));");
             }
             w.Line($"{Code.Lanes}.Transposed<V>({Code.At("wt", g.TransposedOffset(k))}, {N(g.TransposedWidth(k))}, {N(Geometry.Pad(inK))}, {N(row)}, ref dzBlock, lanesN, ref dxAll, {N(g.LaneInputGradientLength)}, {Code.At("dsAll", g.HiddenOffset(k))}, StateLength);");
             EmitInputGradient(k);

@@ -201,13 +201,13 @@ internal sealed class LaneEmitter(SourceWriter w, Geometry g, CellKind cell)
                 if (every)
                 {
                     w.Line("for (int l = 0; l < active; l++)");
-                    w.Line($"    WriteOutput(ref {Code.Unsafe}.Add(ref st, (nuint)l * LaneStateStride), {Code.Marshal}.CreateSpan(ref {Code.Unsafe}.Add(ref outputs, (l * steps + t) * StepOutputSize), StepOutputSize), {Code.HeadOutput}.Logits);");
+                    w.Line($"    WriteOutput(ref {Code.Unsafe}.Add(ref st, (nuint)l * LaneStateStride), {Code.KernelMarshal}.CreateSpan(ref {Code.Unsafe}.Add(ref outputs, (l * steps + t) * StepOutputSize), StepOutputSize), {Code.HeadOutput}.Logits);");
                 }
             }
             if (!every)
             {
                 w.Line("for (int l = 0; l < active; l++)");
-                w.Line($"    WriteOutput(ref {Code.Unsafe}.Add(ref st, (nuint)l * LaneStateStride), {Code.Marshal}.CreateSpan(ref {Code.Unsafe}.Add(ref outputs, l * StepOutputSize), StepOutputSize), {Code.HeadOutput}.Logits);");
+                w.Line($"    WriteOutput(ref {Code.Unsafe}.Add(ref st, (nuint)l * LaneStateStride), {Code.KernelMarshal}.CreateSpan(ref {Code.Unsafe}.Add(ref outputs, l * StepOutputSize), StepOutputSize), {Code.HeadOutput}.Logits);");
             }
         }
         w.Line();
@@ -218,7 +218,7 @@ internal sealed class LaneEmitter(SourceWriter w, Geometry g, CellKind cell)
     {
         if (k > 0) return $"{Code.Support}LaneRows.Strided({Code.At("st", g.HiddenOffset(k - 1))}, LaneStateStride)";
         return _spec.IsTokenModel
-            ? $"{Code.Support}LaneRows.Embedded(ref {Code.Marshal}.GetArrayDataReference(_parameters), EmbeddingSize, ref {Code.Unsafe}.Add(ref src, t), (nuint)maxSteps)"
+            ? $"{Code.Support}LaneRows.Embedded(ref {Code.KernelMarshal}.GetArrayDataReference(_parameters), EmbeddingSize, ref {Code.Unsafe}.Add(ref src, t), (nuint)maxSteps)"
             : $"{Code.Support}LaneRows.Strided(ref {Code.Unsafe}.Add(ref src, t * InputSize), (nuint)maxSteps * InputSize)";
     }
 }

@@ -49,7 +49,7 @@ internal sealed class LayerMajorEmitter(SourceWriter w, Geometry g, CellKind cel
         {
             w.Line("ref float packed = ref _packed.Reference;");
             if (half) w.Line("ref ushort packedq = ref _packedBFloat16.Reference;");
-            if (!_spec.IsTokenModel) w.Line($"ref float x = ref {Code.Marshal}.GetReference(inputs);");
+            if (!_spec.IsTokenModel) w.Line($"ref float x = ref {Code.KernelMarshal}.GetReference(inputs);");
             w.Line($"ref float z = {Code.At("s", g.GateSums)};");
             w.Line($"ref float zin = {Code.At("s", g.StateLength + g.ScratchLength)}; // {N(chunk)} × {N(g.Row)} input projections");
             w.Line($"ref float outputs = {Code.At("zin", chunk * g.Row)}; // {N(chunk)} × {N(p)}: the chunk's h of the layer below");
@@ -119,7 +119,7 @@ internal sealed class LayerMajorEmitter(SourceWriter w, Geometry g, CellKind cel
             {
                 w.Line($"if (k == 0) {first}");
                 w.Line($"else {products.Call(Recur(first: false), Code.V, name => name == "zin" ? zinI : null)}");
-                w.Line($"if (k < LayerCount - 1) {{ {Code.Marshal}.CreateReadOnlySpan(ref h, {N(g.Padded)}).CopyTo({Code.Marshal}.CreateSpan(ref {outI}, {N(g.Padded)})); continue; }}");
+                w.Line($"if (k < LayerCount - 1) {{ {Code.KernelMarshal}.CreateReadOnlySpan(ref h, {N(g.Padded)}).CopyTo({Code.KernelMarshal}.CreateSpan(ref {outI}, {N(g.Padded)})); continue; }}");
             }
             if (every) w.Line("WriteOutput(ref s, output.Slice((t0 + i) * StepOutputSize, StepOutputSize), kind);");
         }

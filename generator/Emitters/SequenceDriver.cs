@@ -112,10 +112,10 @@ internal sealed class SequenceDriver(SourceWriter w, Geometry g, CellKind cell, 
         {
             string gateBlock = _spec.Layers == 1 ? N(g.GateBlock(_spec.InputSize)) : $"(k == 0 ? {N(g.GateBlock(_spec.InputSize))} : {N(g.GateBlock(2 * _spec.Recurrent))})";
             w.Line($"{Code.Support}ProjectionStep.Forward<V>(ref {Code.Unsafe}.Add(ref w, {gateBlock}), ref m, {N(_spec.Hidden)}, ref h, {N(g.ProjectionRow)}); // h = W_hr·m");
-            if (record) w.Line($"{Code.Marshal}.CreateReadOnlySpan(ref h, {N(g.ProjectionRow)}).CopyTo({Code.Marshal}.CreateSpan({Code.At("r", g.RecordHidden)}, {N(g.ProjectionRow)}));");
+            if (record) w.Line($"{Code.KernelMarshal}.CreateReadOnlySpan(ref h, {N(g.ProjectionRow)}).CopyTo({Code.KernelMarshal}.CreateSpan({Code.At("r", g.RecordHidden)}, {N(g.ProjectionRow)}));");
         }
         if (!record)
-            w.Line($"{Code.Marshal}.CreateReadOnlySpan(ref h, {N(P)}).CopyTo({Code.Marshal}.CreateSpan(ref {Code.Unsafe}.Add(ref above, t * {N(stride)} + d * {N(P)}), {N(P)}));");
+            w.Line($"{Code.KernelMarshal}.CreateReadOnlySpan(ref h, {N(P)}).CopyTo({Code.KernelMarshal}.CreateSpan(ref {Code.Unsafe}.Add(ref above, t * {N(stride)} + d * {N(P)}), {N(P)}));");
     }
 
     /// <summary>The model input of step t: the token's embedding row, or the float inputs.</summary>

@@ -69,7 +69,7 @@ internal sealed class TrainingKernelEmitter(SourceWriter w, Geometry g, CellKind
                         w.Line($"// Projection: h = W_hr·m, {N(_spec.Projection)} values from {N(_spec.Hidden)}; recorded after m.");
                         w.Line($"ref float h = {Code.At("s", layer.Hidden)};");
                         w.Line($"{Code.Support}ProjectionStep.Forward<V>(ref {Code.Unsafe}.Add(ref packed, {layer.Packed} + {N(g.GateBlock(layer.InputCount))}), ref m, {N(_spec.Hidden)}, ref h, {N(g.ProjectionRow)});");
-                        w.Line($"{Code.Marshal}.CreateReadOnlySpan(ref h, {N(g.ProjectionRow)}).CopyTo({Code.Marshal}.CreateSpan({Code.At("r", g.RecordHidden)}, {N(g.ProjectionRow)}));");
+                        w.Line($"{Code.KernelMarshal}.CreateReadOnlySpan(ref h, {N(g.ProjectionRow)}).CopyTo({Code.KernelMarshal}.CreateSpan({Code.At("r", g.RecordHidden)}, {N(g.ProjectionRow)}));");
                     }
                 }
             });
@@ -125,17 +125,17 @@ internal sealed class TrainingKernelEmitter(SourceWriter w, Geometry g, CellKind
 
     private void EmitLayerBackward(LayerSite layer)
     {
-        w.Line($"// {layer.Label}, backward: dz = {cell.GradientEquations}.");
+        w.Line($"// {layer.Label}, backward. The gate gradients: {cell.GradientEquations}.");
         using (w.Open())
         {
-            w.Line($"ref float w = ref {Code.Unsafe}.Add(ref packed, {layer.Packed});");
-            w.Line($"ref float g = ref {Code.Unsafe}.Add(ref grad, {layer.Packed});");
-            w.Line($"ref float r = ref {Code.Unsafe}.Add(ref recT, {layer.Record});");
-            w.Line($"ref float dh = ref {Code.Unsafe}.Add(ref ds, {layer.Hidden});");
-            if (cell.HasCellState) w.Line($"ref float dc = ref {Code.Unsafe}.Add(ref ds, {layer.Cell});");
-            w.Line($"ref float hPrev = ref t > 0 ? ref {Code.Unsafe}.Add(ref rec0, (t - 1) * RecordStep + {layer.Record} + {N(g.RecordHidden)}) : ref {Code.Unsafe}.Add(ref init, {layer.Hidden});");
+            w.Line($"ref float w = {Code.At("packed", layer.Packed)};");
+            w.Line($"ref float g = {Code.At("grad", layer.Packed)};");
+            w.Line($"ref float r = {Code.At("recT", layer.Record)};");
+            w.Line($"ref float dh = {Code.At("ds", layer.Hidden)};");
+            if (cell.HasCellState) w.Line($"ref float dc = {Code.At("ds", layer.Cell)};");
+            w.Line($"ref float hPrev = ref t > 0 ? ref {Code.Unsafe}.Add(ref rec0, (t - 1) * RecordStep + {Plus(layer.Record, g.RecordHidden)}) : {Code.At("init", layer.Hidden)};");
             if (cell.HasCellState)
-                w.Line($"ref float cPrev = ref t > 0 ? ref {Code.Unsafe}.Add(ref rec0, (t - 1) * RecordStep + {layer.Record} + {N(g.RecordCell)}) : ref {Code.Unsafe}.Add(ref init, {layer.Cell});");
+                w.Line($"ref float cPrev = ref t > 0 ? ref {Code.Unsafe}.Add(ref rec0, (t - 1) * RecordStep + {Plus(layer.Record, g.RecordCell)}) : {Code.At("init", layer.Cell)};");
             bool dropped = _spec.DropsInputOf(layer.K ?? 1);
             if (dropped)
                 w.Line($"ref float input = ref {Code.Unsafe}.Add(ref recT, {DropoutSite(layer)}); // the masked input as recorded (its mask follows it)");
@@ -150,8 +150,8 @@ internal sealed class TrainingKernelEmitter(SourceWriter w, Geometry g, CellKind
             }
             foreach (string line in cell.Gradients(g, Code.V, layer.InputCount, _spec.HasProjection ? "dm" : "dh")) w.Line(line);
             w.Line("// dx = W_ihᵀ·dz and dh_(t−1) = W_hhᵀ·dz, summed tile by tile, and the parameter gradients: row j += x_j·dz.");
-            w.Line($"{Code.Marshal}.CreateSpan(ref dx, {N(layer.InputCount)}).Clear();");
-            if (cell.ClearsHiddenGradient) w.Line($"{Code.Marshal}.CreateSpan(ref dh, {N(_spec.Recurrent)}).Clear();");
+            w.Line($"{Code.KernelMarshal}.CreateSpan(ref dx, {N(layer.InputCount)}).Clear();");
+            if (cell.ClearsHiddenGradient) w.Line($"{Code.KernelMarshal}.CreateSpan(ref dh, {N(_spec.Recurrent)}).Clear();");
             w.Line(_products.Call(BackwardLayer(g, layer.IsFirst), Code.V, name => name == "d" ? "dz" : null));
             if (dropped)
                 w.Line($"{Code.Dropout}.Scale(ref dx, ref {Code.Unsafe}.Add(ref input, {N(g.DropoutWidth(layer.K ?? 1))}), {N(layer.InputCount)}); // dx ⊙ mask: the dropped inputs get no gradient");
@@ -159,9 +159,12 @@ internal sealed class TrainingKernelEmitter(SourceWriter w, Geometry g, CellKind
         }
     }
 
+    /// <summary><paramref name="offset"/> + <paramref name="more"/> as C#: folded when the offset is a constant (an expression of k in the layer loop).</summary>
+    private static string Plus(string offset, int more) => int.TryParse(offset, out int constant) ? N(constant + more) : $"{offset} + {N(more)}";
+
     /// <summary>What the layer read at this step: the model input (or the token's embedding row), or the layer below's recorded h.</summary>
     private string LayerInput(LayerSite layer) => layer.IsFirst
-        ? (_spec.IsTokenModel ? $"{Code.Unsafe}.Add(ref {Code.Marshal}.GetArrayDataReference(_parameters), {Code.Unsafe}.Add(ref tokens, t) * EmbeddingSize)" : $"{Code.Unsafe}.Add(ref inputs, t * InputSize)")
+        ? (_spec.IsTokenModel ? $"{Code.Unsafe}.Add(ref {Code.KernelMarshal}.GetArrayDataReference(_parameters), {Code.Unsafe}.Add(ref tokens, t) * EmbeddingSize)" : $"{Code.Unsafe}.Add(ref inputs, t * InputSize)")
         : $"{Code.Unsafe}.Add(ref recT, {(layer.K is int k ? N(k - 1) : "(k - 1)")} * {N(g.RecordPerLayer)} + {N(g.RecordHidden)})";
 
     /// <summary>Where dx goes: the layer below's dh, the embedding row's gradient, or the caller's input gradients.</summary>
@@ -182,7 +185,7 @@ internal sealed class TrainingKernelEmitter(SourceWriter w, Geometry g, CellKind
         else
         {
             w.Line("if (inputGradients)");
-            w.Line($"    {Code.Marshal}.CreateReadOnlySpan(ref dx, InputSize).CopyTo({Code.Marshal}.CreateSpan(ref {Code.Unsafe}.Add(ref dIn, t * InputSize), InputSize));");
+            w.Line($"    {Code.KernelMarshal}.CreateReadOnlySpan(ref dx, InputSize).CopyTo({Code.KernelMarshal}.CreateSpan(ref {Code.Unsafe}.Add(ref dIn, t * InputSize), InputSize));");
         }
     }
 }

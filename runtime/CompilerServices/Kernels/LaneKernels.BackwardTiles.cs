@@ -8,7 +8,7 @@ namespace LstmGen.CompilerServices;
 public static partial class LaneKernels
 {
     /// <summary>Wᵀ·dz of lanes <paramref name="l"/> … + 7, output columns <paramref name="j"/> … + 2 vector(s).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget
     private static void TransposedTile8x2<T>(ref float transposed, nuint width, nuint columns, ref float dz, ref float destination, nuint stride, nuint l, nuint j)
         where T : struct
     {
@@ -87,7 +87,7 @@ public static partial class LaneKernels
     }
 
     /// <summary>Wᵀ·dz of lanes <paramref name="l"/> … + 7, output columns <paramref name="j"/> … + 1 vector(s).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget
     private static void TransposedTile8x1<T>(ref float transposed, nuint width, nuint columns, ref float dz, ref float destination, nuint stride, nuint l, nuint j)
         where T : struct
     {
@@ -149,7 +149,7 @@ public static partial class LaneKernels
     }
 
     /// <summary>Wᵀ·dz of lanes <paramref name="l"/> … + 3, output columns <paramref name="j"/> … + 4 vector(s).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget
     private static void TransposedTile4x4<T>(ref float transposed, nuint width, nuint columns, ref float dz, ref float destination, nuint stride, nuint l, nuint j)
         where T : struct
     {
@@ -214,7 +214,7 @@ public static partial class LaneKernels
     }
 
     /// <summary>Wᵀ·dz of lanes <paramref name="l"/> … + 3, output columns <paramref name="j"/> … + 2 vector(s).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget
     private static void TransposedTile4x2<T>(ref float transposed, nuint width, nuint columns, ref float dz, ref float destination, nuint stride, nuint l, nuint j)
         where T : struct
     {
@@ -261,7 +261,7 @@ public static partial class LaneKernels
     }
 
     /// <summary>Wᵀ·dz of lanes <paramref name="l"/> … + 3, output columns <paramref name="j"/> … + 1 vector(s).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget
     private static void TransposedTile4x1<T>(ref float transposed, nuint width, nuint columns, ref float dz, ref float destination, nuint stride, nuint l, nuint j)
         where T : struct
     {
@@ -299,7 +299,7 @@ public static partial class LaneKernels
     }
 
     /// <summary>Gradient rows <paramref name="r"/> … + 5, columns <paramref name="c"/> … + 4 vector(s), over a block's lane-steps.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget
     private static void OuterTile6x4<T>(ref float gradients, ref float x, nuint stride, ref float d, nuint count, nuint columns, nuint r, nuint c)
         where T : struct
     {
@@ -383,7 +383,7 @@ public static partial class LaneKernels
     }
 
     /// <summary>Gradient rows <paramref name="r"/> … + 0, columns <paramref name="c"/> … + 4 vector(s), over a block's lane-steps.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget
     private static void OuterTile1x4<T>(ref float gradients, ref float x, nuint stride, ref float d, nuint count, nuint columns, nuint r, nuint c)
         where T : struct
     {
@@ -412,7 +412,7 @@ public static partial class LaneKernels
     }
 
     /// <summary>Gradient rows <paramref name="r"/> … + 3, columns <paramref name="c"/> … + 2 vector(s), over a block's lane-steps.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget
     private static void OuterTile4x2<T>(ref float gradients, ref float x, nuint stride, ref float d, nuint count, nuint columns, nuint r, nuint c)
         where T : struct
     {
@@ -456,7 +456,7 @@ public static partial class LaneKernels
     }
 
     /// <summary>Gradient rows <paramref name="r"/> … + 0, columns <paramref name="c"/> … + 2 vector(s), over a block's lane-steps.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget
     private static void OuterTile1x2<T>(ref float gradients, ref float x, nuint stride, ref float d, nuint count, nuint columns, nuint r, nuint c)
         where T : struct
     {

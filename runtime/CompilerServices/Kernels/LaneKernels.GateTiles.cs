@@ -8,7 +8,7 @@ namespace LstmGen.CompilerServices;
 public static partial class LaneKernels
 {
     /// <summary>Gate sums of lanes <paramref name="l"/> … + 7, columns <paramref name="c"/> … + 2 vector(s).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget
     private static void GateTile8x2<T>(ref float weights, nuint columns, scoped in LaneRows inputs, nuint inputCount, scoped in LaneRows hidden, nuint hiddenCount,
         ref float sums, nuint sumsStride, nuint l, nuint c) where T : struct
     {
@@ -120,7 +120,7 @@ public static partial class LaneKernels
     }
 
     /// <summary>Gate sums of lanes <paramref name="l"/> … + 7, columns <paramref name="c"/> … + 1 vector(s).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget
     private static void GateTile8x1<T>(ref float weights, nuint columns, scoped in LaneRows inputs, nuint inputCount, scoped in LaneRows hidden, nuint hiddenCount,
         ref float sums, nuint sumsStride, nuint l, nuint c) where T : struct
     {
@@ -204,7 +204,7 @@ public static partial class LaneKernels
     }
 
     /// <summary>Gate sums of lanes <paramref name="l"/> … + 3, columns <paramref name="c"/> … + 4 vector(s).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget
     private static void GateTile4x4<T>(ref float weights, nuint columns, scoped in LaneRows inputs, nuint inputCount, scoped in LaneRows hidden, nuint hiddenCount,
         ref float sums, nuint sumsStride, nuint l, nuint c) where T : struct
     {
@@ -304,7 +304,7 @@ public static partial class LaneKernels
     }
 
     /// <summary>Gate sums of lanes <paramref name="l"/> … + 3, columns <paramref name="c"/> … + 2 vector(s).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget
     private static void GateTile4x2<T>(ref float weights, nuint columns, scoped in LaneRows inputs, nuint inputCount, scoped in LaneRows hidden, nuint hiddenCount,
         ref float sums, nuint sumsStride, nuint l, nuint c) where T : struct
     {

@@ -8,7 +8,7 @@ namespace LstmGen.CompilerServices;
 public static partial class PackedMatrix
 {
     /// <summary>Columns <paramref name="c"/> … + 16 vector(s) of a backward product: d stays in registers while the rows stream.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget
     private static void BackwardTile16<T>(ref float weights, ref float gradients, nuint columns, ref float d, scoped in RowRuns runs, nuint c) where T : struct
     {
         nuint w = (nuint)Count<T>();
@@ -93,7 +93,7 @@ public static partial class PackedMatrix
     }
 
     /// <summary>Columns <paramref name="c"/> … + 8 vector(s) of a backward product: d stays in registers while the rows stream.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget
     private static void BackwardTile8<T>(ref float weights, ref float gradients, nuint columns, ref float d, scoped in RowRuns runs, nuint c) where T : struct
     {
         nuint w = (nuint)Count<T>();
@@ -146,7 +146,7 @@ public static partial class PackedMatrix
     }
 
     /// <summary>Columns <paramref name="c"/> … + 4 vector(s) of a backward product: d stays in registers while the rows stream.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget
     private static void BackwardTile4<T>(ref float weights, ref float gradients, nuint columns, ref float d, scoped in RowRuns runs, nuint c) where T : struct
     {
         nuint w = (nuint)Count<T>();
@@ -183,7 +183,7 @@ public static partial class PackedMatrix
     }
 
     /// <summary>Columns <paramref name="c"/> … + 1 vector(s) of a backward product: d stays in registers while the rows stream.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget
     private static void BackwardTile1<T>(ref float weights, ref float gradients, nuint columns, ref float d, scoped in RowRuns runs, nuint c) where T : struct
     {
         nuint w = (nuint)Count<T>();

@@ -8,7 +8,7 @@ namespace LstmGen.CompilerServices;
 public static partial class PackedMatrix
 {
     /// <summary>Columns <paramref name="c"/> … + 16 vector(s) of a forward product.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget
     private static void ForwardTile16<T, TWeight>(ref float initial, ref TWeight rows, nuint columns, scoped in RowRuns runs, ref float destination, nuint c)
         where T : struct
     {
@@ -75,7 +75,7 @@ public static partial class PackedMatrix
     }
 
     /// <summary>Columns <paramref name="c"/> … + 8 vector(s) of a forward product.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget
     private static void ForwardTile8<T, TWeight>(ref float initial, ref TWeight rows, nuint columns, scoped in RowRuns runs, ref float destination, nuint c)
         where T : struct
     {
@@ -118,7 +118,7 @@ public static partial class PackedMatrix
     }
 
     /// <summary>Columns <paramref name="c"/> … + 4 vector(s) of a forward product, its rows split over 2 sets of accumulators (summed at the end).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget
     private static void ForwardTile4<T, TWeight>(ref float initial, ref TWeight rows, nuint columns, scoped in RowRuns runs, ref float destination, nuint c)
         where T : struct
     {
@@ -166,7 +166,7 @@ public static partial class PackedMatrix
     }
 
     /// <summary>Columns <paramref name="c"/> … + 2 vector(s) of a forward product, its rows split over 4 sets of accumulators (summed at the end).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget
     private static void ForwardTile2<T, TWeight>(ref float initial, ref TWeight rows, nuint columns, scoped in RowRuns runs, ref float destination, nuint c)
         where T : struct
     {
@@ -216,7 +216,7 @@ public static partial class PackedMatrix
     }
 
     /// <summary>Columns <paramref name="c"/> … + 1 vector(s) of a forward product, its rows split over 8 sets of accumulators (summed at the end).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget
     private static void ForwardTile1<T, TWeight>(ref float initial, ref TWeight rows, nuint columns, scoped in RowRuns runs, ref float destination, nuint c)
         where T : struct
     {
@@ -279,7 +279,7 @@ public static partial class PackedMatrix
     }
 
     /// <summary>Columns <paramref name="c"/> … + 4 vector(s) of four steps' products: each weight vector loaded serves the four steps.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget
     private static void StepsTile4<T, TWeight>(ref float bias, ref TWeight rows, nuint columns, ref float x, nuint count, nuint stride, ref float destination, nuint c)
         where T : struct
     {
@@ -339,7 +339,7 @@ public static partial class PackedMatrix
     }
 
     /// <summary>Columns <paramref name="c"/> … + 2 vector(s) of four steps' products: each weight vector loaded serves the four steps.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget
     private static void StepsTile2<T, TWeight>(ref float bias, ref TWeight rows, nuint columns, ref float x, nuint count, nuint stride, ref float destination, nuint c)
         where T : struct
     {
@@ -377,7 +377,7 @@ public static partial class PackedMatrix
     }
 
     /// <summary>Columns <paramref name="c"/> … + 1 vector(s) of four steps' products: each weight vector loaded serves the four steps.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a compilation of its own: inlined, the tiles would exceed the JIT's budget
     private static void StepsTile1<T, TWeight>(ref float bias, ref TWeight rows, nuint columns, ref float x, nuint count, nuint stride, ref float destination, nuint c)
         where T : struct
     {

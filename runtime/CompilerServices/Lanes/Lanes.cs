@@ -4,6 +4,9 @@ using System;
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using F128 = System.Runtime.Intrinsics.Vector128<float>;
+using F256 = System.Runtime.Intrinsics.Vector256<float>;
+using F512 = System.Runtime.Intrinsics.Vector512<float>;
 
 namespace LstmGen.CompilerServices;
 
@@ -13,7 +16,7 @@ namespace LstmGen.CompilerServices;
 /// Each method tests <c>typeof(T)</c>, which the JIT folds when it compiles a generic method for a width, so the
 /// code left is the width's own intrinsics; every method is inlined. (The values are the vectors themselves, not
 /// wrappers: the JIT inlines thousands of these calls into one kernel without temporaries, where a wrapper struct
-/// per value makes it give up.) <see cref="VectorWidth"/> says which width runs.
+/// per value, or a helper method per conversion, makes it give up: hence the direct <see cref="Unsafe.BitCast{TFrom, TTo}"/>s.) <see cref="VectorWidth"/> says which width runs.
 /// </summary>
 /// <remarks>
 /// <see cref="MultiplyAdd"/> is fused where the hardware has FMA and two roundings elsewhere (including the scalar
@@ -27,23 +30,31 @@ public static class Lanes
 {
     /// <summary>Floats per value of <typeparamref name="T"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int Count<T>() where T : struct =>
-        typeof(T) == typeof(Vector512<float>) ? 16 : typeof(T) == typeof(Vector256<float>) ? 8 : typeof(T) == typeof(Vector128<float>) ? 4 : 1;
+    public static int Count<T>() where T : struct
+    {
+        if (typeof(T) == typeof(F512)) return 16;
+        if (typeof(T) == typeof(F256)) return 8;
+        if (typeof(T) == typeof(F128)) return 4;
+        return 1;
+    }
 
     /// <summary>Whether <typeparamref name="T"/>'s operations run in hardware (the scalar path always does).</summary>
-    public static bool IsHardwareAccelerated<T>() where T : struct =>
-        typeof(T) == typeof(Vector512<float>) ? Vector512.IsHardwareAccelerated
-        : typeof(T) == typeof(Vector256<float>) ? Vector256.IsHardwareAccelerated
-        : typeof(T) != typeof(Vector128<float>) || Vector128.IsHardwareAccelerated;
+    public static bool IsHardwareAccelerated<T>() where T : struct
+    {
+        if (typeof(T) == typeof(F512)) return Vector512.IsHardwareAccelerated;
+        if (typeof(T) == typeof(F256)) return Vector256.IsHardwareAccelerated;
+        if (typeof(T) == typeof(F128)) return Vector128.IsHardwareAccelerated;
+        return true;
+    }
 
     /// <summary>Every lane set to <paramref name="value"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Create<T>(float value) where T : struct
     {
-        if (typeof(T) == typeof(Vector512<float>)) return To<T, Vector512<float>>(Vector512.Create(value));
-        if (typeof(T) == typeof(Vector256<float>)) return To<T, Vector256<float>>(Vector256.Create(value));
-        if (typeof(T) == typeof(Vector128<float>)) return To<T, Vector128<float>>(Vector128.Create(value));
-        return To<T, float>(value);
+        if (typeof(T) == typeof(F512)) return Unsafe.BitCast<F512, T>(Vector512.Create(value));
+        if (typeof(T) == typeof(F256)) return Unsafe.BitCast<F256, T>(Vector256.Create(value));
+        if (typeof(T) == typeof(F128)) return Unsafe.BitCast<F128, T>(Vector128.Create(value));
+        return Unsafe.BitCast<float, T>(value);
     }
 
     /// <summary>All lanes zero.</summary>
@@ -62,166 +73,174 @@ public static class Lanes
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Load<T>(ref float source, nuint index) where T : struct
     {
-        if (typeof(T) == typeof(Vector512<float>)) return To<T, Vector512<float>>(Vector512.LoadUnsafe(ref source, index));
-        if (typeof(T) == typeof(Vector256<float>)) return To<T, Vector256<float>>(Vector256.LoadUnsafe(ref source, index));
-        if (typeof(T) == typeof(Vector128<float>)) return To<T, Vector128<float>>(Vector128.LoadUnsafe(ref source, index));
-        return To<T, float>(Unsafe.Add(ref source, index));
+        if (typeof(T) == typeof(F512)) return Unsafe.BitCast<F512, T>(Vector512.LoadUnsafe(ref source, index));
+        if (typeof(T) == typeof(F256)) return Unsafe.BitCast<F256, T>(Vector256.LoadUnsafe(ref source, index));
+        if (typeof(T) == typeof(F128)) return Unsafe.BitCast<F128, T>(Vector128.LoadUnsafe(ref source, index));
+        return Unsafe.BitCast<float, T>(Unsafe.Add(ref source, index));
     }
 
     /// <summary>The bfloat16 values at <paramref name="source"/> + <paramref name="index"/>, widened to float (exact).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T LoadBFloat16<T>(ref ushort source, nuint index) where T : struct
     {
-        if (typeof(T) == typeof(Vector512<float>)) return To<T, Vector512<float>>(BFloat16.Load512(ref source, index));
-        if (typeof(T) == typeof(Vector256<float>)) return To<T, Vector256<float>>(BFloat16.Load256(ref source, index));
-        if (typeof(T) == typeof(Vector128<float>)) return To<T, Vector128<float>>(BFloat16.Load128(ref source, index));
-        return To<T, float>(BFloat16.ToSingle(Unsafe.Add(ref source, index)));
+        if (typeof(T) == typeof(F512)) return Unsafe.BitCast<F512, T>(BFloat16.Load512(ref source, index));
+        if (typeof(T) == typeof(F256)) return Unsafe.BitCast<F256, T>(BFloat16.Load256(ref source, index));
+        if (typeof(T) == typeof(F128)) return Unsafe.BitCast<F128, T>(BFloat16.Load128(ref source, index));
+        return Unsafe.BitCast<float, T>(BFloat16.ToSingle(Unsafe.Add(ref source, index)));
     }
 
     /// <summary>Writes <paramref name="value"/> at <paramref name="destination"/> + <paramref name="index"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store<T>(T value, ref float destination, nuint index) where T : struct
     {
-        if (typeof(T) == typeof(Vector512<float>)) As<Vector512<float>, T>(value).StoreUnsafe(ref destination, index);
-        else if (typeof(T) == typeof(Vector256<float>)) As<Vector256<float>, T>(value).StoreUnsafe(ref destination, index);
-        else if (typeof(T) == typeof(Vector128<float>)) As<Vector128<float>, T>(value).StoreUnsafe(ref destination, index);
-        else Unsafe.Add(ref destination, index) = As<float, T>(value);
+        if (typeof(T) == typeof(F512)) Unsafe.BitCast<T, F512>(value).StoreUnsafe(ref destination, index);
+        else if (typeof(T) == typeof(F256)) Unsafe.BitCast<T, F256>(value).StoreUnsafe(ref destination, index);
+        else if (typeof(T) == typeof(F128)) Unsafe.BitCast<T, F128>(value).StoreUnsafe(ref destination, index);
+        else Unsafe.Add(ref destination, index) = Unsafe.BitCast<T, float>(value);
     }
 
     /// <summary>Lane-wise <paramref name="a"/> + <paramref name="b"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Add<T>(T a, T b) where T : struct
     {
-        if (typeof(T) == typeof(Vector512<float>)) return To<T, Vector512<float>>(As<Vector512<float>, T>(a) + As<Vector512<float>, T>(b));
-        if (typeof(T) == typeof(Vector256<float>)) return To<T, Vector256<float>>(As<Vector256<float>, T>(a) + As<Vector256<float>, T>(b));
-        if (typeof(T) == typeof(Vector128<float>)) return To<T, Vector128<float>>(As<Vector128<float>, T>(a) + As<Vector128<float>, T>(b));
-        return To<T, float>(As<float, T>(a) + As<float, T>(b));
+        if (typeof(T) == typeof(F512)) return Unsafe.BitCast<F512, T>(Unsafe.BitCast<T, F512>(a) + Unsafe.BitCast<T, F512>(b));
+        if (typeof(T) == typeof(F256)) return Unsafe.BitCast<F256, T>(Unsafe.BitCast<T, F256>(a) + Unsafe.BitCast<T, F256>(b));
+        if (typeof(T) == typeof(F128)) return Unsafe.BitCast<F128, T>(Unsafe.BitCast<T, F128>(a) + Unsafe.BitCast<T, F128>(b));
+        return Unsafe.BitCast<float, T>(Unsafe.BitCast<T, float>(a) + Unsafe.BitCast<T, float>(b));
     }
 
     /// <summary>Lane-wise <paramref name="a"/> − <paramref name="b"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Subtract<T>(T a, T b) where T : struct
     {
-        if (typeof(T) == typeof(Vector512<float>)) return To<T, Vector512<float>>(As<Vector512<float>, T>(a) - As<Vector512<float>, T>(b));
-        if (typeof(T) == typeof(Vector256<float>)) return To<T, Vector256<float>>(As<Vector256<float>, T>(a) - As<Vector256<float>, T>(b));
-        if (typeof(T) == typeof(Vector128<float>)) return To<T, Vector128<float>>(As<Vector128<float>, T>(a) - As<Vector128<float>, T>(b));
-        return To<T, float>(As<float, T>(a) - As<float, T>(b));
+        if (typeof(T) == typeof(F512)) return Unsafe.BitCast<F512, T>(Unsafe.BitCast<T, F512>(a) - Unsafe.BitCast<T, F512>(b));
+        if (typeof(T) == typeof(F256)) return Unsafe.BitCast<F256, T>(Unsafe.BitCast<T, F256>(a) - Unsafe.BitCast<T, F256>(b));
+        if (typeof(T) == typeof(F128)) return Unsafe.BitCast<F128, T>(Unsafe.BitCast<T, F128>(a) - Unsafe.BitCast<T, F128>(b));
+        return Unsafe.BitCast<float, T>(Unsafe.BitCast<T, float>(a) - Unsafe.BitCast<T, float>(b));
     }
 
     /// <summary>Lane-wise <paramref name="a"/> · <paramref name="b"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Multiply<T>(T a, T b) where T : struct
     {
-        if (typeof(T) == typeof(Vector512<float>)) return To<T, Vector512<float>>(As<Vector512<float>, T>(a) * As<Vector512<float>, T>(b));
-        if (typeof(T) == typeof(Vector256<float>)) return To<T, Vector256<float>>(As<Vector256<float>, T>(a) * As<Vector256<float>, T>(b));
-        if (typeof(T) == typeof(Vector128<float>)) return To<T, Vector128<float>>(As<Vector128<float>, T>(a) * As<Vector128<float>, T>(b));
-        return To<T, float>(As<float, T>(a) * As<float, T>(b));
+        if (typeof(T) == typeof(F512)) return Unsafe.BitCast<F512, T>(Unsafe.BitCast<T, F512>(a) * Unsafe.BitCast<T, F512>(b));
+        if (typeof(T) == typeof(F256)) return Unsafe.BitCast<F256, T>(Unsafe.BitCast<T, F256>(a) * Unsafe.BitCast<T, F256>(b));
+        if (typeof(T) == typeof(F128)) return Unsafe.BitCast<F128, T>(Unsafe.BitCast<T, F128>(a) * Unsafe.BitCast<T, F128>(b));
+        return Unsafe.BitCast<float, T>(Unsafe.BitCast<T, float>(a) * Unsafe.BitCast<T, float>(b));
     }
 
     /// <summary>Lane-wise <paramref name="a"/> / <paramref name="b"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Divide<T>(T a, T b) where T : struct
     {
-        if (typeof(T) == typeof(Vector512<float>)) return To<T, Vector512<float>>(As<Vector512<float>, T>(a) / As<Vector512<float>, T>(b));
-        if (typeof(T) == typeof(Vector256<float>)) return To<T, Vector256<float>>(As<Vector256<float>, T>(a) / As<Vector256<float>, T>(b));
-        if (typeof(T) == typeof(Vector128<float>)) return To<T, Vector128<float>>(As<Vector128<float>, T>(a) / As<Vector128<float>, T>(b));
-        return To<T, float>(As<float, T>(a) / As<float, T>(b));
+        if (typeof(T) == typeof(F512)) return Unsafe.BitCast<F512, T>(Unsafe.BitCast<T, F512>(a) / Unsafe.BitCast<T, F512>(b));
+        if (typeof(T) == typeof(F256)) return Unsafe.BitCast<F256, T>(Unsafe.BitCast<T, F256>(a) / Unsafe.BitCast<T, F256>(b));
+        if (typeof(T) == typeof(F128)) return Unsafe.BitCast<F128, T>(Unsafe.BitCast<T, F128>(a) / Unsafe.BitCast<T, F128>(b));
+        return Unsafe.BitCast<float, T>(Unsafe.BitCast<T, float>(a) / Unsafe.BitCast<T, float>(b));
     }
 
     /// <summary><paramref name="a"/> · <paramref name="b"/> + <paramref name="addend"/>: one rounding where the hardware has FMA, two elsewhere.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T MultiplyAdd<T>(T a, T b, T addend) where T : struct
     {
-        if (typeof(T) == typeof(Vector512<float>))
-            return To<T, Vector512<float>>(Vector512.MultiplyAddEstimate(As<Vector512<float>, T>(a), As<Vector512<float>, T>(b), As<Vector512<float>, T>(addend)));
-        if (typeof(T) == typeof(Vector256<float>))
-            return To<T, Vector256<float>>(Vector256.MultiplyAddEstimate(As<Vector256<float>, T>(a), As<Vector256<float>, T>(b), As<Vector256<float>, T>(addend)));
-        if (typeof(T) == typeof(Vector128<float>))
-            return To<T, Vector128<float>>(Vector128.MultiplyAddEstimate(As<Vector128<float>, T>(a), As<Vector128<float>, T>(b), As<Vector128<float>, T>(addend)));
-        return To<T, float>(As<float, T>(a) * As<float, T>(b) + As<float, T>(addend));
+        if (typeof(T) == typeof(F512))
+            return Unsafe.BitCast<F512, T>(Vector512.MultiplyAddEstimate(Unsafe.BitCast<T, F512>(a), Unsafe.BitCast<T, F512>(b), Unsafe.BitCast<T, F512>(addend)));
+        if (typeof(T) == typeof(F256))
+            return Unsafe.BitCast<F256, T>(Vector256.MultiplyAddEstimate(Unsafe.BitCast<T, F256>(a), Unsafe.BitCast<T, F256>(b), Unsafe.BitCast<T, F256>(addend)));
+        if (typeof(T) == typeof(F128))
+            return Unsafe.BitCast<F128, T>(Vector128.MultiplyAddEstimate(Unsafe.BitCast<T, F128>(a), Unsafe.BitCast<T, F128>(b), Unsafe.BitCast<T, F128>(addend)));
+        return Unsafe.BitCast<float, T>(Unsafe.BitCast<T, float>(a) * Unsafe.BitCast<T, float>(b) + Unsafe.BitCast<T, float>(addend));
     }
 
     /// <summary>Lane-wise minimum as the hardware computes it: the second operand when either is NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T MinNative<T>(T a, T b) where T : struct
     {
-        if (typeof(T) == typeof(Vector512<float>)) return To<T, Vector512<float>>(Vector512.MinNative(As<Vector512<float>, T>(a), As<Vector512<float>, T>(b)));
-        if (typeof(T) == typeof(Vector256<float>)) return To<T, Vector256<float>>(Vector256.MinNative(As<Vector256<float>, T>(a), As<Vector256<float>, T>(b)));
-        if (typeof(T) == typeof(Vector128<float>)) return To<T, Vector128<float>>(Vector128.MinNative(As<Vector128<float>, T>(a), As<Vector128<float>, T>(b)));
-        return To<T, float>(As<float, T>(a) < As<float, T>(b) ? As<float, T>(a) : As<float, T>(b));
+        if (typeof(T) == typeof(F512)) return Unsafe.BitCast<F512, T>(Vector512.MinNative(Unsafe.BitCast<T, F512>(a), Unsafe.BitCast<T, F512>(b)));
+        if (typeof(T) == typeof(F256)) return Unsafe.BitCast<F256, T>(Vector256.MinNative(Unsafe.BitCast<T, F256>(a), Unsafe.BitCast<T, F256>(b)));
+        if (typeof(T) == typeof(F128)) return Unsafe.BitCast<F128, T>(Vector128.MinNative(Unsafe.BitCast<T, F128>(a), Unsafe.BitCast<T, F128>(b)));
+        float x = Unsafe.BitCast<T, float>(a), y = Unsafe.BitCast<T, float>(b);
+        return Unsafe.BitCast<float, T>(x < y ? x : y);
     }
 
     /// <summary>Lane-wise maximum as the hardware computes it: the second operand when either is NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T MaxNative<T>(T a, T b) where T : struct
     {
-        if (typeof(T) == typeof(Vector512<float>)) return To<T, Vector512<float>>(Vector512.MaxNative(As<Vector512<float>, T>(a), As<Vector512<float>, T>(b)));
-        if (typeof(T) == typeof(Vector256<float>)) return To<T, Vector256<float>>(Vector256.MaxNative(As<Vector256<float>, T>(a), As<Vector256<float>, T>(b)));
-        if (typeof(T) == typeof(Vector128<float>)) return To<T, Vector128<float>>(Vector128.MaxNative(As<Vector128<float>, T>(a), As<Vector128<float>, T>(b)));
-        return To<T, float>(As<float, T>(a) > As<float, T>(b) ? As<float, T>(a) : As<float, T>(b));
+        if (typeof(T) == typeof(F512)) return Unsafe.BitCast<F512, T>(Vector512.MaxNative(Unsafe.BitCast<T, F512>(a), Unsafe.BitCast<T, F512>(b)));
+        if (typeof(T) == typeof(F256)) return Unsafe.BitCast<F256, T>(Vector256.MaxNative(Unsafe.BitCast<T, F256>(a), Unsafe.BitCast<T, F256>(b)));
+        if (typeof(T) == typeof(F128)) return Unsafe.BitCast<F128, T>(Vector128.MaxNative(Unsafe.BitCast<T, F128>(a), Unsafe.BitCast<T, F128>(b)));
+        float x = Unsafe.BitCast<T, float>(a), y = Unsafe.BitCast<T, float>(b);
+        return Unsafe.BitCast<float, T>(x > y ? x : y);
     }
 
     /// <summary>Lane-wise maximum; NaN in either lane gives NaN (as <c>torch.maximum</c>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Max<T>(T a, T b) where T : struct
     {
-        if (typeof(T) == typeof(Vector512<float>)) return To<T, Vector512<float>>(Vector512.Max(As<Vector512<float>, T>(a), As<Vector512<float>, T>(b)));
-        if (typeof(T) == typeof(Vector256<float>)) return To<T, Vector256<float>>(Vector256.Max(As<Vector256<float>, T>(a), As<Vector256<float>, T>(b)));
-        if (typeof(T) == typeof(Vector128<float>)) return To<T, Vector128<float>>(Vector128.Max(As<Vector128<float>, T>(a), As<Vector128<float>, T>(b)));
-        return To<T, float>(MathF.Max(As<float, T>(a), As<float, T>(b)));
+        if (typeof(T) == typeof(F512)) return Unsafe.BitCast<F512, T>(Vector512.Max(Unsafe.BitCast<T, F512>(a), Unsafe.BitCast<T, F512>(b)));
+        if (typeof(T) == typeof(F256)) return Unsafe.BitCast<F256, T>(Vector256.Max(Unsafe.BitCast<T, F256>(a), Unsafe.BitCast<T, F256>(b)));
+        if (typeof(T) == typeof(F128)) return Unsafe.BitCast<F128, T>(Vector128.Max(Unsafe.BitCast<T, F128>(a), Unsafe.BitCast<T, F128>(b)));
+        return Unsafe.BitCast<float, T>(MathF.Max(Unsafe.BitCast<T, float>(a), Unsafe.BitCast<T, float>(b)));
     }
 
     /// <summary>Lane-wise square root.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sqrt<T>(T x) where T : struct
     {
-        if (typeof(T) == typeof(Vector512<float>)) return To<T, Vector512<float>>(Vector512.Sqrt(As<Vector512<float>, T>(x)));
-        if (typeof(T) == typeof(Vector256<float>)) return To<T, Vector256<float>>(Vector256.Sqrt(As<Vector256<float>, T>(x)));
-        if (typeof(T) == typeof(Vector128<float>)) return To<T, Vector128<float>>(Vector128.Sqrt(As<Vector128<float>, T>(x)));
-        return To<T, float>(MathF.Sqrt(As<float, T>(x)));
+        if (typeof(T) == typeof(F512)) return Unsafe.BitCast<F512, T>(Vector512.Sqrt(Unsafe.BitCast<T, F512>(x)));
+        if (typeof(T) == typeof(F256)) return Unsafe.BitCast<F256, T>(Vector256.Sqrt(Unsafe.BitCast<T, F256>(x)));
+        if (typeof(T) == typeof(F128)) return Unsafe.BitCast<F128, T>(Vector128.Sqrt(Unsafe.BitCast<T, F128>(x)));
+        return Unsafe.BitCast<float, T>(MathF.Sqrt(Unsafe.BitCast<T, float>(x)));
     }
 
     /// <summary>The sum of the lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum<T>(T x) where T : struct
     {
-        if (typeof(T) == typeof(Vector512<float>)) return Vector512.Sum(As<Vector512<float>, T>(x));
-        if (typeof(T) == typeof(Vector256<float>)) return Vector256.Sum(As<Vector256<float>, T>(x));
-        if (typeof(T) == typeof(Vector128<float>)) return Vector128.Sum(As<Vector128<float>, T>(x));
-        return As<float, T>(x);
+        if (typeof(T) == typeof(F512)) return Vector512.Sum(Unsafe.BitCast<T, F512>(x));
+        if (typeof(T) == typeof(F256)) return Vector256.Sum(Unsafe.BitCast<T, F256>(x));
+        if (typeof(T) == typeof(F128)) return Vector128.Sum(Unsafe.BitCast<T, F128>(x));
+        return Unsafe.BitCast<T, float>(x);
     }
 
     /// <summary>The logistic sigmoid of each lane (see <see cref="Activations"/> for the approximation and its error bound).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T Sigmoid<T>(T x) where T : struct =>
-        typeof(T) == typeof(float) ? To<T, float>(Activations.Sigmoid(As<float, T>(x))) : Activations.RationalSigmoid(x);
+    public static T Sigmoid<T>(T x) where T : struct
+    {
+        if (typeof(T) == typeof(float)) return Unsafe.BitCast<float, T>(Activations.Sigmoid(Unsafe.BitCast<T, float>(x)));
+        return Activations.RationalSigmoid(x);
+    }
 
     /// <summary>The hyperbolic tangent of each lane (see <see cref="Activations"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T Tanh<T>(T x) where T : struct =>
-        typeof(T) == typeof(float) ? To<T, float>(Activations.Tanh(As<float, T>(x))) : Activations.RationalTanh(x);
+    public static T Tanh<T>(T x) where T : struct
+    {
+        if (typeof(T) == typeof(float)) return Unsafe.BitCast<float, T>(Activations.Tanh(Unsafe.BitCast<T, float>(x)));
+        return Activations.RationalTanh(x);
+    }
 
     /// <summary>Lanes with |x| &lt; <see cref="Activations.GradientFlushThreshold"/> set to zero (see there why).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T FlushTiny<T>(T x) where T : struct
     {
         const float t = Activations.GradientFlushThreshold;
-        if (typeof(T) == typeof(Vector512<float>))
+        if (typeof(T) == typeof(F512))
         {
-            Vector512<float> v = As<Vector512<float>, T>(x);
-            return To<T, Vector512<float>>(Vector512.AndNot(v, Vector512.LessThan(Vector512.Abs(v), Vector512.Create(t))));
+            F512 v = Unsafe.BitCast<T, F512>(x);
+            return Unsafe.BitCast<F512, T>(Vector512.AndNot(v, Vector512.LessThan(Vector512.Abs(v), Vector512.Create(t))));
         }
-        if (typeof(T) == typeof(Vector256<float>))
+        if (typeof(T) == typeof(F256))
         {
-            Vector256<float> v = As<Vector256<float>, T>(x);
-            return To<T, Vector256<float>>(Vector256.AndNot(v, Vector256.LessThan(Vector256.Abs(v), Vector256.Create(t))));
+            F256 v = Unsafe.BitCast<T, F256>(x);
+            return Unsafe.BitCast<F256, T>(Vector256.AndNot(v, Vector256.LessThan(Vector256.Abs(v), Vector256.Create(t))));
         }
-        if (typeof(T) == typeof(Vector128<float>))
+        if (typeof(T) == typeof(F128))
         {
-            Vector128<float> v = As<Vector128<float>, T>(x);
-            return To<T, Vector128<float>>(Vector128.AndNot(v, Vector128.LessThan(Vector128.Abs(v), Vector128.Create(t))));
+            F128 v = Unsafe.BitCast<T, F128>(x);
+            return Unsafe.BitCast<F128, T>(Vector128.AndNot(v, Vector128.LessThan(Vector128.Abs(v), Vector128.Create(t))));
         }
-        return To<T, float>(Activations.FlushTiny(As<float, T>(x)));
+        return Unsafe.BitCast<float, T>(Activations.FlushTiny(Unsafe.BitCast<T, float>(x)));
     }
 
     /// <summary>
@@ -232,32 +251,24 @@ public static class Lanes
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T DivideAdd<T>(T numerator, T denominator, T addend) where T : struct
     {
-        if (typeof(T) == typeof(Vector512<float>) && System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+        if (typeof(T) == typeof(F512) && System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
         {
-            Vector512<float> q = As<Vector512<float>, T>(denominator), r = System.Runtime.Intrinsics.X86.Avx512F.Reciprocal14(q);
-            Vector512<float> e = System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAddNegated(q, r, Vector512.Create(2f));
-            return To<T, Vector512<float>>(System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(As<Vector512<float>, T>(numerator) * r, e, As<Vector512<float>, T>(addend)));
+            F512 q = Unsafe.BitCast<T, F512>(denominator), r = System.Runtime.Intrinsics.X86.Avx512F.Reciprocal14(q);
+            F512 e = System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAddNegated(q, r, Vector512.Create(2f));
+            return Unsafe.BitCast<F512, T>(System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(Unsafe.BitCast<T, F512>(numerator) * r, e, Unsafe.BitCast<T, F512>(addend)));
         }
-        if (typeof(T) == typeof(Vector256<float>) && System.Runtime.Intrinsics.X86.Avx512F.VL.IsSupported)
+        if (typeof(T) == typeof(F256) && System.Runtime.Intrinsics.X86.Avx512F.VL.IsSupported)
         {
-            Vector256<float> q = As<Vector256<float>, T>(denominator), r = System.Runtime.Intrinsics.X86.Avx512F.VL.Reciprocal14(q);
-            Vector256<float> e = System.Runtime.Intrinsics.X86.Fma.MultiplyAddNegated(q, r, Vector256.Create(2f));
-            return To<T, Vector256<float>>(System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(As<Vector256<float>, T>(numerator) * r, e, As<Vector256<float>, T>(addend)));
+            F256 q = Unsafe.BitCast<T, F256>(denominator), r = System.Runtime.Intrinsics.X86.Avx512F.VL.Reciprocal14(q);
+            F256 e = System.Runtime.Intrinsics.X86.Fma.MultiplyAddNegated(q, r, Vector256.Create(2f));
+            return Unsafe.BitCast<F256, T>(System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(Unsafe.BitCast<T, F256>(numerator) * r, e, Unsafe.BitCast<T, F256>(addend)));
         }
-        if (typeof(T) == typeof(Vector128<float>) && System.Runtime.Intrinsics.X86.Avx512F.VL.IsSupported)
+        if (typeof(T) == typeof(F128) && System.Runtime.Intrinsics.X86.Avx512F.VL.IsSupported)
         {
-            Vector128<float> q = As<Vector128<float>, T>(denominator), r = System.Runtime.Intrinsics.X86.Avx512F.VL.Reciprocal14(q);
-            Vector128<float> e = System.Runtime.Intrinsics.X86.Fma.MultiplyAddNegated(q, r, Vector128.Create(2f));
-            return To<T, Vector128<float>>(System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(As<Vector128<float>, T>(numerator) * r, e, As<Vector128<float>, T>(addend)));
+            F128 q = Unsafe.BitCast<T, F128>(denominator), r = System.Runtime.Intrinsics.X86.Avx512F.VL.Reciprocal14(q);
+            F128 e = System.Runtime.Intrinsics.X86.Fma.MultiplyAddNegated(q, r, Vector128.Create(2f));
+            return Unsafe.BitCast<F128, T>(System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(Unsafe.BitCast<T, F128>(numerator) * r, e, Unsafe.BitCast<T, F128>(addend)));
         }
         return Add(Divide(numerator, denominator), addend);
     }
-
-    /// <summary><paramref name="x"/> as the width's own type (the same bits; free).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TTo As<TTo, T>(T x) where TTo : struct where T : struct => Unsafe.BitCast<T, TTo>(x);
-
-    /// <summary>A width's value as <typeparamref name="T"/> (the same bits; free).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T To<T, TFrom>(TFrom x) where T : struct where TFrom : struct => Unsafe.BitCast<TFrom, T>(x);
 }
