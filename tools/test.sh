@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Runs every test once, then the numeric tests again on each narrower SIMD path (AVX2, SSE without
-# FMA, scalar), then the README's main job on a short budget, and ends with one line "N passed, N failed" summed over all runs.
+# FMA, scalar) and once with the 512-bit kernels forced (LSTMGEN_VECTOR_WIDTH=512: in software where the machine has no
+# AVX-512), then the README's main job on a short budget, and ends with one line "N passed, N failed" summed over all runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 DOTNET_GENERATE_ASPNET_CERTIFICATE=0
 
 numeric='FullyQualifiedName~LstmGen.Tests.Golden|FullyQualifiedName~LstmGen.Tests.Reference|FullyQualifiedName~LstmGen.Tests.Numeric|FullyQualifiedName~LstmGen.Tests.Training'
+# The 512-bit kernels forced: the tests that run generated kernels against PyTorch and the reference (golden cases, and
+# the numeric tests of every model form), kept small because Vector512 runs in software on machines without AVX-512.
+forced512='FullyQualifiedName~LstmGen.Tests.Golden.GoldenTests|FullyQualifiedName~LstmGen.Tests.Numeric.GeneratedModelTests|FullyQualifiedName~LstmGen.Tests.Numeric.SimdPathTests'
 passed=0 failed=0 skipped=0
 log=$(mktemp -d)
 
@@ -99,6 +103,7 @@ run default ""
 run avx2 "$numeric" DOTNET_EnableAVX512=0
 run sse-no-fma "$numeric" DOTNET_EnableAVX2=0
 run scalar "$numeric" DOTNET_EnableHWIntrinsic=0
+run forced-512 "$forced512" LSTMGEN_VECTOR_WIDTH=512
 sample
 digits
 forecast

@@ -60,27 +60,26 @@ internal static class GeneratedSizes
     private static GeneratedFile Describe(string model, string name, string text) =>
         new(model, name, System.Text.Encoding.UTF8.GetByteCount(text), text.Count(c => c == '\n'));
 
-    /// <summary>The model's type name in a hint name: <c>{Namespace}.{Type}[.{Width}[.Training]].g.cs</c>.</summary>
+    /// <summary>The model's type name in a hint name: <c>{Namespace}.{Type}[.{Part}].g.cs</c>, the part Kernels, Training or a width's tiles.</summary>
     private static string ModelOf(string hintName)
     {
         string[] parts = hintName.Substring(0, hintName.Length - ".g.cs".Length).Split('.');
         int last = parts.Length - 1;
-        if (parts[last] == "Training") last--;
-        return parts[last] is "Vector512" or "Vector256" or "Vector128" or "Scalar" ? parts[last - 1] : parts[last];
+        return parts[last] is "Kernels" or "Training" or "Vector512" or "Vector256" or "Vector128" ? parts[last - 1] : parts[last];
     }
 
     /// <summary>
-    /// One line per model, largest file first: its largest file, the largest file that is not a training file (what
-    /// a reader of the inference code opens), its file count, and all its files' bytes.
+    /// One line per model, largest file first: its largest file, its largest file without register tiles (the main file or
+    /// a kernels file: what a reader of the model's code opens), its file count, and all its files' bytes.
     /// </summary>
     private static void PrintModels(List<GeneratedFile> files)
     {
-        Console.WriteLine($"{"largest file",-58} {"bytes",9} {"lines",7} {"inference",9} {"lines",7} {"files",5} {"model bytes",11}  model");
+        Console.WriteLine($"{"largest file",-58} {"bytes",9} {"lines",7} {"no tiles",9} {"lines",7} {"files",5} {"model bytes",11}  model");
         foreach (var model in files.GroupBy(f => f.Model).OrderByDescending(g => g.Max(f => f.Bytes)))
         {
             GeneratedFile largest = model.OrderByDescending(f => f.Bytes).First();
-            GeneratedFile inference = model.Where(f => !f.Name.Contains(".Training.", StringComparison.Ordinal)).OrderByDescending(f => f.Bytes).First();
-            Console.WriteLine($"{largest.Name,-58} {largest.Bytes,9:N0} {largest.Lines,7:N0} {inference.Bytes,9:N0} {inference.Lines,7:N0} {model.Count(),5} {model.Sum(f => f.Bytes),11:N0}  {model.Key}");
+            GeneratedFile kernels = model.Where(f => !f.Name.Contains(".Vector", StringComparison.Ordinal)).OrderByDescending(f => f.Bytes).First();
+            Console.WriteLine($"{largest.Name,-58} {largest.Bytes,9:N0} {largest.Lines,7:N0} {kernels.Bytes,9:N0} {kernels.Lines,7:N0} {model.Count(),5} {model.Sum(f => f.Bytes),11:N0}  {model.Key}");
         }
     }
 
