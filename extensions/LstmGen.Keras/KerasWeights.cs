@@ -43,6 +43,7 @@ public static class KerasWeights
     /// <c>.h5</c>, <c>.weights.h5</c>, or safetensors of Keras names), puts them into the model and repacks it.
     /// </summary>
     /// <exception cref="WeightFileException">The file is not a Keras file LstmGen reads, or its layers or weights do not fit the model.</exception>
+    /// <exception cref="SafetensorsFormatException">The file is neither a zip nor HDF5, and not a valid safetensors file either.</exception>
     public static void Load(string path, ILstmModel model)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -71,7 +72,7 @@ public static class KerasWeights
         float[] block;
         try
         {
-            block = bytes.AsSpan().StartsWith("PK\u0003\u0004"u8) ? ReadKerasArchive(bytes, model.Shape, source)
+            block = IsZip(bytes) ? ReadKerasArchive(bytes, model.Shape, source)
                 : FindHdf5Superblock(bytes) >= 0 ? ReadHdf5(bytes, model.Shape, source, config: null)
                 : throw new KerasFormatProblem($"{source}: expected a .keras archive (a zip), an HDF5 file or a safetensors file, found none of them (first bytes {Convert.ToHexString(bytes.AsSpan(0, Math.Min(8, bytes.Length)))}).");
         }
@@ -143,7 +144,10 @@ public static class KerasWeights
         return names.Count == 0 ? "(none)" : string.Join(", ", names);
     }
 
-    private static bool IsZip(string path) => StartsWith(path, "PK\u0003\u0004"u8, 0);
+    /// <summary>A zip starts with a local file header (PK 3 4), or, when empty, with the end-of-directory record (PK 5 6).</summary>
+    private static bool IsZip(ReadOnlySpan<byte> head) => head.StartsWith("PK\u0003\u0004"u8) || head.StartsWith("PK\u0005\u0006"u8);
+
+    private static bool IsZip(string path) => StartsWith(path, "PK\u0003\u0004"u8, 0) || StartsWith(path, "PK\u0005\u0006"u8, 0);
 
     private static bool IsHdf5(string path)
     {

@@ -75,6 +75,15 @@ public static class RtNeuralJson
             if (width != shape.Inputs)
                 throw JsonWeightFile.Fail(source, $"in_shape: expected {shape.Inputs} input(s) per step (the model's Inputs), found {inShape.GetRawText()}.");
         }
+        // A layer LstmGen has no equivalent for is named first, wherever it is.
+        int position = 0;
+        foreach (JsonElement layer in layers.EnumerateArray())
+        {
+            string type = layer.ValueKind == JsonValueKind.Object && layer.TryGetProperty("type", out JsonElement t0) && t0.ValueKind == JsonValueKind.String ? t0.GetString()! : "";
+            if (type is not ("lstm" or "gru" or "dense" or "time-distributed-dense" or "activation"))
+                throw JsonWeightFile.Fail(source, $"layer {position} ('{type}'): not supported; LstmGen loads RTNeural's lstm, gru and dense layers (a Dense head with activation '', sigmoid or softmax).");
+            position++;
+        }
         var block = new float[shape.ParameterCount];
         int recurrent = 0, index = -1;
         bool dense = false;
