@@ -110,27 +110,34 @@ public static class KerasWeights
             if (config is null && tensors.ModelConfig is { } json) KerasModelConfig.Parse(json, source + " model_config").Check(shape, source);
             return new KerasWeightMapper(tensors, shape).Read();
         }
-        catch (Exception e) when (e is not (WeightFileException or KerasFormatProblem or OutOfMemoryException or StackOverflowException))
+        catch (Exception e) when (e is not (WeightFileException or KerasFormatProblem))
         {
-            // PureHDF reports a damaged file with whatever exception its parser meets; the caller gets one documented type.
+            // PureHDF reports a damaged file with whatever exception its parser meets (an OutOfMemoryException too, when a
+            // damaged length asks for an array beyond .NET's limit); the caller gets one documented type.
             throw new KerasFormatProblem($"{source}: expected a readable HDF5 file, found one PureHDF cannot read ({e.GetType().Name}: {e.Message}).");
         }
     }
 
-    /// <summary>An entry's bytes, read no further than its declared size or <paramref name="limit"/>, whichever is smaller.</summary>
+    /// <summary>
+    /// An entry's bytes. The declared size is not trusted for the allocation: the buffer grows with the bytes actually
+    /// inflated, and reading stops with an error past the declared size or <paramref name="limit"/>.
+    /// </summary>
     private static byte[] Extract(ZipArchiveEntry entry, long limit, string source)
     {
         if (entry.Length > limit) throw new KerasFormatProblem($"{source}: '{entry.FullName}': expected at most {limit} bytes, found {entry.Length}.");
-        var buffer = new byte[entry.Length];
         using Stream stream = entry.Open();
-        int read = 0;
-        while (read < buffer.Length)
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int n;
+        while ((n = stream.Read(chunk, 0, chunk.Length)) > 0)
         {
-            int n = stream.Read(buffer, read, buffer.Length - read);
-            if (n == 0) throw new KerasFormatProblem($"{source}: '{entry.FullName}': expected {entry.Length} bytes, found {read}.");
-            read += n;
+            if (buffer.Length + n > entry.Length)
+                throw new KerasFormatProblem($"{source}: '{entry.FullName}': expected {entry.Length} bytes (its declared size), found more.");
+            buffer.Write(chunk, 0, n);
         }
-        return buffer;
+        if (buffer.Length != entry.Length)
+            throw new KerasFormatProblem($"{source}: '{entry.FullName}': expected {entry.Length} bytes, found {buffer.Length}.");
+        return buffer.ToArray();
     }
 
     private static string Entries(ZipArchive zip)
