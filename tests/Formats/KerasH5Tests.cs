@@ -185,6 +185,18 @@ public sealed class KerasH5Tests : IDisposable
         Rejects(path, ShapeOf("tfjs_emb7x3_lstm5_dense2"), "layer 'lstm' (LSTM): expected activation 'tanh', found 'relu'");
     }
 
+    /// <summary>
+    /// A file saved by Keras itself (e.g. GuitarLSTM's models/ts9_model.h5, tf.keras 2.2.4: Conv1D, Conv1D, LSTM(36),
+    /// Dense(1); GPL-3.0, so not bundled here): set LSTMGEN_REAL_KERAS_H5 to its path. Its Conv1D layers must be named.
+    /// </summary>
+    [SkippableFact]
+    public void KerasH5_ARealKerasFile_NamesItsUnsupportedLayers()
+    {
+        string? path = Environment.GetEnvironmentVariable("LSTMGEN_REAL_KERAS_H5");
+        Skip.If(string.IsNullOrEmpty(path), "LSTMGEN_REAL_KERAS_H5 is not set");
+        Rejects(path!, new ModelShape(1, 0, 0, 36, 1, 1, Head.Linear, HeadOn.LastStep), "layer 'conv1d' (Conv1D): not supported", "layer 'conv1d_1' (Conv1D): not supported");
+    }
+
     [Fact]
     public void KerasH5_NotAKerasFile_IsRejected()
     {
