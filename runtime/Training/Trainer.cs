@@ -90,7 +90,6 @@ public sealed partial class Trainer
         _random = new SeededRandom(options.Seed);
         _gradient = new float[_shape.ParameterCount];
         _chunkWork = RunChunk;
-        _evaluationWork = EvaluateSample;
     }
 
     /// <summary>The model being trained.</summary>
@@ -142,7 +141,7 @@ public sealed partial class Trainer
 
         int tapeSteps = Options.TruncateSteps > 0 ? Math.Min(Options.TruncateSteps, train.MaxLength) : train.MaxLength;
         PrepareWorkers(tapeSteps, Math.Max(tapeSteps, validation?.MaxLength ?? 0));
-        EvaluationBuffers? validationBuffers = validation is null ? null : new EvaluationBuffers(validation, validationLoss!);
+        EvaluationRun? validationRun = validation is null ? null : new EvaluationRun(_model, validation, validationLoss!);
         var run = new RunClock((long)Math.Max(0, Options.Epochs - _epoch) * train.Count);
         int[] order = new int[train.Count];
         var stopReason = TrainingStopReason.Completed;
@@ -158,9 +157,9 @@ public sealed partial class Trainer
                 double epochLoss = TrainEpoch(pool, train, trainLoss, order, epoch, run, progress, cancellationToken);
 
                 EvaluationResult? validationResult = null;
-                if (validationBuffers is not null)
+                if (validationRun is not null)
                 {
-                    validationResult = Evaluate(pool, validationBuffers);
+                    validationResult = validationRun.Run(pool, _model);
                     if (!double.IsFinite(validationResult.Loss))
                         throw new TrainingDivergedException(DivergedQuantity.ValidationLoss, validationResult.Loss, epoch, 0, _step, Options.CheckpointPath, _checkpointEpoch);
                 }
@@ -246,15 +245,11 @@ public sealed partial class Trainer
     /// </summary>
     internal long TrainingThreadsAllocatedBytes => GC.GetAllocatedBytesForCurrentThread() + (_pool?.HelperAllocatedBytes ?? 0);
 
-    /// <summary>Loss and metrics of the model on <paramref name="data"/> (forward passes only; uses <see cref="TrainingOptions.Threads"/> threads).</summary>
-    public EvaluationResult Evaluate(SequenceDataset data)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        data.EnsureFits(_shape, LossKind, nameof(data));
-        PrepareWorkers(0, data.MaxLength);
-        using var pool = new TrainerWorkerPool(Options.Threads);
-        return Evaluate(pool, new EvaluationBuffers(data, new TargetLoss(data, _shape, LossKind)));
-    }
+    /// <summary>
+    /// Loss and metrics of the model on <paramref name="data"/> with this trainer's loss, on <see cref="TrainingOptions.Threads"/>
+    /// threads (forward passes only; the same as <see cref="ModelEvaluation.Evaluate"/>).
+    /// </summary>
+    public EvaluationResult Evaluate(SequenceDataset data) => _model.Evaluate(data, LossKind, Options.Threads);
 
     private bool EarlyStopped => Options.EarlyStoppingPatience > 0 && _epochsWithoutImprovement >= Options.EarlyStoppingPatience;
 
@@ -309,14 +304,14 @@ public sealed partial class Trainer
             throw new ArgumentException("EarlyStoppingMetric.RocAuc needs a binary head: one sigmoid output, or two softmax outputs.", "validation");
     }
 
-    private static LossKind DefaultLoss(Head head) => head switch
+    internal static LossKind DefaultLoss(Head head) => head switch
     {
         Head.Softmax => LossKind.SoftmaxCrossEntropy,
         Head.Sigmoid => LossKind.BinaryCrossEntropy,
         _ => LossKind.MeanSquaredError,
     };
 
-    private static void CheckLossFitsHead(LossKind loss, Head head)
+    internal static void CheckLossFitsHead(LossKind loss, Head head)
     {
         if (head == Head.Softmax && loss != LossKind.SoftmaxCrossEntropy)
             throw new ArgumentException($"A softmax head is trained with cross-entropy on its logits, not {loss}; use a linear head for other losses.", nameof(TrainingOptions.LossKind));
