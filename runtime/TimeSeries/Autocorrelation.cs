@@ -33,7 +33,9 @@ public static class Autocorrelation
 
     /// <summary>
     /// The lag in 2 … <paramref name="maxLag"/> of the highest local maximum of the autocorrelation that exceeds the
-    /// 95 % band of white noise (1.96 / √n), or 1 when there is none: a cycle length to use as a seasonal period.
+    /// 95 % band of white noise (b = 1.96 / √n) and rises more than b above the lowest autocorrelation at a smaller lag
+    /// (a cycle dips before it returns; a slowly decaying autocorrelation with a bump does not), or 1 when there is none:
+    /// a cycle length to use as a seasonal period.
     /// Pass a differenced series when the levels trend (a trend makes every lag look correlated).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxLag"/> is below 2 or not below the number of values.</exception>
@@ -43,9 +45,11 @@ public static class Autocorrelation
         double[] r = Compute(values, maxLag);
         double band = 1.96 / Math.Sqrt(values.Length);
         int best = 1;
+        double lowest = r[1];
         for (int k = 2; k < maxLag; k++)
         {
-            if (r[k] > band && r[k] >= r[k - 1] && r[k] >= r[k + 1] && (best == 1 || r[k] > r[best])) best = k;
+            lowest = Math.Min(lowest, r[k - 1]);
+            if (r[k] > band && r[k] - lowest > band && r[k] >= r[k - 1] && r[k] >= r[k + 1] && (best == 1 || r[k] > r[best])) best = k;
         }
         return best;
     }

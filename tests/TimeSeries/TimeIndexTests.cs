@@ -55,6 +55,10 @@ public sealed class TimeIndexTests
         Assert.Equal(11, Autocorrelation.DominantPeriod(x, 30));
         double[] r = Autocorrelation.Compute(x, 5);
         Assert.Equal(1, r[0], 12);
+        // A persistent AR(1) series: its autocorrelation decays slowly, with bumps but no cycle.
+        double level = 0;
+        double[] persistent = Enumerable.Range(0, 300).Select(_ => level = 0.9 * level + random.NextDouble() - 0.5).ToArray();
+        Assert.Equal(1, Autocorrelation.DominantPeriod(persistent, 30));
         double[] noise = Enumerable.Range(0, 300).Select(_ => random.NextDouble()).ToArray();
         Assert.Equal("maxLag", Assert.Throws<ArgumentOutOfRangeException>(() => Autocorrelation.Compute(noise, 300)).ParamName);
     }
