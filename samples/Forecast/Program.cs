@@ -37,7 +37,7 @@ public static class Program
         var ensemble = new Option<int>("--ensemble") { Description = "networks trained from successive seeds whose forecasts are averaged, for the final model (the selection trains one per candidate and fold)", DefaultValueFactory = _ => 5 };
         ensemble.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--ensemble must be at least 1."); });
         var seed = new Option<int>("--seed") { Description = "seed of the weights and the shuffling", DefaultValueFactory = _ => 1 };
-        var chart = new Option<string>("--chart") { Description = "where to write the PNG chart", DefaultValueFactory = _ => "forecast.png" };
+        var chart = new Option<string>("--chart", "--out") { Description = "where to write the PNG chart", DefaultValueFactory = _ => "forecast.png" };
         horizon.Validators.Add(r => { int h = r.GetValueOrDefault<int>(); if (h < 1 || h > ForecastNetwork.MaxHorizon) r.AddError($"--horizon must be 1 to {ForecastNetwork.MaxHorizon}, not {h}."); });
         period.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--period must be at least 1."); });
         window.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--window must be at least 1."); });

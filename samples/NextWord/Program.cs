@@ -28,7 +28,8 @@ public static class Program
         var minutes = new Option<double?>("--minutes") { Description = "wall-time training budget (default 4.5). Without it, --eval, --suggest and --generate use the saved model" };
         var steps = new Option<int?>("--steps") { Description = "train exactly this many optimizer steps instead of a wall-time budget (reproducible on any machine)" };
         steps.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--steps must be at least 1."); });
-        var model = new Option<string>("--model") { Description = "where the trained model is saved and read (and its vocabulary, PATH.vocab.txt)", DefaultValueFactory = _ => "nextword.safetensors" };
+        var model = new Option<string>("--model") { Description = "a saved model to use instead of training (and its vocabulary, PATH.vocab.txt)", DefaultValueFactory = _ => "nextword.safetensors" };
+        var output = new Option<string>("--out") { Description = "where training saves the model (and its vocabulary, PATH.vocab.txt)", DefaultValueFactory = _ => "nextword.safetensors" };
         var eval = new Option<string?>("--eval") { Description = "perplexity of the model and of the trigram on a text file; the last line is perplexity=… ngram_perplexity=…" };
         var suggest = new Option<string[]>("--suggest") { Description = "print the most likely next words after this text (repeatable)" };
         var top = new Option<int>("--top") { Description = "suggestions per prompt", DefaultValueFactory = _ => 5 };
@@ -52,7 +53,7 @@ public static class Program
 
         var root = new RootCommand("A word-level LSTM language model of Jane Austen: next-word suggestions, sampling, and perplexity against an interpolated Kneser-Ney trigram fitted on the same text.")
         {
-            text, heldOut, minutes, steps, model, eval, suggest, top, generate, prime, temperature, learningRate, threads, report, init, seed,
+            text, heldOut, minutes, steps, model, output, eval, suggest, top, generate, prime, temperature, learningRate, threads, report, init, seed,
         };
         root.SetAction(result =>
         {
@@ -65,7 +66,10 @@ public static class Program
                 int words = result.GetValue(generate);
                 int? stepBudget = result.GetValue(steps);
                 double budget = stepBudget is not null ? double.PositiveInfinity : result.GetValue(minutes) ?? (evalPath is null && prompts.Length == 0 && words == 0 ? 4.5 : 0);
-                return Run(files, result.GetValue(heldOut)!, budget, stepBudget, result.GetValue(model)!, evalPath, prompts, result.GetValue(top), words,
+                string modelPath = budget > 0 ? result.GetValue(output)! : result.GetValue(model)!;
+                if (budget > 0 && result.GetResult(model) is { Implicit: false })
+                    throw new ArgumentException("--model uses a saved model; --minutes/--steps train a new one (saved to --out). Choose one.", "model");
+                return Run(files, result.GetValue(heldOut)!, budget, stepBudget, modelPath, evalPath, prompts, result.GetValue(top), words,
                     result.GetValue(prime)!, result.GetValue(temperature), result.GetValue(learningRate), result.GetValue(threads), result.GetValue(report), result.GetValue(init) == "keras", (ulong)result.GetValue(seed));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException or TrainingDivergedException)
@@ -93,7 +97,7 @@ public static class Program
         }
         else
         {
-            if (!File.Exists(modelPath)) throw new FileNotFoundException($"No trained model at '{modelPath}': train first (e.g. --minutes 4) or pass --model PATH.");
+            if (!File.Exists(modelPath)) throw new FileNotFoundException($"No trained model at '{modelPath}': train first (e.g. --minutes 4.5, saved to --out) or pass --model PATH.");
             vocabulary = Vocabulary.Load(vocabularyPath);
             if (vocabulary.Count != WordModel.Size) throw new InvalidDataException($"{vocabularyPath} has {vocabulary.Count} ids; the model has {WordModel.Size}.");
             model.Load(modelPath);

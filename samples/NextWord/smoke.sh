@@ -18,7 +18,7 @@ head -c 120000 "$data/persuasion.txt" >"$work/held-out.txt"                     
 tail -c 60000 "$data/persuasion.txt" >"$work/other.txt"
 
 # 1. Train a fixed number of steps; the last line scores the held-out text.
-run_to "$work/train.log" --steps 120 --report 100000 --model "$work/nw.safetensors" --held-out "$work/held-out.txt" --generate 20
+run_to "$work/train.log" --steps 120 --report 100000 --out "$work/nw.safetensors" --held-out "$work/held-out.txt" --generate 20
 last=$(tail -1 "$work/train.log")
 [[ "$last" =~ ^perplexity=([0-9.]+)\ ngram_perplexity=([0-9.]+)$ ]] || fail "training did not end with perplexity=… ngram_perplexity=… (got '$last')"
 lstm=${BASH_REMATCH[1]} trigram=${BASH_REMATCH[2]}
