@@ -31,7 +31,7 @@ internal sealed class ForecastNetwork
     private readonly ITrainableModel _model;
     private readonly IFloatSequenceModel _predictor;
     private readonly int _width, _horizon, _window, _inputs, _outputs;
-    private readonly float[] _input, _output;
+    private readonly float[] _input, _output, _packed;
 
     private ForecastNetwork(ITrainableModel model, int width, int horizon, int window)
     {
@@ -44,6 +44,7 @@ internal sealed class ForecastNetwork
         _outputs = model.Shape.Outputs;
         _input = new float[window * _inputs];
         _output = new float[_outputs];
+        _packed = new float[window * width];
     }
 
     public const int MaxColumns = MultiStepModel.InputSize, MaxHorizon = MultiStepModel.OutputSize;
@@ -130,7 +131,7 @@ internal sealed class ForecastNetwork
             windows.CopyInputs(origin, destination);
             return;
         }
-        Span<float> packed = stackalloc float[_window * _width];
+        Span<float> packed = _packed;
         windows.CopyInputs(origin, packed);
         Array.Clear(destination);
         for (int t = 0; t < _window; t++) packed.Slice(t * _width, _width).CopyTo(destination.AsSpan(t * _inputs));
