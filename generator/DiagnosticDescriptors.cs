@@ -86,7 +86,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor ProjectionOutOfRange = Create("LSTM0015",
         "Projection size out of range",
-        "ProjectionSize = {0} must be at least 1 and less than Hidden = {1} (or 0 for no projection)",
+        "Projection = {0} must be at least 1 and less than Hidden = {1} (or 0 for no projection)",
         DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor CompactCode = Create("LSTM0100",

@@ -39,10 +39,7 @@ public sealed partial class LstmGenerator
         }
         w.Line("/// <inheritdoc/>");
         using (w.Block($"public void Predict({input}, {Span} output)"))
-        {
-            w.Line("_state.Reset();");
-            w.Line($"Predict({name}, output, _state);");
-        }
+            EmitStatelessPredict(w, name);
         w.Line();
         w.Line("/// <inheritdoc/>");
         w.Line("/// <remarks>The state supplies h0 (and c0) of every layer and direction (slot layer·2 + direction) and afterwards holds h_n (c_n): the reverse direction's is the one at the first step, as in PyTorch.</remarks>");
@@ -52,6 +49,7 @@ public sealed partial class LstmGenerator
             w.Line("CheckSequenceOutput(output.Length, steps);");
             w.Line("global::System.ArgumentNullException.ThrowIfNull(state);");
             w.Line(EnsureState(spec));
+            w.Line("int version = _guard.EnterRead();");
             w.Line("ref float s = ref state.GetReference();");
             w.Line($"ref float z = ref {Unsafe}.Add(ref s, StateLength);");
             w.Line($"// Two buffers of steps × [forward h | reverse h] ({N(stride)} floats per step): the layer below's outputs and this layer's.");
@@ -99,6 +97,7 @@ public sealed partial class LstmGenerator
                 string reverseAt = spec.HeadOn == HeadOnKind.FinalState ? N(p) : $"(steps - 1) * {N(stride)} + {N(p)}";
                 w.Line($"WriteOutputAt(ref {Unsafe}.Add(ref below, (steps - 1) * {N(stride)}), ref {Unsafe}.Add(ref below, {reverseAt}), output, ref s, kind);");
             }
+            w.Line("_guard.ExitRead(version);");
         }
         w.Line();
 
@@ -126,9 +125,9 @@ public sealed partial class LstmGenerator
                 EmitDispatch(w, "HeadSequence", "ref hf, ref hb, ref y");
                 w.Line($"{Marshal}.CreateReadOnlySpan(ref y, OutputSize).CopyTo(output);");
                 if (spec.Head == HeadKind.Softmax)
-                    w.Line($"if (kind == {HeadOutputType}.Activated) global::LstmGen.Kernels.HeadActivation.Softmax(output);");
+                    w.Line($"if (kind == {HeadOutputType}.Activated) global::LstmGen.CompilerServices.HeadActivation.Softmax(output);");
                 else if (spec.Head == HeadKind.Sigmoid)
-                    w.Line($"if (kind == {HeadOutputType}.Activated) global::LstmGen.Kernels.HeadActivation.Sigmoid(output);");
+                    w.Line($"if (kind == {HeadOutputType}.Activated) global::LstmGen.CompilerServices.HeadActivation.Sigmoid(output);");
             }
         }
         w.Line();
@@ -232,7 +231,7 @@ public sealed partial class LstmGenerator
                 w.Line($"// Dropout (training) on the model's input, p = {F(spec.InputDropout)}: one mask per step, shared by both directions; masked input and mask recorded.");
                 w.Line("if (k == 0)");
                 w.Line("    for (int t = 0; t < steps; t++)");
-                w.Line($"        global::LstmGen.Training.DropoutMask.Apply({first}, ref {Unsafe}.Add(ref rec, t * RecordStep + {N(layout.DropoutBase + layout.DropoutInputWidth)}), ref {Unsafe}.Add(ref rec, t * RecordStep + {layout.DropoutSite(0)}), {N(spec.InputSize)}, {F(spec.InputDropout)}, seed, t, 0, 0);");
+                w.Line($"        global::LstmGen.CompilerServices.DropoutMask.Apply({first}, ref {Unsafe}.Add(ref rec, t * RecordStep + {N(layout.DropoutBase + layout.DropoutInputWidth)}), ref {Unsafe}.Add(ref rec, t * RecordStep + {layout.DropoutSite(0)}), {N(spec.InputSize)}, {F(spec.InputDropout)}, seed, t, 0, 0);");
             }
             if (spec.Dropout > 0 && spec.Layers > 1)
             {
@@ -244,8 +243,8 @@ public sealed partial class LstmGenerator
                     {
                         w.Line($"ref float masked = ref {Unsafe}.Add(ref rec, t * RecordStep + {layout.DropoutSite(null)});");
                         w.Line($"ref float below = ref {Unsafe}.Add(ref rec, t * RecordStep + (k - 1) * {N(2 * rpl)} + {N(hOff)});");
-                        w.Line($"global::LstmGen.Training.DropoutMask.Apply(ref below, ref {Unsafe}.Add(ref masked, {N(2 * p)}), ref masked, {N(spec.Recurrent)}, {F(spec.Dropout)}, seed, t, k, 0);");
-                        w.Line($"global::LstmGen.Training.DropoutMask.Apply(ref {Unsafe}.Add(ref below, {N(rpl)}), ref {Unsafe}.Add(ref masked, {N(3 * p)}), ref {Unsafe}.Add(ref masked, {N(p)}), {N(spec.Recurrent)}, {F(spec.Dropout)}, seed, t, k, {N(spec.Recurrent)});");
+                        w.Line($"global::LstmGen.CompilerServices.DropoutMask.Apply(ref below, ref {Unsafe}.Add(ref masked, {N(2 * p)}), ref masked, {N(spec.Recurrent)}, {F(spec.Dropout)}, seed, t, k, 0);");
+                        w.Line($"global::LstmGen.CompilerServices.DropoutMask.Apply(ref {Unsafe}.Add(ref below, {N(rpl)}), ref {Unsafe}.Add(ref masked, {N(3 * p)}), ref {Unsafe}.Add(ref masked, {N(p)}), {N(spec.Recurrent)}, {F(spec.Dropout)}, seed, t, k, {N(spec.Recurrent)});");
                     }
                 }
             }
@@ -383,7 +382,7 @@ public sealed partial class LstmGenerator
                         {
                             w.Line($"BackwardLayerStepFirst(ref w, ref g, ref r, ref dh, ref dc, ref hPrev, ref cPrev, {firstInput}, ref dz, ref dx);");
                             if (spec.InputDropout > 0)
-                                w.Line($"global::LstmGen.Training.DropoutMask.Scale(ref dx, ref {Unsafe}.Add(ref rec0, t * RecordStep + {N(layout.DropoutBase + layout.DropoutInputWidth)}), {N(spec.InputSize)}); // dx ⊙ the input's dropout mask");
+                                w.Line($"global::LstmGen.CompilerServices.DropoutMask.Scale(ref dx, ref {Unsafe}.Add(ref rec0, t * RecordStep + {N(layout.DropoutBase + layout.DropoutInputWidth)}), {N(spec.InputSize)}); // dx ⊙ the input's dropout mask");
                             if (spec.IsTokenModel)
                             {
                                 w.Line($"ref float ge = ref {Unsafe}.Add(ref grad, {N(b.EmbeddingGradients)} + {Unsafe}.Add(ref tokens, t) * EmbeddingSize);");
@@ -405,8 +404,8 @@ public sealed partial class LstmGenerator
                                     w.Line($"ref float inputF = ref {Unsafe}.Add(ref rec0, t * RecordStep + {layout.DropoutSite(null)});");
                                     w.Line($"ref float inputB = ref {Unsafe}.Add(ref inputF, {N(p)});");
                                     w.Line("BackwardLayerStepUpper(ref w, ref g, ref r, ref dh, ref dc, ref hPrev, ref cPrev, ref inputF, ref inputB, ref dz, ref dx, ref dxB);");
-                                    w.Line($"global::LstmGen.Training.DropoutMask.Scale(ref dx, ref {Unsafe}.Add(ref inputF, {N(2 * p)}), {N(spec.Recurrent)}); // dx ⊙ mask");
-                                    w.Line($"global::LstmGen.Training.DropoutMask.Scale(ref dxB, ref {Unsafe}.Add(ref inputF, {N(3 * p)}), {N(spec.Recurrent)});");
+                                    w.Line($"global::LstmGen.CompilerServices.DropoutMask.Scale(ref dx, ref {Unsafe}.Add(ref inputF, {N(2 * p)}), {N(spec.Recurrent)}); // dx ⊙ mask");
+                                    w.Line($"global::LstmGen.CompilerServices.DropoutMask.Scale(ref dxB, ref {Unsafe}.Add(ref inputF, {N(3 * p)}), {N(spec.Recurrent)});");
                                 }
                                 else
                                 {

@@ -9,7 +9,7 @@ namespace LstmGen.Generator;
 public sealed partial class LstmGenerator
 {
     private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
-    private const string Act = "global::LstmGen.Kernels.Activations";
+    private const string Act = "global::LstmGen.CompilerServices.Activations";
 
     /// <summary>One vector width the generated code can run at; the JIT keeps the one the hardware accelerates.</summary>
     private sealed class Flavor(string suffix, int width, int registerTile)
@@ -193,12 +193,12 @@ public sealed partial class LstmGenerator
 
         /// <summary>One vector of <c>row</c> at <paramref name="column"/>, as floats.</summary>
         public string Vector(Flavor f, string column) => half
-            ? $"global::LstmGen.Kernels.BFloat16.Load{f.Width * 32}(ref row, {column})"
+            ? $"global::LstmGen.CompilerServices.BFloat16.Load{f.Width * 32}(ref row, {column})"
             : $"{f.V}.LoadUnsafe(ref row, {column})";
 
         /// <summary>One value of <c>row</c> at <paramref name="column"/>, as a float.</summary>
         public string Scalar(string column) => half
-            ? $"global::LstmGen.Kernels.BFloat16.ToSingle({Unsafe}.Add(ref row, {column}))"
+            ? $"global::LstmGen.CompilerServices.BFloat16.ToSingle({Unsafe}.Add(ref row, {column}))"
             : $"{Unsafe}.Add(ref row, {column})";
     }
 
@@ -336,7 +336,7 @@ public sealed partial class LstmGenerator
         string site = k is int constant ? N(constant) : "k";
         w.Line($"// Dropout (training) on this layer's input, p = {F(rate)}: masked = input ⊙ mask, both recorded for the backward pass.");
         w.Line($"ref float masked = ref {Unsafe}.Add(ref {record}, {layout.DropoutSite(k)});");
-        w.Line($"global::LstmGen.Training.DropoutMask.Apply(ref {input}, ref {Unsafe}.Add(ref masked, {N(layout.DropoutWidth(layer))}), ref masked, {N(count)}, {F(rate)}, seed, step, {site}, 0);");
+        w.Line($"global::LstmGen.CompilerServices.DropoutMask.Apply(ref {input}, ref {Unsafe}.Add(ref masked, {N(layout.DropoutWidth(layer))}), ref masked, {N(count)}, {F(rate)}, seed, step, {site}, 0);");
         w.Line($"{input} = ref masked;");
     }
 

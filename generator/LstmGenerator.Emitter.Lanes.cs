@@ -8,7 +8,7 @@ namespace LstmGen.Generator;
 
 public sealed partial class LstmGenerator
 {
-    private const string LaneTapeType = "global::LstmGen.Training.LaneTape";
+    private const string LaneTapeType = "global::LstmGen.CompilerServices.LaneTape";
     private const string Aggressive = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
 
     /// <summary>Lanes every lane kernel processes together; a tape's lane count is rounded up to a multiple.</summary>
@@ -79,7 +79,7 @@ public sealed partial class LstmGenerator
         w.Line($"private const int LaneFixedFloats = {N(ll.PerLane)}; // per lane: working state, h0/c0, dh/dc, dx{(layout.HeadRow > 0 ? ", dlogits" : "")}");
         w.Line($"private const int LaneBlockFloats = {N(ll.BlockPerLaneStep)}; // per lane-step of a gradient block: each layer's dz and [1, x, h_prev]");
         w.Line($"private const int TransposedLength = {N(ll.TransposedLength)}; // per layer, Row × (padded inputs + P): W_ih and W_hh transposed");
-        w.Line("private global::LstmGen.Kernels.AlignedBuffer? _transposed;");
+        w.Line("private global::LstmGen.CompilerServices.AlignedBuffer? _transposed;");
         w.Line("private int _parametersVersion; // counts ParametersChanged calls");
         w.Line("private int _transposedVersion = -1;");
         w.Line("private readonly object _transposeLock = new();");
@@ -122,8 +122,8 @@ public sealed partial class LstmGenerator
                     w.Line("global::System.ReadOnlySpan<int> tokens = tape.Tokens(l).Slice(0, steps);");
                     using (w.Block("for (int t = 0; t < steps; t++)"))
                     {
-                        w.Line("if ((uint)tokens[t] >= Vocabulary)");
-                        w.Line("    throw new global::System.ArgumentOutOfRangeException(nameof(tape), tokens[t], $\"Lane {l}, token {t} is {tokens[t]}; token ids must be in [0, {Vocabulary}).\");");
+                        w.Line("if ((uint)tokens[t] >= VocabularySize)");
+                        w.Line("    throw new global::System.ArgumentOutOfRangeException(nameof(tape), tokens[t], $\"Lane {l}, token {t} is {tokens[t]}; token ids must be in [0, {VocabularySize}).\");");
                     }
                 }
                 w.Line("for (int l = active; l < lanes; l++) tape.Tokens(l).Slice(0, steps).Clear(); // unused lanes run on token 0");
@@ -142,7 +142,7 @@ public sealed partial class LstmGenerator
                 using (w.Block("if (l < active)"))
                 {
                     w.Line($"{State} state = states[l] ?? throw new global::System.ArgumentNullException(nameof(states), $\"State {{l}} is null.\");");
-                    w.Line("state.EnsureShape(LayerCount, HiddenSize, ScratchLength);");
+                    w.Line("state.EnsureShape(LayerCount, HiddenSize, 0, ScratchLength, nameof(states));");
                     w.Line($"{Marshal}.CreateReadOnlySpan(ref state.GetReference(), StateLength).CopyTo(s);");
                 }
                 w.Line("else s.Clear();");
@@ -181,7 +181,7 @@ public sealed partial class LstmGenerator
             using (w.Block("lock (_transposeLock)"))
             {
                 w.Line("if (_transposedVersion == _parametersVersion) return;");
-                w.Line("_transposed ??= new global::LstmGen.Kernels.AlignedBuffer(TransposedLength);");
+                w.Line("_transposed ??= new global::LstmGen.CompilerServices.AlignedBuffer(TransposedLength);");
                 w.Line("ref float packed = ref _packed.Reference;");
                 w.Line("ref float wt = ref _transposed.Reference;");
                 for (int k = 0; k < spec.Layers; k++)

@@ -46,10 +46,10 @@ public sealed partial class LstmGenerator
         w.Line();
         w.Line("/// <inheritdoc/>");
         using (w.Block($"public {Tape} CreateTape(int maxSteps)"))
-            w.Line($"return new {Tape}(s_shape, TrainingLayout, maxSteps, RecordStep, TapeFixedFloats);");
+            w.Line("return global::LstmGen.CompilerServices.TapeMarshal.CreateTape(s_shape, TrainingLayout, maxSteps, RecordStep, TapeFixedFloats);");
         w.Line();
         w.Line("/// <inheritdoc/>");
-        w.Line($"public {Gradients} CreateGradients() => new(s_shape, TrainingLayout, GradientLength);");
+        w.Line($"public {Gradients} CreateGradients() => global::LstmGen.CompilerServices.TapeMarshal.CreateGradients(s_shape, TrainingLayout, GradientLength);");
         w.Line();
 
         // PyTorch-layout gradients from the packed ones.
@@ -63,7 +63,7 @@ public sealed partial class LstmGenerator
             w.Line($"{ReadOnlySpanFloat} g = source.Values;");
             if (spec.IsTokenModel)
                 w.Line($"g.Slice({N(b.EmbeddingGradients)}, {N(spec.Vocabulary * spec.Embedding)}).CopyTo(destination.Slice(0, {N(spec.Vocabulary * spec.Embedding)}));");
-            using (w.Block(spec.Bidirectional ? "for (int slot = 0; slot < StateSlots; slot++)" : "for (int layer = 0; layer < LayerCount; layer++)"))
+            using (w.Block(spec.Bidirectional ? "for (int slot = 0; slot < StateSlotCount; slot++)" : "for (int layer = 0; layer < LayerCount; layer++)"))
             {
                 int gates = spec.GatesPerUnit * spec.Hidden;
                 if (spec.Bidirectional)
@@ -76,17 +76,17 @@ public sealed partial class LstmGenerator
                     w.Line("int inputs = LayerInputSize(layer), offset = LayerOffset(layer);");
                 }
                 string hw = HWidth(spec), packedLayer = spec.Bidirectional ? "PackedLayerOffset(layer, direction)" : "PackedLayerOffset(layer)";
-                w.Line($"global::LstmGen.Kernels.GateLayout.{(spec.IsGru ? "UnpackGruLayerGradients" : "UnpackLayerGradients")}(g.Slice({packedLayer}, (1 + inputs + {hw}) * {N(layout.Row)}), inputs, {(spec.HasProjection ? "HiddenSize, ProjectionSize" : "HiddenSize")},");
+                w.Line($"global::LstmGen.CompilerServices.GateLayout.{(spec.IsGru ? "UnpackGruLayerGradients" : "UnpackLayerGradients")}(g.Slice({packedLayer}, (1 + inputs + {hw}) * {N(layout.Row)}), inputs, {(spec.HasProjection ? "HiddenSize, ProjectionSize" : "HiddenSize")},");
                 w.Line($"    destination.Slice(offset, {N(gates)} * inputs), destination.Slice(offset + {N(gates)} * inputs, {N(gates * spec.Recurrent)}),");
                 w.Line($"    destination.Slice(offset + {N(gates)} * (inputs + {hw}), {N(gates)}), destination.Slice(offset + {N(gates)} * (inputs + {hw} + 1), {N(gates)}));");
                 string projection = spec.HasProjection ? $" + {N(spec.Projection * spec.Hidden)}" : "";
                 if (spec.HasProjection)
-                    w.Line($"global::LstmGen.Kernels.GateLayout.UnpackProjectionGradients(g.Slice({packedLayer} + ({N(spec.ExtraRows)} + inputs + ProjectionSize) * {N(layout.Row)}, {N(layout.ProjectionBlock)}), HiddenSize, ProjectionSize, destination.Slice(offset + {N(gates)} * (inputs + ProjectionSize + 2), {N(spec.Projection * spec.Hidden)}));");
+                    w.Line($"global::LstmGen.CompilerServices.GateLayout.UnpackProjectionGradients(g.Slice({packedLayer} + ({N(spec.ExtraRows)} + inputs + ProjectionSize) * {N(layout.Row)}, {N(layout.ProjectionBlock)}), HiddenSize, ProjectionSize, destination.Slice(offset + {N(gates)} * (inputs + ProjectionSize + 2), {N(spec.Projection * spec.Hidden)}));");
                 if (spec.Peephole)
-                    w.Line($"global::LstmGen.Kernels.GateLayout.UnpackPeepholeGradients(g.Slice({packedLayer} + (1 + inputs + {hw}) * {N(layout.Row)}, {N(layout.Row)}), HiddenSize, destination.Slice(offset + {N(gates)} * (inputs + {hw} + 2){projection}, {N(3 * spec.Hidden)}));");
+                    w.Line($"global::LstmGen.CompilerServices.GateLayout.UnpackPeepholeGradients(g.Slice({packedLayer} + (1 + inputs + {hw}) * {N(layout.Row)}, {N(layout.Row)}), HiddenSize, destination.Slice(offset + {N(gates)} * (inputs + {hw} + 2){projection}, {N(3 * spec.Hidden)}));");
             }
             if (spec.Head != HeadKind.None)
-                w.Line($"global::LstmGen.Kernels.GateLayout.UnpackHeadGradients(g.Slice({N(layout.HeadPackedOffset)}, {N(layout.PackedLength - layout.HeadPackedOffset)}), {(spec.Bidirectional ? "2 * " + HWidth(spec) : HWidth(spec))}, OutputSize, destination.Slice({N(layout.HeadWeightOffset)}, {N(spec.Outputs * layout.TopWidth)}), destination.Slice({N(layout.HeadBiasOffset)}, {N(spec.Outputs)}));");
+                w.Line($"global::LstmGen.CompilerServices.GateLayout.UnpackHeadGradients(g.Slice({N(layout.HeadPackedOffset)}, {N(layout.PackedLength - layout.HeadPackedOffset)}), {(spec.Bidirectional ? "2 * " + HWidth(spec) : HWidth(spec))}, OutputSize, destination.Slice({N(layout.HeadWeightOffset)}, {N(spec.Outputs * layout.TopWidth)}), destination.Slice({N(layout.HeadBiasOffset)}, {N(spec.Outputs)}));");
         }
         w.Line();
 
@@ -216,7 +216,7 @@ public sealed partial class LstmGenerator
         w.Line(initialStateComment);
         w.Line($"{Marshal}.CreateReadOnlySpan(ref s, StateLength).CopyTo({Marshal}.CreateSpan(ref tape.GetFixedReference(), StateLength));");
         if (token)
-            w.Line("tokens.CopyTo(tape.Tokens);");
+            w.Line("tokens.CopyTo(tape.GetTokens());");
         else
             w.Line($"inputs.CopyTo({Marshal}.CreateSpan(ref tape.GetInputReference(), inputs.Length));");
         w.Line("ref float rec = ref tape.GetReference();");
@@ -356,7 +356,7 @@ public sealed partial class LstmGenerator
                 new BackwardRun("hPrev", spec.Recurrent, 1 + layer.InputCount, "dh", "h of the previous step"),
             }, spec.Compact);
             if (dropped)
-                w.Line($"global::LstmGen.Training.DropoutMask.Scale(ref dx, ref {Unsafe}.Add(ref input, {N(layout.DropoutWidth(k >= 0 ? k : 1))}), {N(layer.InputCount)}); // dx ⊙ mask: the dropped inputs get no gradient");
+                w.Line($"global::LstmGen.CompilerServices.DropoutMask.Scale(ref dx, ref {Unsafe}.Add(ref input, {N(layout.DropoutWidth(k >= 0 ? k : 1))}), {N(layer.InputCount)}); // dx ⊙ mask: the dropped inputs get no gradient");
             if (k != 0)
             {
                 w.Line($"// The layer below's h at this step feeds this layer: its gradient gets dx.");

@@ -138,11 +138,11 @@ public sealed partial class LstmGenerator
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OptionNotForCell, At("Peephole"), "Peephole = true", "RecurrentCell.Gru",
                 "peepholes connect an LSTM's cell state to its gates, and a GRU has no cell state"));
 
-        int projection = Get("ProjectionSize", 0);
+        int projection = Get("Projection", 0);
         if (projection < 0 || (projection > 0 && Has("Hidden") && hidden > 0 && projection >= hidden))
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ProjectionOutOfRange, At("ProjectionSize"), Format(projection), Format(hidden)));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ProjectionOutOfRange, At("Projection"), Format(projection), Format(hidden)));
         else if (projection > 0 && cellValue == (int)CellKind.Gru)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OptionNotForCell, At("ProjectionSize"), $"ProjectionSize = {Format(projection)}", "RecurrentCell.Gru",
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OptionNotForCell, At("Projection"), $"Projection = {Format(projection)}", "RecurrentCell.Gru",
                 "a projection maps an LSTM's o·tanh(c) to a smaller h (PyTorch's proj_size), and PyTorch's nn.GRU has none"));
 
         if (diagnostics.Count > 0)

@@ -119,7 +119,7 @@ internal readonly struct SequenceWorkload<TModel> : IWorkload where TModel : cla
         model.ParametersChanged();
         var random = new Random((int)seed);
         _tokens = new int[steps];
-        for (int i = 0; i < steps; i++) _tokens[i] = random.Next(model.Shape.Vocabulary);
+        for (int i = 0; i < steps; i++) _tokens[i] = random.Next(model.Shape.VocabularySize);
         _output = new float[model.Shape.OutputLength(steps)];
     }
 

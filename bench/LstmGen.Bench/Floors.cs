@@ -5,7 +5,7 @@ using System;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using LstmGen.Kernels;
+using LstmGen.CompilerServices;
 
 namespace LstmGen.Bench;
 

@@ -5,7 +5,7 @@ using System;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using LstmGen.Kernels;
+using LstmGen.CompilerServices;
 
 namespace LstmGen.Bench;
 
@@ -43,7 +43,7 @@ public static class StepParts
         var w2 = new TinyClassifier();
         Same.Weights(w2, 2);
         LstmState s2 = w2.CreateState();
-        int[] tokens = Same.Tokens(20, TinyClassifier.Vocabulary, 2);
+        int[] tokens = Same.Tokens(20, TinyClassifier.VocabularySize, 2);
         float[] output2 = new float[TinyClassifier.OutputSize];
 
         var parts = new (string Name, Action Body, int Per)[]

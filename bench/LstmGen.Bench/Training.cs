@@ -9,6 +9,7 @@ using LstmGen.Bench.Peers.TorchSharpPeer;
 #endif
 using LstmGen.Training;
 using LstmGen.Training.Optimizers;
+using LstmGen.CompilerServices;
 
 namespace LstmGen.Bench;
 
@@ -120,7 +121,7 @@ public class CharTrainingBatch
     private Trainer Create(ITrainableModel model, bool lanes) => new(model, new TrainingOptions
     {
         BatchSize = Batch, Threads = Threads, SamplesPerChunk = Batch / 2, TruncateSteps = Steps, LaneTraining = lanes,
-        Loss = LossKind.SoftmaxCrossEntropy, Optimizer = new Adam(),
+        LossKind = LossKind.SoftmaxCrossEntropy, Optimizer = new Adam(),
     });
 
     /// <summary>The batch: 32 windows of 100 random characters and each window's next characters.</summary>

@@ -175,7 +175,7 @@ public abstract class TokenSequenceBenchmark
     public void Setup()
     {
         _reference = Same.Weights(Model, _seed);
-        Tokens = Same.Tokens(_steps, Model.Shape.Vocabulary, (int)_seed);
+        Tokens = Same.Tokens(_steps, Model.Shape.VocabularySize, (int)_seed);
         Output = new float[Model.Shape.OutputLength(_steps)];
         Expected = new float[Output.Length];
         Model.Predict(Tokens, Expected);

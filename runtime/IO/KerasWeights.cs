@@ -80,7 +80,7 @@ public static class KerasWeights
         public float[] Read()
         {
             if (_shape.HasProjection)
-                throw Fail($"the model projects h (ProjectionSize = {_shape.ProjectionSize}); Keras LSTM layers have no projection, so LstmGen loads such a model from safetensors files (PyTorch's weight_hr tensors).", null);
+                throw Fail($"the model projects h (Projection = {_shape.ProjectionSize}); Keras LSTM layers have no projection, so LstmGen loads such a model from safetensors files (PyTorch's weight_hr tensors).", null);
             if (_shape.Peephole)
                 throw Fail("the model has peepholes (Peephole = true); LstmGen loads them from its own safetensors files (weight_ch tensors), not from Keras files.", null);
             // In the file's order (header order): layer 0 first.
@@ -89,13 +89,13 @@ public static class KerasWeights
             var forward = cells.Where(p => !IsBackward(p)).ToList();
             var backward = cells.Where(IsBackward).ToList();
             string kind = _shape.Cell == RecurrentCell.Gru ? "GRU" : "LSTM";
-            if (forward.Count != _shape.Layers)
-                throw Fail($"expected {_shape.Layers} {kind} layer(s) (tensors P/kernel, P/recurrent_kernel, P/bias), found {forward.Count}{(forward.Count > 0 ? ": " + string.Join(", ", forward.Select(Quote)) : "")}.", null);
-            if (backward.Count != (_shape.Bidirectional ? _shape.Layers : 0))
+            if (forward.Count != _shape.LayerCount)
+                throw Fail($"expected {_shape.LayerCount} {kind} layer(s) (tensors P/kernel, P/recurrent_kernel, P/bias), found {forward.Count}{(forward.Count > 0 ? ": " + string.Join(", ", forward.Select(Quote)) : "")}.", null);
+            if (backward.Count != (_shape.Bidirectional ? _shape.LayerCount : 0))
                 throw Fail(_shape.Bidirectional
-                    ? $"expected {_shape.Layers} backward layer(s) (Keras Bidirectional: 'backward_…' names), the model being bidirectional; found {backward.Count}."
+                    ? $"expected {_shape.LayerCount} backward layer(s) (Keras Bidirectional: 'backward_…' names), the model being bidirectional; found {backward.Count}."
                     : $"{Quote(backward[0])}: this file holds a bidirectional layer (a 'backward_' layer); the model is not bidirectional.", null);
-            for (int k = 0; k < _shape.Layers; k++)
+            for (int k = 0; k < _shape.LayerCount; k++)
             {
                 ReadCell(forward[k], k, 0);
                 if (_shape.Bidirectional) ReadCell(backward[k], k, 1);
@@ -119,7 +119,7 @@ public static class KerasWeights
         private void ReadCell(string prefix, int layer, int direction)
         {
             bool gru = _shape.Cell == RecurrentCell.Gru;
-            int h = _shape.Hidden, g = _shape.GatesPerUnit, input = _shape.LayerInputSize(layer);
+            int h = _shape.HiddenSize, g = _shape.GatesPerUnit, input = _shape.LayerInputSize(layer);
             string Name(string leaf) => prefix.Length == 0 ? leaf : prefix + "/" + leaf;
             float[] kernel = Tensor(Name("kernel"), new[] { input, g * h });
             float[] recurrent = Tensor(Name("recurrent_kernel"), new[] { h, g * h });
@@ -155,7 +155,7 @@ public static class KerasWeights
 
         private void ReadEmbedding()
         {
-            int[] dims = { _shape.Vocabulary, _shape.Embedding };
+            int[] dims = { _shape.VocabularySize, _shape.EmbeddingSize };
             var tables = _byKerasName.Keys.Where(n => n == "embeddings" || n.EndsWith("/embeddings", StringComparison.Ordinal)).ToList();
             var fits = tables.Where(n => _file.GetInfo(_byKerasName[n]).Shape.SequenceEqual(dims)).ToList();
             if (fits.Count != 1)
@@ -165,7 +165,7 @@ public static class KerasWeights
 
         private void ReadHead(List<string> cells)
         {
-            int o = _shape.Outputs, f = _shape.LayerOutputSize;
+            int o = _shape.OutputSize, f = _shape.LayerOutputSize;
             var dense = _byKerasName.Keys.Where(n => n == "kernel" || n.EndsWith("/kernel", StringComparison.Ordinal))
                 .Select(n => n.Length == "kernel".Length ? "" : n[..^"/kernel".Length])
                 .Where(p => !cells.Contains(p)).ToList();
@@ -194,13 +194,13 @@ public static class KerasWeights
             if (!info.Shape.SequenceEqual(dims))
                 throw Fail($"{Quote(fileName)}: expected shape {shapeText}, found {info.ShapeText}{Hint(kerasName, info.Shape)}.", fileName);
             _used.Add(fileName);
-            return _file.ReadAsSingle(fileName);
+            return _file.ReadFloat32(fileName);
         }
 
         private string Hint(string kerasName, ReadOnlySpan<int> found)
         {
             if (!kerasName.EndsWith("kernel", StringComparison.Ordinal) || found.Length != 2) return "";
-            int h = _shape.Hidden;
+            int h = _shape.HiddenSize;
             if (_shape.Cell == RecurrentCell.Lstm && found[1] == 3 * h) return " (3 x hidden columns: this looks like a GRU, the model is an LSTM)";
             if (_shape.Cell == RecurrentCell.Gru && found[1] == 4 * h) return " (4 x hidden columns: this looks like an LSTM, the model is a GRU)";
             return "";

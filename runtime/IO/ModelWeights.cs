@@ -28,7 +28,7 @@ namespace LstmGen.IO;
 /// </remarks>
 public static class ModelWeights
 {
-    /// <summary>The <c>format</c> metadata value <see cref="Save"/> writes.</summary>
+    /// <summary>The <c>format</c> metadata value <see cref="Save(string, ModelShape, ReadOnlySpan{float})"/> writes.</summary>
     public const string FormatName = "lstmgen-v1";
 
     /// <summary>
@@ -45,6 +45,37 @@ public static class ModelWeights
         ArgumentNullException.ThrowIfNull(shape);
         CheckLength(shape, parameters.Length, nameof(parameters));
         using var file = SafetensorsFile.Open(path);
+        Load(file, shape, parameters, options);
+    }
+
+    /// <summary>
+    /// Reads every parameter of <paramref name="shape"/> from the safetensors file in <paramref name="stream"/> (read to its
+    /// end from its current position, not closed) into <paramref name="parameters"/>; unchanged on any error.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="parameters"/> does not have <see cref="ModelShape.ParameterCount"/> floats.</exception>
+    /// <exception cref="SafetensorsFormatException">The stream does not hold a well-formed safetensors file.</exception>
+    /// <exception cref="WeightFileException">The file does not fit the model.</exception>
+    public static void Load(System.IO.Stream stream, ModelShape shape, Span<float> parameters, WeightLoadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(shape);
+        CheckLength(shape, parameters.Length, nameof(parameters));
+        using var file = SafetensorsFile.Open(stream);
+        Load(file, shape, parameters, options);
+    }
+
+    /// <summary>
+    /// Reads every parameter of <paramref name="shape"/> from safetensors bytes (an embedded resource, a download) into
+    /// <paramref name="parameters"/>; unchanged on any error.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="parameters"/> does not have <see cref="ModelShape.ParameterCount"/> floats.</exception>
+    /// <exception cref="SafetensorsFormatException">The bytes are not a well-formed safetensors file.</exception>
+    /// <exception cref="WeightFileException">The file does not fit the model.</exception>
+    public static void Load(ReadOnlyMemory<byte> bytes, ModelShape shape, Span<float> parameters, WeightLoadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        CheckLength(shape, parameters.Length, nameof(parameters));
+        using var file = SafetensorsFile.Open(bytes);
         Load(file, shape, parameters, options);
     }
 
@@ -71,7 +102,7 @@ public static class ModelWeights
         {
             string fileName = names.FileName(tensor.Name);
             Span<float> destination = staging.AsSpan(tensor.Offset, tensor.Length);
-            file.ReadAsSingle(fileName, destination);
+            file.ReadFloat32(fileName, destination);
             CheckFinite(file, fileName, destination);
         }
         staging.CopyTo(parameters);
@@ -89,6 +120,16 @@ public static class ModelWeights
         var writer = new SafetensorsWriter();
         AddTo(writer, shape, parameters);
         writer.Save(path);
+    }
+
+    /// <summary>Writes the parameters as <see cref="Save(string, ModelShape, ReadOnlySpan{float})"/> does, to <paramref name="stream"/> (not closed).</summary>
+    /// <exception cref="ArgumentException"><paramref name="parameters"/> does not have <see cref="ModelShape.ParameterCount"/> floats.</exception>
+    public static void Save(System.IO.Stream stream, ModelShape shape, ReadOnlySpan<float> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var writer = new SafetensorsWriter();
+        AddTo(writer, shape, parameters);
+        writer.Save(stream);
     }
 
     /// <summary>
@@ -114,12 +155,12 @@ public static class ModelWeights
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteNumber("inputs", shape.Inputs);
-            json.WriteNumber("vocabulary", shape.Vocabulary);
-            json.WriteNumber("embedding", shape.Embedding);
-            json.WriteNumber("hidden", shape.Hidden);
-            json.WriteNumber("layers", shape.Layers);
-            json.WriteNumber("outputs", shape.Outputs);
+            json.WriteNumber("inputs", shape.InputSize);
+            json.WriteNumber("vocabulary", shape.VocabularySize);
+            json.WriteNumber("embedding", shape.EmbeddingSize);
+            json.WriteNumber("hidden", shape.HiddenSize);
+            json.WriteNumber("layers", shape.LayerCount);
+            json.WriteNumber("outputs", shape.OutputSize);
             json.WriteString("head", shape.Head.ToString());
             json.WriteString("head_on", shape.HeadOn.ToString());
             if (shape.Cell != RecurrentCell.Lstm) json.WriteString("cell", shape.Cell.ToString());
@@ -153,7 +194,7 @@ public static class ModelWeights
                 throw Problem(file, names, $"{quoted}: this file holds a bidirectional {Kind(shape)} (it has '_reverse' weights); the model is not bidirectional.", name);
             anyReverse |= parsed.Reverse;
             if (parsed.Kind == "weight_hr" && !shape.HasProjection)
-                throw Problem(file, names, $"{quoted}: this file holds an LSTM with projections (nn.LSTM proj_size > 0); the model has none (ProjectionSize = 0).", name);
+                throw Problem(file, names, $"{quoted}: this file holds an LSTM with projections (nn.LSTM proj_size > 0); the model has none (Projection = 0).", name);
             if (parsed.Kind == "weight_ch" && !shape.Peephole)
                 throw Problem(file, names, $"{quoted}: this file holds a peephole LSTM (it has 'weight_ch' peephole weights); the model has no peepholes (Peephole = false).", name);
             if (parsed.Layer > deepest)
@@ -162,8 +203,8 @@ public static class ModelWeights
                 deepestName = name;
             }
         }
-        if (deepest >= shape.Layers)
-            throw Problem(file, names, $"{SafetensorsHeaderParser.Quote(deepestName!)}: expected {shape.Layers} {Kind(shape)} layer(s) (l0..l{shape.Layers - 1}), found a tensor of layer {deepest}.", deepestName);
+        if (deepest >= shape.LayerCount)
+            throw Problem(file, names, $"{SafetensorsHeaderParser.Quote(deepestName!)}: expected {shape.LayerCount} {Kind(shape)} layer(s) (l0..l{shape.LayerCount - 1}), found a tensor of layer {deepest}.", deepestName);
         if (shape.Bidirectional && deepest >= 0 && !anyReverse)
             throw Problem(file, names, $"this file holds a unidirectional {(names.Lstm.Length == 0 ? "model" : $"'{SafetensorsHeaderParser.Quote(names.Lstm)}'")} (no '_reverse' weights); the model is bidirectional.", null);
     }
@@ -222,10 +263,10 @@ public static class ModelWeights
     private static string ShapeHint(ModelShape shape, ParameterTensor tensor, SafetensorsTensorInfo info)
     {
         bool gateTensor = LstmTensorName.TryParse(tensor.Name, out var parsed) && parsed.Kind != "weight_ch";
-        if (gateTensor && info.Shape.Length >= 1 && shape.Cell == RecurrentCell.Lstm && info.Shape[0] == 3 * shape.Hidden)
-            return $" (3 x hidden rows: this looks like a GRU, the model is an LSTM with {ModelShape.GateCount} x {shape.Hidden} gate rows)";
-        if (gateTensor && info.Shape.Length >= 1 && shape.Cell == RecurrentCell.Gru && info.Shape[0] == ModelShape.GateCount * shape.Hidden)
-            return $" (4 x hidden rows: this looks like an LSTM, the model is a GRU with 3 x {shape.Hidden} gate rows)";
+        if (gateTensor && info.Shape.Length >= 1 && shape.Cell == RecurrentCell.Lstm && info.Shape[0] == 3 * shape.HiddenSize)
+            return $" (3 x hidden rows: this looks like a GRU, the model is an LSTM with {ModelShape.GateCount} x {shape.HiddenSize} gate rows)";
+        if (gateTensor && info.Shape.Length >= 1 && shape.Cell == RecurrentCell.Gru && info.Shape[0] == ModelShape.GateCount * shape.HiddenSize)
+            return $" (4 x hidden rows: this looks like an LSTM, the model is a GRU with 3 x {shape.HiddenSize} gate rows)";
         return "";
     }
 

@@ -97,7 +97,7 @@ public static class OnnxWeights
         public float[] Read()
         {
             if (_shape.HasProjection)
-                throw Fail($"the model projects h (ProjectionSize = {_shape.ProjectionSize}); ONNX LSTM operators have no projection, so LstmGen loads such a model from safetensors files (PyTorch's weight_hr tensors).", null);
+                throw Fail($"the model projects h (Projection = {_shape.ProjectionSize}); ONNX LSTM operators have no projection, so LstmGen loads such a model from safetensors files (PyTorch's weight_hr tensors).", null);
             if (_shape.Peephole)
                 throw Fail($"the model has peepholes (Peephole = true); LstmGen loads them from safetensors files (weight_ch tensors), not from ONNX (whose LSTM input P, ordered i, o, f, is not read).", null);
             int lastRecurrent = ReadRecurrentLayers();
@@ -125,10 +125,10 @@ public static class OnnxWeights
             if (recurrent.Count == 0)
             {
                 var ops = _graph.Nodes.Select(x => x.OpType).Distinct().Take(12);
-                throw Fail($"expected {_shape.Layers} {kind} node(s) (one per layer, as torch.onnx.export writes), found none; the graph's operators: {string.Join(", ", ops)}{(_graph.Nodes.Count == 0 ? "(no nodes)" : "")}.", null);
+                throw Fail($"expected {_shape.LayerCount} {kind} node(s) (one per layer, as torch.onnx.export writes), found none; the graph's operators: {string.Join(", ", ops)}{(_graph.Nodes.Count == 0 ? "(no nodes)" : "")}.", null);
             }
-            if (recurrent.Count != _shape.Layers)
-                throw Fail($"expected {_shape.Layers} {kind} node(s) (one per layer), found {recurrent.Count}: {string.Join(", ", recurrent.Select(n => "'" + _graph.Nodes[n].Name + "'"))}.", null);
+            if (recurrent.Count != _shape.LayerCount)
+                throw Fail($"expected {_shape.LayerCount} {kind} node(s) (one per layer), found {recurrent.Count}: {string.Join(", ", recurrent.Select(n => "'" + _graph.Nodes[n].Name + "'"))}.", null);
             for (int k = 0; k < recurrent.Count; k++) ReadLayer(_graph.Nodes[recurrent[k]], k);
             return recurrent[^1];
         }
@@ -136,7 +136,7 @@ public static class OnnxWeights
         private void ReadLayer(OnnxNodeProto node, int layer)
         {
             bool gru = _shape.Cell == RecurrentCell.Gru;
-            int h = _shape.Hidden, d = _shape.Directions, g = _shape.GatesPerUnit, input = _shape.LayerInputSize(layer);
+            int h = _shape.HiddenSize, d = _shape.DirectionCount, g = _shape.GatesPerUnit, input = _shape.LayerInputSize(layer);
             string where = $"{node.Describe()} (layer {layer})";
 
             // Attributes: only PyTorch's function.
@@ -214,7 +214,7 @@ public static class OnnxWeights
 
         private void ReadEmbedding()
         {
-            long[] dims = { _shape.Vocabulary, _shape.Embedding };
+            long[] dims = { _shape.VocabularySize, _shape.EmbeddingSize };
             var found = new List<string>();
             var candidates = new List<OnnxTensorProto>();
             foreach (var node in _graph.Nodes)
@@ -230,7 +230,7 @@ public static class OnnxWeights
 
         private void ReadHead(int lastRecurrent)
         {
-            int o = _shape.Outputs, f = _shape.LayerOutputSize;
+            int o = _shape.OutputSize, f = _shape.LayerOutputSize;
             var candidates = new List<(string What, float[] Weight, float[] Bias)>(); // weight as [O, F]
             var found = new List<string>();
             for (int n = lastRecurrent + 1; n < _graph.Nodes.Count; n++)

@@ -96,7 +96,7 @@ public static class SafetensorsDtypes
         }
     }
 
-    /// <summary>True for the float types <see cref="SafetensorsFile.ReadAsSingle(string, System.Span{float})"/> converts: F16, BF16, F32, F64.</summary>
+    /// <summary>True for the float types <see cref="SafetensorsFile.ReadFloat32(string, System.Span{float})"/> converts: F16, BF16, F32, F64.</summary>
     public static bool IsConvertibleToSingle(SafetensorsDtype dtype) =>
         dtype is SafetensorsDtype.F16 or SafetensorsDtype.BF16 or SafetensorsDtype.F32 or SafetensorsDtype.F64;
 }

@@ -1,5 +1,5 @@
-// Reads tensors from a safetensors file: validates the whole header up front, then copies each
-// tensor's bytes straight from the file into the caller's span.
+// Reads tensors from a safetensors file or an in-memory copy of one: validates the whole header up front,
+// then copies each tensor's bytes straight from the source into the caller's span.
 using System;
 using System.Buffers;
 using System.Buffers.Binary;
@@ -13,8 +13,9 @@ namespace LstmGen.IO;
 /// <summary>
 /// An open safetensors file (https://github.com/huggingface/safetensors): an 8-byte little-endian
 /// header length N, N bytes of UTF-8 JSON describing each tensor, then the data buffer.
-/// <see cref="Open"/> validates every header entry against the file before returning, so the sizes
-/// in <see cref="GetInfo"/> are safe to allocate from. Reads use positional I/O on one handle and
+/// <see cref="Open(string)"/> validates every header entry against the file before returning, so the sizes
+/// in <see cref="GetInfo"/> are safe to allocate from. Reads use positional I/O on one handle (or
+/// copy from memory, for <see cref="Open(Stream)"/> and <see cref="Open(ReadOnlyMemory{byte})"/>) and
 /// may run concurrently from several threads.
 /// </summary>
 public sealed class SafetensorsFile : IDisposable
@@ -24,15 +25,18 @@ public sealed class SafetensorsFile : IDisposable
 
     private const int ConversionChunkBytes = 64 * 1024;
 
-    private readonly SafeFileHandle _handle;
+    private readonly SafeFileHandle? _handle;
+    private readonly ReadOnlyMemory<byte> _memory;
     private readonly SafetensorsHeader _header;
     private readonly long _dataStart;
     private readonly string[] _names;
+    private bool _disposed;
 
-    private SafetensorsFile(string path, SafeFileHandle handle, SafetensorsHeader header, long headerLength, long dataStart)
+    private SafetensorsFile(string path, SafeFileHandle? handle, ReadOnlyMemory<byte> memory, SafetensorsHeader header, long headerLength, long dataStart)
     {
         Path = path;
         _handle = handle;
+        _memory = memory;
         _header = header;
         HeaderLength = headerLength;
         _dataStart = dataStart;
@@ -40,7 +44,7 @@ public sealed class SafetensorsFile : IDisposable
         for (int i = 0; i < _names.Length; i++) _names[i] = header.Tensors[i].Name;
     }
 
-    /// <summary>The path the file was opened from.</summary>
+    /// <summary>The path the file was opened from (<c>(memory)</c> or <c>(stream)</c> for the other sources).</summary>
     public string Path { get; }
 
     /// <summary>Length of the JSON header in bytes (the N of the format).</summary>
@@ -61,28 +65,67 @@ public sealed class SafetensorsFile : IDisposable
         var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, FileOptions.RandomAccess);
         try
         {
-            long fileLength = RandomAccess.GetLength(handle);
-            if (fileLength < 8)
-                throw new SafetensorsFormatException($"file: expected at least 8 bytes (the header length field), found {fileLength}.");
-            Span<byte> lengthField = stackalloc byte[8];
-            ReadExactly(handle, lengthField, 0, "the header length field");
-            ulong n = BinaryPrimitives.ReadUInt64LittleEndian(lengthField);
-            if (n > (ulong)(fileLength - 8))
-                throw new SafetensorsFormatException($"header length: expected at most {fileLength - 8} (the file is {fileLength} bytes), found {n}.");
-            if (n > MaxHeaderLength)
-                throw new SafetensorsFormatException($"header length: expected at most {MaxHeaderLength} bytes, found {n}.");
-            long headerLength = (long)n;
-            byte[] json = GC.AllocateUninitializedArray<byte>((int)headerLength);
-            ReadExactly(handle, json, 8, "the header");
-            long dataStart = 8 + headerLength;
-            var header = SafetensorsHeaderParser.Parse(json, fileLength - dataStart);
-            return new SafetensorsFile(path, handle, header, headerLength, dataStart);
+            return Open(path, handle, default, RandomAccess.GetLength(handle));
         }
         catch
         {
             handle.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Validates the safetensors bytes in <paramref name="bytes"/> (an embedded resource, a download, a file read by other
+    /// means) and reads tensors from them; the memory must not change while the returned object is used.
+    /// </summary>
+    /// <exception cref="SafetensorsFormatException">The bytes are not a well-formed safetensors file.</exception>
+    public static SafetensorsFile Open(ReadOnlyMemory<byte> bytes) => Open("(memory)", null, bytes, bytes.Length);
+
+    /// <summary>
+    /// Reads <paramref name="stream"/> to its end (from its current position) and validates the safetensors file it holds.
+    /// The stream is not closed.
+    /// </summary>
+    /// <exception cref="SafetensorsFormatException">The stream does not hold a well-formed safetensors file.</exception>
+    /// <exception cref="IOException">The stream cannot be read.</exception>
+    public static SafetensorsFile Open(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (!stream.CanRead) throw new ArgumentException("The stream cannot be read.", nameof(stream));
+        byte[] bytes;
+        if (stream.CanSeek)
+        {
+            long remaining = stream.Length - stream.Position;
+            if (remaining > Array.MaxLength)
+                throw new SafetensorsFormatException($"stream: {remaining} bytes, more than one array holds ({Array.MaxLength}); open the file by path instead.");
+            bytes = GC.AllocateUninitializedArray<byte>((int)remaining);
+            stream.ReadExactly(bytes);
+        }
+        else
+        {
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            bytes = copy.ToArray();
+        }
+        return Open("(stream)", null, bytes, bytes.Length);
+    }
+
+    private static SafetensorsFile Open(string path, SafeFileHandle? handle, ReadOnlyMemory<byte> memory, long fileLength)
+    {
+        if (fileLength < 8)
+            throw new SafetensorsFormatException($"file: expected at least 8 bytes (the header length field), found {fileLength}.");
+        Span<byte> lengthField = stackalloc byte[8];
+        ReadExactly(handle, memory, lengthField, 0, "the header length field");
+        ulong n = BinaryPrimitives.ReadUInt64LittleEndian(lengthField);
+        if (n > (ulong)(fileLength - 8))
+            throw new SafetensorsFormatException($"header length: expected at most {fileLength - 8} (the file is {fileLength} bytes), found {n}.");
+        if (n > MaxHeaderLength)
+            throw new SafetensorsFormatException($"header length: expected at most {MaxHeaderLength} bytes, found {n}.");
+        long headerLength = (long)n;
+        byte[] json = GC.AllocateUninitializedArray<byte>((int)headerLength);
+        ReadExactly(handle, memory, json, 8, "the header");
+        long dataStart = 8 + headerLength;
+        var header = SafetensorsHeaderParser.Parse(json, fileLength - dataStart);
+        return new SafetensorsFile(path, handle, memory, header, headerLength, dataStart);
     }
 
     /// <summary>True when the file holds a tensor named <paramref name="name"/>.</summary>
@@ -106,25 +149,6 @@ public sealed class SafetensorsFile : IDisposable
     {
         ArgumentNullException.ThrowIfNull(name);
         return _header.ByName.TryGetValue(name, out info);
-    }
-
-    /// <summary>Reads an F32 tensor into a new array.</summary>
-    public float[] ReadFloat32(string name)
-    {
-        var info = Expect(name, SafetensorsDtype.F32);
-        var result = new float[ArrayLength(info)];
-        ReadRaw(info, MemoryMarshal.AsBytes(result.AsSpan()));
-        ToHostOrder(MemoryMarshal.Cast<float, uint>(result.AsSpan()));
-        return result;
-    }
-
-    /// <summary>Reads an F32 tensor into <paramref name="destination"/>, whose length must equal the element count.</summary>
-    public void ReadFloat32(string name, Span<float> destination)
-    {
-        var info = Expect(name, SafetensorsDtype.F32);
-        CheckDestination(info, destination.Length, nameof(destination));
-        ReadRaw(info, MemoryMarshal.AsBytes(destination));
-        ToHostOrder(MemoryMarshal.Cast<float, uint>(destination));
     }
 
     /// <summary>Reads an F64 tensor into a new array.</summary>
@@ -180,7 +204,7 @@ public sealed class SafetensorsFile : IDisposable
     /// element count), converting to float: F32 as is, F16 and BF16 exactly (every value is
     /// representable), F64 rounded to nearest (values beyond the float range become infinities).
     /// </summary>
-    public void ReadAsSingle(string name, Span<float> destination)
+    public void ReadFloat32(string name, Span<float> destination)
     {
         var info = GetInfo(name);
         if (!SafetensorsDtypes.IsConvertibleToSingle(info.Dtype))
@@ -193,6 +217,7 @@ public sealed class SafetensorsFile : IDisposable
             return;
         }
 
+        ObjectDisposedException.ThrowIf(_disposed, this);
         int size = SafetensorsDtypes.SizeOf(info.Dtype);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(ConversionChunkBytes);
         try
@@ -203,7 +228,7 @@ public sealed class SafetensorsFile : IDisposable
             {
                 int count = Math.Min(perChunk, destination.Length - done);
                 Span<byte> chunk = buffer.AsSpan(0, count * size);
-                ReadExactly(_handle, chunk, fileOffset, $"tensor '{info.Name}'");
+                ReadExactly(_handle, _memory, chunk, fileOffset, $"tensor '{info.Name}'");
                 Convert(info.Dtype, chunk, destination.Slice(done, count));
                 fileOffset += chunk.Length;
                 done += count;
@@ -215,14 +240,14 @@ public sealed class SafetensorsFile : IDisposable
         }
     }
 
-    /// <summary>Reads a float tensor of any width into a new array; see <see cref="ReadAsSingle(string, Span{float})"/>.</summary>
-    public float[] ReadAsSingle(string name)
+    /// <summary>Reads a float tensor of any width into a new array; see <see cref="ReadFloat32(string, Span{float})"/>.</summary>
+    public float[] ReadFloat32(string name)
     {
         var info = GetInfo(name);
         if (!SafetensorsDtypes.IsConvertibleToSingle(info.Dtype))
             throw NotConvertible(info);
         var result = new float[ArrayLength(info)];
-        ReadAsSingle(name, result);
+        ReadFloat32(name, result);
         return result;
     }
 
@@ -235,15 +260,19 @@ public sealed class SafetensorsFile : IDisposable
         ReadRaw(info, destination);
     }
 
-    /// <summary>Closes the file.</summary>
-    public void Dispose() => _handle.Dispose();
+    /// <summary>Closes the file (for a file opened by path; the other sources hold only memory).</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        _handle?.Dispose();
+    }
 
     private SafetensorsTensorInfo Expect(string name, SafetensorsDtype dtype)
     {
         var info = GetInfo(name);
         if (info.Dtype != dtype)
         {
-            string hint = SafetensorsDtypes.IsConvertibleToSingle(info.Dtype) ? " (ReadAsSingle converts float types)" : "";
+            string hint = SafetensorsDtypes.IsConvertibleToSingle(info.Dtype) ? " (ReadFloat32 converts float types)" : "";
             throw new SafetensorsFormatException($"tensor '{info.Name}': expected dtype {SafetensorsDtypes.ToHeaderName(dtype)}, found {SafetensorsDtypes.ToHeaderName(info.Dtype)}{hint}.", info.Name);
         }
         return info;
@@ -267,12 +296,19 @@ public sealed class SafetensorsFile : IDisposable
 
     private void ReadRaw(SafetensorsTensorInfo info, Span<byte> destination)
     {
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
-        ReadExactly(_handle, destination, _dataStart + info.DataBegin, $"tensor '{info.Name}'");
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ReadExactly(_handle, _memory, destination, _dataStart + info.DataBegin, $"tensor '{info.Name}'");
     }
 
-    private static void ReadExactly(SafeFileHandle handle, Span<byte> destination, long fileOffset, string what)
+    private static void ReadExactly(SafeFileHandle? handle, ReadOnlyMemory<byte> memory, Span<byte> destination, long fileOffset, string what)
     {
+        if (handle is null)
+        {
+            if (fileOffset > memory.Length - destination.Length)
+                throw new SafetensorsFormatException($"{what}: expected {destination.Length} bytes at offset {fileOffset}, found the end of the data ({memory.Length} bytes).");
+            memory.Span.Slice((int)fileOffset, destination.Length).CopyTo(destination);
+            return;
+        }
         while (!destination.IsEmpty)
         {
             int read = RandomAccess.Read(handle, destination, fileOffset);

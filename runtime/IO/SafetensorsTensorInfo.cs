@@ -42,8 +42,6 @@ public sealed class SafetensorsTensorInfo
     /// <summary>Bytes the tensor occupies: <see cref="ElementCount"/> times the dtype's size.</summary>
     public long ByteLength => DataEnd - DataBegin;
 
-    /// <summary>A copy of the shape.</summary>
-    public int[] GetShape() => (int[])_shape.Clone();
 
     /// <inheritdoc/>
     public override string ToString() => $"{Name}: {SafetensorsDtypes.ToHeaderName(Dtype)} {ShapeText}";

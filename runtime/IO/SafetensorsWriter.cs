@@ -15,7 +15,7 @@ namespace LstmGen.IO;
 /// Collects tensors and metadata, then writes them as one safetensors file. The header lists
 /// tensors in the order they were added; the data buffer places 8-byte types first, then 4-, 2-
 /// and 1-byte types, so every tensor is naturally aligned; the header is padded with spaces so the
-/// data starts at a multiple of 8. <see cref="Save"/> is atomic.
+/// data starts at a multiple of 8. <see cref="Save(string)"/> is atomic.
 /// </summary>
 public sealed class SafetensorsWriter
 {
@@ -91,11 +91,7 @@ public sealed class SafetensorsWriter
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 64 * 1024))
             {
-                Span<byte> lengthField = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(lengthField, (ulong)header.Length);
-                stream.Write(lengthField);
-                stream.Write(header);
-                WriteData(stream, layout, dataLength);
+                Write(stream, header, layout, dataLength);
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temp, fullPath, overwrite: true);
@@ -107,6 +103,33 @@ public sealed class SafetensorsWriter
             catch (UnauthorizedAccessException) { }
             throw;
         }
+    }
+
+    /// <summary>Writes the file to <paramref name="stream"/> (from its current position; the stream is not closed).</summary>
+    public void Save(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (!stream.CanWrite) throw new ArgumentException("The stream cannot be written.", nameof(stream));
+        var layout = Layout(out long dataLength);
+        Write(stream, BuildHeader(layout), layout, dataLength);
+        stream.Flush();
+    }
+
+    /// <summary>The whole file as bytes.</summary>
+    public byte[] ToArray()
+    {
+        using var stream = new MemoryStream();
+        Save(stream);
+        return stream.ToArray();
+    }
+
+    private void Write(Stream stream, byte[] header, List<(Entry Entry, long Begin)> layout, long dataLength)
+    {
+        Span<byte> lengthField = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(lengthField, (ulong)header.Length);
+        stream.Write(lengthField);
+        stream.Write(header);
+        WriteData(stream, layout, dataLength);
     }
 
     private void AddCore(string name, SafetensorsDtype dtype, ReadOnlySpan<byte> bytes, int elementCount, int[] shape) =>

@@ -17,7 +17,7 @@ public sealed class WeightLoadOptions
     /// When true, tensors that belong to no parameter (inputs, gradients, optimizer state …) are
     /// ignored instead of rejected. Tensors under the LSTM's own name that the model cannot hold —
     /// <c>_reverse</c> (bidirectional), <c>weight_hr</c> (projection), <c>weight_ch</c> (peepholes), layers beyond
-    /// <see cref="ModelShape.Layers"/> — are rejected either way.
+    /// <see cref="ModelShape.LayerCount"/> — are rejected either way.
     /// </summary>
     public bool IgnoreExtraTensors { get; init; }
 }

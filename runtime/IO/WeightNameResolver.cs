@@ -122,7 +122,7 @@ internal static class WeightNameResolver
     private static string? ResolveEmbedding(SafetensorsFile file, ModelShape shape, string defaultPrefix, string lstm, ref bool usedSuffix)
     {
         if (file.Contains(Join(defaultPrefix, "weight"))) return defaultPrefix;
-        int[] expected = { shape.Vocabulary, shape.Embedding };
+        int[] expected = { shape.VocabularySize, shape.EmbeddingSize };
         var matches = new List<string>();
         var others = new List<string>();
         foreach (string name in file.Names)
@@ -137,7 +137,7 @@ internal static class WeightNameResolver
             usedSuffix = true;
             return matches[0];
         }
-        string want = $"a tensor 'X.weight' of shape [{shape.Vocabulary}, {shape.Embedding}] with no 'X.bias' (nn.Embedding({shape.Vocabulary}, {shape.Embedding}))";
+        string want = $"a tensor 'X.weight' of shape [{shape.VocabularySize}, {shape.EmbeddingSize}] with no 'X.bias' (nn.Embedding({shape.VocabularySize}, {shape.EmbeddingSize}))";
         if (matches.Count == 0)
             throw new WeightFileException(
                 $"'{file.Path}': found no embedding: expected {want}, found " +
@@ -157,7 +157,7 @@ internal static class WeightNameResolver
             string biasName = Join(prefix, "bias");
             if (!file.TryGetInfo(biasName, out var bias)) continue;
             var weight = file.GetInfo(name);
-            if (weight.Shape.SequenceEqual(new[] { shape.Outputs, shape.LayerOutputSize }) && bias.Shape.SequenceEqual(new[] { shape.Outputs })) matches.Add(prefix);
+            if (weight.Shape.SequenceEqual(new[] { shape.OutputSize, shape.LayerOutputSize }) && bias.Shape.SequenceEqual(new[] { shape.OutputSize })) matches.Add(prefix);
             else others.Add($"'{SafetensorsHeaderParser.Quote(name)}' {weight.ShapeText} with bias {bias.ShapeText}");
         }
         if (matches.Count == 1)
@@ -165,7 +165,7 @@ internal static class WeightNameResolver
             usedSuffix = true;
             return matches[0];
         }
-        string want = $"'X.weight' of shape [{shape.Outputs}, {shape.LayerOutputSize}] and 'X.bias' of shape [{shape.Outputs}] (nn.Linear({shape.LayerOutputSize}, {shape.Outputs}))";
+        string want = $"'X.weight' of shape [{shape.OutputSize}, {shape.LayerOutputSize}] and 'X.bias' of shape [{shape.OutputSize}] (nn.Linear({shape.LayerOutputSize}, {shape.OutputSize}))";
         if (matches.Count == 0)
             throw new WeightFileException(
                 $"'{file.Path}': found no linear head: expected {want}, found " +

@@ -76,13 +76,13 @@ public sealed class LstmModelAttribute : Attribute
 
     /// <summary>
     /// Projects each LSTM layer's hidden state to this many values (PyTorch <c>nn.LSTM(proj_size=…)</c>, "LSTMP"):
-    /// <c>h_t = W_hr·(o ⊙ tanh(c_t))</c> with <c>lstm.weight_hr_l{k}</c> [ProjectionSize, Hidden] and no bias. h, the
-    /// recurrent weights' input (<c>weight_hh</c> is [4·Hidden, ProjectionSize]), the next layer's input and the head's
-    /// input are ProjectionSize wide; the cell state c keeps Hidden units. Must be less than <see cref="Hidden"/>
+    /// <c>h_t = W_hr·(o ⊙ tanh(c_t))</c> with <c>lstm.weight_hr_l{k}</c> [Projection, Hidden] and no bias. h, the
+    /// recurrent weights' input (<c>weight_hh</c> is [4·Hidden, Projection]), the next layer's input and the head's
+    /// input are Projection wide; the cell state c keeps Hidden units. Must be less than <see cref="Hidden"/>
     /// (LSTM0015). LSTM only (LSTM0013 with a GRU); with <see cref="Bidirectional"/> each direction projects its own h. 0, the default, projects nothing.
     /// Such a model trains sample by sample (no lock-step lanes) and runs whole sequences step by step.
     /// </summary>
-    public int ProjectionSize { get; set; }
+    public int Projection { get; set; }
 
     /// <summary>
     /// Dropout probability on the output of each layer but the last, where it feeds the next layer: PyTorch's

@@ -1,8 +1,7 @@
 // The recurrent state of one stream (h and c of every layer), kept apart from the weights so one
 // model serves many streams.
 using System;
-using System.ComponentModel;
-using LstmGen.Kernels;
+using LstmGen.CompilerServices;
 
 namespace LstmGen;
 
@@ -12,37 +11,34 @@ namespace LstmGen;
 /// a state is not shared between threads, a model is (its weights are read-only during inference).
 /// </summary>
 /// <remarks>
-/// Layout: for layer k, h at <c>k·2·P</c> and c at <c>k·2·P + P</c>, where P is the hidden size
-/// rounded up to <see cref="LaneBlock"/>; the padding lanes stay zero. Scratch follows. With a projection
-/// (<see cref="ProjectionSize"/>), h holds ProjectionSize values at the same place, c still Hidden.
+/// Layout: for slot k, h at <c>k·2·P</c> and c at <c>k·2·P + P</c>, where P is the hidden size
+/// rounded up to 16 floats; the padding lanes stay zero. Scratch follows. With a projection
+/// (<see cref="ProjectionSize"/>), h holds ProjectionSize values at the same place, c still HiddenSize.
+/// Generated code reaches the memory through <see cref="StateMarshal"/>.
 /// </remarks>
 public sealed class LstmState
 {
     /// <summary>Hidden vectors are padded to a multiple of this many floats (one 512-bit vector).</summary>
-    public const int LaneBlock = 16;
+    internal const int LaneBlock = 16;
 
     private readonly AlignedBuffer _buffer;
     private readonly int _stateLength;
     private AlignedBuffer? _sequence;
 
-    /// <summary>Creates a zero state for <paramref name="layers"/> layers (for a bidirectional model: layers × 2 slots, slot = layer·2 + direction) of <paramref name="hidden"/> units with <paramref name="scratch"/> floats of scratch space.</summary>
-    public LstmState(int layers, int hidden, int scratch = 0)
-        : this(layers, hidden, scratch, projection: 0)
-    {
-    }
-
     /// <summary>
-    /// Creates a zero state for a model whose h is projected to <paramref name="projection"/> values (PyTorch <c>proj_size</c>;
-    /// 0 for none, else less than <paramref name="hidden"/>): h of each slot holds <paramref name="projection"/> floats, c <paramref name="hidden"/>.
+    /// Creates a zero state of <paramref name="layers"/> slots (for a bidirectional model: layers × 2, slot = layer·2 + direction) of
+    /// <paramref name="hidden"/> units with <paramref name="scratch"/> floats of scratch space, h projected to
+    /// <paramref name="projection"/> values (PyTorch <c>proj_size</c>; 0 for none, else less than <paramref name="hidden"/>).
+    /// Models create states with their <c>CreateState()</c>.
     /// </summary>
-    public LstmState(int layers, int hidden, int scratch, int projection)
+    internal LstmState(int layers, int hidden, int scratch = 0, int projection = 0)
     {
         if (projection < 0 || (projection > 0 && projection >= hidden))
             throw new ArgumentOutOfRangeException(nameof(projection), projection, $"The projection size must be 0 (none) or between 1 and Hidden − 1 ({hidden - 1}).");
         if (layers <= 0) throw new ArgumentOutOfRangeException(nameof(layers), layers, "Layers must be positive.");
         if (hidden <= 0) throw new ArgumentOutOfRangeException(nameof(hidden), hidden, "Hidden must be positive.");
         if (scratch < 0) throw new ArgumentOutOfRangeException(nameof(scratch), scratch, "Scratch must not be negative.");
-        Layers = layers;
+        SlotCount = layers;
         HiddenSize = hidden;
         ProjectionSize = projection;
         PaddedHidden = PadToBlock(hidden);
@@ -51,8 +47,8 @@ public sealed class LstmState
         _buffer = new AlignedBuffer(checked(_stateLength + scratch));
     }
 
-    /// <summary>Number of layers (state slots: layers × directions for a bidirectional model, slot <c>layer·2 + direction</c> as in PyTorch's h_n).</summary>
-    public int Layers { get; }
+    /// <summary>State slots: one per layer, or layers × 2 for a bidirectional model (slot <c>layer·2 + direction</c>, as in PyTorch's h_n).</summary>
+    public int SlotCount { get; }
 
     /// <summary>Hidden units per layer.</summary>
     public int HiddenSize { get; }
@@ -64,16 +60,16 @@ public sealed class LstmState
     public int HiddenStateSize => ProjectionSize > 0 ? ProjectionSize : HiddenSize;
 
     /// <summary>Hidden size rounded up to <see cref="LaneBlock"/>.</summary>
-    public int PaddedHidden { get; }
+    internal int PaddedHidden { get; }
 
     /// <summary>Floats of scratch space after the state.</summary>
-    public int ScratchLength { get; }
+    internal int ScratchLength { get; }
 
-    /// <summary>The hidden state h of <paramref name="layer"/> (read or set it, e.g. as PyTorch's h0): <see cref="HiddenStateSize"/> floats.</summary>
-    public Span<float> Hidden(int layer) => _buffer.Span.Slice(CheckLayer(layer) * 2 * PaddedHidden, HiddenStateSize);
+    /// <summary>The hidden state h of <paramref name="slot"/> (read or set it, e.g. as PyTorch's h0): <see cref="HiddenStateSize"/> floats.</summary>
+    public Span<float> Hidden(int slot) => _buffer.Span.Slice(CheckSlot(slot) * 2 * PaddedHidden, HiddenStateSize);
 
-    /// <summary>The cell state c of <paramref name="layer"/> (read or set it, e.g. as PyTorch's c0).</summary>
-    public Span<float> Cell(int layer) => _buffer.Span.Slice(CheckLayer(layer) * 2 * PaddedHidden + PaddedHidden, HiddenSize);
+    /// <summary>The cell state c of <paramref name="slot"/> (read or set it, e.g. as PyTorch's c0): <see cref="HiddenSize"/> floats; a GRU's stays zero.</summary>
+    public Span<float> Cell(int slot) => _buffer.Span.Slice(CheckSlot(slot) * 2 * PaddedHidden + PaddedHidden, HiddenSize);
 
     /// <summary>Sets every h and c to zero, as at the start of a new sequence.</summary>
     public void Reset() => _buffer.Span.Slice(0, _stateLength).Clear();
@@ -82,7 +78,7 @@ public sealed class LstmState
     public void CopyTo(LstmState destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        if (destination.Layers != Layers || destination.HiddenSize != HiddenSize || destination.ProjectionSize != ProjectionSize)
+        if (destination.SlotCount != SlotCount || destination.HiddenSize != HiddenSize || destination.ProjectionSize != ProjectionSize)
             throw new ArgumentException($"The destination state has {destination.Describe()}; expected {Describe()}.", nameof(destination));
         _buffer.Span.Slice(0, _stateLength).CopyTo(destination._buffer.Span);
     }
@@ -90,49 +86,37 @@ public sealed class LstmState
     /// <summary>A new state with the same sizes and the same h and c.</summary>
     public LstmState Clone()
     {
-        var copy = new LstmState(Layers, HiddenSize, ScratchLength, ProjectionSize);
+        var copy = new LstmState(SlotCount, HiddenSize, ScratchLength, ProjectionSize);
         CopyTo(copy);
         return copy;
     }
 
-    /// <summary>Throws unless this state was made for the given sizes; generated code calls it once per call.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public void EnsureShape(int layers, int hidden, int scratch) => EnsureShape(layers, hidden, scratch, "state");
-
-    /// <summary>As <see cref="EnsureShape(int, int, int)"/>, naming <paramref name="parameterName"/> (e.g. a state-gradient argument) in the exception.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public void EnsureShape(int layers, int hidden, int scratch, string parameterName) => EnsureShape(layers, hidden, 0, scratch, parameterName);
-
-    /// <summary>As <see cref="EnsureShape(int, int, int, string)"/> for a model whose h is projected to <paramref name="projection"/> values (0: none).</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public void EnsureShape(int layers, int hidden, int projection, int scratch, string parameterName)
+    /// <summary>Throws unless this state was made for the given sizes (projection 0: none); the exception names <paramref name="parameterName"/>.</summary>
+    internal void EnsureShape(int layers, int hidden, int projection, int scratch, string parameterName)
     {
-        if (Layers != layers || HiddenSize != hidden || ProjectionSize != projection || ScratchLength < scratch)
+        if (SlotCount != layers || HiddenSize != hidden || ProjectionSize != projection || ScratchLength < scratch)
             throw new ArgumentException(
                 $"The state has {Describe()} and {ScratchLength} scratch floats; this model needs {Describe(layers, hidden, projection)} and {scratch} scratch floats. Create it with the model's CreateState().",
                 parameterName);
     }
 
-    private string Describe() => Describe(Layers, HiddenSize, ProjectionSize);
+    private string Describe() => Describe(SlotCount, HiddenSize, ProjectionSize);
 
     private static string Describe(int layers, int hidden, int projection) =>
-        $"{layers} layer(s) of {hidden} units" + (projection > 0 ? $" with h projected to {projection}" : "");
+        $"{layers} slot(s) of {hidden} units" + (projection > 0 ? $" with h projected to {projection}" : "");
 
     /// <summary>Reference to the first float (64-byte aligned); for generated code.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public ref float GetReference() => ref _buffer.Reference;
+    internal ref float GetReference() => ref _buffer.Reference;
 
     /// <summary>Reference to the first scratch float; for generated code.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public ref float GetScratchReference() => ref System.Runtime.CompilerServices.Unsafe.Add(ref _buffer.Reference, _stateLength);
+    internal ref float GetScratchReference() => ref System.Runtime.CompilerServices.Unsafe.Add(ref _buffer.Reference, _stateLength);
 
     /// <summary>
     /// Reference to at least <paramref name="length"/> floats (64-byte aligned) of scratch that grows with the
     /// sequence, for whole-sequence passes that keep every step (bidirectional models); for generated code. It
     /// allocates only when a sequence longer than any before on this state needs more.
     /// </summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public ref float GetSequenceScratchReference(int length)
+    internal ref float GetSequenceScratchReference(int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         if (_sequence is null || _sequence.Length < length)
@@ -142,9 +126,9 @@ public sealed class LstmState
 
     internal static int PadToBlock(int n) => (n + LaneBlock - 1) / LaneBlock * LaneBlock;
 
-    private int CheckLayer(int layer)
+    private int CheckSlot(int slot)
     {
-        if ((uint)layer >= (uint)Layers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"The state has layers 0 to {Layers - 1}.");
-        return layer;
+        if ((uint)slot >= (uint)SlotCount) throw new ArgumentOutOfRangeException(nameof(slot), slot, $"The state has slots 0 to {SlotCount - 1}.");
+        return slot;
     }
 }

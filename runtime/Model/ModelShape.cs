@@ -22,45 +22,45 @@ public sealed class ModelShape : IEquatable<ModelShape>
     private readonly ParameterTensor[] _tensors;
 
     /// <summary>
-    /// Creates and validates a shape. Exactly one of <paramref name="inputs"/> or <paramref name="vocabulary"/> must be positive;
-    /// <paramref name="peephole"/> (see <see cref="Peephole"/>) needs <see cref="RecurrentCell.Lstm"/>; <paramref name="projection"/>
-    /// (see <see cref="ProjectionSize"/>) is 0 (none) or between 1 and <paramref name="hidden"/> − 1, for an LSTM.
+    /// Creates and validates a shape. Exactly one of <paramref name="inputSize"/> or <paramref name="vocabularySize"/> must be positive;
+    /// <paramref name="peephole"/> (see <see cref="Peephole"/>) needs <see cref="RecurrentCell.Lstm"/>; <paramref name="projectionSize"/>
+    /// (see <see cref="ProjectionSize"/>) is 0 (none) or between 1 and <paramref name="hiddenSize"/> − 1, for an LSTM.
     /// </summary>
-    public ModelShape(int inputs, int vocabulary, int embedding, int hidden, int layers, int outputs, Head head, HeadOn headOn,
-        RecurrentCell cell = RecurrentCell.Lstm, bool bidirectional = false, bool peephole = false, int projection = 0)
+    public ModelShape(int inputSize, int vocabularySize, int embeddingSize, int hiddenSize, int layerCount, int outputSize, Head head, HeadOn headOn,
+        RecurrentCell cell = RecurrentCell.Lstm, bool bidirectional = false, bool peephole = false, int projectionSize = 0)
     {
-        if (inputs < 0) throw new ArgumentOutOfRangeException(nameof(inputs), inputs, "Inputs must be 0 (token model) or positive.");
-        if (vocabulary < 0) throw new ArgumentOutOfRangeException(nameof(vocabulary), vocabulary, "Vocabulary must be 0 (float model) or positive.");
-        if ((inputs > 0) == (vocabulary > 0)) throw new ArgumentException($"Exactly one of inputs ({inputs}) and vocabulary ({vocabulary}) must be positive.", nameof(inputs));
-        if (vocabulary > 0 && embedding <= 0) throw new ArgumentOutOfRangeException(nameof(embedding), embedding, "A token model needs a positive embedding width.");
-        if (vocabulary == 0 && embedding != 0) throw new ArgumentOutOfRangeException(nameof(embedding), embedding, "Embedding is only valid with a vocabulary.");
-        if (hidden <= 0) throw new ArgumentOutOfRangeException(nameof(hidden), hidden, "Hidden must be positive.");
-        if (layers <= 0) throw new ArgumentOutOfRangeException(nameof(layers), layers, "Layers must be positive.");
-        if (head == Head.None && outputs != 0) throw new ArgumentOutOfRangeException(nameof(outputs), outputs, "A model without a head has no outputs.");
-        if (head != Head.None && outputs <= 0) throw new ArgumentOutOfRangeException(nameof(outputs), outputs, $"Head {head} needs a positive number of outputs.");
+        if (inputSize < 0) throw new ArgumentOutOfRangeException(nameof(inputSize), inputSize, "The input size must be 0 (token model) or positive.");
+        if (vocabularySize < 0) throw new ArgumentOutOfRangeException(nameof(vocabularySize), vocabularySize, "The vocabulary size must be 0 (float model) or positive.");
+        if ((inputSize > 0) == (vocabularySize > 0)) throw new ArgumentException($"Exactly one of inputSize ({inputSize}) and vocabularySize ({vocabularySize}) must be positive.", nameof(inputSize));
+        if (vocabularySize > 0 && embeddingSize <= 0) throw new ArgumentOutOfRangeException(nameof(embeddingSize), embeddingSize, "A token model needs a positive embedding size.");
+        if (vocabularySize == 0 && embeddingSize != 0) throw new ArgumentOutOfRangeException(nameof(embeddingSize), embeddingSize, "An embedding size is only valid with a vocabulary size.");
+        if (hiddenSize <= 0) throw new ArgumentOutOfRangeException(nameof(hiddenSize), hiddenSize, "The hidden size must be positive.");
+        if (layerCount <= 0) throw new ArgumentOutOfRangeException(nameof(layerCount), layerCount, "The layer count must be positive.");
+        if (head == Head.None && outputSize != 0) throw new ArgumentOutOfRangeException(nameof(outputSize), outputSize, "A model without a head has no outputs (outputSize 0).");
+        if (head != Head.None && outputSize <= 0) throw new ArgumentOutOfRangeException(nameof(outputSize), outputSize, $"Head {head} needs a positive output size.");
         if (!Enum.IsDefined(head)) throw new ArgumentOutOfRangeException(nameof(head), head, "Unknown head.");
         if (!Enum.IsDefined(headOn)) throw new ArgumentOutOfRangeException(nameof(headOn), headOn, "Unknown HeadOn.");
         if (!Enum.IsDefined(cell)) throw new ArgumentOutOfRangeException(nameof(cell), cell, "Unknown RecurrentCell.");
         if (peephole && cell != RecurrentCell.Lstm) throw new ArgumentException($"Peepholes connect an LSTM's cell state to its gates; a {cell} has no cell state.", nameof(peephole));
-        if (projection < 0) throw new ArgumentOutOfRangeException(nameof(projection), projection, "The projection size must be 0 (no projection) or positive.");
-        if (projection > 0)
+        if (projectionSize < 0) throw new ArgumentOutOfRangeException(nameof(projectionSize), projectionSize, "The projection size must be 0 (no projection) or positive.");
+        if (projectionSize > 0)
         {
-            if (cell != RecurrentCell.Lstm) throw new ArgumentException($"A projection (PyTorch proj_size) maps an LSTM's o·tanh(c) to a smaller h; a {cell} has none.", nameof(projection));
-            if (projection >= hidden) throw new ArgumentOutOfRangeException(nameof(projection), projection, $"The projection size must be smaller than Hidden ({hidden}), as PyTorch's proj_size.");
+            if (cell != RecurrentCell.Lstm) throw new ArgumentException($"A projection (PyTorch proj_size) maps an LSTM's o·tanh(c) to a smaller h; a {cell} has none.", nameof(projectionSize));
+            if (projectionSize >= hiddenSize) throw new ArgumentOutOfRangeException(nameof(projectionSize), projectionSize, $"The projection size must be smaller than the hidden size ({hiddenSize}), as PyTorch's proj_size.");
         }
 
-        Inputs = inputs;
-        Vocabulary = vocabulary;
-        Embedding = embedding;
-        Hidden = hidden;
-        Layers = layers;
-        Outputs = outputs;
+        InputSize = inputSize;
+        VocabularySize = vocabularySize;
+        EmbeddingSize = embeddingSize;
+        HiddenSize = hiddenSize;
+        LayerCount = layerCount;
+        OutputSize = outputSize;
         Head = head;
         HeadOn = headOn;
         Cell = cell;
         Bidirectional = bidirectional;
         Peephole = peephole;
-        ProjectionSize = projection;
+        ProjectionSize = projectionSize;
 
         var tensors = new List<ParameterTensor>();
         long offset = 0;
@@ -72,42 +72,42 @@ public sealed class ModelShape : IEquatable<ModelShape>
             offset += count;
             if (offset > int.MaxValue) throw new ArgumentException($"The model has more than {int.MaxValue} parameters.");
         }
-        if (vocabulary > 0) Add(EmbeddingWeightName, vocabulary, embedding);
-        int rows = GatesPerUnit * hidden;
-        for (int k = 0; k < layers; k++)
+        if (vocabularySize > 0) Add(EmbeddingWeightName, vocabularySize, embeddingSize);
+        int rows = GatesPerUnit * hiddenSize;
+        for (int k = 0; k < layerCount; k++)
         {
             int inK = LayerInputSize(k);
-            for (int d = 0; d < Directions; d++)
+            for (int d = 0; d < DirectionCount; d++)
             {
                 Add(LayerTensorName(LayerParameter.WeightIh, k, d), rows, inK);
                 Add(LayerTensorName(LayerParameter.WeightHh, k, d), rows, HiddenStateSize);
                 Add(LayerTensorName(LayerParameter.BiasIh, k, d), rows);
                 Add(LayerTensorName(LayerParameter.BiasHh, k, d), rows);
-                if (projection > 0) Add(LayerTensorName(LayerParameter.WeightHr, k, d), projection, hidden);
-                if (peephole) Add(LayerTensorName(LayerParameter.WeightCh, k, d), PeepholeGates * hidden);
+                if (projectionSize > 0) Add(LayerTensorName(LayerParameter.WeightHr, k, d), projectionSize, hiddenSize);
+                if (peephole) Add(LayerTensorName(LayerParameter.WeightCh, k, d), PeepholeGates * hiddenSize);
             }
         }
         if (head != Head.None)
         {
-            Add(HeadWeightName, outputs, LayerOutputSize);
-            Add(HeadBiasName, outputs);
+            Add(HeadWeightName, outputSize, LayerOutputSize);
+            Add(HeadBiasName, outputSize);
         }
         _tensors = tensors.ToArray();
         ParameterCount = (int)offset;
     }
 
     /// <summary>Float inputs per step (0 for a token model).</summary>
-    public int Inputs { get; }
+    public int InputSize { get; }
     /// <summary>Token ids accepted (0 for a float model).</summary>
-    public int Vocabulary { get; }
+    public int VocabularySize { get; }
     /// <summary>Embedding width (0 for a float model).</summary>
-    public int Embedding { get; }
+    public int EmbeddingSize { get; }
     /// <summary>Hidden units per layer.</summary>
-    public int Hidden { get; }
+    public int HiddenSize { get; }
     /// <summary>Stacked layers.</summary>
-    public int Layers { get; }
+    public int LayerCount { get; }
     /// <summary>Head outputs (0 without a head).</summary>
-    public int Outputs { get; }
+    public int OutputSize { get; }
     /// <summary>The head.</summary>
     public Head Head { get; }
     /// <summary>Last step or every step.</summary>
@@ -139,7 +139,7 @@ public sealed class ModelShape : IEquatable<ModelShape>
     }
 
     /// <summary>Whether a training forward pass draws any dropout mask (<see cref="Dropout"/> with more than one layer, or <see cref="InputDropout"/>).</summary>
-    public bool HasDropout => InputDropout > 0 || (Dropout > 0 && Layers > 1);
+    public bool HasDropout => InputDropout > 0 || (Dropout > 0 && LayerCount > 1);
 
     private float _dropout, _inputDropout;
 
@@ -171,14 +171,14 @@ public sealed class ModelShape : IEquatable<ModelShape>
     /// <summary>Whether h is projected (<see cref="ProjectionSize"/> &gt; 0).</summary>
     public bool HasProjection => ProjectionSize > 0;
 
-    /// <summary>Width of h per layer and direction: <see cref="ProjectionSize"/> with a projection, else <see cref="Hidden"/>.</summary>
-    public int HiddenStateSize => ProjectionSize > 0 ? ProjectionSize : Hidden;
+    /// <summary>Width of h per layer and direction: <see cref="ProjectionSize"/> with a projection, else <see cref="HiddenSize"/>.</summary>
+    public int HiddenStateSize => ProjectionSize > 0 ? ProjectionSize : HiddenSize;
 
     /// <summary>Row blocks of the peephole tensor <see cref="LayerParameter.WeightCh"/>: p_i, p_f, p_o.</summary>
     public const int PeepholeGates = 3;
 
     /// <summary>Directions per layer: 2 when <see cref="Bidirectional"/>, else 1.</summary>
-    public int Directions => Bidirectional ? 2 : 1;
+    public int DirectionCount => Bidirectional ? 2 : 1;
 
     /// <summary>Gate row blocks per hidden unit: 4 for an LSTM (i, f, g, o), 3 for a GRU (r, z, n).</summary>
     public int GatesPerUnit => Cell == RecurrentCell.Gru ? 3 : GateCount;
@@ -190,25 +190,23 @@ public sealed class ModelShape : IEquatable<ModelShape>
     public string RecurrentModule => Cell == RecurrentCell.Gru ? "gru" : "lstm";
 
     /// <summary>State slots (h, and c for an LSTM): one per layer and direction, slot <c>layer · Directions + direction</c> as in PyTorch's h_n.</summary>
-    public int StateSlots => Layers * Directions;
+    public int StateSlotCount => LayerCount * DirectionCount;
 
-    /// <summary>Width of each layer's output per step: <see cref="HiddenStateSize"/> × <see cref="Directions"/> (forward then backward).</summary>
-    public int LayerOutputSize => Directions * HiddenStateSize;
+    /// <summary>Width of each layer's output per step: <see cref="HiddenStateSize"/> × <see cref="DirectionCount"/> (forward then backward).</summary>
+    public int LayerOutputSize => DirectionCount * HiddenStateSize;
 
     /// <summary>True when the model reads token ids.</summary>
-    public bool IsTokenModel => Vocabulary > 0;
+    public bool IsTokenModel => VocabularySize > 0;
 
-    /// <summary>Width of the vector the first LSTM layer reads each step (<see cref="Embedding"/> or <see cref="Inputs"/>).</summary>
-    public int InputSize => IsTokenModel ? Embedding : Inputs;
 
-    /// <summary>Floats produced per output step: <see cref="Outputs"/> with a head, <see cref="LayerOutputSize"/> without.</summary>
-    public int StepOutputSize => Head == Head.None ? LayerOutputSize : Outputs;
+    /// <summary>Floats produced per output step: <see cref="OutputSize"/> with a head, <see cref="LayerOutputSize"/> without.</summary>
+    public int StepOutputSize => Head == Head.None ? LayerOutputSize : OutputSize;
 
     /// <summary>The parameter tensors in block order.</summary>
     public IReadOnlyList<ParameterTensor> Tensors => _tensors;
 
     /// <summary>Width of the input of layer <paramref name="layer"/>.</summary>
-    public int LayerInputSize(int layer) => layer == 0 ? InputSize : LayerOutputSize;
+    public int LayerInputSize(int layer) => layer == 0 ? (IsTokenModel ? EmbeddingSize : InputSize) : LayerOutputSize;
 
     /// <summary>The output length for a sequence of <paramref name="steps"/> steps.</summary>
     public int OutputLength(int steps) => HeadOn == HeadOn.EveryStep ? checked(steps * StepOutputSize) : StepOutputSize;
@@ -228,8 +226,8 @@ public sealed class ModelShape : IEquatable<ModelShape>
     /// <see cref="LayerParameter.WeightCh"/> and the model has no peepholes, or <see cref="LayerParameter.WeightHr"/> and it has no projection.</exception>
     public string LayerTensorName(LayerParameter parameter, int layer, int direction = 0)
     {
-        if ((uint)layer >= (uint)Layers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"The model has layers 0 to {Layers - 1}.");
-        if ((uint)direction >= (uint)Directions) throw new ArgumentOutOfRangeException(nameof(direction), direction, Bidirectional ? "Directions are 0 (forward) and 1 (reverse)." : "The model has one direction, 0.");
+        if ((uint)layer >= (uint)LayerCount) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"The model has layers 0 to {LayerCount - 1}.");
+        if ((uint)direction >= (uint)DirectionCount) throw new ArgumentOutOfRangeException(nameof(direction), direction, Bidirectional ? "Directions are 0 (forward) and 1 (reverse)." : "The model has one direction, 0.");
         string kind = parameter switch
         {
             LayerParameter.WeightIh => "weight_ih",
@@ -239,7 +237,7 @@ public sealed class ModelShape : IEquatable<ModelShape>
             LayerParameter.WeightCh when Peephole => "weight_ch",
             LayerParameter.WeightCh => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "The model has no peepholes (Peephole = false), so no weight_ch tensors."),
             LayerParameter.WeightHr when HasProjection => "weight_hr",
-            LayerParameter.WeightHr => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "The model has no projection (ProjectionSize = 0), so no weight_hr tensors."),
+            LayerParameter.WeightHr => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "The model has no projection (Projection = 0), so no weight_hr tensors."),
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "Unknown LayerParameter."),
         };
         return RecurrentModule + "." + kind + "_l" + layer.ToString(CultureInfo.InvariantCulture) + (direction == 1 ? "_reverse" : "");
@@ -265,8 +263,8 @@ public sealed class ModelShape : IEquatable<ModelShape>
 
     /// <inheritdoc/>
     public bool Equals(ModelShape? other) => other is not null &&
-        Inputs == other.Inputs && Vocabulary == other.Vocabulary && Embedding == other.Embedding &&
-        Hidden == other.Hidden && Layers == other.Layers && Outputs == other.Outputs &&
+        InputSize == other.InputSize && VocabularySize == other.VocabularySize && EmbeddingSize == other.EmbeddingSize &&
+        HiddenSize == other.HiddenSize && LayerCount == other.LayerCount && OutputSize == other.OutputSize &&
         Head == other.Head && HeadOn == other.HeadOn && Cell == other.Cell && Bidirectional == other.Bidirectional &&
         Peephole == other.Peephole && ProjectionSize == other.ProjectionSize && Dropout.Equals(other.Dropout) && InputDropout.Equals(other.InputDropout);
 
@@ -274,16 +272,67 @@ public sealed class ModelShape : IEquatable<ModelShape>
     public override bool Equals(object? obj) => Equals(obj as ModelShape);
 
     /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(HashCode.Combine(Inputs, Vocabulary, Embedding, Hidden, Layers, Outputs, Head, HeadOn), Cell, Bidirectional, Peephole, ProjectionSize, Dropout, InputDropout);
+    public override int GetHashCode() => HashCode.Combine(HashCode.Combine(InputSize, VocabularySize, EmbeddingSize, HiddenSize, LayerCount, OutputSize, Head, HeadOn), Cell, Bidirectional, Peephole, ProjectionSize, Dropout, InputDropout);
+
+    /// <summary>
+    /// A table of the model, as Keras' <c>summary()</c> prints: one row per parameter tensor with the layer it belongs to,
+    /// its PyTorch name, shape and parameter count, then the totals.
+    /// </summary>
+    public string Summary()
+    {
+        var rows = new List<(string Layer, string Tensor, string Shape, string Count)>();
+        string cell = Cell == RecurrentCell.Gru ? "GRU" : Peephole ? "LSTM, peephole" : "LSTM";
+        foreach (var tensor in _tensors)
+        {
+            string layer;
+            if (tensor.Name == EmbeddingWeightName) layer = FormattableString.Invariant($"embedding ({VocabularySize} → {EmbeddingSize})");
+            else if (tensor.Name is HeadWeightName or HeadBiasName) layer = FormattableString.Invariant($"head: Linear ({LayerOutputSize} → {OutputSize}){(Head is Head.Sigmoid or Head.Softmax ? ", " + Head.ToString().ToLowerInvariant() : "")}");
+            else
+            {
+                int l = tensor.Name.IndexOf("_l", StringComparison.Ordinal);
+                string index = tensor.Name.Substring(l + 2).Replace("_reverse", "", StringComparison.Ordinal);
+                int k = int.Parse(index, CultureInfo.InvariantCulture);
+                bool reverse = tensor.Name.EndsWith("_reverse", StringComparison.Ordinal);
+                string width = HasProjection ? FormattableString.Invariant($"{HiddenSize}, projected to {ProjectionSize}") : HiddenSize.ToString(CultureInfo.InvariantCulture);
+                layer = FormattableString.Invariant($"layer {k}{(Bidirectional ? (reverse ? " reverse" : " forward") : "")}: {cell} ({LayerInputSize(k)} → {width})");
+            }
+            long count = tensor.Length;
+            rows.Add((layer, tensor.Name, tensor.ShapeText, count.ToString("N0", CultureInfo.InvariantCulture)));
+        }
+        const string L = "Layer", T = "Tensor", S = "Shape", C = "Parameters";
+        int wl = L.Length, wt = T.Length, ws = S.Length, wc = C.Length;
+        foreach (var r in rows)
+        {
+            wl = Math.Max(wl, r.Layer.Length);
+            wt = Math.Max(wt, r.Tensor.Length);
+            ws = Math.Max(ws, r.Shape.Length);
+            wc = Math.Max(wc, r.Count.Length);
+        }
+        var text = new System.Text.StringBuilder();
+        string rule = new('─', wl + wt + ws + wc + 6);
+        text.Append(CultureInfo.InvariantCulture, $"{ToString()}").AppendLine();
+        text.AppendLine(rule);
+        text.AppendLine($"{L.PadRight(wl)}  {T.PadRight(wt)}  {S.PadRight(ws)}  {C.PadLeft(wc)}");
+        text.AppendLine(rule);
+        string? previous = null;
+        foreach (var r in rows)
+        {
+            text.AppendLine($"{(r.Layer == previous ? "" : r.Layer).PadRight(wl)}  {r.Tensor.PadRight(wt)}  {r.Shape.PadRight(ws)}  {r.Count.PadLeft(wc)}");
+            previous = r.Layer;
+        }
+        text.AppendLine(rule);
+        text.Append(CultureInfo.InvariantCulture, $"Total parameters: {ParameterCount:N0} ({(long)ParameterCount * sizeof(float):N0} bytes as float32)").AppendLine();
+        return text.ToString();
+    }
 
     /// <inheritdoc/>
     public override string ToString()
     {
-        string input = IsTokenModel ? FormattableString.Invariant($"Vocabulary={Vocabulary}, Embedding={Embedding}") : FormattableString.Invariant($"Inputs={Inputs}");
-        string head = Head == Head.None ? "" : FormattableString.Invariant($", Outputs={Outputs}, Head={Head}");
-        string cell = (Cell == RecurrentCell.Lstm ? "" : FormattableString.Invariant($", Cell={Cell}")) + (Bidirectional ? ", Bidirectional" : "") + (Peephole ? ", Peephole" : "") + (HasProjection ? FormattableString.Invariant($", ProjectionSize={ProjectionSize}") : "");
+        string input = IsTokenModel ? FormattableString.Invariant($"Vocabulary={VocabularySize}, Embedding={EmbeddingSize}") : FormattableString.Invariant($"Inputs={InputSize}");
+        string head = Head == Head.None ? "" : FormattableString.Invariant($", Outputs={OutputSize}, Head={Head}");
+        string cell = (Cell == RecurrentCell.Lstm ? "" : FormattableString.Invariant($", Cell={Cell}")) + (Bidirectional ? ", Bidirectional" : "") + (Peephole ? ", Peephole" : "") + (HasProjection ? FormattableString.Invariant($", Projection={ProjectionSize}") : "");
         string dropout = (Dropout > 0 ? FormattableString.Invariant($", Dropout={Dropout}") : "") + (InputDropout > 0 ? FormattableString.Invariant($", InputDropout={InputDropout}") : "");
-        return FormattableString.Invariant($"{input}, Hidden={Hidden}, Layers={Layers}{cell}{head}, HeadOn={HeadOn}{dropout}");
+        return FormattableString.Invariant($"{input}, Hidden={HiddenSize}, Layers={LayerCount}{cell}{head}, HeadOn={HeadOn}{dropout}");
     }
 }
 

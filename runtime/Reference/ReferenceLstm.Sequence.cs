@@ -3,6 +3,7 @@
 using System;
 using System.Buffers;
 using System.Runtime.InteropServices;
+using LstmGen.CompilerServices;
 using LstmGen.Training;
 
 namespace LstmGen.Reference;
@@ -13,7 +14,7 @@ public sealed partial class ReferenceLstm
     private void AdvanceLayers(ReadOnlySpan<float> x, LstmState state)
     {
         Span<float> sums = Scratch(state);
-        for (int k = 0; k < Shape.Layers; k++)
+        for (int k = 0; k < Shape.LayerCount; k++)
         {
             // Layer k > 0 reads the h its lower layer has just produced at this step.
             ReadOnlySpan<float> input = k == 0 ? x : state.Hidden(k - 1);
@@ -31,7 +32,7 @@ public sealed partial class ReferenceLstm
     private void RunSequence(ReadOnlySpan<float> inputs, ReadOnlySpan<int> tokens, int steps, Span<float> output, LstmState state, HeadOutput kind, TrainingTape? tape)
     {
         int hidden = Shape.HiddenStateSize, width = Shape.LayerOutputSize;
-        int sequence = steps * Math.Max(width, Shape.InputSize);
+        int sequence = steps * Math.Max(width, Shape.LayerInputSize(0));
         float[] rented = ArrayPool<float>.Shared.Rent(2 * sequence);
         try
         {
@@ -39,7 +40,7 @@ public sealed partial class ReferenceLstm
             Span<float> current = rented.AsSpan(sequence, sequence);    // layer k's outputs, [T, width]
             Span<float> sums = Scratch(state);
             Span<float> records = tape is null ? Span<float>.Empty : Records(tape);
-            for (int k = 0; k < Shape.Layers; k++)
+            for (int k = 0; k < Shape.LayerCount; k++)
             {
                 bool dropped = tape is not null && DropsInputOf(k);
                 if (dropped)
@@ -54,7 +55,7 @@ public sealed partial class ReferenceLstm
                         DropoutMask.Fill(mask, rate, tape!.DropoutSeed, t, k);
                         ReadOnlySpan<float> x = k > 0 ? below.Slice(t * width, width)
                             : Shape.IsTokenModel ? EmbeddingRow(tokens[t])
-                            : inputs.Slice(t * Shape.Inputs, Shape.Inputs);
+                            : inputs.Slice(t * Shape.InputSize, Shape.InputSize);
                         Span<float> masked = below.Slice(t * count, count);
                         for (int j = 0; j < count; j++) masked[j] = x[j] * mask[j];
                     }
@@ -68,7 +69,7 @@ public sealed partial class ReferenceLstm
                         int t = d == 0 ? n : steps - 1 - n;
                         ReadOnlySpan<float> x = k > 0 || dropped ? below.Slice(t * Shape.LayerInputSize(k), Shape.LayerInputSize(k))
                             : Shape.IsTokenModel ? EmbeddingRow(tokens[t])
-                            : inputs.Slice(t * Shape.Inputs, Shape.Inputs);
+                            : inputs.Slice(t * Shape.InputSize, Shape.InputSize);
                         Span<float> gates = Span<float>.Empty, hRecord = Span<float>.Empty;
                         if (tape is not null)
                         {
@@ -112,7 +113,7 @@ public sealed partial class ReferenceLstm
     }
 
     private ReadOnlySpan<float> EmbeddingRow(int token) =>
-        _parameters.AsSpan(_embeddingOffset + token * Shape.Embedding, Shape.Embedding);
+        _parameters.AsSpan(_embeddingOffset + token * Shape.EmbeddingSize, Shape.EmbeddingSize);
 
     private Span<float> Scratch(LstmState state) => MemoryMarshal.CreateSpan(ref state.GetScratchReference(), ScratchLength);
 
@@ -124,7 +125,7 @@ public sealed partial class ReferenceLstm
     /// </summary>
     private void CellForward(int slot, ReadOnlySpan<float> x, Span<float> h, Span<float> c, Span<float> sums, Span<float> gates, Span<float> hRecord)
     {
-        int hidden = Shape.Hidden, inputs = x.Length, width = Shape.HiddenStateSize;
+        int hidden = Shape.HiddenSize, inputs = x.Length, width = Shape.HiddenStateSize;
         ReadOnlySpan<float> weightIh = _parameters.AsSpan(_weightIhOffsets[slot], _gateRows * inputs);
         ReadOnlySpan<float> weightHh = _parameters.AsSpan(_weightHhOffsets[slot], _gateRows * width);
         ReadOnlySpan<float> biasIh = _parameters.AsSpan(_biasIhOffsets[slot], _gateRows);
@@ -167,7 +168,7 @@ public sealed partial class ReferenceLstm
     /// </summary>
     private void LstmUpdate(int slot, Span<float> sums, Span<float> h, Span<float> c, Span<float> gates, Span<float> hRecord)
     {
-        int hidden = Shape.Hidden;
+        int hidden = Shape.HiddenSize;
         bool peephole = Shape.Peephole;
         ReadOnlySpan<float> p = peephole ? _parameters.AsSpan(_peepholeOffsets[slot], ModelShape.PeepholeGates * hidden) : default;
         Span<float> m = Shape.HasProjection ? sums.Slice(_gateRows, hidden) : h;
@@ -206,7 +207,7 @@ public sealed partial class ReferenceLstm
     /// <summary>The GRU update from the sums: r, z summed at rows 0..2H, n's input part at 2H..3H, its recurrent part at 3H..4H.</summary>
     private void GruUpdate(ReadOnlySpan<float> sums, Span<float> h, Span<float> gates, Span<float> hRecord)
     {
-        int hidden = Shape.Hidden;
+        int hidden = Shape.HiddenSize;
         for (int u = 0; u < hidden; u++)
         {
             float r = Sigmoid(sums[u]);
@@ -233,16 +234,16 @@ public sealed partial class ReferenceLstm
         }
 
         int width = top.Length;
-        ReadOnlySpan<float> weight = _parameters.AsSpan(_headWeightOffset, Shape.Outputs * width);
-        ReadOnlySpan<float> bias = _parameters.AsSpan(_headBiasOffset, Shape.Outputs);
-        for (int o = 0; o < Shape.Outputs; o++)
+        ReadOnlySpan<float> weight = _parameters.AsSpan(_headWeightOffset, Shape.OutputSize * width);
+        ReadOnlySpan<float> bias = _parameters.AsSpan(_headBiasOffset, Shape.OutputSize);
+        for (int o = 0; o < Shape.OutputSize; o++)
         {
             float sum = bias[o];
             ReadOnlySpan<float> row = weight.Slice(o * width, width);
             for (int j = 0; j < width; j++) sum += row[j] * top[j];
             output[o] = sum;
         }
-        if (kind == HeadOutput.Activated) LstmGen.Kernels.HeadActivation.Apply(Shape.Head, output);
+        if (kind == HeadOutput.Activated) LstmGen.CompilerServices.HeadActivation.Apply(Shape.Head, output);
     }
 
     private static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));

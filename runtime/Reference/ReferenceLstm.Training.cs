@@ -4,6 +4,7 @@
 using System;
 using System.Buffers;
 using System.Runtime.InteropServices;
+using LstmGen.CompilerServices;
 using LstmGen.Training;
 
 namespace LstmGen.Reference;
@@ -15,7 +16,7 @@ namespace LstmGen.Reference;
 /// n and the n gate's recurrent sum W_hn·h_{t−1} + b_hn — and then the D new h vectors side by side, so the
 /// layer's output at t, [h_forward, h_backward], is one span (for a unidirectional LSTM: i, f, g, o, c, h; with a
 /// projection, h holds ProjectionSize floats).
-/// Then the tape's copy of the float inputs (T × Inputs; token ids go to <see cref="TrainingTape.Tokens"/>);
+/// Then the tape's copy of the float inputs (T × Inputs; token ids go to the tape);
 /// then the fixed floats: h0 and c0 of every state slot (S·H each, S = layers × directions), the carried
 /// dL/dh and dL/dc of every slot (S·H each), and the gate gradients of one cell on the input side and on the
 /// recurrent side (gates·H each; they differ only in a GRU's n block); with a projection, h0 and the carried dh
@@ -52,7 +53,7 @@ namespace LstmGen.Reference;
 public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainableModel
 {
     /// <summary>Carried gradients below this magnitude, 2^−100, are flushed to zero (see the remarks on denormals).</summary>
-    internal const float FlushThreshold = LstmGen.Kernels.Activations.GradientFlushThreshold;
+    internal const float FlushThreshold = LstmGen.CompilerServices.Activations.GradientFlushThreshold;
 
     /// <summary>Names this implementation's tape and gradient layout (PyTorch order), so a generated model's tape or buffer is refused.</summary>
     private const string TrainingLayout = "lstmgen-reference-v2";
@@ -61,10 +62,10 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
     private int RecordedVectors => _gru ? 5 : 6;
 
     /// <summary>Floats one layer records per step (all directions).</summary>
-    private int LayerRecord => _directions * ((RecordedVectors - 1) * Shape.Hidden + Shape.HiddenStateSize);
+    private int LayerRecord => _directions * ((RecordedVectors - 1) * Shape.HiddenSize + Shape.HiddenStateSize);
 
     /// <summary>Floats the tape records per step: all layers, then the dropout masks of the layers whose input is dropped.</summary>
-    private int FloatsPerStep => Shape.Layers * LayerRecord + DropoutMaskOffset(Shape.Layers);
+    private int FloatsPerStep => Shape.LayerCount * LayerRecord + DropoutMaskOffset(Shape.LayerCount);
 
     /// <summary>Whether layer <paramref name="k"/>'s input passes through a dropout mask in training.</summary>
     private bool DropsInputOf(int k) => k == 0 ? Shape.InputDropout > 0 : Shape.Dropout > 0;
@@ -82,7 +83,7 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
     /// Floats of the tape's fixed part: h0, c0, carried dh, carried dc (S·H each; h and dh S·R with a projection), the
     /// input-side and recurrent-side gate gradients, and with a projection dL/dm (H).
     /// </summary>
-    private int FixedFloats => 2 * Shape.StateSlots * (Shape.HiddenStateSize + Shape.Hidden) + 2 * _gateRows + (Shape.HasProjection ? Shape.Hidden : 0);
+    private int FixedFloats => 2 * Shape.StateSlotCount * (Shape.HiddenStateSize + Shape.HiddenSize) + 2 * _gateRows + (Shape.HasProjection ? Shape.HiddenSize : 0);
 
     /// <inheritdoc/>
     public TrainingTape CreateTape(int maxSteps) => new(Shape, TrainingLayout, maxSteps, FloatsPerStep, FixedFloats);
@@ -128,14 +129,14 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
         CheckTapeLayout(tape);
         tape.Begin(Shape, TrainingLayout, tokens.Length);
 
-        tokens.CopyTo(tape.Tokens);
+        tokens.CopyTo(tape.TokenIds);
         RecordInitialState(tape, state);
         RunSequence(default, tokens, tokens.Length, outputs, state, HeadOutput.Logits, tape);
     }
 
     private void RecordInitialState(TrainingTape tape, LstmState state)
     {
-        int hidden = Shape.Hidden, width = Shape.HiddenStateSize, slots = Shape.StateSlots;
+        int hidden = Shape.HiddenSize, width = Shape.HiddenStateSize, slots = Shape.StateSlotCount;
         Span<float> fixedFloats = Fixed(tape);
         for (int s = 0; s < slots; s++)
         {
@@ -163,7 +164,7 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
         CheckStateGradients(finalStateGradients, "final", nameof(finalStateGradients));
 
         // h is R = HiddenStateSize wide (the projection size, or H); c is H wide.
-        int hidden = Shape.HiddenStateSize, cells = Shape.Hidden, slots = Shape.StateSlots;
+        int hidden = Shape.HiddenStateSize, cells = Shape.HiddenSize, slots = Shape.StateSlotCount;
         int hFloats = slots * hidden, cFloats = slots * cells;
         int width = Shape.LayerOutputSize;
         Span<float> records = Records(tape);
@@ -176,18 +177,18 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
         Span<float> recurrentSide = fixedFloats.Slice(2 * (hFloats + cFloats) + _gateRows, _gateRows);
         Span<float> dm = Shape.HasProjection ? fixedFloats.Slice(2 * (hFloats + cFloats) + 2 * _gateRows, cells) : default;
         ReadOnlySpan<float> inputCopies = InputCopies(tape);
-        ReadOnlySpan<int> tokens = tape.Tokens;
+        ReadOnlySpan<int> tokens = tape.TokenIds;
         Span<float> grad = gradients.Values;
 
         // Two gradient sequences: dL/d(layer k's output) [T, width], and dL/d(layer k's input) [T, in_k],
         // which becomes the next lower layer's dL/d(output).
-        int region = steps * Math.Max(Shape.InputSize, width);
-        float[] rented = ArrayPool<float>.Shared.Rent(2 * region + Math.Max(Shape.InputSize, width));
+        int region = steps * Math.Max(Shape.LayerInputSize(0), width);
+        float[] rented = ArrayPool<float>.Shared.Rent(2 * region + Math.Max(Shape.LayerInputSize(0), width));
         try
         {
             Span<float> above = rented.AsSpan(0, region);
             Span<float> below = rented.AsSpan(region, region);
-            Span<float> maskedInput = rented.AsSpan(2 * region, Math.Max(Shape.InputSize, width));
+            Span<float> maskedInput = rented.AsSpan(2 * region, Math.Max(Shape.LayerInputSize(0), width));
 
             // dL/d(top layer's output) from the steps that have an output (zero at the others).
             above.Slice(0, steps * width).Clear();
@@ -196,8 +197,8 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
                 // The head read [forward h at T−1, reverse h at 0]: its gradient splits back to those two steps.
                 float[] pair = ArrayPool<float>.Shared.Rent(2 * width);
                 Span<float> final = pair.AsSpan(0, width), dFinal = pair.AsSpan(width, width);
-                RecordedOutput(records.Slice((steps - 1) * FloatsPerStep, FloatsPerStep), Shape.Layers - 1).Slice(0, hidden).CopyTo(final);
-                RecordedOutput(records.Slice(0, FloatsPerStep), Shape.Layers - 1).Slice(hidden, hidden).CopyTo(final.Slice(hidden));
+                RecordedOutput(records.Slice((steps - 1) * FloatsPerStep, FloatsPerStep), Shape.LayerCount - 1).Slice(0, hidden).CopyTo(final);
+                RecordedOutput(records.Slice(0, FloatsPerStep), Shape.LayerCount - 1).Slice(hidden, hidden).CopyTo(final.Slice(hidden));
                 dFinal.Clear();
                 BackwardHead(outputGradients.Slice(0, Shape.StepOutputSize), final, dFinal, grad);
                 dFinal.Slice(0, hidden).CopyTo(above.Slice((steps - 1) * width, hidden));
@@ -210,12 +211,12 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
                 {
                     int outputAt = OutputOffset(t, steps);
                     if (outputAt < 0) continue;
-                    ReadOnlySpan<float> top = RecordedOutput(records.Slice(t * FloatsPerStep, FloatsPerStep), Shape.Layers - 1);
+                    ReadOnlySpan<float> top = RecordedOutput(records.Slice(t * FloatsPerStep, FloatsPerStep), Shape.LayerCount - 1);
                     BackwardHead(outputGradients.Slice(outputAt, Shape.StepOutputSize), top, above.Slice(t * width, width), grad);
                 }
             }
 
-            for (int k = Shape.Layers - 1; k >= 0; k--)
+            for (int k = Shape.LayerCount - 1; k >= 0; k--)
             {
                 int inputs = Shape.LayerInputSize(k);
                 Span<float> dInput = below.Slice(0, steps * inputs);
@@ -247,7 +248,7 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
                         ReadOnlySpan<float> previousRecord = hasPrevious ? records.Slice(previous * FloatsPerStep, FloatsPerStep) : default;
                         ReadOnlySpan<float> x = k > 0 ? RecordedOutput(record, k - 1)
                             : Shape.IsTokenModel ? EmbeddingRow(tokens[t])
-                            : inputCopies.Slice(t * Shape.Inputs, Shape.Inputs);
+                            : inputCopies.Slice(t * Shape.InputSize, Shape.InputSize);
                         if (DropsInputOf(k))
                         {
                             // The layer read its input through the recorded dropout mask.
@@ -285,14 +286,14 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
             {
                 if (Shape.IsTokenModel)
                 {
-                    int e = Shape.Embedding;
+                    int e = Shape.EmbeddingSize;
                     Span<float> row = grad.Slice(_embeddingOffset + tokens[t] * e, e);
                     ReadOnlySpan<float> dx = above.Slice(t * e, e);
                     for (int j = 0; j < e; j++) row[j] += dx[j];
                 }
                 else if (!inputGradients.IsEmpty)
                 {
-                    above.Slice(t * Shape.Inputs, Shape.Inputs).CopyTo(inputGradients.Slice(t * Shape.Inputs, Shape.Inputs));
+                    above.Slice(t * Shape.InputSize, Shape.InputSize).CopyTo(inputGradients.Slice(t * Shape.InputSize, Shape.InputSize));
                 }
             }
         }
@@ -314,9 +315,9 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
     /// <summary>Throws unless <paramref name="state"/> (when given) has this model's state slots and hidden size.</summary>
     private void CheckStateGradients(LstmState? state, string which, string parameterName)
     {
-        if (state is not null && (state.Layers != Shape.StateSlots || state.HiddenSize != Shape.Hidden || state.ProjectionSize != Shape.ProjectionSize))
+        if (state is not null && (state.SlotCount != Shape.StateSlotCount || state.HiddenSize != Shape.HiddenSize || state.ProjectionSize != Shape.ProjectionSize))
             throw new ArgumentException(
-                $"The {which}-state gradient state has {state.Layers} slot(s) of {state.HiddenSize} units{(state.ProjectionSize > 0 ? $" (h projected to {state.ProjectionSize})" : "")}; expected {Shape.StateSlots} of {Shape.Hidden}{(Shape.HasProjection ? $" (h projected to {Shape.ProjectionSize})" : "")}. Create it with this model's CreateState().", parameterName);
+                $"The {which}-state gradient state has {state.SlotCount} slot(s) of {state.HiddenSize} units{(state.ProjectionSize > 0 ? $" (h projected to {state.ProjectionSize})" : "")}; expected {Shape.StateSlotCount} of {Shape.HiddenSize}{(Shape.HasProjection ? $" (h projected to {Shape.ProjectionSize})" : "")}. Create it with this model's CreateState().", parameterName);
     }
 
     /// <summary>
@@ -348,7 +349,7 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
     private void LstmGateGradients(int slot, ReadOnlySpan<float> gates, ReadOnlySpan<float> cPrevious, ReadOnlySpan<float> fromAbove,
         Span<float> carriedH, Span<float> carriedC, Span<float> dz, Span<float> dm, Span<float> grad)
     {
-        int hidden = Shape.Hidden;
+        int hidden = Shape.HiddenSize;
         bool peephole = Shape.Peephole, projected = Shape.HasProjection;
         int pw = ModelShape.PeepholeGates * hidden;
         ReadOnlySpan<float> p = peephole ? _parameters.AsSpan(_peepholeOffsets[slot], pw) : default;
@@ -407,7 +408,7 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
     private void GruGateGradients(ReadOnlySpan<float> gates, ReadOnlySpan<float> hPrevious, ReadOnlySpan<float> fromAbove,
         Span<float> carriedH, Span<float> inputSide, Span<float> recurrentSide)
     {
-        int hidden = Shape.Hidden;
+        int hidden = Shape.HiddenSize;
         for (int u = 0; u < hidden; u++)
         {
             float r = gates[u], z = gates[hidden + u], n = gates[2 * hidden + u], recurrentN = gates[3 * hidden + u];
@@ -476,10 +477,10 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
         }
 
         int width = top.Length;
-        ReadOnlySpan<float> weight = _parameters.AsSpan(_headWeightOffset, Shape.Outputs * width);
-        Span<float> gradWeight = grad.Slice(_headWeightOffset, Shape.Outputs * width);
-        Span<float> gradBias = grad.Slice(_headBiasOffset, Shape.Outputs);
-        for (int o = 0; o < Shape.Outputs; o++)
+        ReadOnlySpan<float> weight = _parameters.AsSpan(_headWeightOffset, Shape.OutputSize * width);
+        Span<float> gradWeight = grad.Slice(_headWeightOffset, Shape.OutputSize * width);
+        Span<float> gradBias = grad.Slice(_headBiasOffset, Shape.OutputSize);
+        for (int o = 0; o < Shape.OutputSize; o++)
         {
             float d = dOutput[o];
             gradBias[o] += d;
@@ -506,28 +507,28 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
 
     /// <summary>The gate vectors (LSTM i, f, g, o, c; GRU r, z, n, W_hn·h + b_hn) of layer <paramref name="k"/>, direction <paramref name="d"/> in one step's record.</summary>
     private Span<float> RecordedGates(Span<float> step, int k, int d) =>
-        step.Slice(k * LayerRecord + d * (RecordedVectors - 1) * Shape.Hidden, (RecordedVectors - 1) * Shape.Hidden);
+        step.Slice(k * LayerRecord + d * (RecordedVectors - 1) * Shape.HiddenSize, (RecordedVectors - 1) * Shape.HiddenSize);
 
     private ReadOnlySpan<float> RecordedGates(ReadOnlySpan<float> step, int k, int d) =>
-        step.Slice(k * LayerRecord + d * (RecordedVectors - 1) * Shape.Hidden, (RecordedVectors - 1) * Shape.Hidden);
+        step.Slice(k * LayerRecord + d * (RecordedVectors - 1) * Shape.HiddenSize, (RecordedVectors - 1) * Shape.HiddenSize);
 
     /// <summary>The new h of layer <paramref name="k"/>, direction <paramref name="d"/> in one step's record.</summary>
     private Span<float> RecordedHidden(Span<float> step, int k, int d) =>
-        step.Slice(k * LayerRecord + _directions * (RecordedVectors - 1) * Shape.Hidden + d * Shape.HiddenStateSize, Shape.HiddenStateSize);
+        step.Slice(k * LayerRecord + _directions * (RecordedVectors - 1) * Shape.HiddenSize + d * Shape.HiddenStateSize, Shape.HiddenStateSize);
 
     private ReadOnlySpan<float> RecordedHidden(ReadOnlySpan<float> step, int k, int d) =>
-        step.Slice(k * LayerRecord + _directions * (RecordedVectors - 1) * Shape.Hidden + d * Shape.HiddenStateSize, Shape.HiddenStateSize);
+        step.Slice(k * LayerRecord + _directions * (RecordedVectors - 1) * Shape.HiddenSize + d * Shape.HiddenStateSize, Shape.HiddenStateSize);
 
     /// <summary>The dropout mask of layer <paramref name="k"/>'s input in one step's record (0 or 1 / (1 − p) per input).</summary>
     private Span<float> RecordedMask(Span<float> step, int k) =>
-        step.Slice(Shape.Layers * LayerRecord + DropoutMaskOffset(k), Shape.LayerInputSize(k));
+        step.Slice(Shape.LayerCount * LayerRecord + DropoutMaskOffset(k), Shape.LayerInputSize(k));
 
     private ReadOnlySpan<float> RecordedMask(ReadOnlySpan<float> step, int k) =>
-        step.Slice(Shape.Layers * LayerRecord + DropoutMaskOffset(k), Shape.LayerInputSize(k));
+        step.Slice(Shape.LayerCount * LayerRecord + DropoutMaskOffset(k), Shape.LayerInputSize(k));
 
     /// <summary>Layer <paramref name="k"/>'s output in one step's record: its h, or [h_forward, h_backward].</summary>
     private ReadOnlySpan<float> RecordedOutput(ReadOnlySpan<float> step, int k) =>
-        step.Slice(k * LayerRecord + _directions * (RecordedVectors - 1) * Shape.Hidden, Shape.LayerOutputSize);
+        step.Slice(k * LayerRecord + _directions * (RecordedVectors - 1) * Shape.HiddenSize, Shape.LayerOutputSize);
 
     private static Span<float> Records(TrainingTape tape) =>
         MemoryMarshal.CreateSpan(ref tape.GetReference(), tape.MaxSteps * tape.FloatsPerStep);
@@ -565,9 +566,9 @@ public sealed partial class ReferenceLstm : IFloatTrainableModel, ITokenTrainabl
         if (Shape.IsTokenModel)
             throw new ArgumentException(
                 $"This model reads token ids, which have no gradient; pass an empty span, not {inputGradients.Length} floats (the embedding's gradient is in the gradient buffer).", nameof(inputGradients));
-        int expected = steps * Shape.Inputs;
+        int expected = steps * Shape.InputSize;
         if (inputGradients.Length != expected)
             throw new ArgumentException(
-                $"Expected {expected} input gradient floats (steps × Inputs = {steps} × {Shape.Inputs}) or an empty span, got {inputGradients.Length}.", nameof(inputGradients));
+                $"Expected {expected} input gradient floats (steps × Inputs = {steps} × {Shape.InputSize}) or an empty span, got {inputGradients.Length}.", nameof(inputGradients));
     }
 }

@@ -2,7 +2,10 @@
 // float code straight from PyTorch's equations (LSTM or GRU, one or two directions), working directly on
 // the canonical parameter block.
 using System;
+using System.IO;
+using LstmGen.CompilerServices;
 using LstmGen.IO;
+using LstmGen.Training;
 
 namespace LstmGen.Reference;
 
@@ -48,7 +51,7 @@ namespace LstmGen.Reference;
 /// <para>It is also trainable (<c>ReferenceLstm.Training.cs</c>): a recording forward pass and
 /// backpropagation through time, with gradients in the same PyTorch layout as <see cref="Parameters"/>.</para>
 /// </remarks>
-public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceModel
+public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceModel, IGuardedModel
 {
     private readonly float[] _parameters;
     private readonly int _embeddingOffset;
@@ -64,7 +67,8 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
     private readonly bool _gru;
     private readonly int _directions;
     private readonly int _gateRows;
-    private readonly LstmState _ownState;
+    private readonly System.Collections.Concurrent.ConcurrentBag<LstmState> _spareStates = new(); // for Predict calls without a state, one per concurrent call
+    private readonly ModelGuard _guard = new();
 
     /// <summary>Creates a model of the given shape with all parameters zero.</summary>
     public ReferenceLstm(ModelShape shape)
@@ -73,18 +77,18 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
         Shape = shape;
         _parameters = new float[shape.ParameterCount];
         _gru = shape.Cell == RecurrentCell.Gru;
-        _directions = shape.Directions;
-        _gateRows = shape.GatesPerUnit * shape.Hidden;
+        _directions = shape.DirectionCount;
+        _gateRows = shape.GatesPerUnit * shape.HiddenSize;
 
         _embeddingOffset = shape.IsTokenModel ? shape.GetTensor(ModelShape.EmbeddingWeightName).Offset : -1;
-        int slots = shape.StateSlots;
+        int slots = shape.StateSlotCount;
         _weightIhOffsets = new int[slots];
         _weightHhOffsets = new int[slots];
         _biasIhOffsets = new int[slots];
         _biasHhOffsets = new int[slots];
         _peepholeOffsets = shape.Peephole ? new int[slots] : [];
         _projectionOffsets = shape.HasProjection ? new int[slots] : [];
-        for (int k = 0; k < shape.Layers; k++)
+        for (int k = 0; k < shape.LayerCount; k++)
         {
             for (int d = 0; d < _directions; d++)
             {
@@ -102,7 +106,6 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
             _headWeightOffset = shape.GetTensor(ModelShape.HeadWeightName).Offset;
             _headBiasOffset = shape.GetTensor(ModelShape.HeadBiasName).Offset;
         }
-        _ownState = CreateState();
     }
 
     /// <inheritdoc/>
@@ -116,23 +119,62 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
     /// GRU 3·Hidden plus the Hidden recurrent sums of the n gate, which the reset gate multiplies; with a
     /// projection, Hidden more for o·tanh(c) before it is projected.
     /// </summary>
-    public int ScratchLength => _gateRows + (_gru || Shape.HasProjection ? Shape.Hidden : 0);
+    internal int ScratchLength => _gateRows + (_gru || Shape.HasProjection ? Shape.HiddenSize : 0);
 
     /// <inheritdoc/>
-    /// <remarks>The reference model computes straight from <see cref="Parameters"/>, so this does nothing.</remarks>
+    /// <remarks>The reference model computes straight from <see cref="Parameters"/>, so there is nothing to rebuild.</remarks>
     public void ParametersChanged()
     {
+        _guard.BeginWrite();
+        _guard.EndWrite();
     }
 
     /// <inheritdoc/>
-    /// <remarks>The state has <see cref="ModelShape.StateSlots"/> slots: slot <c>layer·Directions + direction</c>.</remarks>
-    public LstmState CreateState() => new(Shape.StateSlots, Shape.Hidden, ScratchLength, Shape.ProjectionSize);
+    public void Initialize(ulong seed = 0, ParameterInitOptions? options = null)
+    {
+        _guard.BeginWrite();
+        try { ParameterInit.Initialize(Shape, _parameters, seed, options); }
+        finally { _guard.EndWrite(); }
+    }
 
     /// <inheritdoc/>
-    public void Load(string path, WeightLoadOptions? options = null) => ModelWeights.Load(path, Shape, _parameters, options);
+    public string Summary() => Shape.Summary();
+
+    ModelGuard IGuardedModel.Guard => _guard;
+
+    /// <inheritdoc/>
+    /// <remarks>The state has <see cref="ModelShape.StateSlotCount"/> slots: slot <c>layer·Directions + direction</c>.</remarks>
+    public LstmState CreateState() => new(Shape.StateSlotCount, Shape.HiddenSize, ScratchLength, Shape.ProjectionSize);
+
+    /// <inheritdoc/>
+    public void Load(string path, WeightLoadOptions? options = null)
+    {
+        _guard.BeginWrite();
+        try { ModelWeights.Load(path, Shape, _parameters, options); }
+        finally { _guard.EndWrite(); }
+    }
+
+    /// <inheritdoc/>
+    public void Load(Stream stream, WeightLoadOptions? options = null)
+    {
+        _guard.BeginWrite();
+        try { ModelWeights.Load(stream, Shape, _parameters, options); }
+        finally { _guard.EndWrite(); }
+    }
+
+    /// <inheritdoc/>
+    public void Load(ReadOnlyMemory<byte> bytes, WeightLoadOptions? options = null)
+    {
+        _guard.BeginWrite();
+        try { ModelWeights.Load(bytes, Shape, _parameters, options); }
+        finally { _guard.EndWrite(); }
+    }
 
     /// <inheritdoc/>
     public void Save(string path) => ModelWeights.Save(path, Shape, _parameters);
+
+    /// <inheritdoc/>
+    public void Save(Stream stream) => ModelWeights.Save(stream, Shape, _parameters);
 
     // ---- float form ----------------------------------------------------------------------------
 
@@ -142,8 +184,12 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
         RequireFloatModel();
         int steps = CheckInputs(inputs);
         CheckOutput(output, Shape.OutputLength(steps), nameof(output));
-        _ownState.Reset();
-        RunSequence(inputs, default, steps, output, _ownState, HeadOutput.Activated, tape: null);
+        LstmState state = _spareStates.TryTake(out LstmState? spare) ? spare : CreateState();
+        state.Reset();
+        int version = _guard.EnterRead();
+        RunSequence(inputs, default, steps, output, state, HeadOutput.Activated, tape: null);
+        _guard.ExitRead(version);
+        _spareStates.Add(state);
     }
 
     /// <inheritdoc/>
@@ -155,7 +201,9 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
         CheckOutput(output, Shape.OutputLength(steps), nameof(output));
         CheckState(state);
         CheckKind(kind);
+        int version = _guard.EnterRead();
         RunSequence(inputs, default, steps, output, state, kind, tape: null);
+        _guard.ExitRead(version);
     }
 
     /// <inheritdoc/>
@@ -164,13 +212,15 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
     {
         RequireFloatModel();
         RequireStreamable();
-        if (input.Length != Shape.Inputs)
-            throw new ArgumentException($"Expected {Shape.Inputs} input floats for one step, got {input.Length}.", nameof(input));
+        if (input.Length != Shape.InputSize)
+            throw new ArgumentException($"Expected {Shape.InputSize} input floats for one step, got {input.Length}.", nameof(input));
         CheckStepOutput(output);
         CheckState(state);
         CheckKind(kind);
+        int version = _guard.EnterRead();
         AdvanceLayers(input, state);
-        if (!output.IsEmpty) WriteOutput(state.Hidden(Shape.Layers - 1), output, kind);
+        if (!output.IsEmpty) WriteOutput(state.Hidden(Shape.LayerCount - 1), output, kind);
+        _guard.ExitRead(version);
     }
 
     // ---- token form ----------------------------------------------------------------------------
@@ -181,8 +231,12 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
         RequireTokenModel();
         CheckTokens(tokens);
         CheckOutput(output, Shape.OutputLength(tokens.Length), nameof(output));
-        _ownState.Reset();
-        RunSequence(default, tokens, tokens.Length, output, _ownState, HeadOutput.Activated, tape: null);
+        LstmState state = _spareStates.TryTake(out LstmState? spare) ? spare : CreateState();
+        state.Reset();
+        int version = _guard.EnterRead();
+        RunSequence(default, tokens, tokens.Length, output, state, HeadOutput.Activated, tape: null);
+        _guard.ExitRead(version);
+        _spareStates.Add(state);
     }
 
     /// <inheritdoc/>
@@ -194,7 +248,9 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
         CheckOutput(output, Shape.OutputLength(tokens.Length), nameof(output));
         CheckState(state);
         CheckKind(kind);
+        int version = _guard.EnterRead();
         RunSequence(default, tokens, tokens.Length, output, state, kind, tape: null);
+        _guard.ExitRead(version);
     }
 
     /// <inheritdoc/>
@@ -203,13 +259,15 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
     {
         RequireTokenModel();
         RequireStreamable();
-        if ((uint)token >= (uint)Shape.Vocabulary)
-            throw new ArgumentOutOfRangeException(nameof(token), token, $"Token id {token} is outside [0, {Shape.Vocabulary}).");
+        if ((uint)token >= (uint)Shape.VocabularySize)
+            throw new ArgumentOutOfRangeException(nameof(token), token, $"Token id {token} is outside [0, {Shape.VocabularySize}).");
         CheckStepOutput(output);
         CheckState(state);
         CheckKind(kind);
+        int version = _guard.EnterRead();
         AdvanceLayers(EmbeddingRow(token), state);
-        if (!output.IsEmpty) WriteOutput(state.Hidden(Shape.Layers - 1), output, kind);
+        if (!output.IsEmpty) WriteOutput(state.Hidden(Shape.LayerCount - 1), output, kind);
+        _guard.ExitRead(version);
     }
 
     // ---- argument checks (all before any state is changed) -------------------------------------
@@ -218,14 +276,14 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
     {
         if (Shape.IsTokenModel)
             throw new InvalidOperationException(
-                $"This model reads token ids (Vocabulary={Shape.Vocabulary}, Embedding={Shape.Embedding}); call the ITokenSequenceModel overloads that take int tokens, not float inputs.");
+                $"This model reads token ids (Vocabulary={Shape.VocabularySize}, Embedding={Shape.EmbeddingSize}); call the ITokenSequenceModel overloads that take int tokens, not float inputs.");
     }
 
     private void RequireTokenModel()
     {
         if (!Shape.IsTokenModel)
             throw new InvalidOperationException(
-                $"This model reads {Shape.Inputs} float input(s) per step (no embedding); call the IFloatSequenceModel overloads that take float inputs, not token ids.");
+                $"This model reads {Shape.InputSize} float input(s) per step (no embedding); call the IFloatSequenceModel overloads that take float inputs, not token ids.");
     }
 
     private void RequireStreamable()
@@ -238,7 +296,7 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
     /// <summary>Checks the float inputs hold a positive whole number of steps and returns that number.</summary>
     private int CheckInputs(ReadOnlySpan<float> inputs)
     {
-        int width = Shape.Inputs;
+        int width = Shape.InputSize;
         if (inputs.Length == 0 || inputs.Length % width != 0)
             throw new ArgumentException(
                 $"Expected a positive multiple of {width} input floats (steps × Inputs), got {inputs.Length}.", nameof(inputs));
@@ -252,9 +310,9 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
         for (int t = 0; t < tokens.Length; t++)
         {
             int token = tokens[t];
-            if ((uint)token >= (uint)Shape.Vocabulary)
+            if ((uint)token >= (uint)Shape.VocabularySize)
                 throw new ArgumentOutOfRangeException(nameof(tokens), token,
-                    $"tokens[{t}] = {token} is outside the vocabulary [0, {Shape.Vocabulary}).");
+                    $"tokens[{t}] = {token} is outside the vocabulary [0, {Shape.VocabularySize}).");
         }
     }
 
@@ -274,7 +332,7 @@ public sealed partial class ReferenceLstm : IFloatSequenceModel, ITokenSequenceM
     private void CheckState(LstmState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        state.EnsureShape(Shape.StateSlots, Shape.Hidden, Shape.ProjectionSize, ScratchLength, nameof(state));
+        state.EnsureShape(Shape.StateSlotCount, Shape.HiddenSize, Shape.ProjectionSize, ScratchLength, nameof(state));
     }
 
     private static void CheckKind(HeadOutput kind)

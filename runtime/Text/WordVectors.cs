@@ -54,11 +54,11 @@ public static class WordVectors
         ArgumentNullException.ThrowIfNull(model);
         ModelShape shape = model.Shape;
         if (!shape.IsTokenModel) throw new ArgumentException($"The model reads float vectors ({shape}); word vectors need a token model with an embedding.", nameof(model));
-        if (shape.Vocabulary != vocabulary.Count)
-            throw new ArgumentException($"The model has {shape.Vocabulary} embedding rows but the vocabulary has {vocabulary.Count} ids; declare Vocabulary = {vocabulary.Count} or build the vocabulary with maxSize {shape.Vocabulary}.", nameof(vocabulary));
+        if (shape.VocabularySize != vocabulary.Count)
+            throw new ArgumentException($"The model has {shape.VocabularySize} embedding rows but the vocabulary has {vocabulary.Count} ids; declare Vocabulary = {vocabulary.Count} or build the vocabulary with maxSize {shape.VocabularySize}.", nameof(vocabulary));
         ParameterTensor embedding = shape.GetTensor(ModelShape.EmbeddingWeightName);
         using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-        WordVectorReport report = LoadInto(reader, vocabulary, model.Parameters.Slice(embedding.Offset, embedding.Length), shape.Embedding, lowerCaseFallback, path);
+        WordVectorReport report = LoadInto(reader, vocabulary, model.Parameters.Slice(embedding.Offset, embedding.Length), shape.EmbeddingSize, lowerCaseFallback, path);
         model.ParametersChanged();
         return report;
     }

@@ -61,17 +61,17 @@ public sealed class EncoderDecoder
             throw new ArgumentException($"The decoder needs a softmax head on every step (Head = Softmax, HeadOn = EveryStep); it has Head = {d.Head}, HeadOn = {d.HeadOn}.", nameof(decoder));
         if (e.Cell != d.Cell)
             throw new ArgumentException($"The encoder is an {e.Cell} and the decoder a {d.Cell}: the decoder's initial state must be the same kind of state.", nameof(decoder));
-        if (e.Hidden != d.Hidden)
-            throw new ArgumentException($"The encoder has {e.Hidden} hidden units and the decoder {d.Hidden}: they must be equal, the encoder's final state is the decoder's initial state.", nameof(decoder));
+        if (e.HiddenSize != d.HiddenSize)
+            throw new ArgumentException($"The encoder has {e.HiddenSize} hidden units and the decoder {d.HiddenSize}: they must be equal, the encoder's final state is the decoder's initial state.", nameof(decoder));
         if (e.ProjectionSize != d.ProjectionSize)
             throw new ArgumentException($"The encoder's h is {e.HiddenStateSize} wide and the decoder's {d.HiddenStateSize} (ProjectionSize {e.ProjectionSize} and {d.ProjectionSize}): they must be equal, the encoder's final state is the decoder's initial state.", nameof(decoder));
-        if (e.StateSlots != d.StateSlots)
+        if (e.StateSlotCount != d.StateSlotCount)
             throw new ArgumentException(
-                $"The encoder has {e.StateSlots} state slot(s) ({e.Layers} layer(s){(e.Bidirectional ? " × 2 directions" : "")}) and the decoder {d.StateSlots}: they must be equal, slot by slot the encoder's final state is the decoder's initial state.", nameof(decoder));
-        if ((uint)startToken >= (uint)d.Vocabulary)
-            throw new ArgumentOutOfRangeException(nameof(startToken), startToken, $"The start token must be a decoder input id in [0, {d.Vocabulary}).");
-        if (endToken != -1 && (uint)endToken >= (uint)Math.Min(d.Outputs, d.Vocabulary))
-            throw new ArgumentOutOfRangeException(nameof(endToken), endToken, $"The end token must be −1 (none) or an id in [0, {Math.Min(d.Outputs, d.Vocabulary)}): a decoder output class and input id.");
+                $"The encoder has {e.StateSlotCount} state slot(s) ({e.LayerCount} layer(s){(e.Bidirectional ? " × 2 directions" : "")}) and the decoder {d.StateSlotCount}: they must be equal, slot by slot the encoder's final state is the decoder's initial state.", nameof(decoder));
+        if ((uint)startToken >= (uint)d.VocabularySize)
+            throw new ArgumentOutOfRangeException(nameof(startToken), startToken, $"The start token must be a decoder input id in [0, {d.VocabularySize}).");
+        if (endToken != -1 && (uint)endToken >= (uint)Math.Min(d.OutputSize, d.VocabularySize))
+            throw new ArgumentOutOfRangeException(nameof(endToken), endToken, $"The end token must be −1 (none) or an id in [0, {Math.Min(d.OutputSize, d.VocabularySize)}): a decoder output class and input id.");
         _decoder = tokenDecoder;
         Encoder = encoder;
         Decoder = decoder;
@@ -92,7 +92,7 @@ public sealed class EncoderDecoder
     public int EndToken { get; }
 
     /// <summary>Target token ids are classes in [0, <see cref="TargetClasses"/>) (the decoder's outputs).</summary>
-    public int TargetClasses => Decoder.Shape.Outputs;
+    public int TargetClasses => Decoder.Shape.OutputSize;
 
     /// <summary>Tapes, states and buffers for sources of up to <paramref name="maxSourceLength"/> steps and targets of up to <paramref name="maxTargetLength"/> tokens (one per thread).</summary>
     public EncoderDecoderScratch CreateScratch(int maxSourceLength, int maxTargetLength) => new(this, maxSourceLength, maxTargetLength);
@@ -110,7 +110,7 @@ public sealed class EncoderDecoder
         ArgumentNullException.ThrowIfNull(encoderGradients);
         ArgumentNullException.ThrowIfNull(decoderGradients);
         CheckCall(source.Length, target, scratch, nameof(source));
-        CheckTokens(source, Encoder.Shape.Vocabulary, "source", nameof(source));
+        CheckTokens(source, Encoder.Shape.VocabularySize, "source", nameof(source));
         scratch.EncoderState.Reset();
         _tokenEncoder.Forward(source, scratch.EncoderOutputs(source.Length), scratch.EncoderState, scratch.EncoderTape);
         return AccumulateDecoder(source.Length, target, encoderGradients, decoderGradients, scratch, weight);
@@ -135,7 +135,7 @@ public sealed class EncoderDecoder
         return AccumulateDecoder(steps, target, null, null, scratch, 1f);
     }
 
-    /// <summary>As the token form, for a float encoder: <paramref name="source"/> holds T × <see cref="ModelShape.Inputs"/> floats.</summary>
+    /// <summary>As the token form, for a float encoder: <paramref name="source"/> holds T × <see cref="ModelShape.InputSize"/> floats.</summary>
     /// <exception cref="ArgumentException">A token is out of range, a sequence is empty, not whole steps, or longer than the scratch allows, or a buffer belongs to another model.</exception>
     public double Accumulate(ReadOnlySpan<float> source, ReadOnlySpan<int> target, GradientBuffer encoderGradients, GradientBuffer decoderGradients, EncoderDecoderScratch scratch, float weight = 1f)
     {
@@ -164,8 +164,8 @@ public sealed class EncoderDecoder
         inputs[0] = StartToken;
         for (int t = 0; t + 1 < n; t++)
         {
-            if ((uint)target[t] >= (uint)d.Vocabulary)
-                throw new ArgumentOutOfRangeException(nameof(target), target[t], $"Target token {t} is {target[t]}; tokens fed back to the decoder (all but the last) must be in [0, {d.Vocabulary}), its vocabulary.");
+            if ((uint)target[t] >= (uint)d.VocabularySize)
+                throw new ArgumentOutOfRangeException(nameof(target), target[t], $"Target token {t} is {target[t]}; tokens fed back to the decoder (all but the last) must be in [0, {d.VocabularySize}), its vocabulary.");
             inputs[t + 1] = target[t];
         }
         scratch.EncoderState.CopyTo(scratch.DecoderState);
@@ -178,7 +178,7 @@ public sealed class EncoderDecoder
         float scale = weight / n;
         double loss = 0;
         for (int t = 0; t < n; t++)
-            loss += Loss.SoftmaxCrossEntropy(logits.Slice(t * classes, classes), target[t], dLogits.Slice(t * classes, classes), scale);
+            loss += LossFunctions.SoftmaxCrossEntropy(logits.Slice(t * classes, classes), target[t], dLogits.Slice(t * classes, classes), scale);
 
         if (encoderGradients is null || decoderGradients is null) return loss;
 
@@ -200,13 +200,13 @@ public sealed class EncoderDecoder
         if (_tokenEncoder is null) throw new ArgumentException($"The encoder reads float vectors ({Encoder.Shape}); pass the source as floats.", nameof(source));
         CheckScratch(scratch);
         if (source.IsEmpty) throw new ArgumentException("The source is empty; an encoder needs at least one step.", nameof(source));
-        CheckTokens(source, Encoder.Shape.Vocabulary, "source", nameof(source));
+        CheckTokens(source, Encoder.Shape.VocabularySize, "source", nameof(source));
         scratch.EncoderState.Reset();
         _tokenEncoder.Predict(source, scratch.PredictOutputs(source.Length), scratch.EncoderState, HeadOutput.Logits);
         return DecodeFromEncoderState(output, scratch);
     }
 
-    /// <summary>As the token form, for a float encoder (<paramref name="source"/>: T × <see cref="ModelShape.Inputs"/> floats).</summary>
+    /// <summary>As the token form, for a float encoder (<paramref name="source"/>: T × <see cref="ModelShape.InputSize"/> floats).</summary>
     /// <exception cref="ArgumentException">The source is empty or not whole steps, or the scratch belongs to another model.</exception>
     public int Decode(ReadOnlySpan<float> source, Span<int> output, EncoderDecoderScratch scratch)
     {
@@ -227,7 +227,7 @@ public sealed class EncoderDecoder
     {
         scratch.EncoderState.CopyTo(scratch.DecoderState);
         Span<float> logits = scratch.StepLogits;
-        int token = StartToken, vocabulary = Decoder.Shape.Vocabulary;
+        int token = StartToken, vocabulary = Decoder.Shape.VocabularySize;
         for (int i = 0; i < output.Length; i++)
         {
             _decoder.Step(token, logits, scratch.DecoderState, HeadOutput.Logits);
@@ -253,7 +253,7 @@ public sealed class EncoderDecoder
 
     private int FloatSteps(ReadOnlySpan<float> source)
     {
-        int width = Encoder.Shape.Inputs;
+        int width = Encoder.Shape.InputSize;
         if (source.IsEmpty || source.Length % width != 0)
             throw new ArgumentException($"Expected a source of T × {width} floats (T ≥ 1), got {source.Length}.", nameof(source));
         return source.Length / width;

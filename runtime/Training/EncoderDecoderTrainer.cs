@@ -64,7 +64,7 @@ public sealed class EncoderDecoderTrainer : IDisposable
         options.Validate();
         if (options.TruncateSteps > 0)
             throw new ArgumentException($"TruncateSteps = {options.TruncateSteps}: an encoder–decoder trains on whole pairs (the decoder needs the encoder's final state).", nameof(options));
-        if (options.Loss is { } loss && loss != LossKind.SoftmaxCrossEntropy)
+        if (options.LossKind is { } loss && loss != LossKind.SoftmaxCrossEntropy)
             throw new ArgumentException($"Loss = {loss}: an encoder–decoder is trained with softmax cross-entropy on the decoder's tokens.", nameof(options));
         if (options.EarlyStoppingPatience > 0 || options.CheckpointPath is not null)
             throw new ArgumentException("Early stopping and checkpoints are not supported by EncoderDecoderTrainer yet; run epochs with TrainEpoch, score with Evaluate and save the two models yourself.", nameof(options));
@@ -92,7 +92,7 @@ public sealed class EncoderDecoderTrainer : IDisposable
     public int CompletedEpochs => _epoch;
 
     /// <summary>Optimizer steps taken.</summary>
-    public long Steps => _step;
+    public long CompletedSteps => _step;
 
     /// <summary>Runs <see cref="TrainEpoch"/> until <see cref="TrainingOptions.Epochs"/> epochs are complete; reports after every batch and epoch.</summary>
     /// <exception cref="ArgumentException">A pair does not fit the models (an <see cref="InvalidSampleException"/> names it).</exception>
@@ -122,6 +122,8 @@ public sealed class EncoderDecoderTrainer : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         EnsureFits(train, nameof(train));
         Prepare(train, Options.BatchSize);
+        using var encoderClaim = new TrainingClaim(_model.Encoder); // a second trainer on either model throws
+        using var decoderClaim = new TrainingClaim(_model.Decoder);
         int epoch = _epoch + 1;
         if (_order.Length != train.Count) _order = new int[train.Count];
         for (int i = 0; i < _order.Length; i++) _order[i] = i;
@@ -198,10 +200,14 @@ public sealed class EncoderDecoderTrainer : IDisposable
         _model.Encoder.Parameters.CopyTo(encoderParameters);
         _model.Decoder.Parameters.CopyTo(decoderParameters);
         Optimizer.Step(_parameters, _gradient);
-        encoderParameters.CopyTo(_model.Encoder.Parameters);
-        decoderParameters.CopyTo(_model.Decoder.Parameters);
-        _model.Encoder.ParametersChanged();
-        _model.Decoder.ParametersChanged();
+        using (new WeightChange(_model.Encoder))
+        using (new WeightChange(_model.Decoder))
+        {
+            encoderParameters.CopyTo(_model.Encoder.Parameters);
+            decoderParameters.CopyTo(_model.Decoder.Parameters);
+            _model.Encoder.ParametersChanged();
+            _model.Decoder.ParametersChanged();
+        }
         _step = step;
         return batchLoss;
     }
@@ -330,8 +336,8 @@ public sealed class EncoderDecoderTrainer : IDisposable
         ModelShape e = _model.Encoder.Shape, d = _model.Decoder.Shape;
         if (data.IsTokenSource != e.IsTokenModel)
             throw new ArgumentException($"The pairs have {(data.IsTokenSource ? "token-id" : "float")} sources; the encoder reads {(e.IsTokenModel ? "token ids" : "float vectors")} ({e}).", parameterName);
-        if (!data.IsTokenSource && data.InputWidth != e.Inputs)
-            throw new ArgumentException($"The pairs have {data.InputWidth} floats per source step; the encoder reads {e.Inputs}.", parameterName);
+        if (!data.IsTokenSource && data.InputWidth != e.InputSize)
+            throw new ArgumentException($"The pairs have {data.InputWidth} floats per source step; the encoder reads {e.InputSize}.", parameterName);
         for (int i = 0; i < data.Count; i++)
         {
             if (data.IsTokenSource)
@@ -339,14 +345,14 @@ public sealed class EncoderDecoderTrainer : IDisposable
                 ReadOnlySpan<int> source = data.SourceTokens(i);
                 for (int t = 0; t < source.Length; t++)
                 {
-                    if ((uint)source[t] >= (uint)e.Vocabulary)
-                        throw new InvalidSampleException(i, $"Source token {t} is {source[t]}; the encoder's vocabulary is [0, {e.Vocabulary}).", parameterName);
+                    if ((uint)source[t] >= (uint)e.VocabularySize)
+                        throw new InvalidSampleException(i, $"Source token {t} is {source[t]}; the encoder's vocabulary is [0, {e.VocabularySize}).", parameterName);
                 }
             }
             ReadOnlySpan<int> target = data.Target(i);
             for (int t = 0; t < target.Length; t++)
             {
-                int limit = t + 1 < target.Length ? Math.Min(d.Outputs, d.Vocabulary) : d.Outputs;
+                int limit = t + 1 < target.Length ? Math.Min(d.OutputSize, d.VocabularySize) : d.OutputSize;
                 if ((uint)target[t] >= (uint)limit)
                     throw new InvalidSampleException(i, $"Target token {t} is {target[t]}; expected [0, {limit}) (decoder outputs{(t + 1 < target.Length ? " and vocabulary: it is fed back" : "")}).", parameterName);
             }

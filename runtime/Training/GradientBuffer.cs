@@ -1,7 +1,6 @@
 // Accumulated parameter gradients in a model's internal layout; summed in a fixed order for determinism.
 using System;
-using System.ComponentModel;
-using LstmGen.Kernels;
+using LstmGen.CompilerServices;
 
 namespace LstmGen.Training;
 
@@ -15,8 +14,7 @@ public sealed class GradientBuffer
     private readonly AlignedBuffer _values;
 
     /// <summary>Creates a zeroed buffer of <paramref name="length"/> floats for <paramref name="owner"/>, in the layout named <paramref name="layout"/>; models call this.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public GradientBuffer(ModelShape owner, string layout, int length)
+    internal GradientBuffer(ModelShape owner, string layout, int length)
     {
         ArgumentNullException.ThrowIfNull(owner);
         ArgumentException.ThrowIfNullOrEmpty(layout);
@@ -29,8 +27,7 @@ public sealed class GradientBuffer
     public ModelShape Shape { get; }
 
     /// <summary>The gradient layout of the implementation that created the buffer.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public string Layout { get; }
+    internal string Layout { get; }
 
     /// <summary>Floats held.</summary>
     public int Length => _values.Length;
@@ -51,14 +48,12 @@ public sealed class GradientBuffer
     }
 
     /// <summary>Throws unless the buffer belongs to <paramref name="shape"/> and has the layout <paramref name="layout"/>; the exception names <paramref name="paramName"/>.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public void EnsureShape(ModelShape shape, string layout, string paramName = "gradients")
+    internal void EnsureShape(ModelShape shape, string layout, string paramName = "gradients")
     {
         if (!Shape.Equals(shape)) throw new ArgumentException($"The gradient buffer belongs to a model of shape ({Shape}), not ({shape}). Create it with this model's CreateGradients().", paramName);
         if (Layout != layout) throw new ArgumentException($"The gradient buffer has the '{Layout}' layout; this model uses '{layout}'. Create it with this model's CreateGradients().", paramName);
     }
 
     /// <summary>Reference to the first float (64-byte aligned).</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public ref float GetReference() => ref _values.Reference;
+    internal ref float GetReference() => ref _values.Reference;
 }

@@ -82,7 +82,7 @@ public static class ParameterInit
     public static void PyTorchDefault(ModelShape shape, Span<float> parameters, SeededRandom random)
     {
         CheckBlock(shape, parameters, random);
-        double recurrentBound = 1 / Math.Sqrt(shape.Hidden);
+        double recurrentBound = 1 / Math.Sqrt(shape.HiddenSize);
         double headBound = 1 / Math.Sqrt(shape.LayerOutputSize);
         foreach (ParameterTensor tensor in shape.Tensors)
         {
@@ -148,9 +148,9 @@ public static class ParameterInit
     {
         CheckBlock(shape, parameters, random);
         var recurrent = new System.Collections.Generic.HashSet<string>(StringComparer.Ordinal);
-        for (int layer = 0; layer < shape.Layers; layer++)
+        for (int layer = 0; layer < shape.LayerCount; layer++)
         {
-            for (int direction = 0; direction < shape.Directions; direction++) recurrent.Add(shape.LayerTensorName(LayerParameter.WeightHh, layer, direction));
+            for (int direction = 0; direction < shape.DirectionCount; direction++) recurrent.Add(shape.LayerTensorName(LayerParameter.WeightHh, layer, direction));
         }
         double[]? q = null;
         foreach (ParameterTensor tensor in shape.Tensors)
@@ -196,11 +196,11 @@ public static class ParameterInit
     public static void Orthogonal(ModelShape shape, Span<float> parameters, SeededRandom random)
     {
         CheckBlock(shape, parameters, random);
-        int h = shape.Hidden, columns = shape.HiddenStateSize;
+        int h = shape.HiddenSize, columns = shape.HiddenStateSize;
         var q = new double[h * columns];
-        for (int layer = 0; layer < shape.Layers; layer++)
+        for (int layer = 0; layer < shape.LayerCount; layer++)
         {
-            for (int direction = 0; direction < shape.Directions; direction++)
+            for (int direction = 0; direction < shape.DirectionCount; direction++)
             {
                 ParameterTensor tensor = shape.GetLayerTensor(LayerParameter.WeightHh, layer, direction);
                 for (int gate = 0; gate < shape.GatesPerUnit; gate++)
@@ -228,10 +228,10 @@ public static class ParameterInit
     {
         CheckBlock(shape, parameters, random: null, needsRandom: false);
         RequireLstm(shape, nameof(shape));
-        int h = shape.Hidden;
-        for (int layer = 0; layer < shape.Layers; layer++)
+        int h = shape.HiddenSize;
+        for (int layer = 0; layer < shape.LayerCount; layer++)
         {
-            for (int direction = 0; direction < shape.Directions; direction++)
+            for (int direction = 0; direction < shape.DirectionCount; direction++)
             {
                 parameters.Slice(shape.GetLayerTensor(LayerParameter.BiasIh, layer, direction).Offset + h, h).Fill(value);
                 parameters.Slice(shape.GetLayerTensor(LayerParameter.BiasHh, layer, direction).Offset + h, h).Clear();

@@ -44,30 +44,30 @@ public sealed class Constant : ILearningRateSchedule
 }
 
 /// <summary>
-/// <c>torch.optim.lr_scheduler.StepLR</c>: <c>baseRate · gamma^⌊t / stepSize⌋</c>, where t counts
+/// <c>torch.optim.lr_scheduler.StepLR</c>: <c>baseRate · factor^⌊t / period⌋</c>, where t counts
 /// epochs (default) or optimizer steps, per <see cref="Clock"/>.
 /// </summary>
 public sealed class StepDecay : ILearningRateSchedule
 {
-    /// <summary>Creates the schedule (PyTorch's <c>step_size</c>, <c>gamma</c>; the base rate is the optimizer's initial <c>lr</c> there).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A rate or gamma is negative or not finite, or <paramref name="stepSize"/> is not positive.</exception>
-    public StepDecay(double baseRate, int stepSize, double gamma = 0.1, ScheduleClock clock = ScheduleClock.Epochs)
+    /// <summary>Creates the schedule (<paramref name="period"/> is PyTorch's <c>step_size</c>, <paramref name="factor"/> its <c>gamma</c>; the base rate is the optimizer's initial <c>lr</c> there).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A rate or the factor is negative or not finite, or <paramref name="period"/> is not positive.</exception>
+    public StepDecay(double baseRate, int period, double factor = 0.1, ScheduleClock clock = ScheduleClock.Epochs)
     {
         BaseRate = ScheduleCheck.Rate(baseRate, nameof(baseRate));
-        if (stepSize <= 0) throw new ArgumentOutOfRangeException(nameof(stepSize), stepSize, $"stepSize must be positive, found {stepSize}.");
-        StepSize = stepSize;
-        Gamma = ScheduleCheck.Rate(gamma, nameof(gamma));
+        if (period <= 0) throw new ArgumentOutOfRangeException(nameof(period), period, $"The period must be positive, found {period}.");
+        Period = period;
+        Factor = ScheduleCheck.Rate(factor, nameof(factor));
         Clock = ScheduleCheck.Defined(clock);
     }
 
     /// <summary>The rate before the first decay.</summary>
     public double BaseRate { get; }
 
-    /// <summary>Epochs (or steps) between decays.</summary>
-    public int StepSize { get; }
+    /// <summary>Epochs (or steps) between decays (PyTorch's <c>step_size</c>).</summary>
+    public int Period { get; }
 
-    /// <summary>The factor applied at each decay.</summary>
-    public double Gamma { get; }
+    /// <summary>The factor applied at each decay (PyTorch's <c>gamma</c>).</summary>
+    public double Factor { get; }
 
     /// <summary>The counter t follows.</summary>
     public ScheduleClock Clock { get; }
@@ -76,37 +76,37 @@ public sealed class StepDecay : ILearningRateSchedule
     public double RateAt(long step, int epoch)
     {
         long t = ScheduleCheck.Counter(Clock, step, epoch);
-        return BaseRate * Math.Pow(Gamma, t / StepSize);
+        return BaseRate * Math.Pow(Factor, t / Period);
     }
 }
 
 /// <summary>
 /// <c>torch.optim.lr_scheduler.CosineAnnealingLR</c>'s closed form:
-/// <c>etaMin + (baseRate − etaMin)·(1 + cos(π·t / tMax)) / 2</c>, where t counts epochs (default)
-/// or optimizer steps, per <see cref="Clock"/>. It reaches <c>etaMin</c> at t = tMax and, as
-/// PyTorch's, is periodic beyond (rising back to the base rate at 2·tMax); pick tMax ≥ the run's length.
+/// <c>minRate + (baseRate − minRate)·(1 + cos(π·t / period)) / 2</c>, where t counts epochs (default)
+/// or optimizer steps, per <see cref="Clock"/>. It reaches <c>minRate</c> at t = period and, as
+/// PyTorch's, is periodic beyond (rising back to the base rate at 2·period); pick period ≥ the run's length.
 /// </summary>
 public sealed class CosineAnnealing : ILearningRateSchedule
 {
-    /// <summary>Creates the schedule (PyTorch's <c>T_max</c>, <c>eta_min</c>).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A rate is negative or not finite, or <paramref name="tMax"/> is not positive.</exception>
-    public CosineAnnealing(double baseRate, long tMax, double etaMin = 0, ScheduleClock clock = ScheduleClock.Epochs)
+    /// <summary>Creates the schedule (<paramref name="period"/> is PyTorch's <c>T_max</c>, <paramref name="minRate"/> its <c>eta_min</c>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A rate is negative or not finite, or <paramref name="period"/> is not positive.</exception>
+    public CosineAnnealing(double baseRate, long period, double minRate = 0, ScheduleClock clock = ScheduleClock.Epochs)
     {
         BaseRate = ScheduleCheck.Rate(baseRate, nameof(baseRate));
-        if (tMax <= 0) throw new ArgumentOutOfRangeException(nameof(tMax), tMax, $"tMax must be positive, found {tMax}.");
-        TMax = tMax;
-        EtaMin = ScheduleCheck.Rate(etaMin, nameof(etaMin));
+        if (period <= 0) throw new ArgumentOutOfRangeException(nameof(period), period, $"The period must be positive, found {period}.");
+        Period = period;
+        MinRate = ScheduleCheck.Rate(minRate, nameof(minRate));
         Clock = ScheduleCheck.Defined(clock);
     }
 
     /// <summary>The rate at t = 0.</summary>
     public double BaseRate { get; }
 
-    /// <summary>Epochs (or steps) of the half cosine.</summary>
-    public long TMax { get; }
+    /// <summary>Epochs (or steps) of the half cosine (PyTorch's <c>T_max</c>).</summary>
+    public long Period { get; }
 
-    /// <summary>The rate at t = tMax.</summary>
-    public double EtaMin { get; }
+    /// <summary>The rate at t = period (PyTorch's <c>eta_min</c>).</summary>
+    public double MinRate { get; }
 
     /// <summary>The counter t follows.</summary>
     public ScheduleClock Clock { get; }
@@ -116,7 +116,7 @@ public sealed class CosineAnnealing : ILearningRateSchedule
     {
         long t = ScheduleCheck.Counter(Clock, step, epoch);
         // The same operation order as PyTorch: math.pi * last_epoch / T_max.
-        return EtaMin + (BaseRate - EtaMin) * (1 + Math.Cos(Math.PI * t / TMax)) / 2;
+        return MinRate + (BaseRate - MinRate) * (1 + Math.Cos(Math.PI * t / Period)) / 2;
     }
 }
 

@@ -265,11 +265,11 @@ public sealed class SequenceDataset
         if (shape.IsTokenModel != IsTokenData)
         {
             throw new ArgumentException(shape.IsTokenModel
-                ? $"The model reads token ids (Vocabulary={shape.Vocabulary}); the dataset holds float vectors of {InputWidth}. Create it with SequenceDataset.FromTokens."
-                : $"The model reads {shape.Inputs} floats per step; the dataset holds token ids. Create it with SequenceDataset.FromFloats.", paramName);
+                ? $"The model reads token ids (Vocabulary={shape.VocabularySize}); the dataset holds float vectors of {InputWidth}. Create it with SequenceDataset.FromTokens."
+                : $"The model reads {shape.InputSize} floats per step; the dataset holds token ids. Create it with SequenceDataset.FromFloats.", paramName);
         }
-        if (!IsTokenData && InputWidth != shape.Inputs)
-            throw new ArgumentException($"The model reads {shape.Inputs} floats per step; the dataset's samples have {InputWidth}.", paramName);
+        if (!IsTokenData && InputWidth != shape.InputSize)
+            throw new ArgumentException($"The model reads {shape.InputSize} floats per step; the dataset's samples have {InputWidth}.", paramName);
         if (TargetsOn == HeadOn.EveryStep && shape.HeadOn != HeadOn.EveryStep)
             throw new ArgumentException($"The dataset has a target per step, but the model produces one output per sequence (HeadOn.{shape.HeadOn}).", paramName);
 
@@ -301,8 +301,8 @@ public sealed class SequenceDataset
                 ReadOnlySpan<int> tokens = Tokens(i);
                 for (int t = 0; t < tokens.Length; t++)
                 {
-                    if (tokens[t] >= shape.Vocabulary)
-                        throw new InvalidSampleException(i, $"token {tokens[t]} at step {t} is outside the model's vocabulary [0, {shape.Vocabulary}).", paramName);
+                    if (tokens[t] >= shape.VocabularySize)
+                        throw new InvalidSampleException(i, $"token {tokens[t]} at step {t} is outside the model's vocabulary [0, {shape.VocabularySize}).", paramName);
                 }
             }
             if (TargetKind == SequenceTargetKind.ClassIds)

@@ -163,17 +163,17 @@ internal sealed class TargetLoss
         switch (Kind)
         {
             case LossKind.SoftmaxCrossEntropy:
-                return Loss.SoftmaxCrossEntropy(logits, _data.ClassIds(sample)[position], gradients, weight);
+                return LossFunctions.SoftmaxCrossEntropy(logits, _data.ClassIds(sample)[position], gradients, weight);
             case LossKind.BinaryCrossEntropy:
                 if (_data.TargetKind == SequenceTargetKind.ClassIds)
                 {
                     Span<float> target = stackalloc float[1];
                     target[0] = _data.ClassIds(sample)[position];
-                    return Loss.BinaryCrossEntropy(logits, target, gradients, weight);
+                    return LossFunctions.BinaryCrossEntropy(logits, target, gradients, weight);
                 }
-                return Loss.BinaryCrossEntropy(logits, _data.Values(sample).Slice(position * _width, _width), gradients, weight);
+                return LossFunctions.BinaryCrossEntropy(logits, _data.Values(sample).Slice(position * _width, _width), gradients, weight);
             default:
-                return Loss.MeanSquaredError(logits, _data.Values(sample).Slice(position * _width, _width), gradients, weight);
+                return LossFunctions.MeanSquaredError(logits, _data.Values(sample).Slice(position * _width, _width), gradients, weight);
         }
     }
 }

@@ -2,6 +2,7 @@
 // gradients summed in chunk order, then the divergence guard, clipping and the optimizer step.
 using System;
 using System.Runtime.InteropServices;
+using LstmGen.CompilerServices;
 
 namespace LstmGen.Training;
 
@@ -117,21 +118,24 @@ public sealed partial class Trainer
         _lastGradientNorm = norm;
         if (Options.ClipGradientValue > 0) GradientClipping.ClipByValue(_gradient, Options.ClipGradientValue);
         if (Options.LearningRateSchedule is { } schedule) Optimizer.LearningRate = schedule.RateAt(_step, _epoch);
-        Span<float> parameters = _model.Parameters;
-        int kept = 0;
-        foreach ((int offset, int length) in _frozen)
+        using (new WeightChange(_model))
         {
-            parameters.Slice(offset, length).CopyTo(_frozenValues.AsSpan(kept, length));
-            kept += length;
+            Span<float> parameters = _model.Parameters;
+            int kept = 0;
+            foreach ((int offset, int length) in _frozen)
+            {
+                parameters.Slice(offset, length).CopyTo(_frozenValues.AsSpan(kept, length));
+                kept += length;
+            }
+            Optimizer.Step(parameters, _gradient);
+            kept = 0;
+            foreach ((int offset, int length) in _frozen)
+            {
+                _frozenValues.AsSpan(kept, length).CopyTo(parameters.Slice(offset, length));
+                kept += length;
+            }
+            _model.ParametersChanged();
         }
-        Optimizer.Step(parameters, _gradient);
-        kept = 0;
-        foreach ((int offset, int length) in _frozen)
-        {
-            _frozenValues.AsSpan(kept, length).CopyTo(parameters.Slice(offset, length));
-            kept += length;
-        }
-        _model.ParametersChanged();
         _step = step;
         return batchLoss;
     }

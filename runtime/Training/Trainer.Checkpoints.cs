@@ -51,7 +51,7 @@ public sealed partial class Trainer
         writer.SetMetadata("trainer.epochs_without_improvement", Text(_epochsWithoutImprovement));
         writer.SetMetadata("trainer.seed", Options.Seed.ToString(CultureInfo.InvariantCulture));
         writer.SetMetadata("trainer.batch_size", Text(Options.BatchSize));
-        writer.SetMetadata("trainer.loss", Loss.ToString());
+        writer.SetMetadata("trainer.loss", LossKind.ToString());
         writer.SetMetadata("trainer.optimizer", Optimizer.Name);
         writer.Save(path);
     }
@@ -62,7 +62,7 @@ public sealed partial class Trainer
     /// ends with exactly the weights of a run that never stopped. Nothing changes when the file does not fit.
     /// </summary>
     /// <exception cref="ArgumentException">The file is not a checkpoint, or was written for another model, optimizer, seed, batch size or loss.</exception>
-    public void Resume(string path)
+    public void LoadCheckpoint(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var file = SafetensorsFile.Open(path);
@@ -73,7 +73,7 @@ public sealed partial class Trainer
         if (!meta.TryGetValue("shape", out string? fileShape) || fileShape != shapeJson)
             throw new ArgumentException($"'{path}' was written for a model of shape {fileShape ?? "(unknown)"}; this model is {shapeJson}.", nameof(path));
         Expect(meta, path, "trainer.optimizer", Optimizer.Name, "optimizer");
-        Expect(meta, path, "trainer.loss", Loss.ToString(), "loss");
+        Expect(meta, path, "trainer.loss", LossKind.ToString(), "loss");
         Expect(meta, path, "trainer.seed", Options.Seed.ToString(CultureInfo.InvariantCulture), "seed (TrainingOptions.Seed)");
         Expect(meta, path, "trainer.batch_size", Text(Options.BatchSize), "batch size (TrainingOptions.BatchSize)");
 
@@ -105,8 +105,11 @@ public sealed partial class Trainer
         }
 
         Optimizer.LoadState(optimizerTensors, optimizerMetadata);
-        weights.CopyTo(_model.Parameters);
-        _model.ParametersChanged();
+        using (new WeightChange(_model))
+        {
+            weights.CopyTo(_model.Parameters);
+            _model.ParametersChanged();
+        }
         _random.SetState(randomState);
         _epoch = epoch;
         _step = step;

@@ -28,8 +28,8 @@ public sealed partial class Trainer : IDisposable
             throw new ArgumentException($"Expected 1 to {Options.BatchSize} samples (TrainingOptions.BatchSize), got {batch.Count}.", nameof(batch));
         if (!ReferenceEquals(batch, _stepData))
         {
-            batch.EnsureFits(_shape, Loss, nameof(batch));
-            _stepLoss = new TargetLoss(batch, _shape, Loss);
+            batch.EnsureFits(_shape, LossKind, nameof(batch));
+            _stepLoss = new TargetLoss(batch, _shape, LossKind);
             _stepData = batch;
             if (_stepOrder.Length < batch.Count) _stepOrder = new int[batch.Count];
             for (int i = 0; i < batch.Count; i++) _stepOrder[i] = i;
@@ -37,6 +37,7 @@ public sealed partial class Trainer : IDisposable
             PrepareWorkers(tapeSteps, tapeSteps);
         }
         _stepPool ??= new TrainerWorkerPool(Options.Threads);
+        using var claim = new TrainingClaim(_model);
         return TrainBatch(_stepPool, batch, _stepLoss!, _stepOrder, 0, batch.Count, _epoch + 1, 1);
     }
 

@@ -86,8 +86,8 @@ public sealed partial class Trainer
             throw new ArgumentException(
                 $"TruncateSteps = {options.TruncateSteps} cannot train a bidirectional model ({_shape}): its reverse direction needs each whole sequence, so windows would carry no state backward. Train on whole sequences (TruncateSteps = 0) or use a unidirectional model.",
                 nameof(options));
-        Loss = options.Loss ?? DefaultLoss(_shape.Head);
-        CheckLossFitsHead(Loss, _shape.Head);
+        LossKind = options.LossKind ?? DefaultLoss(_shape.Head);
+        CheckLossFitsHead(LossKind, _shape.Head);
         Optimizer = options.Optimizer ?? CreateDefaultOptimizer();
         _random = new SeededRandom(options.Seed);
         _gradient = new float[_shape.ParameterCount];
@@ -109,13 +109,13 @@ public sealed partial class Trainer
     public IOptimizer Optimizer { get; }
 
     /// <summary>The loss being minimised.</summary>
-    public LossKind Loss { get; }
+    public LossKind LossKind { get; }
 
     /// <summary>Epochs completed (resumed ones included).</summary>
     public int CompletedEpochs => _epoch;
 
     /// <summary>Optimizer steps taken (resumed ones included).</summary>
-    public long Steps => _step;
+    public long CompletedSteps => _step;
 
     /// <summary>
     /// Trains from the current epoch up to <see cref="TrainingOptions.Epochs"/>, or until early stopping.
@@ -137,10 +137,10 @@ public sealed partial class Trainer
     public TrainingResult Fit(SequenceDataset train, SequenceDataset? validation = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
-        train.EnsureFits(_shape, Loss, nameof(train));
-        validation?.EnsureFits(_shape, Loss, nameof(validation));
-        var trainLoss = new TargetLoss(train, _shape, Loss);
-        TargetLoss? validationLoss = validation is null ? null : new TargetLoss(validation, _shape, Loss);
+        train.EnsureFits(_shape, LossKind, nameof(train));
+        validation?.EnsureFits(_shape, LossKind, nameof(validation));
+        var trainLoss = new TargetLoss(train, _shape, LossKind);
+        TargetLoss? validationLoss = validation is null ? null : new TargetLoss(validation, _shape, LossKind);
         CheckMonitoredMetric(validationLoss);
 
         var history = new List<EpochSummary>();
@@ -153,6 +153,7 @@ public sealed partial class Trainer
         int[] order = new int[train.Count];
         var stopReason = TrainingStopReason.Completed;
 
+        using var claim = new TrainingClaim(_model); // a second trainer on this model throws
         var pool = new TrainerWorkerPool(Options.Threads);
         _pool = pool;
         try
@@ -183,6 +184,7 @@ public sealed partial class Trainer
                 {
                     if (Options.RestoreBestWeights && _bestWeights is not null)
                     {
+                        using var change = new WeightChange(_model);
                         _bestWeights.CopyTo(_model.Parameters);
                         _model.ParametersChanged();
                     }
@@ -254,10 +256,10 @@ public sealed partial class Trainer
     public EvaluationResult Evaluate(SequenceDataset data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        data.EnsureFits(_shape, Loss, nameof(data));
+        data.EnsureFits(_shape, LossKind, nameof(data));
         PrepareWorkers(0, data.MaxLength);
         using var pool = new TrainerWorkerPool(Options.Threads);
-        return Evaluate(pool, new EvaluationBuffers(data, new TargetLoss(data, _shape, Loss)));
+        return Evaluate(pool, new EvaluationBuffers(data, new TargetLoss(data, _shape, LossKind)));
     }
 
     private bool EarlyStopped => Options.EarlyStoppingPatience > 0 && _epochsWithoutImprovement >= Options.EarlyStoppingPatience;
@@ -349,9 +351,9 @@ public sealed partial class Trainer
     private static void CheckLossFitsHead(LossKind loss, Head head)
     {
         if (head == Head.Softmax && loss != LossKind.SoftmaxCrossEntropy)
-            throw new ArgumentException($"A softmax head is trained with cross-entropy on its logits, not {loss}; use a linear head for other losses.", nameof(TrainingOptions.Loss));
+            throw new ArgumentException($"A softmax head is trained with cross-entropy on its logits, not {loss}; use a linear head for other losses.", nameof(TrainingOptions.LossKind));
         if (head == Head.Sigmoid && loss != LossKind.BinaryCrossEntropy)
-            throw new ArgumentException($"A sigmoid head is trained with binary cross-entropy on its logits, not {loss}; use a linear head for other losses.", nameof(TrainingOptions.Loss));
+            throw new ArgumentException($"A sigmoid head is trained with binary cross-entropy on its logits, not {loss}; use a linear head for other losses.", nameof(TrainingOptions.LossKind));
     }
 
     private static IOptimizer CreateDefaultOptimizer() => new Adam();

@@ -44,7 +44,7 @@ public sealed class TrainingOptions
 
     /// <summary>
     /// Whether a chunk whose samples all have the same length is trained in lock-step lanes when the model
-    /// supports it (<see cref="ILaneTrainableModel"/>: generated models do): each weight is read once per
+    /// supports it (generated models do): each weight is read once per
     /// step for the whole chunk, which is several times faster. The gradients equal the per-sample ones up to
     /// float rounding; either way the result does not depend on <see cref="Threads"/>. Default true.
     /// </summary>
@@ -60,7 +60,7 @@ public sealed class TrainingOptions
     public int TruncateSteps { get; init; }
 
     /// <summary>The loss; null (default) picks it from the model's head: softmax → cross-entropy, sigmoid → binary cross-entropy, linear or none → MSE.</summary>
-    public LossKind? Loss { get; init; }
+    public LossKind? LossKind { get; init; }
 
     /// <summary>The optimizer (it keeps state: do not share one between trainers). Null (default): Adam with PyTorch's defaults (lr 1e-3).</summary>
     public IOptimizer? Optimizer { get; init; }
@@ -106,7 +106,7 @@ public sealed class TrainingOptions
         if (Threads <= 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be positive.");
         if (SamplesPerChunk <= 0) throw new ArgumentOutOfRangeException(nameof(SamplesPerChunk), SamplesPerChunk, "SamplesPerChunk must be positive.");
         if (TruncateSteps < 0) throw new ArgumentOutOfRangeException(nameof(TruncateSteps), TruncateSteps, "TruncateSteps must be 0 (off) or positive.");
-        if (Loss is { } loss && !Enum.IsDefined(loss)) throw new ArgumentOutOfRangeException(nameof(Loss), loss, "Unknown loss.");
+        if (LossKind is { } loss && !Enum.IsDefined(loss)) throw new ArgumentOutOfRangeException(nameof(LossKind), loss, "Unknown loss.");
         if (!(ClipGradientNorm >= 0) || double.IsInfinity(ClipGradientNorm))
             throw new ArgumentOutOfRangeException(nameof(ClipGradientNorm), ClipGradientNorm, "ClipGradientNorm must be 0 (off) or a positive finite number.");
         if (!(ClipGradientValue >= 0) || double.IsInfinity(ClipGradientValue))

@@ -29,8 +29,8 @@ public sealed class TrainingResult
     internal TrainingResult(TrainingStopReason stopReason, int epochs, long steps, int bestEpoch, double bestMetric, IReadOnlyList<EpochSummary> history)
     {
         StopReason = stopReason;
-        Epochs = epochs;
-        Steps = steps;
+        CompletedEpochs = epochs;
+        CompletedSteps = steps;
         BestEpoch = bestEpoch;
         BestMetric = bestMetric;
         History = history;
@@ -40,10 +40,10 @@ public sealed class TrainingResult
     public TrainingStopReason StopReason { get; }
 
     /// <summary>Epochs completed, resumed ones included.</summary>
-    public int Epochs { get; }
+    public int CompletedEpochs { get; }
 
     /// <summary>Optimizer steps taken, resumed ones included.</summary>
-    public long Steps { get; }
+    public long CompletedSteps { get; }
 
     /// <summary>The epoch with the best monitored metric (0 when none was measured).</summary>
     public int BestEpoch { get; }

@@ -1,9 +1,8 @@
 // The activations one forward pass records for the backward pass, plus the backward pass's scratch.
 using System;
-using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using LstmGen.Kernels;
+using LstmGen.CompilerServices;
 
 namespace LstmGen.Training;
 
@@ -24,8 +23,7 @@ public sealed class TrainingTape
     /// <param name="maxSteps">Longest sequence the tape can record.</param>
     /// <param name="floatsPerStep">Floats recorded per step (all layers).</param>
     /// <param name="fixedFloats">Floats not per step (initial state, scratch).</param>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public TrainingTape(ModelShape owner, string layout, int maxSteps, int floatsPerStep, int fixedFloats)
+    internal TrainingTape(ModelShape owner, string layout, int maxSteps, int floatsPerStep, int fixedFloats)
     {
         ArgumentNullException.ThrowIfNull(owner);
         ArgumentException.ThrowIfNullOrEmpty(layout);
@@ -36,7 +34,7 @@ public sealed class TrainingTape
         Layout = layout;
         MaxSteps = maxSteps;
         FloatsPerStep = floatsPerStep;
-        InputFloatsPerStep = owner.IsTokenModel ? 0 : owner.Inputs;
+        InputFloatsPerStep = owner.IsTokenModel ? 0 : owner.InputSize;
         FixedFloats = fixedFloats;
         long total = (long)maxSteps * (floatsPerStep + InputFloatsPerStep) + fixedFloats;
         if (total > Array.MaxLength) throw new ArgumentOutOfRangeException(nameof(maxSteps), maxSteps, $"A tape of {maxSteps} steps needs {total} floats, more than an array holds; train on shorter chunks (truncated BPTT).");
@@ -57,8 +55,7 @@ public sealed class TrainingTape
     public ModelShape Shape { get; }
 
     /// <summary>The record layout of the implementation that created the tape.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public string Layout { get; }
+    internal string Layout { get; }
 
     /// <summary>Longest sequence this tape records.</summary>
     public int MaxSteps { get; }
@@ -67,20 +64,16 @@ public sealed class TrainingTape
     public int Steps { get; private set; }
 
     /// <summary>Floats recorded per step.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public int FloatsPerStep { get; }
+    internal int FloatsPerStep { get; }
 
     /// <summary>Input floats copied per step (0 for token models).</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public int InputFloatsPerStep { get; }
+    internal int InputFloatsPerStep { get; }
 
     /// <summary>Floats after the per-step records and input copies (initial state, backward scratch); lets a model check a tape has its layout.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public int FixedFloats { get; }
+    internal int FixedFloats { get; }
 
     /// <summary>Throws unless the tape belongs to <paramref name="shape"/> and can hold <paramref name="steps"/> steps; then records the step count.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public void Begin(ModelShape shape, string layout, int steps)
+    internal void Begin(ModelShape shape, string layout, int steps)
     {
         EnsureOwner(shape, layout);
         if (steps > MaxSteps)
@@ -89,8 +82,7 @@ public sealed class TrainingTape
     }
 
     /// <summary>Throws unless a Forward has been recorded for <paramref name="shape"/>.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public void EnsureRecorded(ModelShape shape, string layout)
+    internal void EnsureRecorded(ModelShape shape, string layout)
     {
         EnsureOwner(shape, layout);
         if (Steps == 0) throw new InvalidOperationException("The tape holds no forward pass; call Forward before Backward.");
@@ -105,22 +97,17 @@ public sealed class TrainingTape
     }
 
     /// <summary>Reference to the first float (64-byte aligned): per-step records, then input copies, then fixed floats.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public ref float GetReference() => ref _floats.Reference;
+    internal ref float GetReference() => ref _floats.Reference;
 
     /// <summary>Reference to the first recorded input float (after MaxSteps records).</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public ref float GetInputReference() => ref Unsafe.Add(ref _floats.Reference, (nint)MaxSteps * FloatsPerStep);
+    internal ref float GetInputReference() => ref Unsafe.Add(ref _floats.Reference, (nint)MaxSteps * FloatsPerStep);
 
     /// <summary>Reference to the fixed floats (initial state, backward scratch).</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public ref float GetFixedReference() => ref Unsafe.Add(ref _floats.Reference, (nint)MaxSteps * (FloatsPerStep + InputFloatsPerStep));
+    internal ref float GetFixedReference() => ref Unsafe.Add(ref _floats.Reference, (nint)MaxSteps * (FloatsPerStep + InputFloatsPerStep));
 
     /// <summary>The recorded token ids (token models).</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public Span<int> Tokens => _tokens;
+    internal Span<int> TokenIds => _tokens;
 
     /// <summary>Reference to the first recorded token id.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public ref int GetTokenReference() => ref MemoryMarshal.GetArrayDataReference(_tokens);
+    internal ref int GetTokenReference() => ref MemoryMarshal.GetArrayDataReference(_tokens);
 }

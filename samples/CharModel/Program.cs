@@ -163,14 +163,14 @@ public static class Program
             Threads = threads,
             SamplesPerChunk = Math.Max(1, BatchSize / threads),
             TruncateSteps = TruncateSteps,
-            Loss = LossKind.SoftmaxCrossEntropy,
+            LossKind = LossKind.SoftmaxCrossEntropy,
             Optimizer = new Adam(3e-3),
             ClipGradientNorm = 5,
         });
         if (!fresh && File.Exists(checkpoint))
         {
-            trainer.Resume(checkpoint);
-            Console.WriteLine($"Resuming from {checkpoint} (step {trainer.Steps}); --fresh starts over.");
+            trainer.LoadCheckpoint(checkpoint);
+            Console.WriteLine($"Resuming from {checkpoint} (step {trainer.CompletedSteps}); --fresh starts over.");
         }
         else
         {
@@ -192,7 +192,7 @@ public static class Program
         while (true)
         {
             // Stretches are drawn from a generator seeded by the step, so a resumed run sees the batches an uninterrupted one would.
-            var random = new SeededRandom(seed * 1_000_003UL + (ulong)trainer.Steps);
+            var random = new SeededRandom(seed * 1_000_003UL + (ulong)trainer.CompletedSteps);
             for (int b = 0; b < BatchSize; b++)
             {
                 int start = random.Next(train.Length - SequenceLength);
@@ -210,7 +210,7 @@ public static class Program
             var evaluation = Stopwatch.StartNew();
             double bpc = LanguageModelMath.BitsPerCharacter(model, validation);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"step {trainer.Steps,5}  {clock.Elapsed.TotalMinutes,5:F1} min  train {lossSum / batches / Math.Log(2):F3} bpc  validation {bpc:F3} bpc  {characters / trainingSeconds:N0} chars/s  (validation took {evaluation.Elapsed.TotalSeconds:F1} s)"));
+                $"step {trainer.CompletedSteps,5}  {clock.Elapsed.TotalMinutes,5:F1} min  train {lossSum / batches / Math.Log(2):F3} bpc  validation {bpc:F3} bpc  {characters / trainingSeconds:N0} chars/s  (validation took {evaluation.Elapsed.TotalSeconds:F1} s)"));
             trainer.SaveCheckpoint(checkpoint);
             if (sampleLength > 0 && !done)
             {

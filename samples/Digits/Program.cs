@@ -89,7 +89,7 @@ public static class Program
             ClipGradientNorm = 5,
         });
         TrainingResult result = trainer.Fit(train, progress: new ConsoleProgressBar());
-        Console.WriteLine($"Trained {result.Epochs} epochs.");
+        Console.WriteLine($"Trained {result.CompletedEpochs} epochs.");
 
         var confusion = new int[10, 10];
         var probabilities = new float[DigitReader.OutputSize];

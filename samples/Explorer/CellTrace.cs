@@ -70,9 +70,9 @@ public sealed class CellTrace
     public static CellTrace Record(ITokenSequenceModel model, string characters)
     {
         ModelShape shape = model.Shape;
-        if (shape.Layers != 1 || !shape.IsTokenModel)
+        if (shape.LayerCount != 1 || !shape.IsTokenModel)
             throw new ArgumentException($"The trace reads one-layer token models; this one is {shape}.", nameof(model));
-        int hidden = shape.Hidden, width = shape.Embedding;
+        int hidden = shape.HiddenSize, width = shape.EmbeddingSize;
         ReadOnlySpan<float> p = model.Parameters;
         ReadOnlySpan<float> embed = Tensor(shape, p, ModelShape.EmbeddingWeightName);
         ReadOnlySpan<float> weightIh = Tensor(shape, p, ModelShape.WeightIhName(0));   // [4H, E]

@@ -75,7 +75,7 @@ public static class ExplorerPage
         page.Append("</tr>\n");
         foreach (TaskOutcome o in outcomes)
         {
-            page.Append(Invariant($"<tr><td><a href=\"#{o.Task.Name}\">{Text(o.Task.Title)}</a></td><td>{o.Shape.Hidden} units</td>"));
+            page.Append(Invariant($"<tr><td><a href=\"#{o.Task.Name}\">{Text(o.Task.Title)}</a></td><td>{o.Shape.HiddenSize} units</td>"));
             page.Append(Invariant($"<td>{o.Training.Steps:N0} steps, {o.Training.Seconds:F1} s</td><td>{Accuracy(o.Score)}</td><td>{Reach(o)}</td>"));
             page.Append(Invariant($"<td>neuron {o.Picked.Neuron}, r = {o.Picked.CellCorrelation:0.000}</td>"));
             if (spread) page.Append(Invariant($"<td>{Spread(o)}</td>"));
@@ -124,7 +124,7 @@ public static class ExplorerPage
         }
 
         PickedNeuron p = o.Picked;
-        page.Append(Invariant($"<div class=\"picked-box\">Picked automatically: <b>neuron {p.Neuron}</b>, whose cell state c follows <i>{Text(task.SignalMeaning)}</i> most closely of all {o.Shape.Hidden} neurons: correlation <b>r = {p.CellCorrelation:0.000}</b> (its h: r = {p.HiddenCorrelation:0.000}) over {p.Steps:N0} steps of right answers at the trained lengths. It is outlined (▶) in every heatmap below.</div>\n"));
+        page.Append(Invariant($"<div class=\"picked-box\">Picked automatically: <b>neuron {p.Neuron}</b>, whose cell state c follows <i>{Text(task.SignalMeaning)}</i> most closely of all {o.Shape.HiddenSize} neurons: correlation <b>r = {p.CellCorrelation:0.000}</b> (its h: r = {p.HiddenCorrelation:0.000}) over {p.Steps:N0} steps of right answers at the trained lengths. It is outlined (▶) in every heatmap below.</div>\n"));
 
         page.Append(Invariant($"<p class=\"note\">What reading each character does to neuron {p.Neuron}, averaged over the same steps: the change of its cell state, Δc = c<sub>t</sub> − c<sub>t−1</sub>, and its gates.</p>\n"));
         page.Append("<table class=\"summary effects\">\n<tr><th>character read</th><th>times</th><th>mean Δc</th><th>input gate i</th><th>forget gate f</th><th>candidate g</th><th>output gate o</th></tr>\n");

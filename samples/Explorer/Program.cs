@@ -163,7 +163,7 @@ public static class Program
         ExplorerTask task = o.Task;
         TrainingReport t = o.Training;
         Console.WriteLine();
-        Console.WriteLine($"== {task.Title} (--task {task.Name}, {o.Shape.Hidden} units)");
+        Console.WriteLine($"== {task.Title} (--task {task.Name}, {o.Shape.HiddenSize} units)");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"trained {t.Steps:N0} steps × {TaskTrainer.BatchSize} sequences in {t.Seconds:F1} s ({t.Characters / t.Seconds:N0} characters/s), final loss {t.FinalLoss:0.0000}"));
         int right = o.Score.Trained.Sum(r => r.Right), total = o.Score.Trained.Sum(r => r.Total);

@@ -33,7 +33,7 @@ public static class TaskTrainer
             BatchSize = BatchSize,
             Seed = seed,
             Threads = threads,
-            Loss = LossKind.SoftmaxCrossEntropy,
+            LossKind = LossKind.SoftmaxCrossEntropy,
             Optimizer = new Adam(task.LearningRate),
             LearningRateSchedule = new CosineAnnealing(task.LearningRate, steps, task.LearningRate / 20, ScheduleClock.Steps),
             ClipGradientNorm = 1,

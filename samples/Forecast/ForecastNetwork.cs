@@ -40,8 +40,8 @@ internal sealed class ForecastNetwork
         _width = width;
         _horizon = horizon;
         _window = window;
-        _inputs = model.Shape.Inputs;
-        _outputs = model.Shape.Outputs;
+        _inputs = model.Shape.InputSize;
+        _outputs = model.Shape.OutputSize;
         _input = new float[window * _inputs];
         _output = new float[_outputs];
         _packed = new float[window * width];
@@ -65,8 +65,8 @@ internal sealed class ForecastNetwork
         ParameterInit.Initialize(model.Shape, model.Parameters, settings.Seed, new ParameterInitOptions { ForgetGateBias = 1f });
         ModelShape shape = model.Shape;
         ParameterTensor headWeight = shape.GetTensor(ModelShape.HeadWeightName), headBias = shape.GetTensor(ModelShape.HeadBiasName);
-        model.Parameters.Slice(headWeight.Offset + windows.Horizon * shape.HiddenStateSize, (shape.Outputs - windows.Horizon) * shape.HiddenStateSize).Clear();
-        model.Parameters.Slice(headBias.Offset + windows.Horizon, shape.Outputs - windows.Horizon).Clear();
+        model.Parameters.Slice(headWeight.Offset + windows.Horizon * shape.HiddenStateSize, (shape.OutputSize - windows.Horizon) * shape.HiddenStateSize).Clear();
+        model.Parameters.Slice(headBias.Offset + windows.Horizon, shape.OutputSize - windows.Horizon).Clear();
         model.ParametersChanged();
 
         int count = last - first + 1;
@@ -84,7 +84,7 @@ internal sealed class ForecastNetwork
             EarlyStoppingPatience = settings.Patience,
         });
         TrainingResult result = trainer.Fit(fit, check, progress);
-        network.Epochs = result.Epochs;
+        network.Epochs = result.CompletedEpochs;
         network.BestEpoch = result.BestEpoch;
         return network;
     }

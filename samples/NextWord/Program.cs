@@ -176,7 +176,7 @@ public static class Program
         using var trainer = new Trainer(model, new TrainingOptions
         {
             BatchSize = BatchSize, Seed = seed, Threads = threads, SamplesPerChunk = Math.Max(1, BatchSize / threads),
-            TruncateSteps = TruncateSteps, Loss = LossKind.SoftmaxCrossEntropy, Optimizer = new Adam(learningRate), ClipGradientNorm = 1,
+            TruncateSteps = TruncateSteps, LossKind = LossKind.SoftmaxCrossEntropy, Optimizer = new Adam(learningRate), ClipGradientNorm = 1,
         });
         int[] reportIds = heldOut.Length > ReportTokens ? heldOut[..ReportTokens] : heldOut;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -192,7 +192,7 @@ public static class Program
         var sinceReport = Stopwatch.StartNew();
         while (true)
         {
-            var random = new SeededRandom(seed * 1_000_003UL + (ulong)trainer.Steps);
+            var random = new SeededRandom(seed * 1_000_003UL + (ulong)trainer.CompletedSteps);
             for (int b = 0; b < BatchSize; b++)
             {
                 int start = random.Next(train.Length - SequenceLength);
@@ -202,12 +202,12 @@ public static class Program
             lossSum += trainer.TrainStep(SequenceDataset.FromTokens(inputs, targets));
             batches++;
             tokens += BatchSize * SequenceLength;
-            bool done = stepBudget is int limit ? trainer.Steps >= limit : clock.Elapsed >= budget;
+            bool done = stepBudget is int limit ? trainer.CompletedSteps >= limit : clock.Elapsed >= budget;
             if (!done && clock.Elapsed < nextReport) continue;
             trainingSeconds += sinceReport.Elapsed.TotalSeconds;
             double validation = WordModel.Perplexity(model, reportIds);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"step {trainer.Steps,5}  {clock.Elapsed.TotalMinutes,4:F1} min  {tokens / (double)train.Length,5:F2} epochs  train perplexity {Math.Exp(lossSum / batches),7:F1}  held-out {validation,7:F1}  {tokens / trainingSeconds:N0} tokens/s"));
+                $"step {trainer.CompletedSteps,5}  {clock.Elapsed.TotalMinutes,4:F1} min  {tokens / (double)train.Length,5:F2} epochs  train perplexity {Math.Exp(lossSum / batches),7:F1}  held-out {validation,7:F1}  {tokens / trainingSeconds:N0} tokens/s"));
             lossSum = 0;
             batches = 0;
             if (done) return;

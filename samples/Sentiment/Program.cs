@@ -118,7 +118,7 @@ public static class Program
         TrainingResult result = trainer.Fit(SequenceDataset.FromTokens(trainIds, trainLabels), SequenceDataset.FromTokens(validationIds, validationLabels), new ConsoleProgressBar());
         EvaluationResult validation = trainer.Evaluate(SequenceDataset.FromTokens(validationIds, validationLabels));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Trained {result.Epochs} epochs in {clock.Elapsed.TotalSeconds:F0} s (best epoch {result.BestEpoch}, {result.StopReason})."));
+            $"Trained {result.CompletedEpochs} epochs in {clock.Elapsed.TotalSeconds:F0} s (best epoch {result.BestEpoch}, {result.StopReason})."));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Validation: accuracy {validation.Accuracy:F3}, ROC AUC {validation.RocAuc:F3}, loss {validation.Loss:F4} ({validationIds.Count} reviews)."));
 

@@ -5,9 +5,6 @@ using LstmGen;
 
 namespace Sentiment;
 
-[LstmModel(Vocabulary = SentimentModel.VocabularySize, Embedding = 32, Hidden = 64, Bidirectional = true, InputDropout = 0.3, Outputs = 1, Head = Head.Sigmoid, HeadOn = HeadOn.FinalState)]
-public partial class SentimentModel
-{
-    /// <summary>Words kept (padding and unknown included); the rest map to the unknown id.</summary>
-    public const int VocabularySize = 5000;
-}
+// 5,000 words kept (padding and unknown included); the rest map to the unknown id.
+[LstmModel(Vocabulary = 5000, Embedding = 32, Hidden = 64, Bidirectional = true, InputDropout = 0.3, Outputs = 1, Head = Head.Sigmoid, HeadOn = HeadOn.FinalState)]
+public partial class SentimentModel;

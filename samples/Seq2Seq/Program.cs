@@ -121,7 +121,7 @@ public static class Program
         {
             Epochs = o.Epochs, BatchSize = o.Batch, Seed = (ulong)o.Seed, Threads = o.Threads,
             Optimizer = new Adam(learningRate: o.LearningRate), ClipGradientNorm = 1,
-            LearningRateSchedule = new CosineAnnealing(baseRate: o.LearningRate, tMax: (long)o.Epochs * batches, etaMin: o.LearningRate / 100, clock: ScheduleClock.Steps),
+            LearningRateSchedule = new CosineAnnealing(baseRate: o.LearningRate, period: (long)o.Epochs * batches, minRate: o.LearningRate / 100, clock: ScheduleClock.Steps),
         });
 
         var clock = Stopwatch.StartNew();

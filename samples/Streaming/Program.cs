@@ -192,7 +192,7 @@ public static class Program
         });
         TrainingResult result = trainer.Fit(fit, check, new ConsoleProgressBar());
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Trained {result.Epochs} epochs (best {result.BestEpoch}, validation MSE {result.BestMetric:F4}; the noise alone is {noise * noise:F4})."));
+            $"Trained {result.CompletedEpochs} epochs (best {result.BestEpoch}, validation MSE {result.BestMetric:F4}; the noise alone is {noise * noise:F4})."));
         model.Save(modelPath);
         Console.WriteLine($"Saved {Path.GetFullPath(modelPath)}");
         return 0;

@@ -22,7 +22,7 @@ public class BaselineTests
         { "Bidirectional2Layers", "Vocabulary = 11, Embedding = 4, Hidden = 6, Layers = 2, Bidirectional = true, Outputs = 3, Head = LstmGen.Head.Softmax" },
         { "BidirectionalGru", "Inputs = 3, Hidden = 7, Cell = LstmGen.RecurrentCell.Gru, Bidirectional = true, HeadOn = LstmGen.HeadOn.EveryStep" },
         { "Peephole2Layers", "Inputs = 3, Hidden = 7, Layers = 2, Outputs = 2, Peephole = true" },
-        { "Projection2Layers", "Inputs = 3, Hidden = 20, Layers = 2, ProjectionSize = 5, Outputs = 2" },
+        { "Projection2Layers", "Inputs = 3, Hidden = 20, Layers = 2, Projection = 5, Outputs = 2" },
         { "OverBudget", "Vocabulary = 65, Embedding = 32, Hidden = 256, Layers = 2, Outputs = 65, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep" },
     };
 

@@ -142,28 +142,28 @@ public class DiagnosticTests
     }
 
     [Theory]
-    [InlineData("ProjectionSize = 8", "8")]
-    [InlineData("ProjectionSize = 12", "12")]
-    [InlineData("ProjectionSize = -1", "-1")]
+    [InlineData("Projection = 8", "8")]
+    [InlineData("Projection = 12", "12")]
+    [InlineData("Projection = -1", "-1")]
     public void LSTM0015_ProjectionNotBelowHidden(string argument, string value)
     {
         var (d, text) = Single(Model($"Inputs = 3, Hidden = 8, {argument}"), "LSTM0015");
         Assert.Equal(argument, text);
-        Assert.Contains($"ProjectionSize = {value} must be at least 1 and less than Hidden = 8", d.GetMessage());
+        Assert.Contains($"Projection = {value} must be at least 1 and less than Hidden = 8", d.GetMessage());
     }
 
     [Fact]
     public void ProjectionOnAGruIsReportedOnTheArgument()
     {
-        var (gru, gruText) = Single(Model("Inputs = 3, Hidden = 8, Cell = LstmGen.RecurrentCell.Gru, ProjectionSize = 4"), "LSTM0013");
-        Assert.Equal("ProjectionSize = 4", gruText);
-        Assert.Contains("ProjectionSize = 4 does not apply to Cell = RecurrentCell.Gru", gru.GetMessage());
+        var (gru, gruText) = Single(Model("Inputs = 3, Hidden = 8, Cell = LstmGen.RecurrentCell.Gru, Projection = 4"), "LSTM0013");
+        Assert.Equal("Projection = 4", gruText);
+        Assert.Contains("Projection = 4 does not apply to Cell = RecurrentCell.Gru", gru.GetMessage());
     }
 
     [Fact]
     public void ProjectionBelowHiddenIsValid()
     {
-        GeneratorOutput output = ModelCompiler.Run(Model("Inputs = 3, Hidden = 8, ProjectionSize = 7, Peephole = true, Layers = 2, Bidirectional = true"));
+        GeneratorOutput output = ModelCompiler.Run(Model("Inputs = 3, Hidden = 8, Projection = 7, Peephole = true, Layers = 2, Bidirectional = true"));
         Assert.Empty(output.GeneratorDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
     }
 

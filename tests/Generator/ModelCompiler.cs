@@ -89,14 +89,14 @@ internal static class ModelCompiler
     /// <summary>Attribute arguments for a <see cref="ModelShape"/>.</summary>
     public static string Arguments(ModelShape shape)
     {
-        string input = shape.IsTokenModel ? $"Vocabulary = {shape.Vocabulary}, Embedding = {shape.Embedding}" : $"Inputs = {shape.Inputs}";
-        string head = shape.Head == Head.None ? "" : $", Outputs = {shape.Outputs}, Head = LstmGen.Head.{shape.Head}";
+        string input = shape.IsTokenModel ? $"Vocabulary = {shape.VocabularySize}, Embedding = {shape.EmbeddingSize}" : $"Inputs = {shape.InputSize}";
+        string head = shape.Head == Head.None ? "" : $", Outputs = {shape.OutputSize}, Head = LstmGen.Head.{shape.Head}";
         string cell = shape.Cell == RecurrentCell.Lstm ? "" : $", Cell = LstmGen.RecurrentCell.{shape.Cell}";
         string bidirectional = shape.Bidirectional ? ", Bidirectional = true" : "";
-        string peephole = (shape.Peephole ? ", Peephole = true" : "") + (shape.HasProjection ? $", ProjectionSize = {shape.ProjectionSize}" : "");
+        string peephole = (shape.Peephole ? ", Peephole = true" : "") + (shape.HasProjection ? $", Projection = {shape.ProjectionSize}" : "");
         string dropout = (shape.Dropout > 0 ? FormattableString.Invariant($", Dropout = {(double)shape.Dropout:R}") : "")
             + (shape.InputDropout > 0 ? FormattableString.Invariant($", InputDropout = {(double)shape.InputDropout:R}") : "");
-        return $"{input}, Hidden = {shape.Hidden}, Layers = {shape.Layers}{cell}{bidirectional}{peephole}{head}, HeadOn = LstmGen.HeadOn.{shape.HeadOn}{dropout}";
+        return $"{input}, Hidden = {shape.HiddenSize}, Layers = {shape.LayerCount}{cell}{bidirectional}{peephole}{head}, HeadOn = LstmGen.HeadOn.{shape.HeadOn}{dropout}";
     }
 
     /// <summary>Builds and instantiates a generated model of exactly <paramref name="shape"/>.</summary>

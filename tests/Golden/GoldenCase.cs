@@ -73,8 +73,8 @@ public sealed record GoldenCase(
             _ => throw new InvalidDataException($"Golden case {Name}: unknown head_mode '{HeadMode}'."),
         };
         return IsTokenCase
-            ? new ModelShape(0, Vocab, EmbedDim, Hidden, Layers, HeadOut, head, on, Cell, Bidirectional, projection: ProjSize)
-            : new ModelShape(InputSize, 0, 0, Hidden, Layers, HeadOut, head, on, Cell, Bidirectional, projection: ProjSize);
+            ? new ModelShape(0, Vocab, EmbedDim, Hidden, Layers, HeadOut, head, on, Cell, Bidirectional, projectionSize: ProjSize)
+            : new ModelShape(InputSize, 0, 0, Hidden, Layers, HeadOut, head, on, Cell, Bidirectional, projectionSize: ProjSize);
     }
 
     /// <summary>Reads a case from an open golden file, or returns null when its <c>format</c> is not <see cref="Format"/>.</summary>

@@ -6,6 +6,7 @@ using LstmGen.IO;
 using LstmGen.Tests.Generator;
 using LstmGen.Training;
 using Xunit;
+using LstmGen.CompilerServices;
 
 namespace LstmGen.Tests.Golden;
 
@@ -67,9 +68,9 @@ public sealed class GoldenLaneTests
                 Span<float> dPosition = dOut.AsSpan(at, stepOut);
                 total += loss switch
                 {
-                    LossKind.MeanSquaredError => Loss.MeanSquaredError(position, floatTarget.AsSpan(at, stepOut), dPosition, weight),
-                    LossKind.BinaryCrossEntropy => Loss.BinaryCrossEntropy(position, floatTarget.AsSpan(at, stepOut), dPosition, weight),
-                    _ => Loss.SoftmaxCrossEntropy(position, classTarget[b * outSteps + p], dPosition, weight),
+                    LossKind.MeanSquaredError => LossFunctions.MeanSquaredError(position, floatTarget.AsSpan(at, stepOut), dPosition, weight),
+                    LossKind.BinaryCrossEntropy => LossFunctions.BinaryCrossEntropy(position, floatTarget.AsSpan(at, stepOut), dPosition, weight),
+                    _ => LossFunctions.SoftmaxCrossEntropy(position, classTarget[b * outSteps + p], dPosition, weight),
                 };
             }
         }

@@ -22,7 +22,7 @@ public static partial class GoldenRunner
     private static void ProduceGradients(GoldenCase c, ITrainableModel model, SafetensorsFile file, Produced produced, GoldenReport report)
     {
         ModelShape shape = model.Shape;
-        int steps = c.T, batch = c.B, hidden = c.Hidden, slots = model.Shape.StateSlots, inputs = c.InputSize, hWidth = model.Shape.HiddenStateSize;
+        int steps = c.T, batch = c.B, hidden = c.Hidden, slots = model.Shape.StateSlotCount, inputs = c.InputSize, hWidth = model.Shape.HiddenStateSize;
         bool token = c.IsTokenCase;
         int outputLength = shape.OutputLength(steps);
         int stepOut = shape.StepOutputSize;
@@ -80,9 +80,9 @@ public static partial class GoldenRunner
                 int at = b * outputLength + p * stepOut;
                 totalLoss += loss switch
                 {
-                    LossKind.MeanSquaredError => Loss.MeanSquaredError(position, floatTarget.AsSpan(at, stepOut), dPosition, weight),
-                    LossKind.BinaryCrossEntropy => Loss.BinaryCrossEntropy(position, floatTarget.AsSpan(at, stepOut), dPosition, weight),
-                    _ => Loss.SoftmaxCrossEntropy(position, classTarget[b * outSteps + p], dPosition, weight),
+                    LossKind.MeanSquaredError => LossFunctions.MeanSquaredError(position, floatTarget.AsSpan(at, stepOut), dPosition, weight),
+                    LossKind.BinaryCrossEntropy => LossFunctions.BinaryCrossEntropy(position, floatTarget.AsSpan(at, stepOut), dPosition, weight),
+                    _ => LossFunctions.SoftmaxCrossEntropy(position, classTarget[b * outSteps + p], dPosition, weight),
                 };
             }
 

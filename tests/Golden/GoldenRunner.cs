@@ -102,7 +102,7 @@ public static partial class GoldenRunner
     private static Produced Produce(GoldenCase c, ILstmModel model, SafetensorsFile file, GoldenReport report)
     {
         ModelShape shape = model.Shape;
-        int steps = c.T, batch = c.B, hidden = c.Hidden, slots = shape.StateSlots, inputs = c.InputSize;
+        int steps = c.T, batch = c.B, hidden = c.Hidden, slots = shape.StateSlotCount, inputs = c.InputSize;
         int width = shape.LayerOutputSize, hWidth = shape.HiddenStateSize;
         bool token = c.IsTokenCase;
 
@@ -126,7 +126,7 @@ public static partial class GoldenRunner
     private static Produced ProduceStepByStep(GoldenCase c, ILstmModel model, SequenceInputs sequence, float[]? h0, float[]? c0, GoldenReport report)
     {
         ModelShape shape = model.Shape;
-        int steps = c.T, batch = c.B, hidden = c.Hidden, slots = shape.StateSlots, hWidth = shape.HiddenStateSize;
+        int steps = c.T, batch = c.B, hidden = c.Hidden, slots = shape.StateSlotCount, hWidth = shape.HiddenStateSize;
         int stepOut = shape.StepOutputSize;
 
         // Which steps carry a head output: every step (head 'all', or no head: the output is h), else the last.
@@ -162,7 +162,7 @@ public static partial class GoldenRunner
                 {
                     sequence.Step(b, t, Span<float>.Empty, state, HeadOutput.Activated);
                 }
-                state.Hidden(shape.Layers - 1).CopyTo(rnnOutput.AsSpan((b * steps + t) * hWidth, hWidth));
+                state.Hidden(shape.LayerCount - 1).CopyTo(rnnOutput.AsSpan((b * steps + t) * hWidth, hWidth));
             }
             CopyFinalState(state, hN, cN, b, batch);
 
@@ -197,7 +197,7 @@ public static partial class GoldenRunner
     private static Produced ProduceWholeSequences(GoldenCase c, ILstmModel model, SequenceInputs sequence, float[]? h0, float[]? c0)
     {
         ModelShape shape = model.Shape;
-        int steps = c.T, batch = c.B, hidden = c.Hidden, slots = shape.StateSlots, hWidth = shape.HiddenStateSize;
+        int steps = c.T, batch = c.B, hidden = c.Hidden, slots = shape.StateSlotCount, hWidth = shape.HiddenStateSize;
         int outputLength = shape.OutputLength(steps);
         var output = new float[batch * outputLength];
         var logits = new float[batch * outputLength];
@@ -303,7 +303,7 @@ public static partial class GoldenRunner
     {
         bool hasTwin = file.Contains(name + Twin);
         string source = hasTwin ? name + Twin : name;
-        int[] shape = file.GetInfo(source).GetShape();
+        int[] shape = file.GetInfo(source).Shape.ToArray();
         double[] reference;
         if (hasTwin)
         {
@@ -340,7 +340,7 @@ public static partial class GoldenRunner
     private static void SetInitialState(LstmState state, float[]? h0, float[]? c0, int b, int batch)
     {
         int hidden = state.HiddenSize, hWidth = state.HiddenStateSize;
-        for (int k = 0; k < state.Layers; k++)
+        for (int k = 0; k < state.SlotCount; k++)
         {
             if (h0 is not null) h0.AsSpan((k * batch + b) * hWidth, hWidth).CopyTo(state.Hidden(k));
             if (c0 is not null) c0.AsSpan((k * batch + b) * hidden, hidden).CopyTo(state.Cell(k));
@@ -351,7 +351,7 @@ public static partial class GoldenRunner
     private static void CopyFinalState(LstmState state, float[] h, float[] c, int b, int batch)
     {
         int hidden = state.HiddenSize, hWidth = state.HiddenStateSize;
-        for (int k = 0; k < state.Layers; k++)
+        for (int k = 0; k < state.SlotCount; k++)
         {
             state.Hidden(k).CopyTo(h.AsSpan((k * batch + b) * hWidth, hWidth));
             state.Cell(k).CopyTo(c.AsSpan((k * batch + b) * hidden, hidden));
@@ -360,7 +360,7 @@ public static partial class GoldenRunner
 
     private static bool SameState(LstmState a, LstmState b)
     {
-        for (int k = 0; k < a.Layers; k++)
+        for (int k = 0; k < a.SlotCount; k++)
         {
             if (!a.Hidden(k).SequenceEqual(b.Hidden(k)) || !a.Cell(k).SequenceEqual(b.Cell(k))) return false;
         }

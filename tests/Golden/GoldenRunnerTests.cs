@@ -180,6 +180,11 @@ public sealed class GoldenRunnerTests(ITestOutputHelper output)
         public LstmState CreateState() => inner.CreateState();
         public void Load(string path, WeightLoadOptions? options = null) => inner.Load(path, options);
         public void Save(string path) => inner.Save(path);
+        public void Save(System.IO.Stream stream) => inner.Save(stream);
+        public void Load(System.IO.Stream stream, LstmGen.IO.WeightLoadOptions? options = null) => inner.Load(stream, options);
+        public void Load(ReadOnlyMemory<byte> bytes, LstmGen.IO.WeightLoadOptions? options = null) => inner.Load(bytes, options);
+        public void Initialize(ulong seed = 0, ParameterInitOptions? options = null) => inner.Initialize(seed, options);
+        public string Summary() => inner.Summary();
         public void Predict(ReadOnlySpan<float> inputs, Span<float> output) => inner.Predict(inputs, output);
         public void Predict(ReadOnlySpan<float> inputs, Span<float> output, LstmState state, HeadOutput kind = HeadOutput.Activated) => inner.Predict(inputs, output, state, kind);
         public void Step(ReadOnlySpan<float> input, Span<float> output, LstmState state, HeadOutput kind = HeadOutput.Activated) => inner.Step(input, output, state, kind);
@@ -220,6 +225,11 @@ public sealed class GoldenRunnerTests(ITestOutputHelper output)
         public LstmState CreateState() => inner.CreateState();
         public void Load(string path, WeightLoadOptions? options = null) => inner.Load(path, options);
         public void Save(string path) => inner.Save(path);
+        public void Save(System.IO.Stream stream) => inner.Save(stream);
+        public void Load(System.IO.Stream stream, LstmGen.IO.WeightLoadOptions? options = null) => inner.Load(stream, options);
+        public void Load(ReadOnlyMemory<byte> bytes, LstmGen.IO.WeightLoadOptions? options = null) => inner.Load(bytes, options);
+        public void Initialize(ulong seed = 0, ParameterInitOptions? options = null) => inner.Initialize(seed, options);
+        public string Summary() => inner.Summary();
         public void Predict(ReadOnlySpan<float> inputs, Span<float> output) => inner.Predict(inputs, output);
         public void Step(ReadOnlySpan<float> input, Span<float> output, LstmState state, HeadOutput kind = HeadOutput.Activated) => inner.Step(input, output, state, kind);
 
@@ -243,6 +253,11 @@ public sealed class GoldenRunnerTests(ITestOutputHelper output)
         public LstmState CreateState() => inner.CreateState();
         public void Load(string path, WeightLoadOptions? options = null) => inner.Load(path, options);
         public void Save(string path) => inner.Save(path);
+        public void Save(System.IO.Stream stream) => inner.Save(stream);
+        public void Load(System.IO.Stream stream, LstmGen.IO.WeightLoadOptions? options = null) => inner.Load(stream, options);
+        public void Load(ReadOnlyMemory<byte> bytes, LstmGen.IO.WeightLoadOptions? options = null) => inner.Load(bytes, options);
+        public void Initialize(ulong seed = 0, ParameterInitOptions? options = null) => inner.Initialize(seed, options);
+        public string Summary() => inner.Summary();
 
         public void Predict(ReadOnlySpan<float> inputs, Span<float> output)
         {

@@ -59,7 +59,7 @@ public sealed class KerasTfjsFixtureTests(ITestOutputHelper output)
                 if (shape.IsTokenModel)
                     ((ITokenSequenceModel)model).Predict(io.ReadInt32("input").AsSpan(b * steps, steps), actual, model.CreateState());
                 else
-                    ((IFloatSequenceModel)model).Predict(io.ReadFloat32("input").AsSpan(b * steps * shape.Inputs, steps * shape.Inputs), actual, model.CreateState());
+                    ((IFloatSequenceModel)model).Predict(io.ReadFloat32("input").AsSpan(b * steps * shape.InputSize, steps * shape.InputSize), actual, model.CreateState());
                 for (int i = 0; i < length; i++) worst = Math.Max(worst, Math.Abs(actual[i] - expected[b * length + i]));
             }
             output.WriteLine($"{name} ({model.GetType().Name}): max |LstmGen − tfjs| = {worst:E2}");

@@ -29,7 +29,7 @@ public sealed class KerasWeightsTests : IDisposable
     /// </summary>
     private static void AddKerasCell(List<(string, float[], int[])> tensors, string prefix, ModelShape shape, float[] p, int layer, int direction)
     {
-        int h = shape.Hidden, g = shape.GatesPerUnit, input = shape.LayerInputSize(layer);
+        int h = shape.HiddenSize, g = shape.GatesPerUnit, input = shape.LayerInputSize(layer);
         bool gru = shape.Cell == RecurrentCell.Gru;
         float[] wIh = Part(shape, p, shape.LayerTensorName(LayerParameter.WeightIh, layer, direction));
         float[] wHh = Part(shape, p, shape.LayerTensorName(LayerParameter.WeightHh, layer, direction));
@@ -60,7 +60,7 @@ public sealed class KerasWeightsTests : IDisposable
 
     private static void AddDense(List<(string, float[], int[])> tensors, string prefix, ModelShape shape, float[] p)
     {
-        int o = shape.Outputs, f = shape.LayerOutputSize;
+        int o = shape.OutputSize, f = shape.LayerOutputSize;
         float[] weight = Part(shape, p, ModelShape.HeadWeightName);
         var kernel = new float[f * o];
         for (int r = 0; r < o; r++) for (int c = 0; c < f; c++) kernel[c * o + r] = weight[r * f + c];
@@ -82,7 +82,7 @@ public sealed class KerasWeightsTests : IDisposable
         var model = new ReferenceLstm(shape);
         parameters.CopyTo(model.Parameters);
         model.ParametersChanged();
-        int steps = tokens?.Length ?? inputs!.Length / shape.Inputs;
+        int steps = tokens?.Length ?? inputs!.Length / shape.InputSize;
         var output = new float[shape.OutputLength(steps)];
         if (tokens is not null) model.Predict(tokens, output);
         else model.Predict(inputs!, output);

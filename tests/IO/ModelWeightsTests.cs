@@ -11,8 +11,8 @@ namespace LstmGen.Tests.IO;
 
 public sealed class ModelWeightsTests : IDisposable
 {
-    private static readonly ModelShape s_tokenShape = new(inputs: 0, vocabulary: 27, embedding: 8, hidden: 14, layers: 1, outputs: 3, Head.Softmax, HeadOn.LastStep);
-    private static readonly ModelShape s_floatShape = new(inputs: 3, vocabulary: 0, embedding: 0, hidden: 7, layers: 2, outputs: 0, Head.None, HeadOn.EveryStep);
+    private static readonly ModelShape s_tokenShape = new(inputSize: 0, vocabularySize: 27, embeddingSize: 8, hiddenSize: 14, layerCount: 1, outputSize: 3, Head.Softmax, HeadOn.LastStep);
+    private static readonly ModelShape s_floatShape = new(inputSize: 3, vocabularySize: 0, embeddingSize: 0, hiddenSize: 7, layerCount: 2, outputSize: 0, Head.None, HeadOn.EveryStep);
 
     private readonly TempFolder _temp = new();
 
@@ -273,7 +273,7 @@ public sealed class ModelWeightsTests : IDisposable
     [Fact]
     public void DeeperFile_ForAShallowerModel_SaysSo()
     {
-        var one = new ModelShape(inputs: 3, vocabulary: 0, embedding: 0, hidden: 7, layers: 1, outputs: 0, Head.None, HeadOn.EveryStep);
+        var one = new ModelShape(inputSize: 3, vocabularySize: 0, embeddingSize: 0, hiddenSize: 7, layerCount: 1, outputSize: 0, Head.None, HeadOn.EveryStep);
         string path = WriteFile("deep.safetensors", s_floatShape, Distinct(s_floatShape));
         var ex = Assert.Throws<WeightFileException>(() => LoadNew(path, one, new WeightLoadOptions { IgnoreExtraTensors = true }));
         Assert.Contains("expected 1 LSTM layer(s) (l0..l0), found a tensor of layer 1", ex.Message);
@@ -308,7 +308,7 @@ public sealed class ModelWeightsTests : IDisposable
     [Fact]
     public void NoHeadOfTheRightShape_ListsWhatWasFound()
     {
-        var other = new ModelShape(inputs: 0, vocabulary: 27, embedding: 8, hidden: 14, layers: 1, outputs: 5, Head.Softmax, HeadOn.LastStep);
+        var other = new ModelShape(inputSize: 0, vocabularySize: 27, embeddingSize: 8, hiddenSize: 14, layerCount: 1, outputSize: 5, Head.Softmax, HeadOn.LastStep);
         string path = WriteFile("head.safetensors", s_tokenShape, Distinct(s_tokenShape), n => RenameModules(n, "tok", "rnn", "fc"));
         var ex = Assert.Throws<WeightFileException>(() => LoadNew(path, other));
         Assert.Contains("found no linear head", ex.Message);
@@ -449,7 +449,7 @@ public sealed class ModelWeightsTests : IDisposable
         Assert.Equal(values, LoadNew(path, shape));
         using var file = SafetensorsFile.Open(path);
         Assert.Contains("gru.weight_hh_l1_reverse", file.Names);
-        Assert.Equal([3, 10], file.GetInfo("head.weight").GetShape());
+        Assert.Equal([3, 10], file.GetInfo("head.weight").Shape.ToArray());
         Assert.Contains("\"cell\":\"Gru\",\"bidirectional\":true", file.Metadata["shape"]);
     }
 

@@ -71,7 +71,7 @@ public sealed class OnnxWeightsTests : IDisposable
     /// <summary>ONNX W/R/B of one unidirectional layer from PyTorch tensors: gate row blocks i,f,g,o → ONNX i,o,f,c (GRU r,z,n → z,r,h).</summary>
     private static (float[] W, float[] R, float[] B) ToOnnx(ModelShape shape, float[] p)
     {
-        int h = shape.Hidden, g = shape.GatesPerUnit, input = shape.Inputs;
+        int h = shape.HiddenSize, g = shape.GatesPerUnit, input = shape.InputSize;
         float[] wIh = p.AsSpan(shape.GetLayerTensor(LayerParameter.WeightIh, 0).Offset, g * h * input).ToArray();
         float[] wHh = p.AsSpan(shape.GetLayerTensor(LayerParameter.WeightHh, 0).Offset, g * h * h).ToArray();
         float[] bIh = p.AsSpan(shape.GetLayerTensor(LayerParameter.BiasIh, 0).Offset, g * h).ToArray();
@@ -93,7 +93,7 @@ public sealed class OnnxWeightsTests : IDisposable
     /// <summary>A one-layer graph: W via an Identity chain, R as an initializer in float_data, B from a Constant node.</summary>
     private string OneLayerGraph(ModelShape shape, float[] parameters, string file, Func<byte[][], byte[][]>? attributes = null, string[]? extraInputs = null, bool externalR = false)
     {
-        int h = shape.Hidden, g = shape.GatesPerUnit;
+        int h = shape.HiddenSize, g = shape.GatesPerUnit;
         var (w, r, b) = ToOnnx(shape, parameters);
         string op = g == 3 ? "GRU" : "LSTM";
         byte[][] attrs = { Onnx.Attribute("hidden_size", h) };
@@ -110,7 +110,7 @@ public sealed class OnnxWeightsTests : IDisposable
             },
             initializers: new[]
             {
-                Onnx.Tensor("W", new long[] { 1, g * h, shape.Inputs }, w),
+                Onnx.Tensor("W", new long[] { 1, g * h, shape.InputSize }, w),
                 Onnx.Tensor("R", new long[] { 1, g * h, h }, r, raw: false, external: externalR),
             });
         return _temp.Write(file, model);

@@ -8,7 +8,7 @@ namespace LstmGen.Tests.IO;
 
 public sealed class PytorchFixtureTests
 {
-    private static readonly ModelShape s_shape = new(inputs: 0, vocabulary: 27, embedding: 8, hidden: 14, layers: 1, outputs: 3, Head.Softmax, HeadOn.LastStep);
+    private static readonly ModelShape s_shape = new(inputSize: 0, vocabularySize: 27, embeddingSize: 8, hiddenSize: 14, layerCount: 1, outputSize: 3, Head.Softmax, HeadOn.LastStep);
 
     private static string WeightsPath => TestFiles.Fixture("pytorch_renamed_modules.safetensors");
     private static string IoPath => TestFiles.Fixture("pytorch_renamed_modules.io.safetensors");
@@ -56,7 +56,7 @@ public sealed class PytorchFixtureTests
         double[] expectedC = io.ReadFloat64("expected.c_n.f64");
         float[] pytorchF32Output = io.ReadFloat32("expected.output");
 
-        int hidden = s_shape.Hidden;
+        int hidden = s_shape.HiddenSize;
         for (int b = 0; b < batch; b++)
         {
             var (rnn, h, c, logits, output) = Forward(parameters, tokens.AsSpan(b * steps, steps));
@@ -73,7 +73,7 @@ public sealed class PytorchFixtureTests
     /// <summary>A plain double-precision LSTM from the README's equations, reading the canonical parameter block.</summary>
     private static (double[] Rnn, double[] H, double[] C, double[] Logits, double[] Output) Forward(float[] p, ReadOnlySpan<int> tokens)
     {
-        int e = s_shape.Embedding, n = s_shape.Hidden, o = s_shape.Outputs;
+        int e = s_shape.EmbeddingSize, n = s_shape.HiddenSize, o = s_shape.OutputSize;
         int emb = s_shape.GetTensor("embed.weight").Offset;
         int wih = s_shape.GetTensor("lstm.weight_ih_l0").Offset, whh = s_shape.GetTensor("lstm.weight_hh_l0").Offset;
         int bih = s_shape.GetTensor("lstm.bias_ih_l0").Offset, bhh = s_shape.GetTensor("lstm.bias_hh_l0").Offset;

@@ -38,7 +38,7 @@ public sealed class SafetensorsFileTests : IDisposable
         Assert.Equal(new[] { 1.5f }, file.ReadFloat32("f32_scalar"));
 
         Span<float> converted = stackalloc float[2];
-        file.ReadAsSingle("f64_2", converted);
+        file.ReadFloat32("f64_2", converted);
         Assert.Equal(new[] { 0.1f, -2.5f }, converted.ToArray());
 
         Assert.True(file.Contains("i32_5"));
@@ -62,10 +62,11 @@ public sealed class SafetensorsFileTests : IDisposable
     public void TypedRead_OfAnotherDtype_NamesBoth()
     {
         using var file = SafetensorsFile.Open(TestFiles.Golden("format_selftest.safetensors"));
-        var ex = Assert.Throws<SafetensorsFormatException>(() => file.ReadFloat32("f64_2"));
+        var ex = Assert.Throws<SafetensorsFormatException>(() => file.ReadInt32("f64_2"));
         Assert.Contains("f64_2", ex.Message);
-        Assert.Contains("expected dtype F32, found F64", ex.Message);
-        Assert.Throws<SafetensorsFormatException>(() => file.ReadAsSingle("i32_5", new float[5]));
+        Assert.Contains("expected dtype I32, found F64", ex.Message);
+        var floats = Assert.Throws<SafetensorsFormatException>(() => file.ReadFloat32("i32_5", new float[5]));
+        Assert.Contains("expected a float dtype", floats.Message);
     }
 
     [Fact]
@@ -178,14 +179,14 @@ public sealed class SafetensorsFileTests : IDisposable
     }
 
     [Fact]
-    public void ReadAsSingle_ConvertsHalfAndBFloat16()
+    public void ReadFloat32_ConvertsHalfAndBFloat16()
     {
         // F16: 1.0 = 0x3C00, -2.0 = 0xC000; BF16: 1.0 = 0x3F80, -0.5 = 0xBF00.
         byte[] data = { 0x00, 0x3C, 0x00, 0xC0, 0x80, 0x3F, 0x00, 0xBF };
         string json = "{\"h\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[4,8]}}";
         using var file = SafetensorsFile.Open(_temp.Write("half.safetensors", TestFiles.Build(json, data)));
-        Assert.Equal(new[] { 1f, -2f }, file.ReadAsSingle("h"));
-        Assert.Equal(new[] { 1f, -0.5f }, file.ReadAsSingle("b"));
+        Assert.Equal(new[] { 1f, -2f }, file.ReadFloat32("h"));
+        Assert.Equal(new[] { 1f, -0.5f }, file.ReadFloat32("b"));
     }
 
     [Fact]

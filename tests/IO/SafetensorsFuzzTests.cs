@@ -135,7 +135,7 @@ public sealed class SafetensorsFuzzTests : IDisposable
         foreach (string name in file.Names)
         {
             var info = file.GetInfo(name);
-            if (SafetensorsDtypes.IsConvertibleToSingle(info.Dtype)) _ = file.ReadAsSingle(name);
+            if (SafetensorsDtypes.IsConvertibleToSingle(info.Dtype)) _ = file.ReadFloat32(name);
             else if (info.Dtype == SafetensorsDtype.I32) _ = file.ReadInt32(name);
             else file.ReadBytes(name, new byte[info.ByteLength]);
         }

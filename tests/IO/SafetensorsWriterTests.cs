@@ -67,9 +67,9 @@ public sealed class SafetensorsWriterTests : IDisposable
         Assert.Equal(f64, file.ReadFloat64("f64"));
         Assert.Equal(i32, file.ReadInt32("i32"));
         Assert.Equal(i64, file.ReadInt64("i64"));
-        Assert.Equal(f16.Select(h => (float)h).ToArray(), file.ReadAsSingle("f16"));
-        Assert.Equal(new[] { 1f, -0.5f }, file.ReadAsSingle("bf16"));
-        Assert.Equal(new[] { 0.1f, -2.5f, float.NegativeInfinity }, file.ReadAsSingle("f64"));
+        Assert.Equal(f16.Select(h => (float)h).ToArray(), file.ReadFloat32("f16"));
+        Assert.Equal(new[] { 1f, -0.5f }, file.ReadFloat32("bf16"));
+        Assert.Equal(new[] { 0.1f, -2.5f, float.NegativeInfinity }, file.ReadFloat32("f64"));
         Assert.Empty(file.ReadFloat32("empty"));
         Assert.Equal(new[] { 0, 4 }, file.GetInfo("empty").Shape.ToArray());
         Assert.Equal(0, file.GetInfo("u16").Shape.Length);
@@ -206,7 +206,7 @@ public sealed class SafetensorsWriterTests : IDisposable
             var info = golden.GetInfo(name);
             var bytes = new byte[info.ByteLength];
             golden.ReadBytes(name, bytes);
-            writer.AddBytes(name, info.Dtype, bytes, info.GetShape());
+            writer.AddBytes(name, info.Dtype, bytes, info.Shape.ToArray());
         }
         foreach (var (k, v) in golden.Metadata) writer.SetMetadata(k, v);
         string path = _temp.File("copy.safetensors");

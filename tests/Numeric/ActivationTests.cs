@@ -1,7 +1,7 @@
 // The vector sigmoid and tanh against double-precision Math on every width, within their documented bounds.
 using System;
 using System.Runtime.Intrinsics;
-using LstmGen.Kernels;
+using LstmGen.CompilerServices;
 using Xunit;
 
 namespace LstmGen.Tests.Numeric;

@@ -7,6 +7,7 @@ using LstmGen.Tests.Generator;
 using LstmGen.Tests.Reference;
 using LstmGen.Training;
 using Xunit;
+using LstmGen.CompilerServices;
 
 namespace LstmGen.Tests.Numeric;
 

@@ -108,10 +108,10 @@ public sealed class FinalStateGradientTests
         {
             TrainingTape tape = model.CreateTape(Steps);
             var outputs = new float[shape.OutputLength(Steps)];
-            model.Forward(new float[Steps * shape.Inputs], outputs, model.CreateState(), tape);
-            var e = Assert.Throws<ArgumentException>(() => model.Backward(tape, outputs, model.CreateGradients(), default, null, new LstmState(1, shape.Hidden)));
+            model.Forward(new float[Steps * shape.InputSize], outputs, model.CreateState(), tape);
+            var e = Assert.Throws<ArgumentException>(() => model.Backward(tape, outputs, model.CreateGradients(), default, null, new LstmState(1, shape.HiddenSize)));
             Assert.Equal("finalStateGradients", e.ParamName);
-            Assert.Matches($"has 1 (layer|slot)\\(s\\) of {shape.Hidden} units", e.Message);
+            Assert.Matches($"has 1 (layer|slot)\\(s\\) of {shape.HiddenSize} units", e.Message);
             Assert.Contains("CreateState()", e.Message);
         }
     }
@@ -127,7 +127,7 @@ public sealed class FinalStateGradientTests
         var random = new Random(seed);
         int[] tokens = shape.IsTokenModel ? RandomModels.Tokens(shape, Steps, seed) : Array.Empty<int>();
         float[] inputs = shape.IsTokenModel ? Array.Empty<float>() : RandomModels.Inputs(shape, Steps, seed);
-        int slots = shape.StateSlots, hidden = shape.Hidden;
+        int slots = shape.StateSlotCount, hidden = shape.HiddenSize;
         var h0 = new double[slots][];
         var c0 = new double[slots][];
         var b = new double[slots][];

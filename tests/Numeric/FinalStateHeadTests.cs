@@ -23,17 +23,17 @@ public sealed class FinalStateHeadTests
     private static double[] Expected(ModelShape shape, float[] parameters, float[] inputs, int[] tokens, double[][]? h0, double[][]? c0)
     {
         // The same layers without a head, every step: its top outputs per step; the head is applied here.
-        var layers = new ModelShape(shape.Inputs, shape.Vocabulary, shape.Embedding, shape.Hidden, shape.Layers, 0, Head.None, HeadOn.EveryStep, shape.Cell, shape.Bidirectional);
+        var layers = new ModelShape(shape.InputSize, shape.VocabularySize, shape.EmbeddingSize, shape.HiddenSize, shape.LayerCount, 0, Head.None, HeadOn.EveryStep, shape.Cell, shape.Bidirectional);
         ScalarLstm scalar = ScalarLstm.For(layers, parameters.AsSpan(0, layers.ParameterCount));
         ScalarLstm.Result r = shape.IsTokenModel ? scalar.RunTokens(tokens, h0, c0, logits: true) : scalar.RunFloat(inputs, h0, c0, logits: true);
-        int steps = r.TopH.Length, h = shape.Hidden, width = shape.LayerOutputSize;
+        int steps = r.TopH.Length, h = shape.HiddenSize, width = shape.LayerOutputSize;
         var top = new double[width];
         Array.Copy(r.TopH[steps - 1], 0, top, 0, h);
         if (shape.Bidirectional) Array.Copy(r.TopH[0], h, top, h, h);
         if (shape.Head == Head.None) return top;
         ParameterTensor w = shape.GetTensor(ModelShape.HeadWeightName), b = shape.GetTensor(ModelShape.HeadBiasName);
-        var y = new double[shape.Outputs];
-        for (int o = 0; o < shape.Outputs; o++)
+        var y = new double[shape.OutputSize];
+        for (int o = 0; o < shape.OutputSize; o++)
         {
             double sum = parameters[b.Offset + o];
             for (int j = 0; j < width; j++) sum += (double)parameters[w.Offset + o * width + j] * top[j];
@@ -66,9 +66,9 @@ public sealed class FinalStateHeadTests
         if (shape.Head == Head.None)
         {
             // Without a head the output is the final h of the top layer's directions: the state's last slots.
-            int top = shape.StateSlots - shape.Directions;
-            for (int d = 0; d < shape.Directions; d++)
-                Assert.Equal(state.Hidden(top + d).ToArray(), predicted.AsSpan(d * shape.Hidden, shape.Hidden).ToArray());
+            int top = shape.StateSlotCount - shape.DirectionCount;
+            for (int d = 0; d < shape.DirectionCount; d++)
+                Assert.Equal(state.Hidden(top + d).ToArray(), predicted.AsSpan(d * shape.HiddenSize, shape.HiddenSize).ToArray());
         }
 
         TrainingTape tape = model.CreateTape(steps);

@@ -68,14 +68,14 @@ public sealed class GeneratedGradientTests
         var random = new Random(seed);
         int[] tokens = shape.IsTokenModel ? RandomModels.Tokens(shape, steps, seed) : Array.Empty<int>();
         float[] inputs = shape.IsTokenModel ? Array.Empty<float>() : RandomModels.Inputs(shape, steps, seed);
-        var h0 = new double[shape.StateSlots][];
-        var c0 = new double[shape.StateSlots][];
-        for (int k = 0; k < shape.StateSlots; k++)
+        var h0 = new double[shape.StateSlotCount][];
+        var c0 = new double[shape.StateSlotCount][];
+        for (int k = 0; k < shape.StateSlotCount; k++)
         {
             // h is HiddenStateSize wide (the projection size, or Hidden), c Hidden.
             h0[k] = new double[shape.HiddenStateSize];
-            c0[k] = new double[shape.Hidden];
-            for (int j = 0; j < shape.Hidden; j++)
+            c0[k] = new double[shape.HiddenSize];
+            for (int j = 0; j < shape.HiddenSize; j++)
             {
                 if (j < shape.HiddenStateSize) h0[k][j] = (float)(random.NextDouble() - 0.5);
                 c0[k][j] = (float)(random.NextDouble() - 0.5);
@@ -87,10 +87,10 @@ public sealed class GeneratedGradientTests
 
         // Analytic gradients from the generated code.
         LstmState state = model.CreateState();
-        for (int k = 0; k < shape.StateSlots; k++)
+        for (int k = 0; k < shape.StateSlotCount; k++)
         {
             for (int j = 0; j < shape.HiddenStateSize; j++) state.Hidden(k)[j] = (float)h0[k][j];
-            for (int j = 0; j < shape.Hidden; j++) state.Cell(k)[j] = (float)c0[k][j];
+            for (int j = 0; j < shape.HiddenSize; j++) state.Cell(k)[j] = (float)c0[k][j];
         }
         TrainingTape tape = model.CreateTape(steps);
         tape.DropoutSeed = dropoutSeed;
@@ -99,7 +99,7 @@ public sealed class GeneratedGradientTests
         else ((IFloatTrainableModel)model).Forward(inputs, outputs, state, tape);
         GradientBuffer buffer = model.CreateGradients();
         var inputGradients = new float[inputs.Length];
-        LstmState stateGradients = new(shape.StateSlots, shape.Hidden, 0, shape.ProjectionSize);
+        LstmState stateGradients = new(shape.StateSlotCount, shape.HiddenSize, 0, shape.ProjectionSize);
         model.Backward(tape, weights, buffer, inputGradients, stateGradients);
         var parameterGradients = new float[shape.ParameterCount];
         model.CopyGradients(buffer, parameterGradients);
@@ -143,12 +143,12 @@ public sealed class GeneratedGradientTests
         }
 
         // h0 and c0: up to 24 units per layer, evenly spread.
-        int stride = Math.Max(1, shape.Hidden / 24);
-        for (int k = 0; k < shape.StateSlots; k++)
+        int stride = Math.Max(1, shape.HiddenSize / 24);
+        for (int k = 0; k < shape.StateSlotCount; k++)
         {
             var numericState = new List<double>();
             var analyticState = new List<double>();
-            for (int j = 0; j < shape.Hidden; j += stride)
+            for (int j = 0; j < shape.HiddenSize; j += stride)
             {
                 if (j < shape.HiddenStateSize)
                 {

@@ -84,16 +84,16 @@ public sealed class GeneratedModelTests
             LstmState gs = generated.CreateState(), rs = reference.CreateState();
             // A non-zero initial state, as PyTorch's h0/c0.
             var random = new Random(seed + 1);
-            for (int k = 0; k < shape.StateSlots; k++)
+            for (int k = 0; k < shape.StateSlotCount; k++)
             {
-                for (int j = 0; j < shape.Hidden; j++)
+                for (int j = 0; j < shape.HiddenSize; j++)
                 {
                     if (j < shape.HiddenStateSize) gs.Hidden(k)[j] = rs.Hidden(k)[j] = (float)(random.NextDouble() - 0.5);
                     if (shape.HasCellState) gs.Cell(k)[j] = rs.Cell(k)[j] = (float)(random.NextDouble() - 0.5);
                 }
             }
             AssertClose(Run(reference, shape, steps, seed, rs, kind), Run(generated, shape, steps, seed, gs, kind), $"{shape} {kind} output");
-            for (int k = 0; k < shape.StateSlots; k++)
+            for (int k = 0; k < shape.StateSlotCount; k++)
             {
                 AssertClose(rs.Hidden(k), gs.Hidden(k), $"{shape} h_n[{k}]");
                 AssertClose(rs.Cell(k), gs.Cell(k), $"{shape} c_n[{k}]");
@@ -150,7 +150,7 @@ public sealed class GeneratedModelTests
             floats.Predict(inputs, whole);
             LstmState state = probe.CreateState();
             var step = new float[shape.StepOutputSize];
-            for (int t = 0; t < 37; t++) floats.Step(inputs.AsSpan(t * shape.Inputs, shape.Inputs), step, state);
+            for (int t = 0; t < 37; t++) floats.Step(inputs.AsSpan(t * shape.InputSize, shape.InputSize), step, state);
             AssertClose(step, whole, "layer-major vs step by step");
             return;
         }
@@ -166,8 +166,8 @@ public sealed class GeneratedModelTests
         var (generated, reference) = Pair(shape, seed: 5);
         AssertClose(Run(reference, shape, 7, 1, null, HeadOutput.Activated), Run(generated, shape, 7, 1, null, HeadOutput.Activated), "before");
         var random = new Random(9);
-        int firstLayer = shape.Vocabulary * shape.Embedding, gates = 4 * shape.Hidden;
-        foreach (int index in new[] { 0, 5, firstLayer - 1, firstLayer + 7, firstLayer + gates * (shape.Embedding + shape.Hidden) + 3 })
+        int firstLayer = shape.VocabularySize * shape.EmbeddingSize, gates = 4 * shape.HiddenSize;
+        foreach (int index in new[] { 0, 5, firstLayer - 1, firstLayer + 7, firstLayer + gates * (shape.EmbeddingSize + shape.HiddenSize) + 3 })
         {
             float value = (float)(random.NextDouble() * 2 - 1);
             generated.Parameters[index] = value;
@@ -181,7 +181,7 @@ public sealed class GeneratedModelTests
     [Theory]
     [InlineData("Inputs = 1, Hidden = 32, Outputs = 1")]
     [InlineData("Inputs = 3, Hidden = 37, Layers = 2, Outputs = 2, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep")]
-    [InlineData("Vocabulary = 30, Embedding = 4, Hidden = 40, ProjectionSize = 9, Outputs = 1, Head = LstmGen.Head.Sigmoid")]
+    [InlineData("Vocabulary = 30, Embedding = 4, Hidden = 40, Projection = 9, Outputs = 1, Head = LstmGen.Head.Sigmoid")]
     public void DotProductHeadFollowsParameterChanges(string arguments)
     {
         // Heads with few outputs compute each logit as a dot product with h from a by-rows copy of head.weight
@@ -232,12 +232,12 @@ public sealed class GeneratedModelTests
         for (int i = 0; i < exact.Length; i++) difference = Math.Max(difference, Math.Abs(exact[i] - half[i]));
         Assert.InRange(difference, 1e-6, 5e-2);
 
-        int offset = shape.Vocabulary * shape.Embedding, gates = 4 * shape.Hidden;
-        for (int k = 0; k < shape.Layers; k++)
+        int offset = shape.VocabularySize * shape.EmbeddingSize, gates = 4 * shape.HiddenSize;
+        for (int k = 0; k < shape.LayerCount; k++)
         {
-            int inputs = k == 0 ? shape.Embedding : shape.Hidden, matrices = gates * (inputs + shape.Hidden);
+            int inputs = k == 0 ? shape.EmbeddingSize : shape.HiddenSize, matrices = gates * (inputs + shape.HiddenSize);
             for (int i = offset; i < offset + matrices; i++)
-                reference.Parameters[i] = LstmGen.Kernels.BFloat16.ToSingle(LstmGen.Kernels.BFloat16.FromSingle(reference.Parameters[i]));
+                reference.Parameters[i] = LstmGen.CompilerServices.BFloat16.ToSingle(LstmGen.CompilerServices.BFloat16.FromSingle(reference.Parameters[i]));
             offset += matrices + 2 * gates;
         }
         reference.ParametersChanged();
@@ -249,13 +249,13 @@ public sealed class GeneratedModelTests
     [Fact]
     public void BFloat16RoundsToNearestEven()
     {
-        Assert.Equal(0x3F80, LstmGen.Kernels.BFloat16.FromSingle(1f));
-        Assert.Equal(0x3F80, LstmGen.Kernels.BFloat16.FromSingle(BitConverter.UInt32BitsToSingle(0x3F808000))); // tie, even stays
-        Assert.Equal(0x3F82, LstmGen.Kernels.BFloat16.FromSingle(BitConverter.UInt32BitsToSingle(0x3F818000))); // tie, odd rounds up
-        Assert.Equal(0x3F81, LstmGen.Kernels.BFloat16.FromSingle(BitConverter.UInt32BitsToSingle(0x3F808001)));
-        Assert.Equal(0x7F80, LstmGen.Kernels.BFloat16.FromSingle(float.MaxValue)); // overflows to +∞
-        Assert.True(float.IsNaN(LstmGen.Kernels.BFloat16.ToSingle(LstmGen.Kernels.BFloat16.FromSingle(float.NaN))));
-        Assert.Equal(-2.5f, LstmGen.Kernels.BFloat16.ToSingle(LstmGen.Kernels.BFloat16.FromSingle(-2.5f)));
+        Assert.Equal(0x3F80, LstmGen.CompilerServices.BFloat16.FromSingle(1f));
+        Assert.Equal(0x3F80, LstmGen.CompilerServices.BFloat16.FromSingle(BitConverter.UInt32BitsToSingle(0x3F808000))); // tie, even stays
+        Assert.Equal(0x3F82, LstmGen.CompilerServices.BFloat16.FromSingle(BitConverter.UInt32BitsToSingle(0x3F818000))); // tie, odd rounds up
+        Assert.Equal(0x3F81, LstmGen.CompilerServices.BFloat16.FromSingle(BitConverter.UInt32BitsToSingle(0x3F808001)));
+        Assert.Equal(0x7F80, LstmGen.CompilerServices.BFloat16.FromSingle(float.MaxValue)); // overflows to +∞
+        Assert.True(float.IsNaN(LstmGen.CompilerServices.BFloat16.ToSingle(LstmGen.CompilerServices.BFloat16.FromSingle(float.NaN))));
+        Assert.Equal(-2.5f, LstmGen.CompilerServices.BFloat16.ToSingle(LstmGen.CompilerServices.BFloat16.FromSingle(-2.5f)));
     }
 
     [Fact]
@@ -302,7 +302,7 @@ public sealed class GeneratedModelTests
         Assert.Equal("input", e3.ParamName);
         var other = new LstmState(1, 5, 100);
         var e4 = Assert.Throws<ArgumentException>(() => floats.Step(new float[3], new float[2], other));
-        Assert.Contains("1 layer(s) of 5 units", e4.Message);
+        Assert.Contains("1 slot(s) of 5 units", e4.Message);
         Assert.Throws<ArgumentNullException>(() => floats.Step(new float[3], new float[2], null!));
 
         var tokens = (ITokenSequenceModel)ModelCompiler.CreateModel("Vocabulary = 10, Embedding = 2, Hidden = 3");
@@ -426,7 +426,7 @@ public sealed class GeneratedModelTests
                     var f = (IFloatSequenceModel)model;
                     f.Predict(inputs, output);
                     f.Predict(inputs, output, state, HeadOutput.Logits);
-                    if (!shape.Bidirectional) f.Step(inputs.AsSpan(0, shape.Inputs), step, state);
+                    if (!shape.Bidirectional) f.Step(inputs.AsSpan(0, shape.InputSize), step, state);
                 }
             }
             long allocated = AllocationProbe.SteadyStateBytes(Calls, calls: 50);
@@ -441,7 +441,7 @@ public sealed class GeneratedModelTests
         var (model, reference) = Pair(shape, 5);
         var floats = (IFloatSequenceModel)model;
         LstmState state = model.CreateState();
-        Assert.Equal(4, state.Layers);
+        Assert.Equal(4, state.SlotCount);
         var ex = Assert.Throws<NotSupportedException>(() => floats.Step(new float[2], new float[10], state));
         Assert.Contains("Use Predict", ex.Message);
         // The final state holds h_n per slot (layer·2 + direction; the reverse direction's is the one at

@@ -6,6 +6,7 @@ using LstmGen.Tests.Generator;
 using LstmGen.Tests.Reference;
 using LstmGen.Training;
 using Xunit;
+using LstmGen.CompilerServices;
 
 namespace LstmGen.Tests.Numeric;
 
@@ -74,9 +75,9 @@ public sealed class LaneTrainingTests
             tokens[l] = shape.IsTokenModel ? RandomModels.Tokens(shape, steps, seed + l) : Array.Empty<int>();
             inputs[l] = shape.IsTokenModel ? Array.Empty<float>() : RandomModels.Inputs(shape, steps, seed + l);
             initial[l] = model.CreateState();
-            for (int k = 0; k < shape.Layers; k++)
+            for (int k = 0; k < shape.LayerCount; k++)
             {
-                for (int j = 0; j < shape.Hidden; j++)
+                for (int j = 0; j < shape.HiddenSize; j++)
                 {
                     initial[l].Hidden(k)[j] = (float)(random.NextDouble() - 0.5);
                     initial[l].Cell(k)[j] = (float)(random.NextDouble() - 0.5);
@@ -133,7 +134,7 @@ public sealed class LaneTrainingTests
         AssertClose(expectedOutputs, outputs, Tolerance, $"{shape}: lane outputs");
         for (int l = 0; l < lanes; l++)
         {
-            for (int k = 0; k < shape.Layers; k++)
+            for (int k = 0; k < shape.LayerCount; k++)
             {
                 AssertClose(expectedStates[l].Hidden(k).ToArray(), states[l].Hidden(k).ToArray(), Tolerance, $"{shape}: lane {l} h of layer {k}");
                 AssertClose(expectedStates[l].Cell(k).ToArray(), states[l].Cell(k).ToArray(), Tolerance, $"{shape}: lane {l} c of layer {k}");

@@ -12,6 +12,7 @@ using LstmGen.Tests.Reference;
 using LstmGen.Training;
 using Xunit;
 using Xunit.Abstractions;
+using LstmGen.CompilerServices;
 
 namespace LstmGen.Tests.Numeric;
 
@@ -46,7 +47,7 @@ public sealed class PeepholeTests(ITestOutputHelper output)
 
     internal static float[] Predict(ILstmModel model, float[] inputs, int[] tokens, LstmState state, HeadOutput kind = HeadOutput.Activated)
     {
-        var result = new float[model.Shape.OutputLength(model.Shape.IsTokenModel ? tokens.Length : inputs.Length / model.Shape.Inputs)];
+        var result = new float[model.Shape.OutputLength(model.Shape.IsTokenModel ? tokens.Length : inputs.Length / model.Shape.InputSize)];
         if (model.Shape.IsTokenModel) ((ITokenSequenceModel)model).Predict(tokens, result, state, kind);
         else ((IFloatSequenceModel)model).Predict(inputs, result, state, kind);
         return result;
@@ -82,7 +83,7 @@ public sealed class PeepholeTests(ITestOutputHelper output)
         int[] tokens = shape.IsTokenModel ? RandomModels.Tokens(shape, steps, seed: 5) : [];
         var (rs, h0, c0) = RandomModels.State(reference, seed: 6);
         LstmState gs = generated.CreateState();
-        for (int k = 0; k < shape.StateSlots; k++)
+        for (int k = 0; k < shape.StateSlotCount; k++)
         {
             rs.Hidden(k).CopyTo(gs.Hidden(k));
             rs.Cell(k).CopyTo(gs.Cell(k));
@@ -95,7 +96,7 @@ public sealed class PeepholeTests(ITestOutputHelper output)
 
         double generatedError = Error(exact.Output, generatedOutput), referenceError = Error(exact.Output, referenceOutput);
         double generatedState = 0, referenceState = 0;
-        for (int k = 0; k < shape.StateSlots; k++)
+        for (int k = 0; k < shape.StateSlotCount; k++)
         {
             generatedState = Math.Max(generatedState, Math.Max(Error(exact.H[k], gs.Hidden(k)), Error(exact.C[k], gs.Cell(k))));
             referenceState = Math.Max(referenceState, Math.Max(Error(exact.H[k], rs.Hidden(k)), Error(exact.C[k], rs.Cell(k))));
@@ -127,7 +128,7 @@ public sealed class PeepholeTests(ITestOutputHelper output)
         double difference = before.Zip(expected, (a, b) => Math.Abs(a - b)).Max();
         Assert.True(difference > 1e-3, $"peepholes of ±1/√H changed the outputs by only {difference:E2}");
 
-        for (int k = 0; k < peephole.Layers; k++)
+        for (int k = 0; k < peephole.LayerCount; k++)
         {
             ParameterTensor p = peephole.GetLayerTensor(LayerParameter.WeightCh, k);
             Assert.Equal($"lstm.weight_ch_l{k}", p.Name);
@@ -159,7 +160,7 @@ public sealed class PeepholeTests(ITestOutputHelper output)
         {
             Span<float> step = streamed.AsSpan(t * size, size);
             if (shape.IsTokenModel) ((ITokenSequenceModel)model).Step(tokens[t], step, state);
-            else ((IFloatSequenceModel)model).Step(inputs.AsSpan(t * shape.Inputs, shape.Inputs), step, state);
+            else ((IFloatSequenceModel)model).Step(inputs.AsSpan(t * shape.InputSize, shape.InputSize), step, state);
         }
         // The same kernels step by step (bitwise equal); a layer-major Predict (the last shape) orders the same sums differently.
         double error = Error(ToDoubles(whole), streamed);
@@ -179,12 +180,12 @@ public sealed class PeepholeTests(ITestOutputHelper output)
     {
         ModelShape shape = ModelCompiler.CreateModel(arguments).Shape;
         ReferenceLstm reference = RandomModels.Create(shape, seed: 21);
-        for (int k = 0; k < shape.Layers; k++)
+        for (int k = 0; k < shape.LayerCount; k++)
         {
             foreach (LayerParameter matrix in new[] { LayerParameter.WeightIh, LayerParameter.WeightHh })
             {
                 Span<float> values = reference.Parameters.Slice(shape.GetLayerTensor(matrix, k).Offset, shape.GetLayerTensor(matrix, k).Length);
-                for (int i = 0; i < values.Length; i++) values[i] = LstmGen.Kernels.BFloat16.ToSingle(LstmGen.Kernels.BFloat16.FromSingle(values[i]));
+                for (int i = 0; i < values.Length; i++) values[i] = LstmGen.CompilerServices.BFloat16.ToSingle(LstmGen.CompilerServices.BFloat16.FromSingle(values[i]));
             }
         }
         ILstmModel generated = Generated(shape, reference);
@@ -219,8 +220,8 @@ public sealed class PeepholeTests(ITestOutputHelper output)
         float[] Gradients(ITrainableModel model)
         {
             LstmState state = model.CreateState();
-            for (int k = 0; k < shape.StateSlots; k++)
-                for (int j = 0; j < shape.Hidden; j++) { state.Hidden(k)[j] = (float)h0[k][j]; state.Cell(k)[j] = (float)c0[k][j]; }
+            for (int k = 0; k < shape.StateSlotCount; k++)
+                for (int j = 0; j < shape.HiddenSize; j++) { state.Hidden(k)[j] = (float)h0[k][j]; state.Cell(k)[j] = (float)c0[k][j]; }
             TrainingTape tape = model.CreateTape(steps);
             var outputs = new float[weights.Length];
             if (shape.IsTokenModel) ((ITokenTrainableModel)model).Forward(tokens, outputs, state, tape);
@@ -245,7 +246,7 @@ public sealed class PeepholeTests(ITestOutputHelper output)
 
         // Every peephole entry; 60 seeded entries of the rest.
         var peepholeIndices = shape.Tensors.Where(t => t.Name.Contains("weight_ch", StringComparison.Ordinal)).SelectMany(t => Enumerable.Range(t.Offset, t.Length)).ToList();
-        Assert.Equal(shape.StateSlots * 3 * shape.Hidden, peepholeIndices.Count);
+        Assert.Equal(shape.StateSlotCount * 3 * shape.HiddenSize, peepholeIndices.Count);
         var others = Enumerable.Range(0, parameters.Length).Except(peepholeIndices).OrderBy(_ => random.Next()).Take(60).ToList();
         foreach (var (what, indices) in new[] { ("peephole weights", peepholeIndices), ("other parameters", others) })
         {

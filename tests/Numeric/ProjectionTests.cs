@@ -12,6 +12,7 @@ using LstmGen.Tests.Reference;
 using LstmGen.Training;
 using Xunit;
 using Xunit.Abstractions;
+using LstmGen.CompilerServices;
 
 namespace LstmGen.Tests.Numeric;
 
@@ -23,15 +24,15 @@ public sealed class ProjectionTests(ITestOutputHelper output)
     public static TheoryData<string> CodePaths() => new()
     {
         // Unrolled, float input, linear head on the last step.
-        "Inputs = 3, Hidden = 21, Layers = 2, ProjectionSize = 5, Outputs = 2",
+        "Inputs = 3, Hidden = 21, Layers = 2, Projection = 5, Outputs = 2",
         // Compact code (over the unrolling budget), every step, no head.
-        "Inputs = 4, Hidden = 200, Layers = 2, ProjectionSize = 40, HeadOn = LstmGen.HeadOn.EveryStep",
+        "Inputs = 4, Hidden = 200, Layers = 2, Projection = 40, HeadOn = LstmGen.HeadOn.EveryStep",
         // A token model with the input-projection table, softmax at every step.
-        "Vocabulary = 11, Embedding = 6, Hidden = 24, ProjectionSize = 7, Outputs = 11, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep",
+        "Vocabulary = 11, Embedding = 6, Hidden = 24, Projection = 7, Outputs = 11, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep",
         // Peepholes and a projection, three layers.
-        "Inputs = 2, Hidden = 33, Layers = 3, ProjectionSize = 17, Peephole = true, Outputs = 1, Head = LstmGen.Head.Sigmoid",
+        "Inputs = 2, Hidden = 33, Layers = 3, Projection = 17, Peephole = true, Outputs = 1, Head = LstmGen.Head.Sigmoid",
         // Bidirectional, compact, reading each direction's final state.
-        "Vocabulary = 9, Embedding = 5, Hidden = 150, Layers = 2, ProjectionSize = 24, Bidirectional = true, Outputs = 2, HeadOn = LstmGen.HeadOn.FinalState",
+        "Vocabulary = 9, Embedding = 5, Hidden = 150, Layers = 2, Projection = 24, Bidirectional = true, Outputs = 2, HeadOn = LstmGen.HeadOn.FinalState",
     };
 
     // Shared with the peephole tests: a generated model with the reference's weights, Predict into a new array, the max-normalised error.
@@ -60,8 +61,8 @@ public sealed class ProjectionTests(ITestOutputHelper output)
         LstmState gs = generated.CreateState();
         Assert.Equal(shape.ProjectionSize, gs.ProjectionSize);
         Assert.Equal(shape.ProjectionSize, gs.Hidden(0).Length);
-        Assert.Equal(shape.Hidden, gs.Cell(0).Length);
-        for (int k = 0; k < shape.StateSlots; k++)
+        Assert.Equal(shape.HiddenSize, gs.Cell(0).Length);
+        for (int k = 0; k < shape.StateSlotCount; k++)
         {
             rs.Hidden(k).CopyTo(gs.Hidden(k));
             rs.Cell(k).CopyTo(gs.Cell(k));
@@ -73,7 +74,7 @@ public sealed class ProjectionTests(ITestOutputHelper output)
         ScalarLstm scalar = ScalarLstm.For(shape, reference.Parameters);
         ScalarLstm.Result exact = shape.IsTokenModel ? scalar.RunTokens(tokens, h0, c0, logits: true) : scalar.RunFloat(inputs, h0, c0, logits: true);
         double generatedError = Error(exact.Output, generatedOutput), referenceError = Error(exact.Output, referenceOutput), state = 0;
-        for (int k = 0; k < shape.StateSlots; k++)
+        for (int k = 0; k < shape.StateSlotCount; k++)
             state = Math.Max(state, Math.Max(Math.Max(Error(exact.H[k], gs.Hidden(k)), Error(exact.C[k], gs.Cell(k))), Math.Max(Error(exact.H[k], rs.Hidden(k)), Error(exact.C[k], rs.Cell(k)))));
         output.WriteLine($"{shape}: vs double: generated {generatedError:E2}, reference {referenceError:E2}, final states {state:E2}");
         Assert.True(generatedError <= Tolerance && referenceError <= Tolerance && state <= Tolerance, $"generated {generatedError:E2}, reference {referenceError:E2}, states {state:E2}");
@@ -85,18 +86,18 @@ public sealed class ProjectionTests(ITestOutputHelper output)
         {
             Span<float> step = shape.HeadOn == HeadOn.EveryStep ? streamed.AsSpan(t * size, size) : t == steps - 1 ? streamed : Span<float>.Empty;
             if (shape.IsTokenModel) ((ITokenSequenceModel)generated).Step(tokens[t], step, streamState, HeadOutput.Logits);
-            else ((IFloatSequenceModel)generated).Step(inputs.AsSpan(t * shape.Inputs, shape.Inputs), step, streamState, HeadOutput.Logits);
+            else ((IFloatSequenceModel)generated).Step(inputs.AsSpan(t * shape.InputSize, shape.InputSize), step, streamState, HeadOutput.Logits);
         }
         Assert.Equal(generatedOutput, streamed);
-        for (int k = 0; k < shape.StateSlots; k++) Assert.Equal(gs.Hidden(k).ToArray(), streamState.Hidden(k).ToArray());
+        for (int k = 0; k < shape.StateSlotCount; k++) Assert.Equal(gs.Hidden(k).ToArray(), streamState.Hidden(k).ToArray());
     }
 
     /// <summary>The projection's gradients and the rest, with dropout and bfloat16 inference weights, against finite differences of the double-precision model.</summary>
     [Theory]
-    [InlineData("Inputs = 3, Hidden = 21, Layers = 2, ProjectionSize = 5, Outputs = 2, Dropout = 0.3, InputDropout = 0.2")]
-    [InlineData("Vocabulary = 9, Embedding = 4, Hidden = 18, ProjectionSize = 3, Outputs = 4, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep, InferenceWeights = LstmGen.WeightPrecision.BFloat16")]
-    [InlineData("Inputs = 2, Hidden = 33, Layers = 2, ProjectionSize = 17, Peephole = true, Outputs = 1")]
-    [InlineData("Inputs = 3, Hidden = 19, Layers = 2, ProjectionSize = 6, Bidirectional = true, Dropout = 0.25, HeadOn = LstmGen.HeadOn.EveryStep")]
+    [InlineData("Inputs = 3, Hidden = 21, Layers = 2, Projection = 5, Outputs = 2, Dropout = 0.3, InputDropout = 0.2")]
+    [InlineData("Vocabulary = 9, Embedding = 4, Hidden = 18, Projection = 3, Outputs = 4, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep, InferenceWeights = LstmGen.WeightPrecision.BFloat16")]
+    [InlineData("Inputs = 2, Hidden = 33, Layers = 2, Projection = 17, Peephole = true, Outputs = 1")]
+    [InlineData("Inputs = 3, Hidden = 19, Layers = 2, Projection = 6, Bidirectional = true, Dropout = 0.25, HeadOn = LstmGen.HeadOn.EveryStep")]
     public void GradientsMatchFiniteDifferences(string arguments) =>
         GeneratedGradientTests.Check(ModelCompiler.CreateModel(arguments).Shape, seed: arguments.Length, steps: 6, maxChecked: 300);
 
@@ -127,7 +128,7 @@ public sealed class ProjectionTests(ITestOutputHelper output)
             }
             return SequenceDataset.FromTokens(xs, ys, stepMasks: Enumerable.Repeat(mask, count).ToList());
         }
-        var shape = new ModelShape(0, 3, 3, 24, 1, 3, Head.Softmax, HeadOn.EveryStep, projection: 6);
+        var shape = new ModelShape(0, 3, 3, 24, 1, 3, Head.Softmax, HeadOn.EveryStep, projectionSize: 6);
         ITrainableModel model = LstmGen.Tests.Training.Learning.LearningModels.Create(shape, seed: 3, output);
         Assert.IsNotAssignableFrom<ILaneTrainableModel>(model);
         var trainer = new Trainer(model, new TrainingOptions
@@ -143,7 +144,7 @@ public sealed class ProjectionTests(ITestOutputHelper output)
     [Fact]
     public void TheShapeFollowsPyTorchsTensorsAndRefusesWhatItCannotBe()
     {
-        var projected = new ModelShape(0, 9, 3, 5, 2, 2, Head.Linear, HeadOn.LastStep, peephole: true, projection: 2);
+        var projected = new ModelShape(0, 9, 3, 5, 2, 2, Head.Linear, HeadOn.LastStep, peephole: true, projectionSize: 2);
         Assert.Equal(
             new[] { "embed.weight", "lstm.weight_ih_l0", "lstm.weight_hh_l0", "lstm.bias_ih_l0", "lstm.bias_hh_l0", "lstm.weight_hr_l0", "lstm.weight_ch_l0",
              "lstm.weight_ih_l1", "lstm.weight_hh_l1", "lstm.bias_ih_l1", "lstm.bias_hh_l1", "lstm.weight_hr_l1", "lstm.weight_ch_l1", "head.weight", "head.bias" },
@@ -153,27 +154,27 @@ public sealed class ProjectionTests(ITestOutputHelper output)
         Assert.Equal(new[] { 2, 5 }, projected.GetLayerTensor(LayerParameter.WeightHr, 1).Shape.ToArray());
         Assert.Equal(new[] { 2, 2 }, projected.GetTensor(ModelShape.HeadWeightName).Shape.ToArray());
         Assert.Equal(2, projected.HiddenStateSize);
-        Assert.Contains("ProjectionSize=2", projected.ToString());
+        Assert.Contains("Projection=2", projected.ToString());
         Assert.NotEqual(new ModelShape(0, 9, 3, 5, 2, 2, Head.Linear, HeadOn.LastStep, peephole: true), projected);
         Assert.Throws<ArgumentOutOfRangeException>(() => new ModelShape(0, 9, 3, 5, 2, 2, Head.Linear, HeadOn.LastStep).LayerTensorName(LayerParameter.WeightHr, 0));
-        Assert.Contains("smaller than Hidden (5)", Assert.Throws<ArgumentOutOfRangeException>(() => new ModelShape(3, 0, 0, 5, 1, 0, Head.None, HeadOn.LastStep, projection: 5)).Message);
-        Assert.Throws<ArgumentException>(() => new ModelShape(3, 0, 0, 5, 1, 0, Head.None, HeadOn.LastStep, RecurrentCell.Gru, projection: 2));
-        var bidirectional = new ModelShape(3, 0, 0, 5, 2, 1, Head.Linear, HeadOn.LastStep, bidirectional: true, projection: 2);
+        Assert.Contains("smaller than Hidden (5)", Assert.Throws<ArgumentOutOfRangeException>(() => new ModelShape(3, 0, 0, 5, 1, 0, Head.None, HeadOn.LastStep, projectionSize: 5)).Message);
+        Assert.Throws<ArgumentException>(() => new ModelShape(3, 0, 0, 5, 1, 0, Head.None, HeadOn.LastStep, RecurrentCell.Gru, projectionSize: 2));
+        var bidirectional = new ModelShape(3, 0, 0, 5, 2, 1, Head.Linear, HeadOn.LastStep, bidirectional: true, projectionSize: 2);
         Assert.Equal("lstm.weight_hr_l1_reverse", bidirectional.Tensors[19].Name);
         Assert.Equal(new[] { 20, 4 }, bidirectional.GetLayerTensor(LayerParameter.WeightIh, 1, 1).Shape.ToArray());
         Assert.Equal(new[] { 1, 4 }, bidirectional.GetTensor(ModelShape.HeadWeightName).Shape.ToArray());
 
         // A state of another projection is refused, naming both.
-        ILstmModel model = ModelCompiler.CreateModel(new ModelShape(3, 0, 0, 5, 1, 0, Head.None, HeadOn.LastStep, projection: 2));
+        ILstmModel model = ModelCompiler.CreateModel(new ModelShape(3, 0, 0, 5, 1, 0, Head.None, HeadOn.LastStep, projectionSize: 2));
         var plainState = new LstmState(1, 5, 1000);
         var e = Assert.Throws<ArgumentException>(() => ((IFloatSequenceModel)model).Step(new float[3], new float[2], plainState));
-        Assert.Contains("needs 1 layer(s) of 5 units with h projected to 2", e.Message);
+        Assert.Contains("needs 1 slot(s) of 5 units with h projected to 2", e.Message);
     }
 
     [Fact]
     public void WeightFilesUseTheWeightHrNamesAndRefuseTheOtherKind()
     {
-        var projected = new ModelShape(0, 9, 3, 5, 2, 2, Head.Linear, HeadOn.LastStep, projection: 3);
+        var projected = new ModelShape(0, 9, 3, 5, 2, 2, Head.Linear, HeadOn.LastStep, projectionSize: 3);
         var plain = new ModelShape(0, 9, 3, 5, 2, 2, Head.Linear, HeadOn.LastStep);
         string folder = Path.Combine(Path.GetTempPath(), $"lstmgen-projection-{Guid.NewGuid():N}");
         Directory.CreateDirectory(folder);

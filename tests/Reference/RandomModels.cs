@@ -133,7 +133,7 @@ internal static class RandomModels
     {
         var model = new ReferenceLstm(shape);
         var random = new Random(seed);
-        float bound = scale / MathF.Sqrt(shape.Hidden);
+        float bound = scale / MathF.Sqrt(shape.HiddenSize);
         Span<float> p = model.Parameters;
         for (int i = 0; i < p.Length; i++) p[i] = (float)(random.NextDouble() * 2 - 1) * bound;
         if (shape.IsTokenModel)
@@ -150,7 +150,7 @@ internal static class RandomModels
     public static float[] Inputs(ModelShape shape, int steps, int seed, float scale = 1f)
     {
         var random = new Random(seed);
-        var x = new float[steps * shape.Inputs];
+        var x = new float[steps * shape.InputSize];
         for (int i = 0; i < x.Length; i++) x[i] = (float)Normal(random) * scale;
         return x;
     }
@@ -160,8 +160,8 @@ internal static class RandomModels
     {
         var random = new Random(seed);
         var x = new int[steps];
-        for (int i = 0; i < x.Length; i++) x[i] = random.Next(0, shape.Vocabulary);
-        x[0] = shape.Vocabulary - 1;
+        for (int i = 0; i < x.Length; i++) x[i] = random.Next(0, shape.VocabularySize);
+        x[0] = shape.VocabularySize - 1;
         if (steps > 1) x[1] = 0;
         return x;
     }
@@ -175,13 +175,13 @@ internal static class RandomModels
         var random = new Random(seed);
         LstmState state = model.CreateState();
         ModelShape s = model.Shape;
-        var h = new double[s.StateSlots][];
-        var c = new double[s.StateSlots][];
-        for (int k = 0; k < s.StateSlots; k++)
+        var h = new double[s.StateSlotCount][];
+        var c = new double[s.StateSlotCount][];
+        for (int k = 0; k < s.StateSlotCount; k++)
         {
             h[k] = new double[s.HiddenStateSize];
-            c[k] = new double[s.Hidden];
-            for (int u = 0; u < s.Hidden; u++)
+            c[k] = new double[s.HiddenSize];
+            for (int u = 0; u < s.HiddenSize; u++)
             {
                 float hv = (float)(Normal(random) * 0.5), cv = (float)(Normal(random) * 0.5);
                 if (u < s.HiddenStateSize)
@@ -207,7 +207,7 @@ internal static class RandomModels
     public static void Step(ReferenceLstm model, float[] inputs, int[] tokens, int t, Span<float> output, LstmState state, HeadOutput kind)
     {
         if (model.Shape.IsTokenModel) ((ITokenSequenceModel)model).Step(tokens[t], output, state, kind);
-        else ((IFloatSequenceModel)model).Step(inputs.AsSpan(t * model.Shape.Inputs, model.Shape.Inputs), output, state, kind);
+        else ((IFloatSequenceModel)model).Step(inputs.AsSpan(t * model.Shape.InputSize, model.Shape.InputSize), output, state, kind);
     }
 
     private static double Normal(Random random)

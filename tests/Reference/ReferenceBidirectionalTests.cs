@@ -102,10 +102,10 @@ public sealed class ReferenceBidirectionalTests
         var output = new float[shape.StepOutputSize];
         NotSupportedException e = shape.IsTokenModel
             ? Assert.Throws<NotSupportedException>(() => model.Step(0, output, state))
-            : Assert.Throws<NotSupportedException>(() => model.Step(new float[shape.Inputs], output, state));
+            : Assert.Throws<NotSupportedException>(() => model.Step(new float[shape.InputSize], output, state));
         Assert.Contains("bidirectional", e.Message);
         Assert.Contains("Use Predict (the whole sequence)", e.Message);
-        for (int s = 0; s < shape.StateSlots; s++) Assert.Equal(before.Hidden(s).ToArray(), state.Hidden(s).ToArray());
+        for (int s = 0; s < shape.StateSlotCount; s++) Assert.Equal(before.Hidden(s).ToArray(), state.Hidden(s).ToArray());
     }
 
     [Fact]
@@ -114,14 +114,14 @@ public sealed class ReferenceBidirectionalTests
         var shape = new ModelShape(2, 0, 0, 6, 3, 0, Head.None, HeadOn.EveryStep, RecurrentCell.Gru, bidirectional: true);
         var model = new ReferenceLstm(shape);
         LstmState state = model.CreateState();
-        Assert.Equal(6, state.Layers);
+        Assert.Equal(6, state.SlotCount);
         Assert.Equal(6, state.HiddenSize);
 
         // A state of a unidirectional model of the same sizes has too few slots.
         var unidirectional = new ReferenceLstm(new ModelShape(2, 0, 0, 6, 3, 0, Head.None, HeadOn.EveryStep, RecurrentCell.Gru));
         var e = Assert.Throws<ArgumentException>(() => model.Predict(new float[4], new float[24], unidirectional.CreateState()));
         Assert.Equal("state", e.ParamName);
-        Assert.Contains("3 layer(s)", e.Message);
+        Assert.Contains("3 slot(s)", e.Message);
     }
 
     [Fact]
@@ -153,13 +153,13 @@ public sealed class ReferenceBidirectionalTests
         ReferenceLstm model = RandomModels.Create(shape, seed: 131);
         int[] tokens = RandomModels.Tokens(shape, 5, seed: 132);
         LstmState zero = model.CreateState(), withCell = model.CreateState();
-        for (int s = 0; s < shape.StateSlots; s++) withCell.Cell(s).Fill(3f);
+        for (int s = 0; s < shape.StateSlotCount; s++) withCell.Cell(s).Fill(3f);
         var a = new float[shape.OutputLength(5)];
         var b = new float[a.Length];
         model.Predict(tokens, a, zero);
         model.Predict(tokens, b, withCell);
         Assert.Equal(a, b);
-        for (int s = 0; s < shape.StateSlots; s++)
+        for (int s = 0; s < shape.StateSlotCount; s++)
         {
             Assert.All(zero.Cell(s).ToArray(), v => Assert.Equal(0f, v));
             Assert.All(withCell.Cell(s).ToArray(), v => Assert.Equal(3f, v));

@@ -83,7 +83,7 @@ public sealed class ReferenceLstmAgreementTests
                 ? scalar.RunTokens(tokens, h0, c0, logits)
                 : scalar.RunFloat(inputs, h0, c0, logits);
             AssertClose($"{name} {kind} output", output, expected.Output);
-            for (int k = 0; k < shape.StateSlots; k++)
+            for (int k = 0; k < shape.StateSlotCount; k++)
             {
                 AssertClose($"{name} h_n[{k}]", state.Hidden(k), expected.H[k]);
                 AssertClose($"{name} c_n[{k}]", state.Cell(k), expected.C[k]);

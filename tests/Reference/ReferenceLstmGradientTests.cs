@@ -72,8 +72,8 @@ public sealed class ReferenceLstmGradientTests
         else
         {
             state = model.CreateState();
-            h0 = Zeros(shape.StateSlots, shape.HiddenStateSize);
-            c0 = Zeros(shape.StateSlots, shape.Hidden);
+            h0 = Zeros(shape.StateSlotCount, shape.HiddenStateSize);
+            c0 = Zeros(shape.StateSlotCount, shape.HiddenSize);
         }
 
         // The objective is a fixed random linear function of the outputs, L = Σ v·output, so dL/doutput = v.
@@ -82,14 +82,14 @@ public sealed class ReferenceLstmGradientTests
         TrainingTape tape = model.CreateTape(steps);
         Forward(model, inputs, tokens, outputs, state, tape);
         GradientBuffer gradients = model.CreateGradients();
-        var inputGradients = new float[steps * shape.Inputs];
+        var inputGradients = new float[steps * shape.InputSize];
         LstmState stateGradients = model.CreateState();
         model.Backward(tape, v, gradients, inputGradients, stateGradients);
         var parameterGradients = new float[shape.ParameterCount];
         model.CopyGradients(gradients, parameterGradients);
 
         var scalar = ScalarLstm.For(shape, model.Parameters);
-        double[][] xs = ToVectors(inputs, shape.Inputs);
+        double[][] xs = ToVectors(inputs, shape.InputSize);
         double Objective()
         {
             double[] y = shape.IsTokenModel ? scalar.RunTokens(tokens, h0, c0, logits: true).Output : scalar.RunVectors(xs, h0, c0, logits: true).Output;
@@ -118,7 +118,7 @@ public sealed class ReferenceLstmGradientTests
         {
             var reference = new double[inputGradients.Length];
             for (int t = 0; t < steps; t++)
-                for (int j = 0; j < shape.Inputs; j++) reference[t * shape.Inputs + j] = Derivative(xs[t], j, Objective);
+                for (int j = 0; j < shape.InputSize; j++) reference[t * shape.InputSize + j] = Derivative(xs[t], j, Objective);
             Compare("grad.input", inputGradients, reference, failures);
         }
 
@@ -139,7 +139,7 @@ public sealed class ReferenceLstmGradientTests
 
     private void CompareState(string label, LstmState gradients, double[][] initial, Func<int, Span<float>> layerOf, Func<double> objective, List<string> failures)
     {
-        int layers = gradients.Layers, hidden = layerOf(0).Length; // h is HiddenStateSize wide, c HiddenSize
+        int layers = gradients.SlotCount, hidden = layerOf(0).Length; // h is HiddenStateSize wide, c HiddenSize
         var impl = new float[layers * hidden];
         var reference = new double[layers * hidden];
         for (int k = 0; k < layers; k++)

@@ -56,7 +56,7 @@ public sealed class ReferenceLstmStateTests
             RandomModels.Step(model, inputs, tokens, t, output, loud, HeadOutput.Activated);
             AssertSameState(loud, silent);
         }
-        Assert.NotEqual(0f, MaxAbs(silent.Hidden(shape.Layers - 1)));
+        Assert.NotEqual(0f, MaxAbs(silent.Hidden(shape.LayerCount - 1)));
     }
 
     [Theory]
@@ -74,7 +74,7 @@ public sealed class ReferenceLstmStateTests
         var wholeOutput = new float[shape.OutputLength(steps)];
         RandomModels.Predict(model, inputs, tokens, wholeOutput, whole, HeadOutput.Activated);
 
-        int size = shape.StepOutputSize, iw = shape.Inputs;
+        int size = shape.StepOutputSize, iw = shape.InputSize;
         var a = new float[shape.OutputLength(first)];
         var b = new float[shape.OutputLength(steps - first)];
         if (shape.IsTokenModel)
@@ -168,7 +168,7 @@ public sealed class ReferenceLstmStateTests
 
     private static void AssertSameState(LstmState expected, LstmState actual)
     {
-        for (int k = 0; k < expected.Layers; k++)
+        for (int k = 0; k < expected.SlotCount; k++)
         {
             Assert.Equal(expected.Hidden(k).ToArray(), actual.Hidden(k).ToArray());
             Assert.Equal(expected.Cell(k).ToArray(), actual.Cell(k).ToArray());

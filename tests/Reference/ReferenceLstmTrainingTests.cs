@@ -31,7 +31,7 @@ public sealed class ReferenceLstmTrainingTests
         RandomModels.Predict(model, inputs, tokens, predict, predictState, HeadOutput.Logits);
 
         Assert.Equal(predict, forward);
-        for (int k = 0; k < shape.StateSlots; k++)
+        for (int k = 0; k < shape.StateSlotCount; k++)
         {
             Assert.Equal(predictState.Hidden(k).ToArray(), forwardState.Hidden(k).ToArray());
             Assert.Equal(predictState.Cell(k).ToArray(), forwardState.Cell(k).ToArray());
@@ -160,7 +160,7 @@ public sealed class ReferenceLstmTrainingTests
             ReferenceLstmGradientTests.Forward(Model, inputs, tokens, new float[shape.OutputLength(steps)], state, Tape);
             OutputGradients = ReferenceLstmGradientTests.RandomVector(shape.OutputLength(steps), seed + 4);
             Gradients = Model.CreateGradients();
-            InputGradients = new float[steps * shape.Inputs];
+            InputGradients = new float[steps * shape.InputSize];
             StateGradientBuffer = Model.CreateState();
         }
 
@@ -183,9 +183,9 @@ public sealed class ReferenceLstmTrainingTests
         /// <summary>dh0 and dc0 of every state slot, flattened.</summary>
         public float[] StateGradients()
         {
-            int hidden = Model.Shape.Hidden;
-            var g = new float[2 * Model.Shape.StateSlots * hidden];
-            for (int k = 0; k < Model.Shape.StateSlots; k++)
+            int hidden = Model.Shape.HiddenSize;
+            var g = new float[2 * Model.Shape.StateSlotCount * hidden];
+            for (int k = 0; k < Model.Shape.StateSlotCount; k++)
             {
                 StateGradientBuffer.Hidden(k).CopyTo(g.AsSpan(2 * k * hidden));
                 StateGradientBuffer.Cell(k).CopyTo(g.AsSpan((2 * k + 1) * hidden));

@@ -71,7 +71,7 @@ public sealed class ReferenceLstmTrainingValidationTests
         Assert.Equal("state", Assert.Throws<ArgumentNullException>(() => model.Forward(new float[3], new float[4], null!, model.CreateTape(1))).ParamName);
         var e = Assert.Throws<ArgumentException>(() => model.Forward(new float[3], new float[4], new LstmState(1, 5, 20), model.CreateTape(1)));
         Assert.Equal("state", e.ParamName);
-        Assert.Contains("needs 2 layer(s) of 5 units", e.Message);
+        Assert.Contains("needs 2 slot(s) of 5 units", e.Message);
     }
 
     [Fact]

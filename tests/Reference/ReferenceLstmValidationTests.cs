@@ -153,8 +153,8 @@ public sealed class ReferenceLstmValidationTests
         var state = new LstmState(layers, hidden, scratch);
         var e = Assert.Throws<ArgumentException>(() => model.Predict(new float[3], new float[4], state));
         Assert.Equal("state", e.ParamName);
-        Assert.Contains($"The state has {layers} layer(s) of {hidden} units and {scratch} scratch floats", e.Message);
-        Assert.Contains("needs 2 layer(s) of 5 units and 20 scratch floats", e.Message);
+        Assert.Contains($"The state has {layers} slot(s) of {hidden} units and {scratch} scratch floats", e.Message);
+        Assert.Contains("needs 2 slot(s) of 5 units and 20 scratch floats", e.Message);
         Assert.Equal("state", Assert.Throws<ArgumentException>(() => model.Step(new float[3], default, state)).ParamName);
         ReferenceLstm tokens = TokenModel();
         Assert.Equal("state", Assert.Throws<ArgumentException>(() => tokens.Step(1, default, new LstmState(1, 4, 20))).ParamName);

@@ -86,7 +86,7 @@ internal sealed class ScalarLstm
     private string TensorName(string kind, int layer, int direction) => $"{_module}.{kind}_l{layer}{(direction == 1 ? "_reverse" : "")}";
 
     public static ScalarLstm For(ModelShape s, ReadOnlySpan<float> parameters) =>
-        new(s.Inputs, s.Vocabulary, s.Embedding, s.Hidden, s.Layers, s.Outputs, s.Head, s.HeadOn, parameters, s.Cell, s.Bidirectional, s.Peephole, s.ProjectionSize);
+        new(s.InputSize, s.VocabularySize, s.EmbeddingSize, s.HiddenSize, s.LayerCount, s.OutputSize, s.Head, s.HeadOn, parameters, s.Cell, s.Bidirectional, s.Peephole, s.ProjectionSize);
 
     /// <summary>
     /// Training-mode dropout: when set, layer k's input value j at step t is multiplied by
@@ -98,7 +98,7 @@ internal sealed class ScalarLstm
     public static Func<int, int, int, double> Dropout(ModelShape shape, ulong seed) => (t, k, j) =>
     {
         float rate = k == 0 ? shape.InputDropout : shape.Dropout;
-        return rate == 0 ? 1.0 : LstmGen.Training.DropoutMask.IsKept(rate, seed, t, k, j) ? 1.0 / (1.0 - rate) : 0.0;
+        return rate == 0 ? 1.0 : LstmGen.CompilerServices.DropoutMask.IsKept(rate, seed, t, k, j) ? 1.0 / (1.0 - rate) : 0.0;
     };
 
     /// <summary>(name, offset) of every tensor in block order.</summary>

@@ -61,7 +61,7 @@ public sealed class EncoderDecoderTests
         var error = Assert.Throws<InvalidSampleException>(() => trainer.TrainEpoch(bad));
         Assert.Equal(1, error.SampleIndex);
         Assert.Contains("Target token 1 is 9", error.Message);
-        Assert.Contains("Loss = MeanSquaredError", Assert.Throws<ArgumentException>(() => new EncoderDecoderTrainer(model, new TrainingOptions { Loss = LossKind.MeanSquaredError })).Message);
+        Assert.Contains("Loss = MeanSquaredError", Assert.Throws<ArgumentException>(() => new EncoderDecoderTrainer(model, new TrainingOptions { LossKind = LossKind.MeanSquaredError })).Message);
     }
 
     public static TheoryData<string, RecurrentCell, int> GradientCases() => new()
@@ -115,7 +115,7 @@ public sealed class EncoderDecoderTests
             ScalarLstm.Result r = form == "float" ? se.RunFloat(floats, null, null, true) : se.RunTokens(tokens, null, null, true);
             double[] logits = sd.RunTokens(decoderInputs, r.H, r.C, logits: true).Output;
             double sum = 0;
-            int classes = decoder.Shape.Outputs;
+            int classes = decoder.Shape.OutputSize;
             for (int t = 0; t < target.Length; t++)
             {
                 double max = double.NegativeInfinity, z = 0;

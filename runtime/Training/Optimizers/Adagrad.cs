@@ -26,13 +26,13 @@ public sealed class Adagrad : IOptimizer
 
     /// <summary>Creates the optimizer; the defaults are PyTorch's (<c>lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10</c>).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is negative or not finite.</exception>
-    public Adagrad(double learningRate = 1e-2, double learningRateDecay = 0, double weightDecay = 0, double initialAccumulatorValue = 0, double eps = 1e-10)
+    public Adagrad(double learningRate = 1e-2, double learningRateDecay = 0, double weightDecay = 0, double initialAccumulatorValue = 0, double epsilon = 1e-10)
     {
         _learningRate = HyperparameterCheck.NonNegative(learningRate, nameof(learningRate));
         LearningRateDecay = HyperparameterCheck.NonNegative(learningRateDecay, nameof(learningRateDecay));
         WeightDecay = HyperparameterCheck.NonNegative(weightDecay, nameof(weightDecay));
         InitialAccumulatorValue = HyperparameterCheck.NonNegative(initialAccumulatorValue, nameof(initialAccumulatorValue));
-        Eps = HyperparameterCheck.NonNegative(eps, nameof(eps));
+        Epsilon = HyperparameterCheck.NonNegative(epsilon, nameof(epsilon));
         _state = new OptimizerState(Name, SlotNames, [true], [(float)initialAccumulatorValue]);
     }
 
@@ -57,7 +57,7 @@ public sealed class Adagrad : IOptimizer
     public double InitialAccumulatorValue { get; }
 
     /// <summary>Added to the root of the accumulated squares.</summary>
-    public double Eps { get; }
+    public double Epsilon { get; }
 
     /// <inheritdoc/>
     public long StepCount => _state.StepCount;
@@ -67,7 +67,7 @@ public sealed class Adagrad : IOptimizer
     {
         long step = _state.BeginStep(parameters.Length, gradients.Length);
         double clr = _learningRate / (1 + (step - 1) * LearningRateDecay);
-        var rule = new Rule((float)-clr, (float)WeightDecay, (float)Eps);
+        var rule = new Rule((float)-clr, (float)WeightDecay, (float)Epsilon);
         ElementwiseUpdate.Run(rule, parameters, gradients, _state.Slot(SumSlot), default, default);
     }
 
@@ -75,7 +75,7 @@ public sealed class Adagrad : IOptimizer
     /// <remarks>Tensors: <c>sum</c>, after the first step. Metadata: <c>optimizer</c> = <c>adagrad</c>, <c>optimizer.step</c>, <c>optimizer.length</c>, <c>optimizer.hyperparameters</c>.</remarks>
     public void SaveState(IDictionary<string, float[]> tensors, IDictionary<string, string> metadata) =>
         _state.Save(tensors, metadata, FormattableString.Invariant(
-            $"lr={_learningRate:R}, lr_decay={LearningRateDecay:R}, weight_decay={WeightDecay:R}, initial_accumulator_value={InitialAccumulatorValue:R}, eps={Eps:R}"));
+            $"lr={_learningRate:R}, lr_decay={LearningRateDecay:R}, weight_decay={WeightDecay:R}, initial_accumulator_value={InitialAccumulatorValue:R}, eps={Epsilon:R}"));
 
     /// <inheritdoc/>
     /// <remarks>Hyper-parameters stay those of the constructor; the learning rate is the caller's (schedules set it).</remarks>

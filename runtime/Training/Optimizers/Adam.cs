@@ -11,8 +11,8 @@ public sealed class Adam : AdamOptimizer
 {
     /// <summary>Creates the optimizer; the defaults are PyTorch's (<c>lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False</c>).</summary>
     /// <exception cref="System.ArgumentOutOfRangeException">A value is out of range (betas must be in [0, 1); the rest finite and ≥ 0).</exception>
-    public Adam(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0, bool amsgrad = false)
-        : base("adam", decoupled: false, learningRate, beta1, beta2, eps, weightDecay, amsgrad)
+    public Adam(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0, bool amsgrad = false)
+        : base("adam", decoupled: false, learningRate, beta1, beta2, epsilon, weightDecay, amsgrad)
     {
     }
 }

@@ -22,14 +22,14 @@ public abstract class AdamOptimizer : IOptimizer
 
     /// <summary>Creates the optimizer named <paramref name="name"/>, with decoupled (AdamW) or L2 (Adam) weight decay.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range (betas must be in [0, 1); the rest finite and ≥ 0).</exception>
-    private protected AdamOptimizer(string name, bool decoupled, double learningRate, double beta1, double beta2, double eps, double weightDecay, bool amsgrad)
+    private protected AdamOptimizer(string name, bool decoupled, double learningRate, double beta1, double beta2, double epsilon, double weightDecay, bool amsgrad)
     {
         Name = name;
         _decoupled = decoupled;
         _learningRate = HyperparameterCheck.NonNegative(learningRate, nameof(learningRate));
         Beta1 = HyperparameterCheck.UnitInterval(beta1, nameof(beta1));
         Beta2 = HyperparameterCheck.UnitInterval(beta2, nameof(beta2));
-        Eps = HyperparameterCheck.NonNegative(eps, nameof(eps));
+        Epsilon = HyperparameterCheck.NonNegative(epsilon, nameof(epsilon));
         WeightDecay = HyperparameterCheck.NonNegative(weightDecay, nameof(weightDecay));
         Amsgrad = amsgrad;
         _state = new OptimizerState(Name, AdamUpdate.SlotNames, [true, true, amsgrad], [0f, 0f, 0f]);
@@ -53,7 +53,7 @@ public abstract class AdamOptimizer : IOptimizer
     public double Beta2 { get; }
 
     /// <summary>Added to the bias-corrected root of the second moment.</summary>
-    public double Eps { get; }
+    public double Epsilon { get; }
 
     /// <summary>Weight decay: an L2 penalty added to the gradient (<see cref="Adam"/>), or decoupled, shrinking the weights by <c>1 − lr·weight_decay</c> each step (<see cref="AdamW"/>).</summary>
     public double WeightDecay { get; }
@@ -68,7 +68,7 @@ public abstract class AdamOptimizer : IOptimizer
     public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
     {
         long step = _state.BeginStep(parameters.Length, gradients.Length);
-        var rule = new AdamUpdate(_learningRate, Beta1, Beta2, Eps, WeightDecay, _decoupled, Amsgrad, step);
+        var rule = new AdamUpdate(_learningRate, Beta1, Beta2, Epsilon, WeightDecay, _decoupled, Amsgrad, step);
         ElementwiseUpdate.Run(rule, parameters, gradients,
             _state.Slot(AdamUpdate.ExpAvgSlot), _state.Slot(AdamUpdate.ExpAvgSqSlot), _state.Slot(AdamUpdate.MaxExpAvgSqSlot));
     }
@@ -77,7 +77,7 @@ public abstract class AdamOptimizer : IOptimizer
     /// <remarks>Tensors: <c>exp_avg</c>, <c>exp_avg_sq</c> (and <c>max_exp_avg_sq</c> with AMSGrad), after the first step. Metadata: <c>optimizer</c> = <see cref="Name"/>, <c>optimizer.step</c>, <c>optimizer.length</c>, <c>optimizer.hyperparameters</c>.</remarks>
     public void SaveState(IDictionary<string, float[]> tensors, IDictionary<string, string> metadata) =>
         _state.Save(tensors, metadata, FormattableString.Invariant(
-            $"lr={_learningRate:R}, beta1={Beta1:R}, beta2={Beta2:R}, eps={Eps:R}, weight_decay={WeightDecay:R}, amsgrad={Amsgrad}"));
+            $"lr={_learningRate:R}, beta1={Beta1:R}, beta2={Beta2:R}, eps={Epsilon:R}, weight_decay={WeightDecay:R}, amsgrad={Amsgrad}"));
 
     /// <inheritdoc/>
     /// <remarks>Hyper-parameters stay those of the constructor; the learning rate is the caller's (schedules set it).</remarks>

@@ -30,11 +30,11 @@ public sealed class RmsProp : IOptimizer
 
     /// <summary>Creates the optimizer; the defaults are PyTorch's (<c>lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False</c>).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is negative or not finite.</exception>
-    public RmsProp(double learningRate = 1e-2, double alpha = 0.99, double eps = 1e-8, double weightDecay = 0, double momentum = 0, bool centered = false)
+    public RmsProp(double learningRate = 1e-2, double alpha = 0.99, double epsilon = 1e-8, double weightDecay = 0, double momentum = 0, bool centered = false)
     {
         _learningRate = HyperparameterCheck.NonNegative(learningRate, nameof(learningRate));
         Alpha = HyperparameterCheck.NonNegative(alpha, nameof(alpha));
-        Eps = HyperparameterCheck.NonNegative(eps, nameof(eps));
+        Epsilon = HyperparameterCheck.NonNegative(epsilon, nameof(epsilon));
         WeightDecay = HyperparameterCheck.NonNegative(weightDecay, nameof(weightDecay));
         Momentum = HyperparameterCheck.NonNegative(momentum, nameof(momentum));
         Centered = centered;
@@ -56,7 +56,7 @@ public sealed class RmsProp : IOptimizer
     public double Alpha { get; }
 
     /// <summary>Added to the root of the (centred) second moment.</summary>
-    public double Eps { get; }
+    public double Epsilon { get; }
 
     /// <summary>L2 penalty added to the gradient.</summary>
     public double WeightDecay { get; }
@@ -74,7 +74,7 @@ public sealed class RmsProp : IOptimizer
     public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
     {
         _state.BeginStep(parameters.Length, gradients.Length);
-        var rule = new Rule((float)-_learningRate, (float)Alpha, (float)(1 - Alpha), (float)Eps, (float)WeightDecay, (float)Momentum, Momentum > 0, Centered);
+        var rule = new Rule((float)-_learningRate, (float)Alpha, (float)(1 - Alpha), (float)Epsilon, (float)WeightDecay, (float)Momentum, Momentum > 0, Centered);
         ElementwiseUpdate.Run(rule, parameters, gradients, _state.Slot(SquareAvgSlot), _state.Slot(MomentumSlot), _state.Slot(GradAvgSlot));
     }
 
@@ -82,7 +82,7 @@ public sealed class RmsProp : IOptimizer
     /// <remarks>Tensors: <c>square_avg</c>, <c>momentum_buffer</c> (momentum &gt; 0), <c>grad_avg</c> (centred), after the first step. Metadata: <c>optimizer</c> = <c>rmsprop</c>, <c>optimizer.step</c>, <c>optimizer.length</c>, <c>optimizer.hyperparameters</c>.</remarks>
     public void SaveState(IDictionary<string, float[]> tensors, IDictionary<string, string> metadata) =>
         _state.Save(tensors, metadata, FormattableString.Invariant(
-            $"lr={_learningRate:R}, alpha={Alpha:R}, eps={Eps:R}, weight_decay={WeightDecay:R}, momentum={Momentum:R}, centered={Centered}"));
+            $"lr={_learningRate:R}, alpha={Alpha:R}, eps={Epsilon:R}, weight_decay={WeightDecay:R}, momentum={Momentum:R}, centered={Centered}"));
 
     /// <inheritdoc/>
     /// <remarks>Hyper-parameters stay those of the constructor; the learning rate is the caller's (schedules set it).</remarks>

@@ -17,7 +17,7 @@ public sealed class LossTests
     public void MeanSquaredErrorIsTheSumOfSquaresWithGradientTwiceTheDifference()
     {
         var g = new float[3];
-        float loss = Loss.MeanSquaredError([1f, -2f, 0.5f], [0f, 1f, 0.5f], g);
+        float loss = LossFunctions.MeanSquaredError([1f, -2f, 0.5f], [0f, 1f, 0.5f], g);
         Assert.Equal(10f, loss);               // 1 + 9 + 0
         Assert.Equal([2f, -6f, 0f], g);
     }
@@ -26,7 +26,7 @@ public sealed class LossTests
     public void SoftmaxCrossEntropyOfEqualLogitsIsLogOfTheClassCount()
     {
         var g = new float[3];
-        float loss = Loss.SoftmaxCrossEntropy([0f, 0f, 0f], 1, g);
+        float loss = LossFunctions.SoftmaxCrossEntropy([0f, 0f, 0f], 1, g);
         Assert.Equal(Ln3, loss, 6);
         Assert.Equal(1.0 / 3, g[0], 7);
         Assert.Equal(-2.0 / 3, g[1], 7);
@@ -38,7 +38,7 @@ public sealed class LossTests
     {
         // logits = log(1, 2, 3): softmax = (1/6, 2/6, 3/6); target 2 → −log(1/2).
         var g = new float[3];
-        float loss = Loss.SoftmaxCrossEntropy([0f, (float)Ln2, (float)Ln3], 2, g);
+        float loss = LossFunctions.SoftmaxCrossEntropy([0f, (float)Ln2, (float)Ln3], 2, g);
         Assert.Equal(Ln2, loss, 6);
         Assert.Equal(1.0 / 6, g[0], 7);
         Assert.Equal(2.0 / 6, g[1], 7);
@@ -50,8 +50,8 @@ public sealed class LossTests
     {
         var g = new float[3];
         var shifted = new float[3];
-        float loss = Loss.SoftmaxCrossEntropy([0.5f, -1f, 2f], 0, g);
-        float lossShifted = Loss.SoftmaxCrossEntropy([100.5f, 99f, 102f], 0, shifted);
+        float loss = LossFunctions.SoftmaxCrossEntropy([0.5f, -1f, 2f], 0, g);
+        float lossShifted = LossFunctions.SoftmaxCrossEntropy([100.5f, 99f, 102f], 0, shifted);
         Assert.Equal(loss, lossShifted, 5);
         for (int i = 0; i < 3; i++) Assert.Equal(g[i], shifted[i], 6);
     }
@@ -61,7 +61,7 @@ public sealed class LossTests
     {
         var g = new float[4];
         // z = 0, y = 1: −log ½.  z = log 3 (σ = ¾), y = 0: −log ¼.  z = −log 3 (σ = ¼), y = 0: −log ¾.  z = 0, y = ¼ (soft): log 2.
-        float loss = Loss.BinaryCrossEntropy([0f, (float)Ln3, -(float)Ln3, 0f], [1f, 0f, 0f, 0.25f], g);
+        float loss = LossFunctions.BinaryCrossEntropy([0f, (float)Ln3, -(float)Ln3, 0f], [1f, 0f, 0f, 0.25f], g);
         Assert.Equal(Ln2 + 2 * Ln2 + (2 * Ln2 - Ln3) + Ln2, loss, 5);
         Assert.Equal(-0.5, g[0], 7);
         Assert.Equal(0.75, g[1], 6);
@@ -91,8 +91,8 @@ public sealed class LossTests
         float[] logits = RandomLogits(seed, 7, 3f);
         int target = seed % 7;
         var g = new float[7];
-        Loss.SoftmaxCrossEntropy(logits, target, g);
-        AssertMatchesFiniteDifferences(logits, g, z => Loss.SoftmaxCrossEntropy(z, target, new float[7]));
+        LossFunctions.SoftmaxCrossEntropy(logits, target, g);
+        AssertMatchesFiniteDifferences(logits, g, z => LossFunctions.SoftmaxCrossEntropy(z, target, new float[7]));
     }
 
     [Theory]
@@ -102,8 +102,8 @@ public sealed class LossTests
         float[] logits = RandomLogits(seed, 5, 4f);
         float[] targets = [0f, 1f, 0.3f, 1f, 0f];
         var g = new float[5];
-        Loss.BinaryCrossEntropy(logits, targets, g);
-        AssertMatchesFiniteDifferences(logits, g, z => Loss.BinaryCrossEntropy(z, targets, new float[5]));
+        LossFunctions.BinaryCrossEntropy(logits, targets, g);
+        AssertMatchesFiniteDifferences(logits, g, z => LossFunctions.BinaryCrossEntropy(z, targets, new float[5]));
     }
 
     [Theory]
@@ -113,8 +113,8 @@ public sealed class LossTests
         float[] outputs = RandomLogits(seed, 6, 2f);
         float[] targets = RandomLogits(seed + 100, 6, 2f);
         var g = new float[6];
-        Loss.MeanSquaredError(outputs, targets, g);
-        AssertMatchesFiniteDifferences(outputs, g, y => Loss.MeanSquaredError(y, targets, new float[6]), QuadraticStep);
+        LossFunctions.MeanSquaredError(outputs, targets, g);
+        AssertMatchesFiniteDifferences(outputs, g, y => LossFunctions.MeanSquaredError(y, targets, new float[6]), QuadraticStep);
     }
 
     private static void AssertMatchesFiniteDifferences(float[] x, float[] gradient, Func<float[], float> loss, float step = FiniteStep)
@@ -137,13 +137,13 @@ public sealed class LossTests
     public void SoftmaxCrossEntropyStaysFiniteAtExtremeLogits()
     {
         var g = new float[3];
-        Assert.Equal(0f, Loss.SoftmaxCrossEntropy([1000f, -1000f, 0f], 0, g));
+        Assert.Equal(0f, LossFunctions.SoftmaxCrossEntropy([1000f, -1000f, 0f], 0, g));
         Assert.Equal([0f, 0f, 0f], g);
 
-        Assert.Equal(2000f, Loss.SoftmaxCrossEntropy([1000f, -1000f, 0f], 1, g));
+        Assert.Equal(2000f, LossFunctions.SoftmaxCrossEntropy([1000f, -1000f, 0f], 1, g));
         Assert.Equal([1f, -1f, 0f], g);
 
-        Assert.Equal(1000f, Loss.SoftmaxCrossEntropy([-1000f, -1000f, 0f], 0, g));
+        Assert.Equal(1000f, LossFunctions.SoftmaxCrossEntropy([-1000f, -1000f, 0f], 0, g));
         Assert.Equal([-1f, 0f, 1f], g);
     }
 
@@ -151,7 +151,7 @@ public sealed class LossTests
     public void BinaryCrossEntropyStaysFiniteAtExtremeLogits()
     {
         var g = new float[4];
-        float loss = Loss.BinaryCrossEntropy([1000f, -1000f, 1000f, -1000f], [0f, 1f, 1f, 0f], g);
+        float loss = LossFunctions.BinaryCrossEntropy([1000f, -1000f, 1000f, -1000f], [0f, 1f, 1f, 0f], g);
         Assert.Equal(2000f, loss);             // the two wrong answers cost |z| each, the right ones 0
         Assert.Equal([1f, -1f, 0f, 0f], g);
     }
@@ -160,7 +160,7 @@ public sealed class LossTests
     public void MeanSquaredErrorStaysFiniteAtLargeOutputs()
     {
         var g = new float[2];
-        Assert.Equal(2e6f, Loss.MeanSquaredError([1000f, -1000f], [0f, 0f], g));
+        Assert.Equal(2e6f, LossFunctions.MeanSquaredError([1000f, -1000f], [0f, 0f], g));
         Assert.Equal([2000f, -2000f], g);
     }
 
@@ -178,12 +178,12 @@ public sealed class LossTests
         var g1 = new float[4];
         var gw = new float[4];
 
-        float ce = Loss.SoftmaxCrossEntropy(logits, 2, g1);
-        AssertScaled(ce, g1, Loss.SoftmaxCrossEntropy(logits, 2, gw, weight), gw, weight);
-        float bce = Loss.BinaryCrossEntropy(logits, targets, g1);
-        AssertScaled(bce, g1, Loss.BinaryCrossEntropy(logits, targets, gw, weight), gw, weight);
-        float mse = Loss.MeanSquaredError(logits, targets, g1);
-        AssertScaled(mse, g1, Loss.MeanSquaredError(logits, targets, gw, weight), gw, weight);
+        float ce = LossFunctions.SoftmaxCrossEntropy(logits, 2, g1);
+        AssertScaled(ce, g1, LossFunctions.SoftmaxCrossEntropy(logits, 2, gw, weight), gw, weight);
+        float bce = LossFunctions.BinaryCrossEntropy(logits, targets, g1);
+        AssertScaled(bce, g1, LossFunctions.BinaryCrossEntropy(logits, targets, gw, weight), gw, weight);
+        float mse = LossFunctions.MeanSquaredError(logits, targets, g1);
+        AssertScaled(mse, g1, LossFunctions.MeanSquaredError(logits, targets, gw, weight), gw, weight);
     }
 
     [Fact]
@@ -191,7 +191,7 @@ public sealed class LossTests
     {
         var g = new float[3];
         g.AsSpan().Fill(float.NaN);
-        Assert.Equal(0f, Loss.SoftmaxCrossEntropy([5f, -3f, 1f], 1, g, weight: 0f));
+        Assert.Equal(0f, LossFunctions.SoftmaxCrossEntropy([5f, -3f, 1f], 1, g, weight: 0f));
         Assert.Equal([0f, 0f, 0f], g);
     }
 
@@ -200,8 +200,8 @@ public sealed class LossTests
     {
         // CrossEntropyLoss(reduction = mean) over two positions: (log 3 + log 2) / 2.
         var g = new float[3];
-        float loss = Loss.SoftmaxCrossEntropy([0f, 0f, 0f], 0, g, 0.5f)
-            + Loss.SoftmaxCrossEntropy([0f, (float)Ln2, (float)Ln3], 2, g, 0.5f);
+        float loss = LossFunctions.SoftmaxCrossEntropy([0f, 0f, 0f], 0, g, 0.5f)
+            + LossFunctions.SoftmaxCrossEntropy([0f, (float)Ln2, (float)Ln3], 2, g, 0.5f);
         Assert.Equal((Ln3 + Ln2) / 2, loss, 6);
     }
 
@@ -220,7 +220,7 @@ public sealed class LossTests
     [InlineData(3)]
     public void SoftmaxCrossEntropyRejectsATargetOutsideTheClasses(int target)
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Loss.SoftmaxCrossEntropy([0f, 1f, 2f], target, new float[3]));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => LossFunctions.SoftmaxCrossEntropy([0f, 1f, 2f], target, new float[3]));
         Assert.Equal("target", e.ParamName);
         Assert.Equal(target, e.ActualValue);
         Assert.Contains("[0, 3)", e.Message);
@@ -229,11 +229,11 @@ public sealed class LossTests
     [Fact]
     public void MismatchedLengthsAreRejected()
     {
-        Assert.Contains("Expected spans of 3 floats, got 2", Assert.Throws<ArgumentException>(() => Loss.SoftmaxCrossEntropy([0f, 1f, 2f], 0, new float[2])).Message);
-        Assert.Throws<ArgumentException>(() => Loss.BinaryCrossEntropy([0f, 1f], [0f], new float[2]));
-        Assert.Throws<ArgumentException>(() => Loss.BinaryCrossEntropy([0f, 1f], [0f, 1f], new float[3]));
-        Assert.Throws<ArgumentException>(() => Loss.MeanSquaredError([0f, 1f], [0f, 1f, 2f], new float[2]));
-        Assert.Throws<ArgumentException>(() => Loss.MeanSquaredError([0f, 1f], [0f, 1f], new float[1]));
+        Assert.Contains("Expected spans of 3 floats, got 2", Assert.Throws<ArgumentException>(() => LossFunctions.SoftmaxCrossEntropy([0f, 1f, 2f], 0, new float[2])).Message);
+        Assert.Throws<ArgumentException>(() => LossFunctions.BinaryCrossEntropy([0f, 1f], [0f], new float[2]));
+        Assert.Throws<ArgumentException>(() => LossFunctions.BinaryCrossEntropy([0f, 1f], [0f, 1f], new float[3]));
+        Assert.Throws<ArgumentException>(() => LossFunctions.MeanSquaredError([0f, 1f], [0f, 1f, 2f], new float[2]));
+        Assert.Throws<ArgumentException>(() => LossFunctions.MeanSquaredError([0f, 1f], [0f, 1f], new float[1]));
     }
 
     private static float[] RandomLogits(int seed, int length, float scale)

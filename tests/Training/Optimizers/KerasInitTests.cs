@@ -11,8 +11,8 @@ public sealed class KerasInitTests
 {
     private const int H = 32;
 
-    private static readonly ModelShape Lstm = new(inputs: 0, vocabulary: 3000, embedding: 24, hidden: H, layers: 2, outputs: 5, Head.Softmax, HeadOn.LastStep);
-    private static readonly ModelShape Gru = new(inputs: 6, vocabulary: 0, embedding: 0, hidden: H, layers: 1, outputs: 2, Head.Linear, HeadOn.LastStep, RecurrentCell.Gru, bidirectional: true);
+    private static readonly ModelShape Lstm = new(inputSize: 0, vocabularySize: 3000, embeddingSize: 24, hiddenSize: H, layerCount: 2, outputSize: 5, Head.Softmax, HeadOn.LastStep);
+    private static readonly ModelShape Gru = new(inputSize: 6, vocabularySize: 0, embeddingSize: 0, hiddenSize: H, layerCount: 1, outputSize: 2, Head.Linear, HeadOn.LastStep, RecurrentCell.Gru, bidirectional: true);
 
     private static float[] Initialised(ModelShape shape, ulong seed = 1)
     {

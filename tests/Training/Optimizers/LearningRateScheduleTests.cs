@@ -21,7 +21,7 @@ public sealed class LearningRateScheduleTests
     public void StepDecayCountsEpochsByDefault()
     {
         // StepLR(lr=0.1, step_size=3, gamma=0.5): epochs 0-2 → 0.1, 3-5 → 0.05, 6-8 → 0.025, 9 → 0.0125.
-        var s = new StepDecay(0.1, stepSize: 3, gamma: 0.5);
+        var s = new StepDecay(0.1, period: 3, factor: 0.5);
         Assert.Equal(ScheduleClock.Epochs, s.Clock);
         double[] expected = [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025, 0.025, 0.0125];
         for (int epoch = 0; epoch < expected.Length; epoch++)
@@ -31,7 +31,7 @@ public sealed class LearningRateScheduleTests
     [Fact]
     public void StepDecayCanCountSteps()
     {
-        var s = new StepDecay(1.0, stepSize: 100, gamma: 0.1, ScheduleClock.Steps);
+        var s = new StepDecay(1.0, period: 100, factor: 0.1, ScheduleClock.Steps);
         Assert.Equal(1.0, s.RateAt(99, epoch: 50), Exact);
         Assert.Equal(0.1, s.RateAt(100, epoch: 0), Exact);
         Assert.Equal(0.01, s.RateAt(250, epoch: 0), Exact);
@@ -42,7 +42,7 @@ public sealed class LearningRateScheduleTests
     {
         // eta_min + (base − eta_min)·(1 + cos(π t / T)) / 2 with base 0.1, eta_min 0.001, T 10;
         // cos 36° = (1 + √5)/4, cos 126° = −sin 36° = −√(10 − 2√5)/4.
-        var s = new CosineAnnealing(0.1, tMax: 10, etaMin: 0.001);
+        var s = new CosineAnnealing(0.1, period: 10, minRate: 0.001);
         double cos36 = (1 + Math.Sqrt(5)) / 4, sin36 = Math.Sqrt(10 - 2 * Math.Sqrt(5)) / 4;
         Assert.Equal(0.1, s.RateAt(0, 0), Exact);
         Assert.Equal(0.001 + 0.099 * (1 + cos36) / 2, s.RateAt(0, 2), Exact);  // 0.0905463...
@@ -55,7 +55,7 @@ public sealed class LearningRateScheduleTests
     [Fact]
     public void CosineAnnealingCanCountSteps()
     {
-        var s = new CosineAnnealing(2.0, tMax: 4, clock: ScheduleClock.Steps);
+        var s = new CosineAnnealing(2.0, period: 4, clock: ScheduleClock.Steps);
         double[] expected = [2.0, 1.0 + Math.Sqrt(0.5), 1.0, 1.0 - Math.Sqrt(0.5), 0.0];
         for (int step = 0; step < expected.Length; step++)
             Assert.Equal(expected[step], s.RateAt(step, epoch: 3), 1e-15);
@@ -64,7 +64,7 @@ public sealed class LearningRateScheduleTests
     [Fact]
     public void LinearWarmupRampsOverStepsThenHandsOver()
     {
-        var s = new LinearWarmup(new StepDecay(0.4, stepSize: 2, gamma: 0.5), warmupSteps: 4);
+        var s = new LinearWarmup(new StepDecay(0.4, period: 2, factor: 0.5), warmupSteps: 4);
         Assert.Equal(0.1, s.RateAt(0, 0), Exact); // 1/4
         Assert.Equal(0.2, s.RateAt(1, 0), Exact); // 2/4
         Assert.Equal(0.3, s.RateAt(2, 0), Exact); // 3/4
@@ -85,9 +85,9 @@ public sealed class LearningRateScheduleTests
     public void BadArgumentsAreRefused()
     {
         Assert.Equal("rate", Assert.Throws<ArgumentOutOfRangeException>(() => new Constant(-1)).ParamName);
-        Assert.Equal("stepSize", Assert.Throws<ArgumentOutOfRangeException>(() => new StepDecay(0.1, 0)).ParamName);
-        Assert.Equal("gamma", Assert.Throws<ArgumentOutOfRangeException>(() => new StepDecay(0.1, 1, double.NaN)).ParamName);
-        Assert.Equal("tMax", Assert.Throws<ArgumentOutOfRangeException>(() => new CosineAnnealing(0.1, 0)).ParamName);
+        Assert.Equal("period", Assert.Throws<ArgumentOutOfRangeException>(() => new StepDecay(0.1, 0)).ParamName);
+        Assert.Equal("factor", Assert.Throws<ArgumentOutOfRangeException>(() => new StepDecay(0.1, 1, double.NaN)).ParamName);
+        Assert.Equal("period", Assert.Throws<ArgumentOutOfRangeException>(() => new CosineAnnealing(0.1, 0)).ParamName);
         Assert.Equal("clock", Assert.Throws<ArgumentOutOfRangeException>(() => new CosineAnnealing(0.1, 5, 0, (ScheduleClock)7)).ParamName);
         Assert.Equal("warmupSteps", Assert.Throws<ArgumentOutOfRangeException>(() => new LinearWarmup(new Constant(1), -1)).ParamName);
         Assert.Throws<ArgumentNullException>(() => new LinearWarmup(null!, 3));

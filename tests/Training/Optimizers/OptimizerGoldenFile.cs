@@ -35,7 +35,7 @@ internal sealed class OptimizerGoldenFile : IDisposable
     }
 
     /// <summary>The model of every optimizer file.</summary>
-    public static ModelShape Shape { get; } = new(inputs: 3, vocabulary: 0, embedding: 0, hidden: 7, layers: 1, outputs: 1, Head.Linear, HeadOn.LastStep);
+    public static ModelShape Shape { get; } = new(inputSize: 3, vocabularySize: 0, embeddingSize: 0, hiddenSize: 7, layerCount: 1, outputSize: 1, Head.Linear, HeadOn.LastStep);
 
     public static string Folder => Path.Combine(RepoPaths.Root, "tests", "golden");
 
@@ -57,10 +57,10 @@ internal sealed class OptimizerGoldenFile : IDisposable
     public float[] InitialParameters() => Gather(t => t.Name, static (f, n, d) => f.ReadFloat32(n, d));
 
     /// <summary><c>step{k}.grad.*</c> (after clipping, in the clipping case), rounded to float.</summary>
-    public float[] Gradients(int step) => Gather(t => $"step{step}.grad.{t.Name}", static (f, n, d) => f.ReadAsSingle(n, d));
+    public float[] Gradients(int step) => Gather(t => $"step{step}.grad.{t.Name}", static (f, n, d) => f.ReadFloat32(n, d));
 
     /// <summary><c>step{k}.rawgrad.*</c> (clipping case only), rounded to float.</summary>
-    public float[] RawGradients(int step) => Gather(t => $"step{step}.rawgrad.{t.Name}", static (f, n, d) => f.ReadAsSingle(n, d));
+    public float[] RawGradients(int step) => Gather(t => $"step{step}.rawgrad.{t.Name}", static (f, n, d) => f.ReadFloat32(n, d));
 
     /// <summary><c>step{k}.rawgrad.*</c> in float64.</summary>
     public double[] RawGradients64(int step) => Gather64(t => $"step{step}.rawgrad.{t.Name}");

@@ -57,7 +57,7 @@ public sealed class OptimizerValidationTests
         Assert.Equal("nesterov", Assert.Throws<ArgumentException>(() => new Sgd(0.1, momentum: 0.9, dampening: 0.1, nesterov: true)).ParamName);
         Assert.Equal("beta1", Assert.Throws<ArgumentOutOfRangeException>(() => new Adam(beta1: 1.0)).ParamName);
         Assert.Equal("beta2", Assert.Throws<ArgumentOutOfRangeException>(() => new AdamW(beta2: -0.1)).ParamName);
-        Assert.Equal("eps", Assert.Throws<ArgumentOutOfRangeException>(() => new Adam(eps: -1e-8)).ParamName);
+        Assert.Equal("epsilon", Assert.Throws<ArgumentOutOfRangeException>(() => new Adam(epsilon: -1e-8)).ParamName);
         Assert.Equal("alpha", Assert.Throws<ArgumentOutOfRangeException>(() => new RmsProp(alpha: -0.9)).ParamName);
         Assert.Equal("learningRateDecay", Assert.Throws<ArgumentOutOfRangeException>(() => new Adagrad(learningRateDecay: -1)).ParamName);
         Assert.Equal("initialAccumulatorValue", Assert.Throws<ArgumentOutOfRangeException>(() => new Adagrad(initialAccumulatorValue: -1)).ParamName);

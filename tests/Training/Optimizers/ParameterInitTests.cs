@@ -11,10 +11,10 @@ public sealed class ParameterInitTests
 {
     private const int H = 64;
 
-    private static readonly ModelShape Shape = new(inputs: 0, vocabulary: 2000, embedding: 16, hidden: H, layers: 2, outputs: 5, Head.Linear, HeadOn.LastStep);
-    private static readonly ModelShape GruShape = new(inputs: 0, vocabulary: 2000, embedding: 16, hidden: H, layers: 2, outputs: 5, Head.Linear, HeadOn.LastStep, RecurrentCell.Gru);
-    private static readonly ModelShape BiGruShape = new(inputs: 0, vocabulary: 2000, embedding: 16, hidden: H, layers: 2, outputs: 5, Head.Linear, HeadOn.LastStep, RecurrentCell.Gru, bidirectional: true);
-    private static readonly ModelShape BiLstmShape = new(inputs: 7, vocabulary: 0, embedding: 0, hidden: H, layers: 2, outputs: 3, Head.Softmax, HeadOn.EveryStep, bidirectional: true);
+    private static readonly ModelShape Shape = new(inputSize: 0, vocabularySize: 2000, embeddingSize: 16, hiddenSize: H, layerCount: 2, outputSize: 5, Head.Linear, HeadOn.LastStep);
+    private static readonly ModelShape GruShape = new(inputSize: 0, vocabularySize: 2000, embeddingSize: 16, hiddenSize: H, layerCount: 2, outputSize: 5, Head.Linear, HeadOn.LastStep, RecurrentCell.Gru);
+    private static readonly ModelShape BiGruShape = new(inputSize: 0, vocabularySize: 2000, embeddingSize: 16, hiddenSize: H, layerCount: 2, outputSize: 5, Head.Linear, HeadOn.LastStep, RecurrentCell.Gru, bidirectional: true);
+    private static readonly ModelShape BiLstmShape = new(inputSize: 7, vocabularySize: 0, embeddingSize: 0, hiddenSize: H, layerCount: 2, outputSize: 3, Head.Softmax, HeadOn.EveryStep, bidirectional: true);
 
     /// <summary>The shapes every scheme is checked on, by name.</summary>
     public static TheoryData<string> Shapes() => ["lstm", "gru", "bigru", "bilstm"];
@@ -29,7 +29,7 @@ public sealed class ParameterInitTests
 
     /// <summary>Every direction's weight_hh of every layer.</summary>
     private static ParameterTensor[] RecurrentWeights(ModelShape shape) =>
-        Enumerable.Range(0, shape.Layers).SelectMany(l => Enumerable.Range(0, shape.Directions).Select(d => shape.GetLayerTensor(LayerParameter.WeightHh, l, d))).ToArray();
+        Enumerable.Range(0, shape.LayerCount).SelectMany(l => Enumerable.Range(0, shape.DirectionCount).Select(d => shape.GetLayerTensor(LayerParameter.WeightHh, l, d))).ToArray();
 
     [Theory]
     [MemberData(nameof(Shapes))]
@@ -44,7 +44,7 @@ public sealed class ParameterInitTests
             if (t.Name == ModelShape.EmbeddingWeightName)
                 AssertGaussian(v, 0, 1, t.Name);
             else if (t.Name.StartsWith("head.", StringComparison.Ordinal))
-                AssertUniform(v, 1 / Math.Sqrt(shape.Directions * H), t.Name); // nn.Linear: 1/√fan_in, fan_in = H or 2H (bidirectional)
+                AssertUniform(v, 1 / Math.Sqrt(shape.DirectionCount * H), t.Name); // nn.Linear: 1/√fan_in, fan_in = H or 2H (bidirectional)
             else
                 AssertUniform(v, 1 / Math.Sqrt(H), t.Name); // nn.LSTM and nn.GRU, every direction: 1/√H
         }
@@ -81,7 +81,7 @@ public sealed class ParameterInitTests
         float[] before = (float[])p.Clone();
         ParameterInit.Orthogonal(shape, p, seed: 4);
         ParameterTensor[] recurrent = RecurrentWeights(shape);
-        Assert.Equal(shape.Layers * shape.Directions, recurrent.Length);
+        Assert.Equal(shape.LayerCount * shape.DirectionCount, recurrent.Length);
         var blocks = new System.Collections.Generic.List<float[]>();
         foreach (ParameterTensor hh in recurrent)
         {
@@ -124,7 +124,7 @@ public sealed class ParameterInitTests
     {
         // torch.nn.init.orthogonal_: A = N(0,1) matrix, A = QR, Q·sign(diag R). Then QᵀA = R must be
         // upper triangular with a positive diagonal. The first block's A is the seed's first H² Gaussians.
-        var shape = new ModelShape(inputs: 3, vocabulary: 0, embedding: 0, hidden: 9, layers: 1, outputs: 0, Head.None, HeadOn.LastStep);
+        var shape = new ModelShape(inputSize: 3, vocabularySize: 0, embeddingSize: 0, hiddenSize: 9, layerCount: 1, outputSize: 0, Head.None, HeadOn.LastStep);
         const int n = 9;
         float[] p = new float[shape.ParameterCount];
         ParameterInit.Orthogonal(shape, p, seed: 77);
@@ -149,7 +149,7 @@ public sealed class ParameterInitTests
         float[] plain = new float[Shape.ParameterCount], biased = new float[Shape.ParameterCount];
         ParameterInit.Initialize(Shape, plain, seed: 5);
         ParameterInit.Initialize(Shape, biased, seed: 5, new ParameterInitOptions { ForgetGateBias = 1f });
-        for (int layer = 0; layer < Shape.Layers; layer++)
+        for (int layer = 0; layer < Shape.LayerCount; layer++)
         {
             ParameterTensor ih = Shape.GetTensor(ModelShape.BiasIhName(layer)), hh = Shape.GetTensor(ModelShape.BiasHhName(layer));
             for (int row = 0; row < 4 * H; row++)
@@ -160,7 +160,7 @@ public sealed class ParameterInitTests
             }
             // Only the biases' f blocks changed.
             int changed = Enumerable.Range(0, plain.Length).Count(i => plain[i] != biased[i]);
-            Assert.True(changed <= 2 * H * Shape.Layers);
+            Assert.True(changed <= 2 * H * Shape.LayerCount);
         }
     }
 
@@ -171,7 +171,7 @@ public sealed class ParameterInitTests
         ParameterInit.Initialize(BiLstmShape, plain, seed: 5);
         ParameterInit.Initialize(BiLstmShape, biased, seed: 5, new ParameterInitOptions { ForgetGateBias = 2f });
         int touched = 0;
-        for (int layer = 0; layer < BiLstmShape.Layers; layer++)
+        for (int layer = 0; layer < BiLstmShape.LayerCount; layer++)
         {
             for (int direction = 0; direction < 2; direction++)
             {

@@ -121,7 +121,7 @@ public class DatasetTests
         var model = TrainerFixtures.Model(TrainerFixtures.TokenClassifier());
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new Trainer(model, new TrainingOptions { BatchSize = 0, Optimizer = TrainerFixtures.Sgd() }));
         Assert.Equal("BatchSize", e.ParamName);
-        var loss = Assert.Throws<ArgumentException>(() => new Trainer(model, new TrainingOptions { Loss = LossKind.MeanSquaredError, Optimizer = TrainerFixtures.Sgd() }));
+        var loss = Assert.Throws<ArgumentException>(() => new Trainer(model, new TrainingOptions { LossKind = LossKind.MeanSquaredError, Optimizer = TrainerFixtures.Sgd() }));
         Assert.Contains("softmax head", loss.Message);
     }
 }

@@ -81,7 +81,7 @@ public class DeterminismTests
                 Epochs = epochs, BatchSize = 7, Seed = seed, Threads = threads, TruncateSteps = 6,
                 Optimizer = new Adam(0.01), ClipGradientNorm = 1, CheckpointPath = checkpoint,
             });
-            if (resumeFrom is not null) trainer.Resume(resumeFrom);
+            if (resumeFrom is not null) trainer.LoadCheckpoint(resumeFrom);
             trainer.Fit(data);
             return model.Parameters.ToArray();
         }
@@ -118,7 +118,7 @@ public class DeterminismTests
                 Epochs = epochs, BatchSize = 7, Seed = 5, Threads = threads, TruncateSteps = 6,
                 Optimizer = new Adam(0.01), ClipGradientNorm = 1, CheckpointPath = checkpoint,
             });
-            if (resumeFrom is not null) trainer.Resume(resumeFrom);
+            if (resumeFrom is not null) trainer.LoadCheckpoint(resumeFrom);
             trainer.Fit(data);
             return model.Parameters.ToArray();
         }

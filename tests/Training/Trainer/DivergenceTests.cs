@@ -47,7 +47,7 @@ public sealed class DivergenceTests : IDisposable
         Assert.Equal(checkpoint, e.CheckpointPath);
         Assert.False(double.IsFinite(e.Value));
         Assert.Equal(afterEpoch1, File.ReadAllBytes(checkpoint));
-        Assert.Equal(e.Step - 1, trainer.Steps);
+        Assert.Equal(e.Step - 1, trainer.CompletedSteps);
         Assert.True(TrainerFixtures.BitwiseEqual(weightsBeforeBadStep, model.Parameters), "the bad update was applied");
         Assert.Single(Directory.GetFiles(_folder)); // no temporary files left behind
     }
@@ -107,6 +107,11 @@ public sealed class DivergenceTests : IDisposable
         public LstmState CreateState() => inner.CreateState();
         public void Load(string path, LstmGen.IO.WeightLoadOptions? options = null) => inner.Load(path, options);
         public void Save(string path) => inner.Save(path);
+        public void Save(System.IO.Stream stream) => inner.Save(stream);
+        public void Load(System.IO.Stream stream, LstmGen.IO.WeightLoadOptions? options = null) => inner.Load(stream, options);
+        public void Load(ReadOnlyMemory<byte> bytes, LstmGen.IO.WeightLoadOptions? options = null) => inner.Load(bytes, options);
+        public void Initialize(ulong seed = 0, ParameterInitOptions? options = null) => inner.Initialize(seed, options);
+        public string Summary() => inner.Summary();
         public void Predict(ReadOnlySpan<float> inputs, Span<float> output) => inner.Predict(inputs, output);
         public void Predict(ReadOnlySpan<float> inputs, Span<float> output, LstmState state, HeadOutput kind = HeadOutput.Activated) => inner.Predict(inputs, output, state, kind);
         public void Step(ReadOnlySpan<float> input, Span<float> output, LstmState state, HeadOutput kind = HeadOutput.Activated) => inner.Step(input, output, state, kind);

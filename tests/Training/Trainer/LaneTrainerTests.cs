@@ -88,7 +88,7 @@ public class LaneTrainerTests
             Epochs = epochs, BatchSize = 10, Seed = 5, Threads = threads, TruncateSteps = truncate, SamplesPerChunk = chunk,
             LaneTraining = lanes, Optimizer = new Adam(0.01), ClipGradientNorm = 1, CheckpointPath = checkpoint,
         });
-        if (resumeFrom is not null) trainer.Resume(resumeFrom);
+        if (resumeFrom is not null) trainer.LoadCheckpoint(resumeFrom);
         trainer.Fit(data);
         return model.Parameters.ToArray();
     }

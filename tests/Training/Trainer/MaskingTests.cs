@@ -28,7 +28,7 @@ public class MaskingTests
     {
         var tape = model.CreateTape(tokens.Length);
         var state = model.CreateState();
-        int k = model.Shape.Outputs;
+        int k = model.Shape.OutputSize;
         float[] outputs = new float[model.Shape.OutputLength(tokens.Length)];
         float[] dOutputs = new float[outputs.Length];
         model.Forward(tokens, outputs, state, tape);
@@ -37,7 +37,7 @@ public class MaskingTests
         for (int t = 0; t < tokens.Length; t++)
         {
             if (labels[t] == SequenceDataset.IgnoreClass) continue;
-            Loss.SoftmaxCrossEntropy(outputs.AsSpan(t * k, k), labels[t], dOutputs.AsSpan(t * k, k), (float)(1.0 / counted) * weight);
+            LossFunctions.SoftmaxCrossEntropy(outputs.AsSpan(t * k, k), labels[t], dOutputs.AsSpan(t * k, k), (float)(1.0 / counted) * weight);
         }
         var gradients = model.CreateGradients();
         model.Backward(tape, dOutputs, gradients);
@@ -125,7 +125,7 @@ public class MaskingTests
         float[] trainer = BatchGradient(model, SequenceDataset.FromTokens(new[] { tokens }, new[] { labels }), truncate: Window);
 
         // By hand: windows [0,4) [4,8) [8,11), the state carried, each window backpropagated alone.
-        int k = model.Shape.Outputs;
+        int k = model.Shape.OutputSize;
         var state = model.CreateState();
         var tape = model.CreateTape(Window);
         var gradients = model.CreateGradients();
@@ -136,7 +136,7 @@ public class MaskingTests
             float[] dOutputs = new float[steps * k];
             model.Forward(tokens.AsSpan(start, steps), outputs, state, tape);
             for (int t = 0; t < steps; t++)
-                Loss.SoftmaxCrossEntropy(outputs.AsSpan(t * k, k), labels[start + t], dOutputs.AsSpan(t * k, k), 1f / tokens.Length);
+                LossFunctions.SoftmaxCrossEntropy(outputs.AsSpan(t * k, k), labels[start + t], dOutputs.AsSpan(t * k, k), 1f / tokens.Length);
             model.Backward(tape, dOutputs, gradients);
         }
         float[] expected = new float[model.Shape.ParameterCount];
@@ -159,12 +159,12 @@ public class MaskingTests
         float[] trainer = BatchGradient(model, SequenceDataset.FromTokens(new[] { tokens }, new[] { 2 }), truncate: 3);
 
         var state = model.CreateState();
-        float[] outputs = new float[shape.Outputs];
+        float[] outputs = new float[shape.OutputSize];
         model.Predict(tokens.AsSpan(0, 9), outputs, state, HeadOutput.Logits); // windows [0,3) [3,6) [6,9) only carry the state
         var tape = model.CreateTape(1);
         model.Forward(tokens.AsSpan(9, 1), outputs, state, tape);
-        float[] dOutputs = new float[shape.Outputs];
-        Loss.SoftmaxCrossEntropy(outputs, 2, dOutputs);
+        float[] dOutputs = new float[shape.OutputSize];
+        LossFunctions.SoftmaxCrossEntropy(outputs, 2, dOutputs);
         var gradients = model.CreateGradients();
         model.Backward(tape, dOutputs, gradients);
         float[] expected = new float[shape.ParameterCount];

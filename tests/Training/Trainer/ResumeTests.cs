@@ -20,7 +20,7 @@ public sealed class ResumeTests : IDisposable
     private static TrainingOptions Options(int epochs, string? checkpoint, IOptimizer optimizer, int threads = 2) => new()
     {
         Epochs = epochs, BatchSize = 8, Seed = 1234, Threads = threads, Optimizer = optimizer, CheckpointPath = checkpoint,
-        EarlyStoppingPatience = 10, LearningRateSchedule = new StepDecay(0.02, stepSize: 1, gamma: 0.7), ClipGradientNorm = 1,
+        EarlyStoppingPatience = 10, LearningRateSchedule = new StepDecay(0.02, period: 1, factor: 0.7), ClipGradientNorm = 1,
     };
 
     private static (Dictionary<string, float[]> Tensors, Dictionary<string, string> Metadata) State(IOptimizer optimizer)
@@ -50,7 +50,7 @@ public sealed class ResumeTests : IDisposable
         var resumedModel = TrainerFixtures.Model(shape, 99); // different weights: the checkpoint must replace them
         var resumedOptimizer = new Adam();
         var resumed = new Trainer(resumedModel, Options(4, checkpoint, resumedOptimizer));
-        resumed.Resume(checkpoint);
+        resumed.LoadCheckpoint(checkpoint);
         Assert.Equal(2, resumed.CompletedEpochs);
         var resumedResult = resumed.Fit(train, validation);
 
@@ -61,8 +61,8 @@ public sealed class ResumeTests : IDisposable
         Assert.Equal(a.Keys, b.Keys);
         foreach (string key in a.Keys) Assert.True(TrainerFixtures.BitwiseEqual(a[key], b[key]), key);
         Assert.Equal(am, bm);
-        Assert.Equal(straight.Steps, resumed.Steps);
-        Assert.Equal(4, resumedResult.Epochs);
+        Assert.Equal(straight.CompletedSteps, resumed.CompletedSteps);
+        Assert.Equal(4, resumedResult.CompletedEpochs);
         Assert.Equal(2, resumedResult.History.Count);
         Assert.Equal(straightResult.BestEpoch, resumedResult.BestEpoch);
         Assert.Equal(straightResult.BestMetric, resumedResult.BestMetric);
@@ -92,10 +92,10 @@ public sealed class ResumeTests : IDisposable
         var model = TrainerFixtures.Model(shape, 2);
         float[] before = model.Parameters.ToArray();
         var otherSeed = new Trainer(model, new TrainingOptions { Epochs = 2, BatchSize = 8, Seed = 1, Optimizer = TrainerFixtures.Sgd() });
-        var e = Assert.Throws<ArgumentException>(() => otherSeed.Resume(checkpoint));
+        var e = Assert.Throws<ArgumentException>(() => otherSeed.LoadCheckpoint(checkpoint));
         Assert.Contains("seed", e.Message);
         var otherBatch = new Trainer(model, new TrainingOptions { Epochs = 2, BatchSize = 4, Seed = 1234, Optimizer = TrainerFixtures.Sgd() });
-        e = Assert.Throws<ArgumentException>(() => otherBatch.Resume(checkpoint));
+        e = Assert.Throws<ArgumentException>(() => otherBatch.LoadCheckpoint(checkpoint));
         Assert.Contains("batch size", e.Message);
         Assert.True(TrainerFixtures.BitwiseEqual(before, model.Parameters));
         Assert.Equal(0, otherSeed.CompletedEpochs);
@@ -109,7 +109,7 @@ public sealed class ResumeTests : IDisposable
         string weights = Path.Combine(_folder, "plain.safetensors");
         model.Save(weights);
         var trainer = new Trainer(model, new TrainingOptions { Optimizer = TrainerFixtures.Sgd() });
-        var e = Assert.Throws<ArgumentException>(() => trainer.Resume(weights));
+        var e = Assert.Throws<ArgumentException>(() => trainer.LoadCheckpoint(weights));
         Assert.Contains("not a training checkpoint", e.Message);
     }
 }

@@ -74,7 +74,7 @@ public class TrainerBehaviourTests
         for (int i = 0; i < data.Count; i++)
         {
             model.Predict(data.Tokens(i), logits, model.CreateState(), HeadOutput.Logits);
-            loss += Loss.SoftmaxCrossEntropy(logits, data.ClassIds(i)[0], scratch);
+            loss += LossFunctions.SoftmaxCrossEntropy(logits, data.ClassIds(i)[0], scratch);
             if (Metrics.ArgMax(logits) == data.ClassIds(i)[0]) correct++;
         }
         Assert.Equal(loss / data.Count, result.Loss, 1e-6);
@@ -103,7 +103,7 @@ public class TrainerBehaviourTests
         var byClass = SequenceDataset.FromFloats(sequences, 2, labels);
         var byValue = SequenceDataset.FromFloats(sequences, 2, values, HeadOn.LastStep);
         var trainer = new Trainer(model, new TrainingOptions { Optimizer = TrainerFixtures.Sgd() });
-        Assert.Equal(LossKind.BinaryCrossEntropy, trainer.Loss);
+        Assert.Equal(LossKind.BinaryCrossEntropy, trainer.LossKind);
         var a = trainer.Evaluate(byClass);
         var b = trainer.Evaluate(byValue);
         Assert.Equal(a.Loss, b.Loss);
@@ -137,7 +137,7 @@ public class TrainerBehaviourTests
             Epochs = 10, BatchSize = 4, Seed = 3, Optimizer = TrainerFixtures.Sgd(), EarlyStoppingPatience = 2, EarlyStoppingMinDelta = 1e9,
         }).Fit(data, validation);
         Assert.Equal(TrainingStopReason.EarlyStopped, result.StopReason);
-        Assert.Equal(3, result.Epochs);
+        Assert.Equal(3, result.CompletedEpochs);
         Assert.Equal(1, result.BestEpoch);
         Assert.Equal(result.History[0].Validation!.Loss, result.BestMetric);
         Assert.Equal(new[] { true, false, false }, System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(result.History, h => h.Improved)));
@@ -167,7 +167,7 @@ public class TrainerBehaviourTests
         var mse = new Trainer(regressor, new TrainingOptions { Epochs = 15, BatchSize = 8, Optimizer = TrainerFixtures.Sgd(0.05) });
         double before = mse.Evaluate(floatData).Loss;
         var result = mse.Fit(floatData);
-        Assert.Equal(LossKind.MeanSquaredError, mse.Loss);
+        Assert.Equal(LossKind.MeanSquaredError, mse.LossKind);
         Assert.True(result.History[^1].TrainLoss < 0.7 * before, $"MSE {before} → {result.History[^1].TrainLoss}");
 
         // Cross-entropy every step.
@@ -186,7 +186,7 @@ public class TrainerBehaviourTests
         var trainer = new Trainer(TrainerFixtures.Model(TrainerFixtures.TokenClassifier()), new TrainingOptions { Epochs = 3, BatchSize = 2, Optimizer = TrainerFixtures.Sgd() });
         var progress = new DivergenceTests.SynchronousProgress(p => { if (p.Step == 3) cancel.Cancel(); });
         Assert.Throws<OperationCanceledException>(() => trainer.Fit(TrainerFixtures.TokenData(10, 1), null, progress, cancel.Token));
-        Assert.Equal(3, trainer.Steps);
+        Assert.Equal(3, trainer.CompletedSteps);
         Assert.Equal(0, trainer.CompletedEpochs);
     }
 }

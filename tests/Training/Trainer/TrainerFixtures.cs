@@ -15,7 +15,7 @@ internal static class TrainerFixtures
     {
         var model = new ReferenceLstm(shape);
         var random = new Random(seed);
-        float bound = 1f / MathF.Sqrt(shape.Hidden);
+        float bound = 1f / MathF.Sqrt(shape.HiddenSize);
         Span<float> p = model.Parameters;
         for (int i = 0; i < p.Length; i++) p[i] = (float)(random.NextDouble() * 2 - 1) * bound;
         return model;

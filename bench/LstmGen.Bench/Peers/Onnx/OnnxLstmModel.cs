@@ -33,14 +33,14 @@ internal static class OnnxLstmModel
 
         // x[t, 0, :] = embed.weight[tokens[t, 0], :]   ([T, 1, E])
         var embedding = shape.GetTensor(ModelShape.EmbeddingWeightName);
-        graph.Initializer("embed.weight", parameters.Slice(embedding.Offset, embedding.Length), shape.Vocabulary, shape.Embedding);
+        graph.Initializer("embed.weight", parameters.Slice(embedding.Offset, embedding.Length), shape.VocabularySize, shape.EmbeddingSize);
         graph.Node("Gather", new[] { "embed.weight", OnnxNames.Tokens }, new[] { "x0" }, ("axis", 0));
 
         bool everyStep = shape.HeadOn == HeadOn.EveryStep;
         string lastSequence = Layers(graph, shape, parameters, "x0", streaming: false, lastSequenceUsed: everyStep, out string lastHidden);
         AddHead(graph, shape, parameters, everyStep ? lastSequence : lastHidden);
-        if (everyStep) graph.Output(OnnxNames.Output, OnnxType.Float, steps, 1, 1, shape.Outputs);
-        else graph.Output(OnnxNames.Output, OnnxType.Float, 1, 1, shape.Outputs);
+        if (everyStep) graph.Output(OnnxNames.Output, OnnxType.Float, steps, 1, 1, shape.OutputSize);
+        else graph.Output(OnnxNames.Output, OnnxType.Float, 1, 1, shape.OutputSize);
         return graph.ToModel();
     }
 
@@ -53,14 +53,14 @@ internal static class OnnxLstmModel
         if (shape.IsTokenModel) throw new ArgumentException($"Expected a float model, got {shape}.", nameof(shape));
         if (shape.Head == Head.None) throw new ArgumentException("The bench's ONNX graphs need a head.", nameof(shape));
         var graph = new OnnxGraph("lstmgen_step");
-        graph.Input(OnnxNames.Input, OnnxType.Float, 1, 1, shape.Inputs);
+        graph.Input(OnnxNames.Input, OnnxType.Float, 1, 1, shape.InputSize);
         Layers(graph, shape, parameters, OnnxNames.Input, streaming: true, lastSequenceUsed: false, out string lastHidden);
         AddHead(graph, shape, parameters, lastHidden);
-        graph.Output(OnnxNames.Output, OnnxType.Float, 1, 1, shape.Outputs);
-        for (int k = 0; k < shape.Layers; k++)
+        graph.Output(OnnxNames.Output, OnnxType.Float, 1, 1, shape.OutputSize);
+        for (int k = 0; k < shape.LayerCount; k++)
         {
-            graph.Output(OnnxNames.HiddenOut(k), OnnxType.Float, 1, 1, shape.Hidden);
-            graph.Output(OnnxNames.CellOut(k), OnnxType.Float, 1, 1, shape.Hidden);
+            graph.Output(OnnxNames.HiddenOut(k), OnnxType.Float, 1, 1, shape.HiddenSize);
+            graph.Output(OnnxNames.CellOut(k), OnnxType.Float, 1, 1, shape.HiddenSize);
         }
         return graph.ToModel();
     }
@@ -72,11 +72,11 @@ internal static class OnnxLstmModel
     /// </summary>
     private static string Layers(OnnxGraph graph, ModelShape shape, ReadOnlySpan<float> parameters, string input, bool streaming, bool lastSequenceUsed, out string lastHidden)
     {
-        int h = shape.Hidden;
-        if (shape.Layers > 1) graph.Initializer("axis1", new long[] { 1 }, 1);
+        int h = shape.HiddenSize;
+        if (shape.LayerCount > 1) graph.Initializer("axis1", new long[] { 1 }, 1);
         string x = input, y = "";
         lastHidden = "";
-        for (int k = 0; k < shape.Layers; k++)
+        for (int k = 0; k < shape.LayerCount; k++)
         {
             int inK = shape.LayerInputSize(k);
             var w = Tensor(shape, parameters, ModelShape.WeightIhName(k));
@@ -102,11 +102,11 @@ internal static class OnnxLstmModel
             string[] inputs = streaming
                 ? new[] { x, $"W_l{k}", $"R_l{k}", $"B_l{k}", "", OnnxNames.HiddenIn(k), OnnxNames.CellIn(k) }
                 : new[] { x, $"W_l{k}", $"R_l{k}", $"B_l{k}" };
-            string sequence = k + 1 < shape.Layers || lastSequenceUsed ? y : "";
+            string sequence = k + 1 < shape.LayerCount || lastSequenceUsed ? y : "";
             string[] outputs = streaming ? new[] { sequence, lastHidden, OnnxNames.CellOut(k) } : new[] { sequence, lastHidden };
             graph.Node("LSTM", inputs, outputs, ("hidden_size", h));
 
-            if (k + 1 < shape.Layers)
+            if (k + 1 < shape.LayerCount)
             {
                 // Y [T, 1, 1, H] → [T, 1, H], the next layer's X.
                 x = $"X_l{k + 1}";
@@ -119,7 +119,7 @@ internal static class OnnxLstmModel
     /// <summary>y = activation(hidden · head.weightᵀ + head.bias) over the last axis.</summary>
     private static void AddHead(OnnxGraph graph, ModelShape shape, ReadOnlySpan<float> parameters, string hidden)
     {
-        int h = shape.Hidden, o = shape.Outputs;
+        int h = shape.HiddenSize, o = shape.OutputSize;
         var weight = Tensor(shape, parameters, ModelShape.HeadWeightName);
         var transposed = new float[h * o];
         for (int row = 0; row < o; row++)

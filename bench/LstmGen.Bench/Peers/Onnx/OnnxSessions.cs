@@ -36,8 +36,8 @@ internal sealed class OnnxSequence : IDisposable
         _session = new InferenceSession(OnnxLstmModel.TokenSequence(shape, parameters, tokens.Length), options);
         _tokens = OrtValue.CreateTensorValueFromMemory(tokens, new long[] { tokens.Length, 1 });
         long[] outputDims = shape.HeadOn == HeadOn.EveryStep
-            ? new long[] { tokens.Length, 1, 1, shape.Outputs }
-            : new long[] { 1, 1, shape.Outputs };
+            ? new long[] { tokens.Length, 1, 1, shape.OutputSize }
+            : new long[] { 1, 1, shape.OutputSize };
         _output = OrtValue.CreateTensorValueFromMemory(output, outputDims);
         _binding = _session.CreateIoBinding();
         _binding.BindInput(OnnxNames.Tokens, _tokens);
@@ -72,23 +72,23 @@ internal sealed class OnnxStream : IDisposable
 
     public OnnxStream(ModelShape shape, ReadOnlySpan<float> parameters, float[] input, float[] output)
     {
-        if (input.Length != shape.Inputs) throw new ArgumentException($"The input must hold {shape.Inputs} floats; it holds {input.Length}.", nameof(input));
-        if (output.Length != shape.Outputs) throw new ArgumentException($"The output must hold {shape.Outputs} floats; it holds {output.Length}.", nameof(output));
+        if (input.Length != shape.InputSize) throw new ArgumentException($"The input must hold {shape.InputSize} floats; it holds {input.Length}.", nameof(input));
+        if (output.Length != shape.OutputSize) throw new ArgumentException($"The output must hold {shape.OutputSize} floats; it holds {output.Length}.", nameof(output));
         using var options = OnnxSettings.SingleThreaded();
         _session = new InferenceSession(OnnxLstmModel.StreamingStep(shape, parameters), options);
 
         // _state[2 * (2k + c) + s]: layer k, c = 0 (h) or 1 (c), buffer set s.
-        int layers = shape.Layers;
-        long[] stateDims = { 1, 1, shape.Hidden };
+        int layers = shape.LayerCount;
+        long[] stateDims = { 1, 1, shape.HiddenSize };
         _state = new float[4 * layers][];
         _values = new OrtValue[4 * layers + 2];
         for (int i = 0; i < _state.Length; i++)
         {
-            _state[i] = new float[shape.Hidden];
+            _state[i] = new float[shape.HiddenSize];
             _values[i] = OrtValue.CreateTensorValueFromMemory(_state[i], stateDims);
         }
-        _values[^2] = OrtValue.CreateTensorValueFromMemory(input, new long[] { 1, 1, shape.Inputs });
-        _values[^1] = OrtValue.CreateTensorValueFromMemory(output, new long[] { 1, 1, shape.Outputs });
+        _values[^2] = OrtValue.CreateTensorValueFromMemory(input, new long[] { 1, 1, shape.InputSize });
+        _values[^1] = OrtValue.CreateTensorValueFromMemory(output, new long[] { 1, 1, shape.OutputSize });
 
         for (int s = 0; s < 2; s++)
         {

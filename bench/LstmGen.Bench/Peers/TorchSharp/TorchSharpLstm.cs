@@ -23,7 +23,7 @@ internal sealed class TorchSharpLstm : IDisposable
             throw new ArgumentException($"The bench's TorchSharp peer builds plain LSTMs with a head, not {shape}.", nameof(shape));
         _shape = shape;
         if (shape.IsTokenModel) _embedding = nn.Embedding(shape.Vocabulary, shape.Embedding);
-        _lstm = nn.LSTM(shape.InputSize, shape.Hidden, numLayers: shape.Layers);
+        _lstm = nn.LSTM(shape.LayerInputSize(0), shape.HiddenSize, numLayers: shape.LayerCount);
         _head = nn.Linear(shape.Hidden, shape.Outputs);
         using (torch.no_grad())
         {

@@ -3,9 +3,9 @@
 using System;
 using System.ComponentModel;
 using System.Runtime.InteropServices;
-using LstmGen.Kernels;
+using LstmGen.CompilerServices;
 
-namespace LstmGen.Training;
+namespace LstmGen.CompilerServices;
 
 /// <summary>
 /// The record of a lock-step forward pass over several lanes (<see cref="ILaneTrainableModel"/>), the lanes'
@@ -37,7 +37,7 @@ public sealed class LaneTape
         Lanes = lanes;
         MaxSteps = maxSteps;
         _floats = new AlignedBuffer(floats);
-        _inputs = new AlignedBuffer(owner.IsTokenModel ? 0 : checked(lanes * maxSteps * owner.Inputs));
+        _inputs = new AlignedBuffer(owner.IsTokenModel ? 0 : checked(lanes * maxSteps * owner.InputSize));
         _tokens = owner.IsTokenModel ? new int[checked(lanes * maxSteps)] : Array.Empty<int>();
     }
 
@@ -64,7 +64,7 @@ public sealed class LaneTape
     public Span<int> Tokens(int lane) => Shape.IsTokenModel ? _tokens.AsSpan(CheckLane(lane) * MaxSteps, MaxSteps) : Span<int>.Empty;
 
     /// <summary>Lane <paramref name="lane"/>'s input vectors (float models; <see cref="MaxSteps"/> × Inputs floats).</summary>
-    public Span<float> Inputs(int lane) => Shape.IsTokenModel ? Span<float>.Empty : _inputs.Span.Slice(CheckLane(lane) * MaxSteps * Shape.Inputs, MaxSteps * Shape.Inputs);
+    public Span<float> Inputs(int lane) => Shape.IsTokenModel ? Span<float>.Empty : _inputs.Span.Slice(CheckLane(lane) * MaxSteps * Shape.InputSize, MaxSteps * Shape.InputSize);
 
     /// <summary>Throws unless the tape belongs to <paramref name="shape"/> and can hold <paramref name="active"/> lanes of <paramref name="steps"/> steps; then records both.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]

@@ -4,7 +4,7 @@ using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace LstmGen.Kernels;
+namespace LstmGen.CompilerServices;
 
 /// <summary>
 /// A zero-initialised float buffer aligned to 64 bytes (a pinned array with an offset; no unsafe

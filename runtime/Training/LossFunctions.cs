@@ -21,7 +21,7 @@ public enum LossKind
 /// <c>weight</c> and writes <c>weight × dLoss/doutput</c>; a mean over N positions is weight = 1/N,
 /// a per-sample weight or a 0/1 mask multiplies in.
 /// </summary>
-public static class Loss
+public static class LossFunctions
 {
     /// <summary><c>−log softmax(logits)[target]</c>; gradient <c>softmax(logits) − onehot(target)</c>.</summary>
     public static float SoftmaxCrossEntropy(ReadOnlySpan<float> logits, int target, Span<float> gradients, float weight = 1f)

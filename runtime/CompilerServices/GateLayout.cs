@@ -1,7 +1,7 @@
 // The packed weight layout the generated code reads: transposed, gate-interleaved, padded rows.
 using System;
 
-namespace LstmGen.Kernels;
+namespace LstmGen.CompilerServices;
 
 /// <summary>
 /// Packs PyTorch-layout LSTM and head weights into the layout generated code computes from.

@@ -5,13 +5,13 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace LstmGen.Training;
+namespace LstmGen.CompilerServices;
 
 /// <summary>
 /// The dropout masks of a training forward pass (inverted dropout, as PyTorch's <c>nn.Dropout</c> in training
 /// mode): each kept value is scaled by 1 / (1 − rate), each dropped one is zero, so the expected input of the
 /// layer is unchanged and inference needs no scaling. A mask element is decided by a counter-based hash of
-/// the tape's <see cref="TrainingTape.DropoutSeed"/>, the time step, the dropout site and the feature index
+/// the tape's <see cref="LstmGen.Training.TrainingTape.DropoutSeed"/>, the time step, the dropout site and the feature index
 /// (SplitMix64's finaliser over a combined 64-bit counter; 24 bits of the hash give the uniform number), so
 /// the same seed gives the same masks in any implementation, on any thread, in any order.
 /// </summary>
@@ -25,7 +25,7 @@ public static class DropoutMask
 {
     /// <summary>Whether the feature is kept (true) or dropped.</summary>
     /// <param name="rate">The dropout probability p, 0 ≤ p &lt; 1.</param>
-    /// <param name="seed">The sample's dropout seed (<see cref="TrainingTape.DropoutSeed"/>).</param>
+    /// <param name="seed">The sample's dropout seed (<see cref="LstmGen.Training.TrainingTape.DropoutSeed"/>).</param>
     /// <param name="step">The time step t (0-based, within the recorded sequence).</param>
     /// <param name="site">0 for the model input, k for the input of layer k.</param>
     /// <param name="feature">The feature index within the site.</param>

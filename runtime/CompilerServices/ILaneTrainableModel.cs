@@ -1,8 +1,9 @@
 // An optional training capability: several sequences of equal length trained in lock-step ("lanes"), so
 // the weights are read once per step for all of them. The Trainer uses it when a chunk allows.
 using System;
+using LstmGen.Training;
 
-namespace LstmGen.Training;
+namespace LstmGen.CompilerServices;
 
 /// <summary>
 /// Lock-step training of several equal-length sequences (lanes). Generated models implement it (except

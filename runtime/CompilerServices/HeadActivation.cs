@@ -1,7 +1,7 @@
 // Softmax and sigmoid over a head's outputs, applied after the linear head.
 using System;
 
-namespace LstmGen.Kernels;
+namespace LstmGen.CompilerServices;
 
 /// <summary>The activations a head applies to its logits, in place.</summary>
 public static class HeadActivation

@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace LstmGen.Kernels;
+namespace LstmGen.CompilerServices;
 
 /// <summary>
 /// Gate activations for every vector width and a scalar path.

@@ -6,7 +6,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace LstmGen.Kernels;
+namespace LstmGen.CompilerServices;
 
 /// <summary>
 /// bfloat16: the upper 16 bits of a float32 (sign, 8-bit exponent, 7 mantissa bits). Widening is a
