@@ -5,7 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 DOTNET_GENERATE_ASPNET_CERTIFICATE=0
 
-numeric='FullyQualifiedName~LstmGen.Tests.Golden|FullyQualifiedName~LstmGen.Tests.Reference|FullyQualifiedName~LstmGen.Tests.Numeric|FullyQualifiedName~LstmGen.Tests.Training'
+numeric='FullyQualifiedName~LstmGen.Tests.Golden|FullyQualifiedName~LstmGen.Tests.Reference|FullyQualifiedName~LstmGen.Tests.Numeric|FullyQualifiedName~LstmGen.Tests.Training|FullyQualifiedName~LstmGen.Tests.Formats'
 passed=0 failed=0 skipped=0
 log=$(mktemp -d)
 

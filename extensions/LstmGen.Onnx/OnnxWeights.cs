@@ -7,12 +7,14 @@ using System.Linq;
 using System.Runtime.InteropServices;
 using System.Text;
 using Google.Protobuf;
+using LstmGen.IO;
 
-namespace LstmGen.IO;
+namespace LstmGen.Onnx;
 
 /// <summary>
-/// Reads the weights of an ONNX model into a parameter block (PyTorch <c>state_dict</c> layout, see
-/// <see cref="ModelShape"/>), so a model exported with <c>torch.onnx.export</c> loads directly.
+/// Loads the weights of an ONNX model into a model (generated or <see cref="Reference.ReferenceLstm"/>), so a model
+/// exported with <c>torch.onnx.export</c> or <see cref="OnnxExporter"/> loads directly; the model runs the new weights
+/// at once (the load repacks them as <c>model.Load</c> does).
 /// </summary>
 /// <remarks>
 /// <para><b>Recurrent layers</b>: the graph's <c>LSTM</c> (or <c>GRU</c>) nodes in graph order, one per layer,
@@ -20,7 +22,8 @@ namespace LstmGen.IO;
 /// the optional B [D, 2·G·H] (W's bias then R's bias; absent = zeros) must be constants: graph initializers,
 /// <c>Constant</c> nodes, or either behind a chain of <c>Identity</c> nodes. ONNX LSTM gate blocks i, o, f, c
 /// become PyTorch's i, f, g, o; ONNX GRU z, r, h become r, z, n; B's halves become <c>bias_ih</c> and <c>bias_hh</c>.</para>
-/// <para>Only PyTorch's function is accepted: no peepholes (input P), no <c>clip</c>, no <c>input_forget</c>,
+/// <para>Only LstmGen's functions are accepted: peepholes (input P, blocks i, o, f) only into a model with
+/// <see cref="ModelShape.Peephole"/>, no <c>clip</c>, no <c>input_forget</c>,
 /// activations (if given) Sigmoid/Tanh/Tanh (GRU Sigmoid/Tanh), and for a GRU <c>linear_before_reset</c> = 1.
 /// The initial states (inputs initial_h, initial_c) and sequence_lens are not weights and are ignored.</para>
 /// <para><b>Embedding</b> (token models): the one <c>Gather</c> whose data is a constant [Vocabulary, Embedding].
@@ -30,27 +33,46 @@ namespace LstmGen.IO;
 /// reads are not weights: the <see cref="ModelShape"/> says them. A head in the graph of a model without one is ignored.</para>
 /// <para>Tensor data: FLOAT or DOUBLE, in raw_data, float_data or double_data. Tensors stored outside the
 /// file (external data) are rejected. Every problem is a <see cref="WeightFileException"/> naming the node,
-/// the input, the expected and the found value; on any error the parameter block is left unchanged.</para>
+/// the input, the expected and the found value; on any error the model is left unchanged.</para>
+/// <para><b>Reference vectors</b>: a file whose <c>metadata_props</c> hold <see cref="ReferenceVectors.MetadataKey"/> (as
+/// <see cref="OnnxExporter"/> writes with <see cref="OnnxExportOptions.ReferenceVectors"/>) loads only if the weights
+/// reproduce them.</para>
 /// </remarks>
 public static class OnnxWeights
 {
+    /// <summary>Largest ONNX file read: protobuf's 2 GB limit (larger models keep their weights as external data, which is not supported).</summary>
+    private const long MaxFileLength = int.MaxValue;
+
     /// <summary>
-    /// Reads every parameter of <paramref name="shape"/> from the ONNX model at <paramref name="path"/>
-    /// into <paramref name="parameters"/>. On any error, <paramref name="parameters"/> is left unchanged.
+    /// Reads every parameter of <paramref name="model"/> from the ONNX file at <paramref name="path"/>, puts them into
+    /// the model and repacks it (<see cref="ILstmModel.ParametersChanged"/>). On any error the model is left unchanged.
     /// </summary>
-    /// <exception cref="ArgumentException"><paramref name="parameters"/> does not have <see cref="ModelShape.ParameterCount"/> floats.</exception>
-    /// <exception cref="WeightFileException">The file is not an ONNX model, or its weights do not fit the model.</exception>
-    public static void Load(string path, ModelShape shape, Span<float> parameters)
+    /// <exception cref="WeightFileException">The file is not an ONNX model, its weights do not fit the model, or they do not reproduce the file's reference vectors.</exception>
+    public static void Load(string path, ILstmModel model)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        ArgumentNullException.ThrowIfNull(shape);
-        if (parameters.Length != shape.ParameterCount)
-            throw new ArgumentException($"The parameter block must hold {shape.ParameterCount} floats for {shape}; it holds {parameters.Length}.", nameof(parameters));
-
+        ArgumentNullException.ThrowIfNull(model);
         long length = new FileInfo(path).Length;
-        if (length > int.MaxValue)
+        if (length > MaxFileLength)
             throw new WeightFileException($"'{path}': expected an ONNX file of at most 2 GB (the protobuf limit; larger models keep their weights as external data, which is not supported), found {length} bytes.");
-        byte[] bytes = File.ReadAllBytes(path);
+        Load(File.ReadAllBytes(path), model, $"'{path}'");
+    }
+
+    /// <summary>As <see cref="Load(string, ILstmModel)"/>, from the bytes of an ONNX file (e.g. an embedded resource).</summary>
+    /// <exception cref="WeightFileException">The bytes are not an ONNX model, or its weights do not fit the model.</exception>
+    public static void Load(ReadOnlySpan<byte> onnx, ILstmModel model) => Load(onnx.ToArray(), model, "ONNX model");
+
+    private static void Load(byte[] bytes, ILstmModel model, string source)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        (float[] block, ReferenceVectors? vectors) = Read(bytes, model.Shape, source);
+        ModelWeights.Apply(model, block, source, vectors);
+    }
+
+    /// <summary>The parameter block of <paramref name="shape"/> read from <paramref name="bytes"/>, and the file's reference vectors if any.</summary>
+    internal static (float[] Parameters, ReferenceVectors? Vectors) Read(byte[] bytes, ModelShape shape, string source)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
         OnnxModelProto model;
         try
         {
@@ -58,19 +80,22 @@ public static class OnnxWeights
         }
         catch (InvalidProtocolBufferException e)
         {
-            throw new WeightFileException($"'{path}': expected an ONNX model (a protobuf ModelProto), found bytes that do not parse: {e.Message}", e);
+            throw new WeightFileException($"{source}: expected an ONNX model (a protobuf ModelProto), found bytes that do not parse: {e.Message}", e);
         }
         if (model.Graph is null || (model.Graph.Nodes.Count == 0 && model.Graph.Initializers.Count == 0))
-            throw new WeightFileException($"'{path}': expected an ONNX model with a graph, found none (is this an ONNX file?).");
+            throw new WeightFileException($"{source}: expected an ONNX model with a graph, found none (is this an ONNX file?).");
 
-        float[] staging = new OnnxGraphReader(path, model.Graph, shape).Read();
-        staging.CopyTo(parameters);
+        float[] block = new OnnxGraphReader(source, model.Graph, shape).Read();
+        ReferenceVectors? vectors = null;
+        foreach (var entry in model.Metadata)
+            if (entry.Key == ReferenceVectors.MetadataKey) vectors = ReferenceVectors.Parse(entry.Value);
+        return (block, vectors);
     }
 
     /// <summary>One load: the graph's constants, and the parameter block being filled.</summary>
     private sealed class OnnxGraphReader
     {
-        private readonly string _path;
+        private readonly string _source;
         private readonly OnnxGraphProto _graph;
         private readonly ModelShape _shape;
         private readonly float[] _block;
@@ -78,9 +103,9 @@ public static class OnnxWeights
         private readonly Dictionary<string, string> _identities = new(StringComparer.Ordinal);
         private readonly Dictionary<string, OnnxNodeProto> _producers = new(StringComparer.Ordinal);
 
-        public OnnxGraphReader(string path, OnnxGraphProto graph, ModelShape shape)
+        public OnnxGraphReader(string source, OnnxGraphProto graph, ModelShape shape)
         {
-            _path = path;
+            _source = source;
             _graph = graph;
             _shape = shape;
             _block = new float[shape.ParameterCount];
@@ -98,13 +123,9 @@ public static class OnnxWeights
         {
             if (_shape.HasProjection)
                 throw Fail($"the model projects h (Projection = {_shape.ProjectionSize}); ONNX LSTM operators have no projection, so LstmGen loads such a model from safetensors files (PyTorch's weight_hr tensors).", null);
-            if (_shape.Peephole)
-                throw Fail($"the model has peepholes (Peephole = true); LstmGen loads them from safetensors files (weight_ch tensors), not from ONNX (whose LSTM input P, ordered i, o, f, is not read).", null);
             int lastRecurrent = ReadRecurrentLayers();
             if (_shape.IsTokenModel) ReadEmbedding();
             if (_shape.Head != Head.None) ReadHead(lastRecurrent);
-            if (ModelWeights.FindNonFinite(_shape, _block) is { } bad)
-                throw Fail($"{bad.Tensor.Name}: expected finite values, found {bad.Value} at flat index {bad.Index} of {bad.Tensor.Length}.", bad.Tensor.Name);
             return _block;
         }
 
@@ -165,8 +186,10 @@ public static class OnnxWeights
                 if (linearBeforeReset != 1)
                     throw Fail($"{where}: expected linear_before_reset=1 (PyTorch's GRU: n = tanh(W_in x + b_in + r*(W_hn h + b_hn))), found {linearBeforeReset}: the reset gate applied before the recurrent weights is a different function that PyTorch and LstmGen do not compute.", null);
             }
-            if (!gru && node.Input(7).Length > 0)
-                throw Fail($"{where}: expected no peephole weights (input P; PyTorch's LSTM has none), found '{node.Input(7)}'.", node.Input(7));
+            if (!gru && !_shape.Peephole && node.Input(7).Length > 0)
+                throw Fail($"{where}: expected no peephole weights (input P; the model has no peepholes, Peephole = false), found '{node.Input(7)}'.", node.Input(7));
+            if (!gru && _shape.Peephole && node.Input(7).Length == 0)
+                throw Fail($"{where}: expected peephole weights (input P [{d}, {3 * h}]; the model has peepholes, Peephole = true), found none.", null);
 
             // W, R, B.
             var w = Constant(node, 1, "W", new long[] { d, g * h, input });
@@ -189,6 +212,17 @@ public static class OnnxWeights
                     b.AsSpan(dir * 2 * g * h + g * h + q * h, h).CopyTo(bHh.Slice(p * h, h));
                 }
                 if (b is null) { bIh.Clear(); bHh.Clear(); }
+            }
+            if (_shape.Peephole)
+            {
+                // ONNX P [D, 3H] blocks i, o, f; LstmGen's weight_ch blocks p_i, p_f, p_o.
+                float[] p = Constant(node, 7, "P", new long[] { d, 3 * h });
+                int[] onnxPeephole = { 0, 2, 1 };
+                for (int dir = 0; dir < d; dir++)
+                {
+                    Span<float> wCh = Slice(LayerParameter.WeightCh, layer, dir);
+                    for (int q = 0; q < 3; q++) p.AsSpan((dir * 3 + onnxPeephole[q]) * h, h).CopyTo(wCh.Slice(q * h, h));
+                }
             }
         }
 
@@ -313,46 +347,43 @@ public static class OnnxWeights
                 count *= dim;
                 if (count > int.MaxValue) throw Fail($"{what}: expected at most {int.MaxValue} elements, found shape {Shape(t.Dims)}.", t.Name);
             }
-            var values = new float[count];
+            // Every size is checked against the data actually present before anything is allocated.
             if (t.DataType == OnnxTensorProto.FloatType)
             {
                 if (t.HasRawData)
                 {
                     if (t.RawData.Length != count * 4) throw Fail($"{what}: expected {count * 4} bytes of raw_data ({count} FLOAT), found {t.RawData.Length}.", t.Name);
-                    MemoryMarshal.Cast<byte, float>(t.RawData.Span).CopyTo(values);
                     if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("ONNX raw_data is little-endian; this machine is not.");
+                    return MemoryMarshal.Cast<byte, float>(t.RawData.Span).ToArray();
                 }
-                else
-                {
-                    if (t.FloatData.Count != count) throw Fail($"{what}: expected {count} values in float_data, found {t.FloatData.Count}.", t.Name);
-                    t.FloatData.CopyTo(values, 0);
-                }
+                if (t.FloatData.Count != count) throw Fail($"{what}: expected {count} values in float_data, found {t.FloatData.Count}.", t.Name);
+                var values = new float[count];
+                t.FloatData.CopyTo(values, 0);
+                return values;
             }
-            else if (t.DataType == OnnxTensorProto.DoubleType)
+            if (t.DataType == OnnxTensorProto.DoubleType)
             {
                 if (t.HasRawData)
                 {
                     if (t.RawData.Length != count * 8) throw Fail($"{what}: expected {count * 8} bytes of raw_data ({count} DOUBLE), found {t.RawData.Length}.", t.Name);
+                    if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("ONNX raw_data is little-endian; this machine is not.");
                     var doubles = MemoryMarshal.Cast<byte, double>(t.RawData.Span);
-                    for (int i = 0; i < values.Length; i++) values[i] = (float)doubles[i];
+                    var narrowed = new float[count];
+                    for (int i = 0; i < narrowed.Length; i++) narrowed[i] = (float)doubles[i];
+                    return narrowed;
                 }
-                else
-                {
-                    if (t.DoubleData.Count != count) throw Fail($"{what}: expected {count} values in double_data, found {t.DoubleData.Count}.", t.Name);
-                    for (int i = 0; i < values.Length; i++) values[i] = (float)t.DoubleData[i];
-                }
+                if (t.DoubleData.Count != count) throw Fail($"{what}: expected {count} values in double_data, found {t.DoubleData.Count}.", t.Name);
+                var fromDoubles = new float[count];
+                for (int i = 0; i < fromDoubles.Length; i++) fromDoubles[i] = (float)t.DoubleData[i];
+                return fromDoubles;
             }
-            else
-            {
-                throw Fail($"{what}: expected data type FLOAT (1) or DOUBLE (11), found {t.DataType}{(t.DataType == OnnxTensorProto.Float16Type ? " (FLOAT16; convert the model to float32)" : "")}.", t.Name);
-            }
-            return values;
+            throw Fail($"{what}: expected data type FLOAT (1) or DOUBLE (11), found {t.DataType}{(t.DataType == OnnxTensorProto.Float16Type ? " (FLOAT16; convert the model to float32)" : "")}.", t.Name);
         }
 
         private static bool IsStandard(OnnxNodeProto node) => node.Domain.Length == 0 || node.Domain == "ai.onnx";
 
         private static string Shape(IEnumerable<long> dims) => "[" + string.Join(", ", dims) + "]";
 
-        private WeightFileException Fail(string problem, string? tensor) => new($"'{_path}': {problem}", new[] { problem }, tensor);
+        private WeightFileException Fail(string problem, string? tensor) => new($"{_source}: {problem}", new[] { problem }, tensor);
     }
 }

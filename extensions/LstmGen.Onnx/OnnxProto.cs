@@ -6,14 +6,14 @@ using Google.Protobuf;
 using Google.Protobuf.Collections;
 using Google.Protobuf.Reflection;
 
-namespace LstmGen.IO;
+namespace LstmGen.Onnx;
 
 // Why hand-written and not protoc output: the importer needs 5 messages and ~25 fields of onnx.proto
 // (the whole file is ~40 messages; its C# would be ~10,000 generated lines plus a build-time protoc).
 // These classes implement IMessage so CodedInputStream.ReadMessage drives nested parsing (length limits,
 // recursion limit, unknown-field skipping all come from the library); field numbers are onnx.proto's,
 // which ONNX never renumbers (the format is versioned by adding fields). Fields not listed are skipped.
-// Read-only: WriteTo/CalculateSize/Descriptor are not supported. No reflection is used, so trimming
+// Read-only: WriteTo/CalculateSize/Descriptor are not supported (OnnxWriter writes the messages the exporter needs). No reflection is used, so trimming
 // and NativeAOT are unaffected.
 
 /// <summary>Base of the read-only ONNX messages: reads tags until the end of the message and skips unknown fields.</summary>
@@ -43,11 +43,13 @@ internal abstract class OnnxMessage : IMessage
     }
 }
 
-/// <summary><c>onnx.ModelProto</c>: ir_version = 1, graph = 7, opset_import = 8.</summary>
+/// <summary><c>onnx.ModelProto</c>: ir_version = 1, graph = 7, metadata_props = 14.</summary>
 internal sealed class OnnxModelProto : OnnxMessage
 {
     public long IrVersion;
     public OnnxGraphProto? Graph;
+    /// <summary>metadata_props entries (key, value), e.g. LstmGen's reference vectors.</summary>
+    public readonly List<KeyValuePair<string, string>> Metadata = new();
 
     public static OnnxModelProto Parse(byte[] bytes)
     {
@@ -62,6 +64,10 @@ internal sealed class OnnxModelProto : OnnxMessage
         {
             case 1: IrVersion = input.ReadInt64(); return true;
             case 7: Graph = ReadMessage<OnnxGraphProto>(input); return true;
+            case 14:
+                var entry = ReadMessage<OnnxStringStringEntry>(input);
+                Metadata.Add(new(entry.Key, entry.Value));
+                return true;
             default: return false;
         }
     }
