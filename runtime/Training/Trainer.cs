@@ -58,6 +58,8 @@ public sealed partial class Trainer
     private float[]? _bestWeights;
     private int _checkpointEpoch;
     private TrainerWorkerPool? _pool;
+    private readonly (int Offset, int Length)[] _frozen; // TrainingOptions.FrozenTensors in the parameter block
+    private readonly float[] _frozenValues;              // their values, kept across an optimizer step
 
     /// <summary>Creates a trainer for <paramref name="model"/>; the model's current parameters are the starting point.</summary>
     /// <exception cref="ArgumentException">The model does not implement the trainable interface for its input form, the loss does not fit its head, or truncated BPTT is asked of a bidirectional model.</exception>
@@ -89,6 +91,10 @@ public sealed partial class Trainer
         Optimizer = options.Optimizer ?? CreateDefaultOptimizer();
         _random = new SeededRandom(options.Seed);
         _gradient = new float[_shape.ParameterCount];
+        _frozen = FrozenRanges(_shape, options.FrozenTensors);
+        int frozenLength = 0;
+        foreach ((int _, int length) in _frozen) frozenLength += length;
+        _frozenValues = new float[frozenLength];
         _chunkWork = RunChunk;
     }
 
@@ -302,6 +308,32 @@ public sealed partial class Trainer
             throw new ArgumentException("EarlyStoppingMetric.Accuracy needs a classification loss (cross-entropy); this run uses MSE.", "validation");
         if (Options.EarlyStoppingMetric == EarlyStoppingMetric.RocAuc && !validation.IsBinary)
             throw new ArgumentException("EarlyStoppingMetric.RocAuc needs a binary head: one sigmoid output, or two softmax outputs.", "validation");
+    }
+
+    /// <summary>The block ranges of <paramref name="names"/>; an unknown or repeated name throws, listing the model's tensors.</summary>
+    private static (int Offset, int Length)[] FrozenRanges(ModelShape shape, IReadOnlyList<string>? names)
+    {
+        if (names is null || names.Count == 0) return [];
+        var ranges = new (int, int)[names.Count];
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < names.Count; i++)
+        {
+            string name = names[i];
+            ParameterTensor? tensor = null;
+            foreach (ParameterTensor t in shape.Tensors)
+            {
+                if (t.Name == name) tensor = t;
+            }
+            if (tensor is null)
+            {
+                var known = new List<string>();
+                foreach (ParameterTensor t in shape.Tensors) known.Add(t.Name);
+                throw new ArgumentException($"TrainingOptions.FrozenTensors names '{name}', which this model ({shape}) does not have; its tensors are {string.Join(", ", known)}.", nameof(TrainingOptions.FrozenTensors));
+            }
+            if (!seen.Add(name)) throw new ArgumentException($"TrainingOptions.FrozenTensors names '{name}' twice.", nameof(TrainingOptions.FrozenTensors));
+            ranges[i] = (tensor.Offset, tensor.Length);
+        }
+        return ranges;
     }
 
     internal static LossKind DefaultLoss(Head head) => head switch

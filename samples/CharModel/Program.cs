@@ -29,7 +29,9 @@ public static class Program
           --checkpoint FILE    checkpoint to resume from and save to (default charmodel.checkpoint.safetensors)
           --fresh              start from new weights even if the checkpoint exists (it is overwritten)
           --report N           seconds between reports: validation bpc, sampled text, checkpoint (default 30)
-          --eval FILE          bits per character of the model on FILE; the last line is bpc=…
+          --eval FILE          bits per character of the model on FILE and of a character n-gram fitted on the
+                               training text; the last line is bits_per_char=… ngram_bits_per_char=…
+          --ngram-order N      order of that Kneser-Ney n-gram baseline (default 5)
           --generate N         print N generated characters (default at each report: 300)
           --temperature T      sampling temperature (default 0.7; lower is safer, higher is wilder)
           --prime TEXT         text that starts each generated sample (default "Elizabeth ")
@@ -47,7 +49,7 @@ public static class Program
         double? minutes = null;
         double temperature = 0.7, report = 30;
         int? generate = null;
-        int threads = 1;
+        int threads = 1, ngramOrder = 5;
         bool fresh = false;
         ulong seed = 1;
         try
@@ -73,6 +75,7 @@ public static class Program
                     case "--temperature": temperature = Number(0.01, 100); break;
                     case "--prime": prime = Value(); break;
                     case "--threads": threads = (int)Number(1, 256); break;
+                    case "--ngram-order": ngramOrder = (int)Number(1, 8); break;
                     case "--seed": seed = (ulong)Number(0, int.MaxValue); break;
                     default: throw new FormatException(args[i] is "-h" or "--help" ? "LstmGen character-level language model sample." : $"Unknown option '{args[i]}'.");
                 }
@@ -87,7 +90,7 @@ public static class Program
 
             var model = new AustenModel();
             if (budget > 0)
-                Train(model, texts, budget, checkpoint, fresh, report, threads, seed, generate ?? 300, temperature, prime);
+                Train(model, texts, budget, checkpoint, fresh, report, threads, seed, generate ?? 300, temperature, prime, ngramOrder);
             else if (File.Exists(checkpoint))
                 model.Load(checkpoint, new WeightLoadOptions { IgnoreExtraTensors = true }); // a checkpoint also holds the optimizer state
             else
@@ -107,7 +110,8 @@ public static class Program
                 double bpc = LanguageModelMath.BitsPerCharacter(model, ids);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{eval}: {ids.Length:N0} characters ({unknown:N0} unknown), scored at {ids.Length / clock.Elapsed.TotalSeconds:N0} characters/s"));
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bpc={bpc:F3}"));
+                CharacterNgram ngram = FitNgram(texts, ngramOrder);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bits_per_char={bpc:F3} ngram_bits_per_char={ngram.BitsPerCharacter(ids):F3}"));
             }
             return 0;
         }
@@ -124,22 +128,33 @@ public static class Program
         }
     }
 
+    /// <summary>The text of <paramref name="files"/> as ids, split into the training part and the held-out tail (the last 20,000 characters, at most 5 %).</summary>
+    private static (int[] Train, int[] Validation) Split(List<string> files)
+    {
+        int[] all = CharacterSet.Encode(string.Join("\n\n", files.Select(File.ReadAllText)));
+        int held = Math.Min(ValidationCharacters, all.Length / 20);
+        if (all.Length - held < 10 * SequenceLength) throw new InvalidDataException($"{all.Length:N0} characters are too few to train on; give more --text.");
+        return (all[..^held], all[^held..]);
+    }
+
+    /// <summary>The Kneser-Ney character n-gram of the given order, fitted on the training part of <paramref name="files"/> (the text the LSTM trains on).</summary>
+    private static CharacterNgram FitNgram(List<string> files, int order) => new(Split(files).Train, CharacterSet.Size, order);
+
     /// <summary>
     /// Trains for <paramref name="minutes"/> of wall time in steps of <see cref="BatchSize"/> random stretches of
     /// <see cref="SequenceLength"/> characters (truncated BPTT every <see cref="TruncateSteps"/>); every
     /// <paramref name="reportSeconds"/> and at the end it reports, samples text and saves the checkpoint.
     /// </summary>
     private static void Train(AustenModel model, List<string> files, double minutes, string checkpoint, bool fresh, double reportSeconds,
-        int threads, ulong seed, int sampleLength, double temperature, string prime)
+        int threads, ulong seed, int sampleLength, double temperature, string prime, int ngramOrder)
     {
-        int[] all = CharacterSet.Encode(string.Join("\n\n", files.Select(File.ReadAllText)));
-        int held = Math.Min(ValidationCharacters, all.Length / 20);
-        if (all.Length - held < 10 * SequenceLength) throw new InvalidDataException($"{all.Length:N0} characters are too few to train on; give more --text.");
-        int[] train = all[..^held], validation = all[^held..];
+        (int[] train, int[] validation) = Split(files);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{train.Length:N0} training characters from {files.Count} file(s), the last {held:N0} held out; {CharacterSet.Size} symbols ({all.Count(id => id == CharacterSet.Unknown):N0} unknown characters)."));
+            $"{train.Length:N0} training characters from {files.Count} file(s), the last {validation.Length:N0} held out; {CharacterSet.Size} symbols ({train.Count(id => id == CharacterSet.Unknown) + validation.Count(id => id == CharacterSet.Unknown):N0} unknown characters)."));
+        var ngram = new CharacterNgram(train, CharacterSet.Size, ngramOrder);
+        double ngramBpc = ngram.BitsPerCharacter(validation);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Baselines on the held-out text: uniform {Math.Log2(CharacterSet.Size):F3} bpc, unigram {LanguageModelMath.UnigramBitsPerCharacter(train, validation):F3} bpc."));
+            $"Baselines on the held-out text: uniform {Math.Log2(CharacterSet.Size):F3} bpc, unigram {LanguageModelMath.UnigramBitsPerCharacter(train, validation):F3} bpc, Kneser-Ney {ngramOrder}-gram {ngramBpc:F3} bpc."));
 
         using var trainer = new Trainer(model, new TrainingOptions
         {
@@ -208,6 +223,7 @@ public static class Program
             {
                 Console.WriteLine($"Checkpoint: {Path.GetFullPath(checkpoint)} (run again to continue training)");
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"validation bpc={bpc:F3}"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"validation bits_per_char={bpc:F3} ngram_bits_per_char={ngramBpc:F3}"));
                 return;
             }
             nextReport = clock.Elapsed + TimeSpan.FromSeconds(reportSeconds);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Smoke test of samples/CharModel on a small budget: it learns (validation bpc well below the uniform and
-# unigram baselines), prints generated text, writes a checkpoint, resumes from it, and --eval ends with bpc=….
+# unigram baselines), prints generated text, writes a checkpoint, resumes from it, and --eval ends with
+# bits_per_char=… ngram_bits_per_char=… (a Kneser-Ney character n-gram fitted on the training text).
 # Run from the repository root after `dotnet build LstmGen.sln -c Release`.
 set -u
 run() { dotnet run --project samples/CharModel -c Release --no-build -- "$@"; }
@@ -34,8 +35,10 @@ run_to "$work/eval.log" --checkpoint "$ckpt" --generate 200 --temperature 0.8 --
 grep -q '([1-9][0-9]* unknown)' "$work/eval.log" || fail "unknown characters were not counted"
 [ "$(grep -c . <(sed -n '/^--- 200 characters/,/^---$/p' "$work/eval.log"))" -ge 3 ] || fail "no generated text"
 last=$(tail -1 "$work/eval.log")
-[[ "$last" =~ ^bpc=[0-9]+\.[0-9]{3}$ ]] || fail "--eval did not end with bpc=x.xxx (got '$last')"
-ebpc=${last#bpc=}
+[[ "$last" =~ ^bits_per_char=([0-9]+\.[0-9]{3})\ ngram_bits_per_char=([0-9]+\.[0-9]{3})$ ]] || fail "--eval did not end with bits_per_char=x.xxx ngram_bits_per_char=y.yyy (got '$last')"
+ebpc=${BASH_REMATCH[1]} ngram=${BASH_REMATCH[2]}
 awk -v b="$ebpc" -v u="$unigram" 'BEGIN { exit !(b < u) }' || fail "--eval bpc $ebpc not below unigram $unigram"
+# The n-gram fitted on the training text must itself be far better than the unigram on this Austen text.
+awk -v g="$ngram" -v u="$unigram" 'BEGIN { exit !(g < u - 1) }' || fail "n-gram bpc $ngram not clearly below unigram $unigram"
 
 echo "charmodel: passed"

@@ -100,7 +100,7 @@ public static class Program
             Console.WriteLine($"Wrote the encoded split to {exportPath} (train.tsv, validation.tsv).");
         }
 
-        ParameterInit.Initialize(model.Shape, model.Parameters, options.Seed, new ParameterInitOptions { ForgetGateBias = 1f });
+        ParameterInit.Initialize(model.Shape, model.Parameters, options.Seed, options.KerasInit ? ParameterInitOptions.Keras : new ParameterInitOptions { ForgetGateBias = 1f });
         model.ParametersChanged();
         var trainer = new Trainer(model, new TrainingOptions
         {

@@ -20,6 +20,7 @@ internal sealed class SampleOptions
           --max-length N      words kept per review, the last N (default 200)
           --threads N         training threads (default: all cores)
           --seed N            seed for the split, initialisation and shuffling (default 1)
+          --init SCHEME       initialisation: pytorch (default, with forget-gate bias 1) or keras
           --export-split DIR  also write the encoded training and validation reviews (train.tsv,
                               validation.tsv: label, then word ids) for pytorch/compare.py
         """;
@@ -36,6 +37,7 @@ internal sealed class SampleOptions
     public double LearningRate { get; private set; } = 2e-3;
     public double ValidationFraction { get; private set; } = 0.2;
     public string? ExportSplitPath { get; private set; }
+    public bool KerasInit { get; private set; }
 
     public static SampleOptions Parse(string[] args)
     {
@@ -57,6 +59,10 @@ internal sealed class SampleOptions
                 case "--threads": o.Threads = Int(1); break;
                 case "--seed": o.Seed = (ulong)Int(0); break;
                 case "--export-split": o.ExportSplitPath = Value(); break;
+                case "--init":
+                    string scheme = Value();
+                    o.KerasInit = scheme == "keras" ? true : scheme == "pytorch" ? false : throw new SampleUsageException($"--init needs pytorch or keras, not '{scheme}'.");
+                    break;
                 case "--learning-rate":
                     o.LearningRate = double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out double lr) && lr > 0
                         ? lr : throw new SampleUsageException($"--learning-rate needs a positive number, not '{args[i]}'.");
