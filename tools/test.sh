@@ -35,8 +35,8 @@ run() {
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 }
 
-# The README's main job on a short budget: it must learn (ROC AUC well above chance), save, reload and
-# evaluate a file with --model/--test. Counted as one test.
+# The Sentiment sample on a short budget: it must learn (ROC AUC well above chance), save, reload and score a file
+# with --model/--test (one PredictBatch call on every core). Counted as one test.
 sample() {
   echo "=== sample: Sentiment (3 epochs)"
   local out="$log/sentiment.safetensors" ok=1
@@ -45,10 +45,10 @@ sample() {
   local auc
   auc=$(grep -oE "^Validation: accuracy [0-9.]+, ROC AUC [0-9.]+" "$log/sample.txt" | grep -oE "[0-9.]+$")
   grep -E "^Validation|^accuracy=" "$log/sample.txt"
-  if [ "$ok" -eq 1 ] && [ -n "$auc" ] && awk -v a="$auc" 'BEGIN { exit !(a >= 0.70) }' && grep -qE "^accuracy=0\.[0-9]+ auc=0\.[0-9]+$" "$log/sample.txt"; then
+  if [ "$ok" -eq 1 ] && [ -n "$auc" ] && awk -v a="$auc" 'BEGIN { exit !(a >= 0.70) }' && tail -1 "$log/sample.txt" | grep -qE "^accuracy=0\.[0-9]+ auc=0\.[0-9]+ scored_per_second=[0-9]+$"; then
     echo "sample: passed"; passed=$((passed + 1))
   else
-    echo "sample: FAILED (validation AUC '${auc}' must be ≥ 0.70, and --model/--test must print accuracy=… auc=…)"; tail -20 "$log/sample.txt"; failed=$((failed + 1))
+    echo "sample: FAILED (validation AUC '${auc}' must be ≥ 0.70, and --model/--test must end with accuracy=… auc=… scored_per_second=…)"; tail -20 "$log/sample.txt"; failed=$((failed + 1))
   fi
 }
 
@@ -85,6 +85,27 @@ forecast() {
   fi
 }
 
+# Every sample's command line: --help prints the usage to stdout and exits 0; an unknown flag exits non-zero with a
+# message on stderr. Counted as one test.
+cli() {
+  echo "=== samples: --help and a bad flag"
+  local bad=""
+  for name in Sentiment Digits Forecast NextWord CharModel Explorer Seq2Seq Streaming Serving; do
+    local dll="samples/$name/bin/Release/net10.0/$name.dll"
+    if ! dotnet "$dll" --help >"$log/help.txt" 2>"$log/help-err.txt" || ! grep -q "^Usage:" "$log/help.txt" || [ -s "$log/help-err.txt" ]; then
+      bad="$bad $name(--help)"
+    fi
+    if dotnet "$dll" --no-such-flag >/dev/null 2>"$log/bad-flag.txt" || ! grep -q "no-such-flag" "$log/bad-flag.txt"; then
+      bad="$bad $name(bad flag)"
+    fi
+  done
+  if [ -z "$bad" ]; then
+    echo "cli: passed"; passed=$((passed + 1))
+  else
+    echo "cli: FAILED:$bad"; failed=$((failed + 1))
+  fi
+}
+
 # A sample with its own smoke script (its last line says passed or FAILED); counted as one test.
 smoke() {
   local name=$1 script=$2
@@ -105,11 +126,13 @@ run scalar "$numeric" DOTNET_EnableHWIntrinsic=0
 sample
 digits
 forecast
+cli
 smoke streaming samples/Streaming/smoke.sh
 smoke charmodel samples/CharModel/smoke.sh
 smoke nextword samples/NextWord/smoke.sh
 smoke explorer samples/Explorer/smoke.sh
 smoke seq2seq samples/Seq2Seq/smoke.sh
+smoke serving samples/Serving/smoke.sh
 smoke package tools/package-test.sh
 
 rm -rf "$log"

@@ -14,17 +14,6 @@ namespace Sentiment;
 
 public static class Program
 {
-    /// <summary>Scored when no --predict is given.</summary>
-    public static readonly string[] Examples =
-    [
-        "Beyond comprehension",
-        "I rate it so-so",
-        "Unbelievable service",
-        "I wish I could say the movie was great but I can't",
-        "Absolutely delicious, my kids love these and I will buy them again!",
-        "Stale, tasteless and overpriced. Never again.",
-    ];
-
     public static int Main(string[] args)
     {
         var defaults = new TrainingSettings();
@@ -61,7 +50,7 @@ public static class Program
                 KerasInit = result.GetValue(init) == "keras",
                 ExportSplitPath = result.GetValue(exportSplit),
             };
-            string[] sentences = result.GetValue(predict) is { Length: > 0 } given ? given : Examples;
+            string[] sentences = result.GetValue(predict) is { Length: > 0 } given ? given : Reviews.Examples;
             return Run(dataPath ?? SampleOutput.Bundled("fine_foods_train.csv"), modelPath, result.GetValue(output)!, result.GetValue(test), sentences, settings);
         });
     }

@@ -15,6 +15,17 @@ public sealed record Review(List<string> Words, int Label);
 
 public static class Reviews
 {
+    /// <summary>Sentences to try a model on: short, mixed and hard ones (the fourth says "great" and means the opposite).</summary>
+    public static readonly string[] Examples =
+    [
+        "Beyond comprehension",
+        "I rate it so-so",
+        "Unbelievable service",
+        "I wish I could say the movie was great but I can't",
+        "Absolutely delicious, my kids love these and I will buy them again!",
+        "Stale, tasteless and overpriced. Never again.",
+    ];
+
     /// <summary>Reads a CSV with a <c>text</c> and a <c>label</c> column (0 or 1).</summary>
     public static List<Review> Load(string path)
     {
