@@ -25,7 +25,7 @@ public static class Program
         var epochs = SampleOptions.Epochs(defaults.Epochs, "most training epochs (early stopping on validation ROC AUC, patience 3)");
         var learningRate = SampleOptions.LearningRate(defaults.LearningRate);
         var maxLength = SampleOptions.AtLeast("--max-length", 1, defaults.MaxLength, "words kept per review, the last N");
-        var threads = SampleOptions.Threads("threads for training and scoring (default: all cores)");
+        var threads = SampleOptions.Threads("training threads (scoring uses every core)");
         var seed = SampleOptions.Seed("seed of the validation split, the initialisation and the shuffling");
         var init = new Option<string>("--init") { Description = "initialisation: keras (Keras' initialisers) or pytorch (PyTorch's, with forget-gate bias 1)", DefaultValueFactory = _ => "keras" };
         init.AcceptOnlyFromAmong("keras", "pytorch");
