@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test once, then the numeric tests again on each narrower SIMD path (AVX2, SSE without
-# FMA, scalar), then the README's main job on a short budget, and ends with one line "N passed, N failed" summed over all runs.
+# FMA, scalar), then every sample's smoke check on a short budget, and ends with one line "N passed, N failed" summed over all runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 DOTNET_GENERATE_ASPNET_CERTIFICATE=0
@@ -73,7 +73,7 @@ digits() {
 forecast() {
   echo "=== sample: Forecast"
   local line
-  if dotnet run --project samples/Forecast -c Release --no-build -- --chart "$log/forecast.png" >"$log/forecast.txt" 2>&1; then
+  if dotnet run --project samples/Forecast -c Release --no-build -- --out "$log/forecast.png" >"$log/forecast.txt" 2>&1; then
     line=$(tail -1 "$log/forecast.txt" | grep -E "^rmse=[0-9.]+ naive_rmse=[0-9.]+ seasonal_naive_rmse=[0-9.]+ ar_rmse=[0-9.]+$")
   fi
   echo "$line"
