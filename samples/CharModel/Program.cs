@@ -32,6 +32,8 @@ public static class Program
         var texts = SampleOptions.DataFiles("training text, one or more files (default: the bundled Pride and Prejudice and Persuasion)");
         var minutes = new Option<double?>("--minutes") { Description = "wall-time training budget (default 3). Without it, --eval and --generate use the saved model as it is", HelpName = "M" };
         minutes.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is < 0) r.AddError("--minutes must not be negative."); });
+        var steps = new Option<int?>("--steps") { Description = "train until the run has taken N optimizer steps in all (counting those of a resumed checkpoint) instead of a wall-time budget: the same result on any machine", HelpName = "N" };
+        steps.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--steps must be at least 1."); });
         var output = SampleOptions.Out("charmodel.checkpoint.safetensors", "the checkpoint training saves at every report and resumes from (weights, Adam state, step)");
         var model = SampleOptions.Model("a saved model or checkpoint for --eval and --generate without training (default: the --out file)");
         var fresh = new Option<bool>("--fresh") { Description = "start from new weights even if the --out checkpoint exists (it is overwritten)" };
@@ -49,7 +51,7 @@ public static class Program
 
         var root = new RootCommand("A two-layer character LSTM on Jane Austen: trains within a wall-time budget (resuming from its checkpoint), reports bits per character against a Kneser-Ney character n-gram, generates text.")
         {
-            texts, minutes, output, model, fresh, report, eval, ngramOrder, generate, temperature, prime, learningRate, threads, seed,
+            texts, minutes, steps, output, model, fresh, report, eval, ngramOrder, generate, temperature, prime, learningRate, threads, seed,
         };
         return SampleOptions.Run(root, args, r =>
         {
@@ -58,16 +60,17 @@ public static class Program
             string? evalPath = r.GetValue(eval);
             int? generated = r.GetValue(generate);
             // --eval / --generate alone use the saved model; training runs by default or when --minutes is given.
-            double budget = r.GetValue(minutes) ?? (evalPath is null && generated is null ? 3 : 0);
+            int? stepBudget = r.GetValue(steps);
+            double budget = stepBudget is not null ? double.PositiveInfinity : r.GetValue(minutes) ?? (evalPath is null && generated is null ? 3 : 0);
             string? modelPath = r.GetValue(model);
             if (budget > 0 && modelPath is not null)
-                throw new ArgumentException("--model uses a saved model; --minutes trains (resuming from the --out checkpoint). Choose one.");
+                throw new ArgumentException("--model uses a saved model; --minutes and --steps train (resuming from the --out checkpoint). Choose one.");
             var settings = new Settings(files, r.GetValue(output)!, r.GetValue(fresh), r.GetValue(report), r.GetValue(learningRate), r.GetValue(threads), r.GetValue(seed),
                 r.GetValue(temperature), r.GetValue(prime)!, r.GetValue(ngramOrder));
 
             var austen = new AustenModel();
             if (budget > 0)
-                Train(austen, budget, generated ?? 300, settings);
+                Train(austen, budget, stepBudget, generated ?? 300, settings);
             else
             {
                 string path = modelPath ?? settings.Checkpoint;
@@ -116,11 +119,11 @@ public static class Program
     }
 
     /// <summary>
-    /// Trains for <paramref name="minutes"/> of wall time in steps of <see cref="BatchSize"/> random stretches of
+    /// Trains for <paramref name="minutes"/> of wall time (or until <paramref name="stepBudget"/> steps are done) in steps of <see cref="BatchSize"/> random stretches of
     /// <see cref="SequenceLength"/> characters (truncated BPTT every <see cref="TruncateSteps"/>); at every report and at
     /// the end it scores the held-out text, samples <paramref name="sampleLength"/> characters and saves the checkpoint.
     /// </summary>
-    private static void Train(AustenModel model, double minutes, int sampleLength, Settings settings)
+    private static void Train(AustenModel model, double minutes, int? stepBudget, int sampleLength, Settings settings)
     {
         (List<string> files, string checkpoint, int threads, ulong seed) = (settings.Files, settings.Checkpoint, settings.Threads, settings.Seed);
         (int[] train, int[] validation) = Split(files);
@@ -152,14 +155,14 @@ public static class Program
             model.Initialize(seed, new ParameterInitOptions { ForgetGateBias = 1f });
         }
         Console.WriteLine(SampleOutput.Invariant(
-            $"Training for {minutes:0.##} min: batches of {BatchSize} × {SequenceLength} characters, truncated BPTT every {TruncateSteps}, Adam {settings.LearningRate}, {threads} thread(s)."));
+            $"Training {(stepBudget is int n ? $"to step {n}" : $"for {minutes:0.##} min")}: batches of {BatchSize} × {SequenceLength} characters, truncated BPTT every {TruncateSteps}, Adam {settings.LearningRate}, {threads} thread(s)."));
 
         var inputs = new int[BatchSize][];
         var targets = new int[BatchSize][];
         for (int b = 0; b < BatchSize; b++) { inputs[b] = new int[SequenceLength]; targets[b] = new int[SequenceLength]; }
         var clock = Stopwatch.StartNew();
         var trainingClock = Stopwatch.StartNew(); // stopped during reports, for the training rate
-        TimeSpan budget = TimeSpan.FromMinutes(minutes), nextReport = TimeSpan.FromSeconds(settings.ReportSeconds);
+        TimeSpan budget = double.IsFinite(minutes) ? TimeSpan.FromMinutes(minutes) : TimeSpan.MaxValue, nextReport = TimeSpan.FromSeconds(settings.ReportSeconds);
         long characters = 0;
         double lossSum = 0;
         int batches = 0;
@@ -177,7 +180,7 @@ public static class Program
             batches++;
             characters += BatchSize * SequenceLength;
 
-            bool done = clock.Elapsed >= budget;
+            bool done = stepBudget is int limit ? trainer.CompletedSteps >= limit : clock.Elapsed >= budget;
             if (!done && clock.Elapsed < nextReport) continue;
             trainingClock.Stop();
             double trainingSeconds = trainingClock.Elapsed.TotalSeconds;
