@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Proves the LstmGen package works from outside the repository: packs it under a version no cache can
-# already hold, makes a brand-new console project in a temporary folder that sees only a local folder feed
-# (for LstmGen) and the machine's usual NuGet source (for everything else), declares models with the
-# attribute, trains a few steps, saves, reloads, predicts, streams, then publishes with NativeAOT and runs
-# the binary. Fails if anything of the repository other than the package reaches the consumer.
+# Proves the LstmGen packages work from outside the repository: packs LstmGen, LstmGen.Onnx and LstmGen.Keras
+# (README's pack command) under a version no cache can already hold, makes a brand-new console project in a
+# temporary folder that sees only a local folder feed (for the LstmGen packages) and the machine's usual NuGet
+# source (for everything else), declares models with the attribute, trains a few steps, saves, reloads, predicts,
+# streams, exports to ONNX and loads it back, loads a Keras .keras file and checks its outputs, then publishes with
+# NativeAOT and runs the binary. Fails if anything of the repository other than the packages (and one Keras test
+# file) reaches the consumer.
 # Last line: `package: passed` or `package: FAILED (reason)`.
 #
 #   bash tools/package-test.sh        (from the repository root, after `dotnet build LstmGen.sln -c Release`;
@@ -16,12 +18,13 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/lstmgen-package-test.XXXXXX")"
 feed="$work/feed" app="$work/Consumer" log="$work/log"
 mkdir -p "$feed" "$app" "$log"
 started=$SECONDS
-cached_version_dir="" verdict=""
+cached_version_dir="" cached_satellite_dirs=() verdict=""
 
 cleanup() {
   local status=$?
   # The unique version is never needed again: drop it from the global package cache as well.
   [ -n "$cached_version_dir" ] && rm -rf "$cached_version_dir"
+  for d in "${cached_satellite_dirs[@]}"; do rm -rf "$d"; done
   rm -rf "$work"
   # Whatever stopped the script, its last line is the verdict.
   [ -n "$verdict" ] || echo "package: FAILED (the script stopped with exit code $status)"
@@ -64,19 +67,23 @@ version="$base_version-packagetest.$(date -u +%Y%m%d%H%M%S).$$"
 packages_root="$(dotnet nuget locals global-packages --list 2>/dev/null | sed -n 's/^global-packages: *//p' | tr -d '\r')"
 [ -n "$packages_root" ] || fail "could not find the global packages folder (dotnet nuget locals global-packages --list)"
 cached_version_dir="${packages_root%/}/lstmgen/$version"
+cached_satellite_dirs=("${packages_root%/}/lstmgen.onnx/$version" "${packages_root%/}/lstmgen.keras/$version")
 # After `dotnet build LstmGen.sln -c Release` (as CI runs it) the built assemblies are packed as they are, which
 # also leaves the repository's obj/ restore state alone; if a source is newer than them, pack builds first.
 runtime_dll="$repo/runtime/bin/Release/net10.0/LstmGen.dll" generator_dll="$repo/generator/bin/Release/netstandard2.0/LstmGen.Generator.dll"
 pack_mode=(--no-build --no-restore)
 if [ ! -f "$runtime_dll" ] || [ ! -f "$generator_dll" ] \
-  || [ -n "$(find "$repo/runtime" "$repo/generator" "$repo/Directory.Build.props" \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' \) -not -path '*/obj/*' -not -path '*/bin/*' \( -newer "$runtime_dll" -o -newer "$generator_dll" \) | head -1)" ]; then
+  || [ ! -f "$repo/extensions/LstmGen.Onnx/bin/Release/net10.0/LstmGen.Onnx.dll" ] || [ ! -f "$repo/extensions/LstmGen.Keras/bin/Release/net10.0/LstmGen.Keras.dll" ] \
+  || [ -n "$(find "$repo/runtime" "$repo/generator" "$repo/extensions" "$repo/Directory.Build.props" "$repo/Package.props" \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name 'PublicAPI.*.txt' \) -not -path '*/obj/*' -not -path '*/bin/*' \( -newer "$runtime_dll" -o -newer "$generator_dll" \) | head -1)" ]; then
   pack_mode=()
 fi
-step "dotnet pack LstmGen $version ${pack_mode[*]}" "$log/pack.txt" \
-  dotnet pack "$repo/runtime/LstmGen.csproj" -c Release -o "$feed" -p:PackageVersion="$version" "${pack_mode[@]}"
+step "dotnet pack LstmGen.Packages.slnf $version ${pack_mode[*]}" "$log/pack.txt" \
+  dotnet pack "$repo/LstmGen.Packages.slnf" -c Release -o "$feed" -p:PackageVersion="$version" "${pack_mode[@]}"
 nupkg="$feed/LstmGen.$version.nupkg"
-[ -f "$nupkg" ] || fail "no $nupkg"
-[ -f "$feed/LstmGen.$version.snupkg" ] || fail "no symbols package LstmGen.$version.snupkg"
+for id in LstmGen LstmGen.Onnx LstmGen.Keras; do
+  [ -f "$feed/$id.$version.nupkg" ] || fail "no $id.$version.nupkg"
+  [ -f "$feed/$id.$version.snupkg" ] || fail "no symbols package $id.$version.snupkg"
+done
 
 # The package's layout: the runtime and its XML docs under lib/, the generator only under analyzers/.
 contents="$(zip_list "$nupkg")"
@@ -89,6 +96,15 @@ grep -q '<dependency id="System.Numerics.Tensors"' <<<"$nuspec" || fail "System.
 grep -qi 'Microsoft.CodeAnalysis' <<<"$nuspec" && fail "the package depends on Microsoft.CodeAnalysis"
 grep -q '<license type="expression">MIT</license>' <<<"$nuspec" || fail "no MIT license expression"
 grep -q '<repository type="git"' <<<"$nuspec" || fail "no repository element"
+# The core package depends on nothing outside the framework but System.Numerics.Tensors; the satellites bring theirs.
+[ "$(grep -c '<dependency id=' <<<"$nuspec")" -eq 1 ] || fail "the LstmGen package has dependencies besides System.Numerics.Tensors: $(grep '<dependency id=' <<<"$nuspec")"
+for pair in "LstmGen.Onnx Google.Protobuf" "LstmGen.Keras PureHDF"; do
+  read -r id third <<<"$pair"
+  satellite="$(zip_read "$feed/$id.$version.nupkg" "$id.nuspec")"
+  grep -q "<dependency id=\"LstmGen\" version=\"$version\"" <<<"$satellite" || fail "$id does not depend on LstmGen $version"
+  grep -q "<dependency id=\"$third\"" <<<"$satellite" || fail "$id does not depend on $third"
+  grep -qx "lib/net10.0/$id.dll" <<<"$(zip_list "$feed/$id.$version.nupkg")" || fail "$id has no lib/net10.0/$id.dll"
+done
 
 # 2. A new console project, outside the repository, that cannot see the repository's MSBuild files.
 cd "$app" || fail "cd $app"
@@ -112,7 +128,7 @@ machine_sources="$(cd "$app" && dotnet nuget list source --format short 2>/dev/n
   done <<<"$machine_sources"
   echo '  </packageSources>'
   echo '  <packageSourceMapping>'
-  echo '    <packageSource key="lstmgen-local"><package pattern="LstmGen" /></packageSource>'
+  echo '    <packageSource key="lstmgen-local"><package pattern="LstmGen" /><package pattern="LstmGen.Onnx" /><package pattern="LstmGen.Keras" /></packageSource>'
   i=0
   while read -r source; do
     echo "    <packageSource key=\"machine$i\"><package pattern=\"*\" /></packageSource>"; i=$((i + 1))
@@ -121,17 +137,31 @@ machine_sources="$(cd "$app" && dotnet nuget list source --format short 2>/dev/n
   echo '</configuration>'
 } >"$app/nuget.config"
 
-step "dotnet add package LstmGen --version $version" "$log/add.txt" \
-  dotnet add "$app/Consumer.csproj" package LstmGen --version "$version"
+for id in LstmGen LstmGen.Onnx LstmGen.Keras; do
+  step "dotnet add package $id --version $version" "$log/add-$id.txt" \
+    dotnet add "$app/Consumer.csproj" package "$id" --version "$version"
+done
+# LstmGen.Keras reads HDF5 with PureHDF, which is not annotated for trimming: the NativeAOT build leaves it (and the
+# Keras part of the program) out, and proves LstmGen and LstmGen.Onnx under NativeAOT; the JIT run covers Keras.
+sed -i 's|<PackageReference Include="LstmGen.Keras"|<PackageReference Condition="\x27$(PublishAot)\x27 != \x27true\x27" Include="LstmGen.Keras"|' "$app/Consumer.csproj"
+grep -q 'Condition=.*Include="LstmGen.Keras"' "$app/Consumer.csproj" || fail "could not make the LstmGen.Keras reference JIT-only"
+# A Keras 3 file (TensorFlow.js' Keras layers, written as Keras saves it) and its outputs, next to the program.
+cp "$repo/tests/Fixtures/keras/tfjs_i3_lstm6x2_seq_dense4_softmax.keras" "$app/keras-model.keras" || fail "copy the Keras test file"
+cp "$repo/tests/Fixtures/keras/tfjs_i3_lstm6x2_seq_dense4_softmax.io.safetensors" "$app/keras-model.io.safetensors" || fail "copy the Keras test outputs"
 
 # Warnings are errors (the generated code must compile cleanly under a new project's defaults: nullable, implicit
 # usings); the generated files are written to obj/ so this script can check the generator really ran.
-sed -i 's|<PropertyGroup>|<PropertyGroup>\n    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>\n    <EmitCompilerGeneratedFiles>true</EmitCompilerGeneratedFiles>\n    <InvariantGlobalization>true</InvariantGlobalization>\n    <!-- clang is not installed here; gcc links NativeAOT binaries as well. -->\n    <CppCompilerAndLinker>gcc</CppCompilerAndLinker>|' "$app/Consumer.csproj"
+sed -i 's|<PropertyGroup>|<PropertyGroup>\n    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>\n    <EmitCompilerGeneratedFiles>true</EmitCompilerGeneratedFiles>\n    <InvariantGlobalization>true</InvariantGlobalization>\n    <!-- clang is not installed here; gcc links NativeAOT binaries as well. -->\n    <CppCompilerAndLinker>gcc</CppCompilerAndLinker>\n    <DefineConstants Condition="\x27$(PublishAot)\x27 == \x27true\x27">$(DefineConstants);WITHOUT_KERAS</DefineConstants>|' "$app/Consumer.csproj"
 
 cat >"$app/Program.cs" <<'EOF'
 // A new user of the LstmGen package: declare models, train a few steps, save, reload, predict, stream.
 using System.Runtime.CompilerServices;
 using LstmGen;
+using LstmGen.IO;
+#if !WITHOUT_KERAS
+using LstmGen.Keras;
+#endif
+using LstmGen.Onnx;
 using LstmGen.Training;
 using LstmGen.Training.Optimizers;
 
@@ -197,9 +227,34 @@ tagger.Predict([1, 5, 3, 11], probabilities);
 float total = probabilities[0] + probabilities[1] + probabilities[2];
 if (MathF.Abs(total - 1) > 1e-5f) return Fail($"softmax probabilities sum to {total:R}");
 
+// ONNX: export the trained model (with reference vectors), load it into a new instance: the same weights exactly.
+string onnxPath = Path.Combine(Path.GetTempPath(), $"averager-{Environment.ProcessId}.onnx");
+OnnxExporter.Export(model, onnxPath, new OnnxExportOptions { ReferenceVectors = ReferenceVectors.Record(model) });
+var fromOnnx = new Averager();
+OnnxWeights.Load(onnxPath, fromOnnx);
+File.Delete(onnxPath);
+if (!fromOnnx.Parameters.SequenceEqual(model.Parameters)) return Fail("the ONNX round trip changed the weights");
+
+#if !WITHOUT_KERAS
+// Keras: a .keras file's outputs, reproduced.
+var keras = new KerasSequence();
+KerasWeights.Load("keras-model.keras", keras);
+using (SafetensorsFile io = SafetensorsFile.Open("keras-model.io.safetensors"))
+{
+    float[] x = io.ReadFloat32("input"), y = io.ReadFloat32("output");
+    var kerasOut = new float[8 * KerasSequence.OutputSize];
+    keras.Predict(x.AsSpan(0, 8 * KerasSequence.InputSize), kerasOut);
+    for (int i = 0; i < kerasOut.Length; i++)
+        if (MathF.Abs(kerasOut[i] - y[i]) > 1e-5f) return Fail($"the Keras model's output {i} is {kerasOut[i]:R}, Keras computed {y[i]:R}");
+}
+const string keras_checked = " keras=ok";
+#else
+const string keras_checked = "";
+#endif
+
 loaded.Predict([0.5f, -1f, 0.5f, 1f, 0.5f, 0f, 0.5f, 0.25f], actual);
 string mode = RuntimeFeature.IsDynamicCodeSupported ? "JIT" : "NativeAOT";
-Console.WriteLine($"consumer: ok mode={mode} first_loss={firstLoss:F5} last_loss={lastLoss:F5} reloaded_identical={sequences.Count} prediction={actual[0]:F4}");
+Console.WriteLine($"consumer: ok mode={mode} first_loss={firstLoss:F5} last_loss={lastLoss:F5} reloaded_identical={sequences.Count} prediction={actual[0]:F4} onnx=ok{keras_checked}");
 return 0;
 
 static int Fail(string message)
@@ -215,6 +270,10 @@ public partial class Averager;
 /// <summary>Token ids 0..11 → 4-wide embedding → LSTM(8) → 3 class probabilities.</summary>
 [LstmModel(Vocabulary = 12, Embedding = 4, Hidden = 8, Outputs = 3, Head = Head.Softmax)]
 public partial class Tagger;
+
+/// <summary>The Keras file's model: LSTM(6, return_sequences) × 2 → Dense(4, softmax) at every step.</summary>
+[LstmModel(Inputs = 3, Hidden = 6, Layers = 2, Outputs = 4, Head = Head.Softmax, HeadOn = HeadOn.EveryStep)]
+public partial class KerasSequence;
 EOF
 
 # 3. Build and run with the JIT.
@@ -223,15 +282,15 @@ grep -qE "warning [A-Z]+[0-9]+" "$log/build.txt" && { grep -E "warning [A-Z]+[0-
 generated="$(find "$app/obj" -path "*generated*LstmGen.Generator*" -name "*.g.cs" | sort)"
 # Each model is nine files: the main one, and per vector width (Vector512, Vector256, Vector128, Scalar) one with its
 # inference kernels and one with its training kernels.
-[ "$(grep -c . <<<"$generated")" -eq 18 ] || fail "expected 18 generated files (2 models × 9) under obj/, found: $generated"
-for model in Averager Tagger; do # global namespace: hint names {Type}[.{Width}[.Training]].g.cs
+[ "$(grep -c . <<<"$generated")" -eq 27 ] || fail "expected 27 generated files (3 models × 9) under obj/, found: $generated"
+for model in Averager Tagger KerasSequence; do # global namespace: hint names {Type}[.{Width}[.Training]].g.cs
   for part in "" .Vector512 .Vector512.Training .Vector256 .Vector256.Training .Vector128 .Vector128.Training .Scalar .Scalar.Training; do
     grep -q "/$model$part\.g\.cs\$" <<<"$generated" || fail "no generated $model$part.g.cs under obj/, found: $generated"
   done
 done
 step "dotnet run (JIT)" "$log/run-jit.txt" dotnet run --project "$app/Consumer.csproj" -c Release --no-build
 cat "$log/run-jit.txt"
-grep -qE "^consumer: ok mode=JIT " "$log/run-jit.txt" || fail "the JIT run did not print 'consumer: ok mode=JIT'"
+grep -qE "^consumer: ok mode=JIT .* onnx=ok keras=ok$" "$log/run-jit.txt" || fail "the JIT run did not print 'consumer: ok mode=JIT … onnx=ok keras=ok'"
 
 # 4. Nothing of the repository but the package: no project reference, no path into the repository, the
 #    package restored from the local feed into the cache under its unique version, Roslyn not a dependency.
@@ -247,6 +306,9 @@ grep -qi '"Microsoft.CodeAnalysis' "$assets" && fail "Microsoft.CodeAnalysis rea
 grep -qF "\"${packages_root%/}/\"" "$assets" || fail "project.assets.json does not restore from the global packages folder $packages_root"
 [ -f "$cached_version_dir/analyzers/dotnet/cs/LstmGen.Generator.dll" ] || fail "the generator is not in the restored package at $cached_version_dir"
 cmp -s "$cached_version_dir/lstmgen.$version.nupkg" "$nupkg" || fail "the restored package is not the one just packed"
+for id in LstmGen.Onnx LstmGen.Keras; do
+  grep -q "\"$id/$version\"" "$assets" || fail "project.assets.json does not list $id/$version"
+done
 
 # 5. NativeAOT: publish, run the binary.
 rid="$(dotnet --info | awk '/^ *RID:/ { print $2; exit }')"
@@ -260,7 +322,7 @@ binary="$work/publish/Consumer"
 echo "=== running the NativeAOT binary ($(stat -c %s "$binary") bytes)"
 "$binary" >"$log/run-aot.txt" 2>&1 || { cat "$log/run-aot.txt"; fail "the NativeAOT binary exited with an error"; }
 cat "$log/run-aot.txt"
-grep -qE "^consumer: ok mode=NativeAOT " "$log/run-aot.txt" || fail "the NativeAOT binary did not print 'consumer: ok mode=NativeAOT'"
+grep -qE "^consumer: ok mode=NativeAOT .* onnx=ok$" "$log/run-aot.txt" || fail "the NativeAOT binary did not print 'consumer: ok mode=NativeAOT'"
 
 echo "package test took $((SECONDS - started)) s"
 verdict=passed

@@ -105,6 +105,8 @@ public static class ModelWeights
             file.ReadFloat32(fileName, destination);
             CheckFinite(file, fileName, destination);
         }
+        if ((options?.VerifyReferenceVectors ?? true) && file.Metadata.TryGetValue(ReferenceVectors.MetadataKey, out string? vectors))
+            ReferenceVectors.Parse(vectors).Verify(shape, staging, $"'{file.Path}'");
         staging.CopyTo(parameters);
     }
 
@@ -114,11 +116,19 @@ public static class ModelWeights
     /// <c>lstmgen-v1</c> and <c>shape</c> = the sizes as JSON. Non-finite values are written as they are.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="parameters"/> does not have <see cref="ModelShape.ParameterCount"/> floats.</exception>
-    public static void Save(string path, ModelShape shape, ReadOnlySpan<float> parameters)
+    public static void Save(string path, ModelShape shape, ReadOnlySpan<float> parameters) => Save(path, shape, parameters, null);
+
+    /// <summary>
+    /// As <see cref="Save(string, ModelShape, ReadOnlySpan{float})"/>, with <paramref name="referenceVectors"/> (e.g.
+    /// <see cref="ReferenceVectors.Record"/> of the model) in the metadata under <see cref="ReferenceVectors.MetadataKey"/>,
+    /// which <see cref="Load(string, ModelShape, Span{float}, WeightLoadOptions?)"/> checks.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="parameters"/> does not have <see cref="ModelShape.ParameterCount"/> floats, or a vector does not fit the shape.</exception>
+    public static void Save(string path, ModelShape shape, ReadOnlySpan<float> parameters, ReferenceVectors? referenceVectors)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var writer = new SafetensorsWriter();
-        AddTo(writer, shape, parameters);
+        AddTo(writer, shape, parameters, referenceVectors);
         writer.Save(path);
     }
 
@@ -136,13 +146,24 @@ public static class ModelWeights
     /// Adds the parameters (canonical names, F32) and the <c>format</c> and <c>shape</c> metadata to
     /// <paramref name="writer"/>, for files that hold more than the weights (e.g. training checkpoints).
     /// </summary>
-    public static void AddTo(SafetensorsWriter writer, ModelShape shape, ReadOnlySpan<float> parameters)
+    public static void AddTo(SafetensorsWriter writer, ModelShape shape, ReadOnlySpan<float> parameters) => AddTo(writer, shape, parameters, null);
+
+    /// <summary>As <see cref="AddTo(SafetensorsWriter, ModelShape, ReadOnlySpan{float})"/>, with reference vectors in the metadata.</summary>
+    /// <exception cref="ArgumentException">A vector does not fit the shape.</exception>
+    public static void AddTo(SafetensorsWriter writer, ModelShape shape, ReadOnlySpan<float> parameters, ReferenceVectors? referenceVectors)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(shape);
         CheckLength(shape, parameters.Length, nameof(parameters));
         writer.SetMetadata("format", FormatName);
         writer.SetMetadata("shape", ShapeJson(shape));
+        if (referenceVectors is not null)
+        {
+            for (int v = 0; v < referenceVectors.Vectors.Count; v++)
+                if (referenceVectors.Vectors[v].Misfit(shape) is { } misfit)
+                    throw new ArgumentException($"Reference vector {v}: {misfit}.", nameof(referenceVectors));
+            writer.SetMetadata(ReferenceVectors.MetadataKey, referenceVectors.ToJson());
+        }
         foreach (var tensor in shape.Tensors)
             writer.Add(tensor.Name, parameters.Slice(tensor.Offset, tensor.Length), tensor.Shape.ToArray());
     }
@@ -268,6 +289,36 @@ public static class ModelWeights
         if (gateTensor && info.Shape.Length >= 1 && shape.Cell == RecurrentCell.Gru && info.Shape[0] == ModelShape.GateCount * shape.HiddenSize)
             return $" (4 x hidden rows: this looks like an LSTM, the model is a GRU with 3 x {shape.HiddenSize} gate rows)";
         return "";
+    }
+
+    /// <summary>
+    /// Puts a parameter block read from any format into <paramref name="model"/> the way <c>model.Load</c> does: checks that
+    /// every value is finite and, when <paramref name="referenceVectors"/> are given, that the weights reproduce them;
+    /// then copies them into <see cref="ILstmModel.Parameters"/> and calls <see cref="ILstmModel.ParametersChanged"/>, so
+    /// the model runs the new weights. On any error the model is left unchanged. The loaders of other formats
+    /// (RTNeural, NAM, ONNX, Keras) end with it.
+    /// </summary>
+    /// <param name="model">The model to fill.</param>
+    /// <param name="parameters">The new parameter block, in the layout of <see cref="ModelShape.Tensors"/>.</param>
+    /// <param name="source">How error messages name the file, e.g. <c>'model.onnx'</c>.</param>
+    /// <param name="referenceVectors">Input/output pairs the weights must reproduce, or null.</param>
+    /// <exception cref="ArgumentException"><paramref name="parameters"/> does not have the model's <see cref="ModelShape.ParameterCount"/> floats.</exception>
+    /// <exception cref="WeightFileException">A value is NaN or infinite (the message names the tensor and index), or a reference vector is not reproduced.</exception>
+    public static void Apply(ILstmModel model, ReadOnlySpan<float> parameters, string source, ReferenceVectors? referenceVectors = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(source);
+        ModelShape shape = model.Shape;
+        CheckLength(shape, parameters.Length, nameof(parameters));
+        if (FindNonFinite(shape, parameters) is { } bad)
+        {
+            string problem = $"{bad.Tensor.Name}: expected finite values, found {bad.Value} at flat index {bad.Index} of {bad.Tensor.Length}.";
+            throw new WeightFileException($"{source}: {problem}", new[] { problem }, bad.Tensor.Name);
+        }
+        referenceVectors?.Verify(shape, parameters, source);
+        using var change = new LstmGen.Training.WeightChange(model); // inference on other threads never sees half of it
+        parameters.CopyTo(model.Parameters);
+        model.ParametersChanged();
     }
 
     /// <summary>The first NaN or infinity in a parameter block (which tensor, where, what), or null when all are finite; for the converting loaders.</summary>

@@ -20,6 +20,13 @@ public sealed class WeightLoadOptions
     /// <see cref="ModelShape.LayerCount"/> — are rejected either way.
     /// </summary>
     public bool IgnoreExtraTensors { get; init; }
+
+    /// <summary>
+    /// When true (the default) and the file carries <see cref="ReferenceVectors"/> (metadata key
+    /// <see cref="ReferenceVectors.MetadataKey"/>), the loaded weights must reproduce their outputs, or the load fails
+    /// with a <see cref="WeightFileException"/> and the parameters stay unchanged. False skips the check.
+    /// </summary>
+    public bool VerifyReferenceVectors { get; init; } = true;
 }
 
 /// <summary>The module names of a model's parts in a weight file.</summary>

@@ -13,11 +13,17 @@ public enum InitScheme
 
     /// <summary><see cref="ParameterInit.Xavier(ModelShape, Span{float}, SeededRandom)"/>.</summary>
     Xavier = 1,
+
+    /// <summary><see cref="ParameterInit.Keras(ModelShape, Span{float}, SeededRandom)"/>: Keras' default initialisers.</summary>
+    Keras = 2,
 }
 
 /// <summary>What <see cref="ParameterInit.Initialize"/> does: a base scheme, then the optional adjustments in this order.</summary>
 public sealed record ParameterInitOptions
 {
+    /// <summary>Keras' default initialisation in one line: <c>ParameterInit.Initialize(shape, parameters, seed, ParameterInitOptions.Keras)</c>.</summary>
+    public static ParameterInitOptions Keras { get; } = new() { Scheme = InitScheme.Keras };
+
     /// <summary>The scheme filling every tensor first.</summary>
     public InitScheme Scheme { get; init; } = InitScheme.PyTorchDefault;
 
@@ -53,6 +59,7 @@ public static class ParameterInit
         {
             case InitScheme.PyTorchDefault: PyTorchDefault(shape, parameters, random); break;
             case InitScheme.Xavier: Xavier(shape, parameters, random); break;
+            case InitScheme.Keras: Keras(shape, parameters, random); break;
             default: throw new ArgumentOutOfRangeException(nameof(options), options.Scheme, "Unknown InitScheme.");
         }
         if (options.OrthogonalRecurrent) Orthogonal(shape, parameters, random);
@@ -118,6 +125,58 @@ public static class ParameterInit
             else
                 values.Clear();
         }
+    }
+
+    /// <inheritdoc cref="Keras(ModelShape, Span{float}, SeededRandom)"/>
+    public static void Keras(ModelShape shape, Span<float> parameters, ulong seed) =>
+        Keras(shape, parameters, new SeededRandom(seed));
+
+    /// <summary>
+    /// Keras' default initialisers, mapped onto PyTorch's layout: the embedding U(−0.05, 0.05) (<c>Embedding</c>'s
+    /// <c>uniform</c>); each layer's input kernel <c>weight_ih</c> [G·H, in] Glorot-uniform over the whole matrix,
+    /// U(±√(6 / (in + G·H))); the recurrent kernel <c>weight_hh</c> [G·H, H] orthogonal as one matrix (Keras draws its
+    /// [H, G·H] kernel with orthonormal rows, so here the columns of the whole G·H × H block are orthonormal — unlike
+    /// <see cref="Orthogonal(ModelShape, Span{float}, SeededRandom)"/>, which makes each gate block orthogonal);
+    /// biases 0 except an LSTM's forget gate, whose total bias is 1 (<c>unit_forget_bias=True</c>: Keras has one bias
+    /// vector, PyTorch two, so <c>b_ih</c>'s f block is 1 and <c>b_hh</c> is 0, and b_ih + b_hh equals Keras' bias);
+    /// the head (<c>Dense</c>) Glorot-uniform with a zero bias. Tensors Keras does not have (a projection
+    /// <c>weight_hr</c>: Glorot-uniform; peephole weights: 0) get the nearest equivalent. Every layer and direction
+    /// is drawn in parameter-block order from one generator.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="parameters"/> does not hold <see cref="ModelShape.ParameterCount"/> floats.</exception>
+    public static void Keras(ModelShape shape, Span<float> parameters, SeededRandom random)
+    {
+        CheckBlock(shape, parameters, random);
+        var recurrent = new System.Collections.Generic.HashSet<string>(StringComparer.Ordinal);
+        for (int layer = 0; layer < shape.LayerCount; layer++)
+        {
+            for (int direction = 0; direction < shape.DirectionCount; direction++) recurrent.Add(shape.LayerTensorName(LayerParameter.WeightHh, layer, direction));
+        }
+        double[]? q = null;
+        foreach (ParameterTensor tensor in shape.Tensors)
+        {
+            Span<float> values = parameters.Slice(tensor.Offset, tensor.Length);
+            ReadOnlySpan<int> dims = tensor.Shape;
+            if (tensor.Name == ModelShape.EmbeddingWeightName)
+            {
+                Uniform(values, 0.05, random);
+            }
+            else if (recurrent.Contains(tensor.Name))
+            {
+                q ??= new double[tensor.Length];
+                RandomOrthogonal(q, dims[0], dims[1], random);
+                for (int i = 0; i < values.Length; i++) values[i] = (float)q[i];
+            }
+            else if (dims.Length == 2)
+            {
+                Uniform(values, Math.Sqrt(6.0 / (dims[1] + dims[0])), random);
+            }
+            else
+            {
+                values.Clear();
+            }
+        }
+        if (shape.Cell == RecurrentCell.Lstm) SetForgetGateBias(shape, parameters, 1f);
     }
 
     /// <inheritdoc cref="Orthogonal(ModelShape, Span{float}, SeededRandom)"/>

@@ -1,9 +1,9 @@
-// The evaluation metrics the trainer reports (accuracy, ROC AUC), public so users score their own predictions the same way.
+// The evaluation metrics the trainer and ModelEvaluation report, public so users score their own predictions the same way.
 using System;
 
 namespace LstmGen.Training;
 
-/// <summary>Classification metrics.</summary>
+/// <summary>Classification, regression and language-model metrics.</summary>
 public static class Metrics
 {
     /// <summary>Index of the largest value (the first on ties; a NaN is never the largest). -1 for an empty span.</summary>
@@ -79,5 +79,39 @@ public static class Metrics
         bool[] binary = new bool[labels.Length];
         for (int i = 0; i < labels.Length; i++) binary[i] = labels[i] >= 0.5f;
         return RocAuc(scores, binary);
+    }
+
+    /// <summary>Root mean squared error of <paramref name="predicted"/> against <paramref name="actual"/> (same length, not empty).</summary>
+    public static double RootMeanSquaredError(ReadOnlySpan<float> predicted, ReadOnlySpan<float> actual)
+    {
+        CheckPairs(predicted.Length, actual.Length);
+        double sum = 0;
+        for (int i = 0; i < predicted.Length; i++)
+        {
+            double d = (double)predicted[i] - actual[i];
+            sum += d * d;
+        }
+        return Math.Sqrt(sum / predicted.Length);
+    }
+
+    /// <summary>Mean absolute error of <paramref name="predicted"/> against <paramref name="actual"/> (same length, not empty).</summary>
+    public static double MeanAbsoluteError(ReadOnlySpan<float> predicted, ReadOnlySpan<float> actual)
+    {
+        CheckPairs(predicted.Length, actual.Length);
+        double sum = 0;
+        for (int i = 0; i < predicted.Length; i++) sum += Math.Abs((double)predicted[i] - actual[i]);
+        return sum / predicted.Length;
+    }
+
+    /// <summary>Perplexity from a mean cross-entropy in nats per token: <c>e^crossEntropy</c>.</summary>
+    public static double Perplexity(double crossEntropyNats) => Math.Exp(crossEntropyNats);
+
+    /// <summary>Bits per token (per character, for a character model) from a mean cross-entropy in nats: <c>crossEntropy / ln 2</c>.</summary>
+    public static double BitsPerToken(double crossEntropyNats) => crossEntropyNats / Math.Log(2);
+
+    private static void CheckPairs(int predicted, int actual)
+    {
+        if (predicted != actual) throw new ArgumentException($"Expected as many predictions as targets ({actual}), got {predicted}.", nameof(predicted));
+        if (predicted == 0) throw new ArgumentException("Expected at least one prediction.", nameof(predicted));
     }
 }

@@ -81,36 +81,45 @@ internal sealed class TargetLoss
     }
 
     /// <summary>
-    /// Counts, over the whole-sequence <paramref name="outputs"/> of <paramref name="sample"/>, the counted
-    /// target positions and those the model gets right (argmax for softmax, logit &gt; 0 ⇔ target ≥ ½ for
-    /// BCE, each output value counting); for a binary task writes a (score, label) pair per counted
-    /// position into <paramref name="scores"/> and <paramref name="labels"/> (sized by <see cref="BinaryPairs"/>)
-    /// and returns how many it wrote.
+    /// Scores the whole-sequence <paramref name="outputs"/> of <paramref name="sample"/> at its counted target positions:
+    /// how many it gets right (argmax for softmax, logit &gt; 0 ⇔ target ≥ ½ for BCE, each output value counting); for a
+    /// binary task a (score, label) pair per position into <paramref name="scores"/>/<paramref name="labels"/> (sized by
+    /// <see cref="BinaryPairs"/>); for a single-label classification the (actual, predicted) class of each position into
+    /// <paramref name="actual"/>/<paramref name="predicted"/> (sized by <see cref="ClassPositions"/>); the squared and absolute
+    /// errors of a regression; the unweighted cross-entropy of a softmax. Spans may be empty to skip what they hold.
     /// </summary>
-    public int Score(int sample, ReadOnlySpan<float> outputs, out int correct, out int counted, Span<float> scores, Span<bool> labels)
+    public void Score(int sample, ReadOnlySpan<float> outputs, ref SampleScore score, Span<float> scores, Span<bool> labels, Span<int> actual, Span<int> predicted)
     {
-        correct = 0;
-        counted = 0;
-        int pairs = 0;
+        score = default;
+        int pairs = 0, classes = 0;
         int steps = _data.Length(sample);
         bool lastOnly = _data.TargetsOn == HeadOn.LastStep;
         int first = lastOnly ? steps - 1 : 0;
         for (int t = first; t < steps; t++)
         {
-            if (!lastOnly && PositionMask(sample, t) == 0) continue;
+            float mask = lastOnly ? 1f : PositionMask(sample, t);
+            if (mask == 0) continue;
             int at = _modelEveryStep ? t * _width : 0;
             ReadOnlySpan<float> logits = outputs.Slice(at, _width);
             int position = lastOnly ? 0 : t;
             if (Kind == LossKind.SoftmaxCrossEntropy)
             {
                 int target = _data.ClassIds(sample)[position];
-                counted++;
-                if (Metrics.ArgMax(logits) == target) correct++;
+                int guess = Metrics.ArgMax(logits);
+                score.Counted++;
+                if (guess == target) score.Correct++;
                 if (_width == 2 && !scores.IsEmpty)
                 {
                     scores[pairs] = logits[1] - logits[0];
                     labels[pairs++] = target == 1;
                 }
+                if (!actual.IsEmpty)
+                {
+                    actual[classes] = target;
+                    predicted[classes++] = guess;
+                }
+                score.CrossEntropy += mask * CrossEntropy(logits, target);
+                score.Weight += mask;
             }
             else if (Kind == LossKind.BinaryCrossEntropy)
             {
@@ -119,17 +128,69 @@ internal sealed class TargetLoss
                     bool positive = _data.TargetKind == SequenceTargetKind.ClassIds
                         ? _data.ClassIds(sample)[position] == 1
                         : _data.Values(sample)[position * _width + k] >= 0.5f;
-                    counted++;
-                    if ((logits[k] > 0) == positive) correct++;
+                    score.Counted++;
+                    if ((logits[k] > 0) == positive) score.Correct++;
                     if (_width == 1 && !scores.IsEmpty)
                     {
                         scores[pairs] = logits[k];
                         labels[pairs++] = positive;
                     }
+                    if (_width == 1 && !actual.IsEmpty)
+                    {
+                        actual[classes] = positive ? 1 : 0;
+                        predicted[classes++] = logits[k] > 0 ? 1 : 0;
+                    }
                 }
             }
+            else
+            {
+                ReadOnlySpan<float> target = _data.Values(sample).Slice(position * _width, _width);
+                for (int k = 0; k < _width; k++)
+                {
+                    double d = (double)logits[k] - target[k];
+                    score.SquaredError += mask * d * d;
+                    score.AbsoluteError += mask * Math.Abs(d);
+                }
+                score.Weight += mask * _width;
+            }
         }
-        return pairs;
+    }
+
+    /// <summary>What <see cref="Score"/> finds in one sample.</summary>
+    public struct SampleScore
+    {
+        /// <summary>Counted decisions (positions, or output values for BCE) and those right.</summary>
+        public int Counted, Correct;
+        /// <summary>Mask-weighted sums over the positions: softmax cross-entropy (nats); regression squared and absolute errors.</summary>
+        public double CrossEntropy, SquaredError, AbsoluteError;
+        /// <summary>Mask-weighted count the sums are over (positions for cross-entropy, output values for errors).</summary>
+        public double Weight;
+    }
+
+    /// <summary>Counted positions of <paramref name="sample"/> with one (actual, predicted) class each: softmax, or a single sigmoid output.</summary>
+    public int ClassPositions(int sample)
+    {
+        if (!HasConfusion) return 0;
+        if (_data.TargetsOn == HeadOn.LastStep) return 1;
+        int n = 0;
+        for (int t = 0; t < _data.Length(sample); t++) if (PositionMask(sample, t) > 0) n++;
+        return n;
+    }
+
+    /// <summary>True when every counted position has one class: softmax cross-entropy, or binary cross-entropy on one output.</summary>
+    public bool HasConfusion => Kind == LossKind.SoftmaxCrossEntropy || (Kind == LossKind.BinaryCrossEntropy && _width == 1);
+
+    /// <summary>Classes of the confusion matrix: the softmax's outputs, or 2 for one sigmoid output.</summary>
+    public int ConfusionClasses => Kind == LossKind.SoftmaxCrossEntropy ? _width : 2;
+
+    /// <summary><c>−log softmax(logits)[target]</c>, in double precision.</summary>
+    private static double CrossEntropy(ReadOnlySpan<float> logits, int target)
+    {
+        float max = float.NegativeInfinity;
+        foreach (float z in logits) max = MathF.Max(max, z);
+        double sum = 0;
+        foreach (float z in logits) sum += Math.Exp(z - max);
+        return Math.Log(sum) + max - logits[target];
     }
 
     /// <summary>Counted positions of <paramref name="sample"/> that give a binary (score, label) pair (for sizing AUC buffers).</summary>

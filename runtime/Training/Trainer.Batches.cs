@@ -107,6 +107,7 @@ public sealed partial class Trainer
         if (!double.IsFinite(batchLoss))
             throw new TrainingDivergedException(DivergedQuantity.Loss, batchLoss, epoch, batch, step, Options.CheckpointPath, _checkpointEpoch);
         _model.CopyGradients(total, _gradient);
+        foreach ((int offset, int length) in _frozen) _gradient.AsSpan(offset, length).Clear();
 
         // Clipping by norm leaves non-finite gradients untouched and returns their norm, so one pass does both.
         double norm = Options.ClipGradientNorm > 0
@@ -119,7 +120,20 @@ public sealed partial class Trainer
         if (Options.LearningRateSchedule is { } schedule) Optimizer.LearningRate = schedule.RateAt(_step, _epoch);
         using (new WeightChange(_model))
         {
-            Optimizer.Step(_model.Parameters, _gradient);
+            Span<float> parameters = _model.Parameters;
+            int kept = 0;
+            foreach ((int offset, int length) in _frozen)
+            {
+                parameters.Slice(offset, length).CopyTo(_frozenValues.AsSpan(kept, length));
+                kept += length;
+            }
+            Optimizer.Step(parameters, _gradient);
+            kept = 0;
+            foreach ((int offset, int length) in _frozen)
+            {
+                _frozenValues.AsSpan(kept, length).CopyTo(parameters.Slice(offset, length));
+                kept += length;
+            }
             _model.ParametersChanged();
         }
         _step = step;

@@ -58,6 +58,8 @@ public sealed partial class Trainer
     private float[]? _bestWeights;
     private int _checkpointEpoch;
     private TrainerWorkerPool? _pool;
+    private readonly (int Offset, int Length)[] _frozen; // TrainingOptions.FrozenTensors in the parameter block
+    private readonly float[] _frozenValues;              // their values, kept across an optimizer step
 
     /// <summary>Creates a trainer for <paramref name="model"/>; the model's current parameters are the starting point.</summary>
     /// <exception cref="ArgumentException">The model does not implement the trainable interface for its input form, the loss does not fit its head, or truncated BPTT is asked of a bidirectional model.</exception>
@@ -89,8 +91,11 @@ public sealed partial class Trainer
         Optimizer = options.Optimizer ?? CreateDefaultOptimizer();
         _random = new SeededRandom(options.Seed);
         _gradient = new float[_shape.ParameterCount];
+        _frozen = FrozenRanges(_shape, options.FrozenTensors);
+        int frozenLength = 0;
+        foreach ((int _, int length) in _frozen) frozenLength += length;
+        _frozenValues = new float[frozenLength];
         _chunkWork = RunChunk;
-        _evaluationWork = EvaluateSample;
     }
 
     /// <summary>The model being trained.</summary>
@@ -142,7 +147,7 @@ public sealed partial class Trainer
 
         int tapeSteps = Options.TruncateSteps > 0 ? Math.Min(Options.TruncateSteps, train.MaxLength) : train.MaxLength;
         PrepareWorkers(tapeSteps, Math.Max(tapeSteps, validation?.MaxLength ?? 0));
-        EvaluationBuffers? validationBuffers = validation is null ? null : new EvaluationBuffers(validation, validationLoss!);
+        EvaluationRun? validationRun = validation is null ? null : new EvaluationRun(_model, validation, validationLoss!);
         var run = new RunClock((long)Math.Max(0, Options.Epochs - _epoch) * train.Count);
         int[] order = new int[train.Count];
         var stopReason = TrainingStopReason.Completed;
@@ -158,9 +163,9 @@ public sealed partial class Trainer
                 double epochLoss = TrainEpoch(pool, train, trainLoss, order, epoch, run, progress, cancellationToken);
 
                 EvaluationResult? validationResult = null;
-                if (validationBuffers is not null)
+                if (validationRun is not null)
                 {
-                    validationResult = Evaluate(pool, validationBuffers);
+                    validationResult = validationRun.Run(pool, _model);
                     if (!double.IsFinite(validationResult.Loss))
                         throw new TrainingDivergedException(DivergedQuantity.ValidationLoss, validationResult.Loss, epoch, 0, _step, Options.CheckpointPath, _checkpointEpoch);
                 }
@@ -246,15 +251,11 @@ public sealed partial class Trainer
     /// </summary>
     internal long TrainingThreadsAllocatedBytes => GC.GetAllocatedBytesForCurrentThread() + (_pool?.HelperAllocatedBytes ?? 0);
 
-    /// <summary>Loss and metrics of the model on <paramref name="data"/> (forward passes only; uses <see cref="TrainingOptions.Threads"/> threads).</summary>
-    public EvaluationResult Evaluate(SequenceDataset data)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        data.EnsureFits(_shape, LossKind, nameof(data));
-        PrepareWorkers(0, data.MaxLength);
-        using var pool = new TrainerWorkerPool(Options.Threads);
-        return Evaluate(pool, new EvaluationBuffers(data, new TargetLoss(data, _shape, LossKind)));
-    }
+    /// <summary>
+    /// Loss and metrics of the model on <paramref name="data"/> with this trainer's loss, on <see cref="TrainingOptions.Threads"/>
+    /// threads (forward passes only; the same as <see cref="ModelEvaluation.Evaluate"/>).
+    /// </summary>
+    public EvaluationResult Evaluate(SequenceDataset data) => _model.Evaluate(data, LossKind, Options.Threads);
 
     private bool EarlyStopped => Options.EarlyStoppingPatience > 0 && _epochsWithoutImprovement >= Options.EarlyStoppingPatience;
 
@@ -309,14 +310,40 @@ public sealed partial class Trainer
             throw new ArgumentException("EarlyStoppingMetric.RocAuc needs a binary head: one sigmoid output, or two softmax outputs.", "validation");
     }
 
-    private static LossKind DefaultLoss(Head head) => head switch
+    /// <summary>The block ranges of <paramref name="names"/>; an unknown or repeated name throws, listing the model's tensors.</summary>
+    private static (int Offset, int Length)[] FrozenRanges(ModelShape shape, IReadOnlyList<string>? names)
+    {
+        if (names is null || names.Count == 0) return [];
+        var ranges = new (int, int)[names.Count];
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < names.Count; i++)
+        {
+            string name = names[i];
+            ParameterTensor? tensor = null;
+            foreach (ParameterTensor t in shape.Tensors)
+            {
+                if (t.Name == name) tensor = t;
+            }
+            if (tensor is null)
+            {
+                var known = new List<string>();
+                foreach (ParameterTensor t in shape.Tensors) known.Add(t.Name);
+                throw new ArgumentException($"TrainingOptions.FrozenTensors names '{name}', which this model ({shape}) does not have; its tensors are {string.Join(", ", known)}.", nameof(TrainingOptions.FrozenTensors));
+            }
+            if (!seen.Add(name)) throw new ArgumentException($"TrainingOptions.FrozenTensors names '{name}' twice.", nameof(TrainingOptions.FrozenTensors));
+            ranges[i] = (tensor.Offset, tensor.Length);
+        }
+        return ranges;
+    }
+
+    internal static LossKind DefaultLoss(Head head) => head switch
     {
         Head.Softmax => LossKind.SoftmaxCrossEntropy,
         Head.Sigmoid => LossKind.BinaryCrossEntropy,
         _ => LossKind.MeanSquaredError,
     };
 
-    private static void CheckLossFitsHead(LossKind loss, Head head)
+    internal static void CheckLossFitsHead(LossKind loss, Head head)
     {
         if (head == Head.Softmax && loss != LossKind.SoftmaxCrossEntropy)
             throw new ArgumentException($"A softmax head is trained with cross-entropy on its logits, not {loss}; use a linear head for other losses.", nameof(TrainingOptions.LossKind));

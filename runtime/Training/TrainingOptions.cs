@@ -86,6 +86,15 @@ public sealed class TrainingOptions
     /// <summary>When early stopping ends training, give the model the weights of the best epoch. Default true.</summary>
     public bool RestoreBestWeights { get; init; } = true;
 
+    /// <summary>
+    /// Parameter tensors the trainer leaves unchanged, by their <see cref="ParameterTensor.Name"/> (e.g.
+    /// <see cref="ModelShape.EmbeddingWeightName"/> to keep pretrained word vectors fixed). Their gradient is set to 0
+    /// before clipping (so it does not count in the gradient norm and never enters the optimizer's state), and
+    /// their values are put back after every optimizer step, so weight decay or momentum from earlier steps cannot
+    /// move them either. Null or empty (default): everything trains.
+    /// </summary>
+    public System.Collections.Generic.IReadOnlyList<string>? FrozenTensors { get; init; }
+
     /// <summary>Where to write a checkpoint after every epoch (atomically, replacing the previous one); null: none.</summary>
     public string? CheckpointPath { get; init; }
 

@@ -1,233 +1,235 @@
-// One-step-ahead forecasting of a time series: sliding windows of the scaled series train an LSTM to
-// predict the next value; the last part of the series is forecast one step at a time and compared with
-// "same as last" and a least-squares linear autoregression of the same window, in the data's units.
+// Forecasting a time series with an LSTM, honestly compared: the preprocessing (levels, differences or seasonal
+// differences) and the window are picked by rolling-origin validation on the training part only; the chosen model
+// is then trained on the whole training part and scored on the test tail against persistence, seasonal naive and
+// a least-squares AR model that reads exactly the same inputs.
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Text;
-using LstmGen;
-using LstmGen.Text;
+using System.Threading.Tasks;
+using LstmGen.Samples;
+using LstmGen.TimeSeries;
 using LstmGen.Training;
-using LstmGen.Training.Optimizers;
 
 namespace Forecast;
 
-/// <summary>One value in per step, 32 hidden units, the next value out after the window's last step.</summary>
-[LstmModel(Inputs = 1, Hidden = 32, Outputs = 1)]
-public partial class NextValue;
-
 public static class Program
 {
-    private const string Usage = """
-        usage: dotnet run --project samples/Forecast -c Release -- [options]
-          --data FILE       CSV with a header row (default: the bundled yearly sunspot numbers, 1700–2008)
-          --column NAME     the column to forecast (default: the last column)
-          --log             model log(1 + x) instead of x (for positive, skewed series)
-          --window N        past values per forecast (default 20)
-          --test-size N     forecast the last N values (a fraction < 1 means that share; default 0.2)
-          --epochs N        most training epochs (default 300; early stopping on the last 15 % of training windows)
-          --chart FILE      where to write the SVG chart (default forecast.svg)
-          --seed N          seed (default 1)
-        """;
-
     public static int Main(string[] args)
     {
-        string data = Path.Combine(AppContext.BaseDirectory, "data", "sunspots_yearly.csv"), chart = "forecast.svg";
-        string? column = null;
-        bool log = false;
-        int window = 20, epochs = 300;
-        double testSize = 0.2;
-        ulong seed = 1;
-        try
+        var data = SampleOptions.Data("CSV file with a header row; the first column may hold time stamps (default: the bundled yearly sunspot numbers, 1700-2008)");
+        var column = new Option<string?>("--column") { Description = "the column to forecast (default: the last column)" };
+        var covariates = new Option<string?>("--covariates") { Description = "other columns fed as inputs beside the target's history, comma-separated (e.g. realcons,realinv)" };
+        var calendar = new Option<bool>("--calendar") { Description = "also feed the sine and cosine of the position within the season (month, week, day of week) as inputs" };
+        var horizon = new Option<int>("--horizon") { Description = $"forecast steps per origin, 1 to {ForecastNetwork.MaxHorizon} (direct multi-output; errors are the mean over the steps)", DefaultValueFactory = _ => 1 };
+        var period = new Option<int?>("--period") { Description = "seasonal period in steps (default: from the time stamps' frequency, else the autocorrelation's strongest cycle)" };
+        var window = new Option<int?>("--window") { Description = "past steps per forecast (default: chosen by validation)" };
+        var mode = new Option<string>("--mode") { Description = "auto (default: chosen by validation), level, differenced or seasonal", DefaultValueFactory = _ => "auto" };
+        mode.AcceptOnlyFromAmong("auto", "level", "differenced", "seasonal");
+        var transform = new Option<string>("--transform") { Description = "none (default), log, or box-cox (lambda fitted on the training part); for positive series", DefaultValueFactory = _ => "none" };
+        transform.AcceptOnlyFromAmong("none", "log", "box-cox");
+        var testSize = new Option<double>("--test-size") { Description = "forecast the last N values (a fraction below 1 means that share)", DefaultValueFactory = _ => 0.2 };
+        var folds = new Option<int>("--folds") { Description = "rolling-origin folds for the model selection", DefaultValueFactory = _ => 3 };
+        var epochs = SampleOptions.Epochs(300, "most training epochs (early stopping on the last 15 % of the training windows)");
+        var learningRate = SampleOptions.LearningRate(3e-3);
+        var ensemble = new Option<int>("--ensemble") { Description = "networks trained from successive seeds whose forecasts are averaged, for the final model (the selection trains one per candidate and fold)", DefaultValueFactory = _ => 5 };
+        ensemble.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--ensemble must be at least 1."); });
+        var seed = SampleOptions.Seed("seed of the weights and the shuffling");
+        var chart = new Option<string>("--out", "--chart") { Description = "where to write the PNG chart", DefaultValueFactory = _ => "forecast.png", HelpName = "FILE" };
+        horizon.Validators.Add(r => { int h = r.GetValueOrDefault<int>(); if (h < 1 || h > ForecastNetwork.MaxHorizon) r.AddError($"--horizon must be 1 to {ForecastNetwork.MaxHorizon}, not {h}."); });
+        period.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--period must be at least 1."); });
+        window.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--window must be at least 1."); });
+        testSize.Validators.Add(r => { if (!(r.GetValueOrDefault<double>() > 0)) r.AddError("--test-size must be positive."); });
+        folds.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--folds must be at least 1."); });
+
+        var root = new RootCommand("Forecasts a time series with an LSTM against persistence, seasonal naive and AR baselines. The last line is rmse=… naive_rmse=… seasonal_naive_rmse=… ar_rmse=… in the data's units.")
         {
-            for (int i = 0; i < args.Length; i++)
+            data, column, covariates, calendar, horizon, period, window, mode, transform, testSize, folds, epochs, learningRate, ensemble, seed, chart,
+        };
+        return SampleOptions.Run(root, args, result =>
+        {
+            var options = new RunOptions
             {
-                string Value() => i + 1 < args.Length ? args[++i] : throw new FormatException($"{args[i]} needs a value.");
-                double Number(double min, double max) =>
-                    double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v >= min && v <= max
-                        ? v : throw new FormatException($"{args[i - 1]} needs a number in [{min}, {max}], not '{args[i]}'.");
-                switch (args[i])
-                {
-                    case "--data": data = Value(); break;
-                    case "--column": column = Value(); break;
-                    case "--log": log = true; break;
-                    case "--window": window = (int)Number(1, 10000); break;
-                    case "--test-size": testSize = Number(0.001, 1e9); break;
-                    case "--epochs": epochs = (int)Number(1, 100000); break;
-                    case "--chart": chart = Value(); break;
-                    case "--seed": seed = (ulong)Number(0, int.MaxValue); break;
-                    default: throw new FormatException(args[i] is "-h" or "--help" ? "LstmGen forecasting sample." : $"Unknown option '{args[i]}'.");
-                }
-            }
-            return Run(data, column, log, window, testSize, epochs, chart, seed);
-        }
-        catch (FormatException e)
-        {
-            Console.Error.WriteLine(e.Message);
-            Console.Error.WriteLine(Usage);
-            return 2;
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or KeyNotFoundException or TrainingDivergedException or ArgumentException)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
-        }
+                Data = result.GetValue(data) ?? SampleOutput.Bundled("sunspots_yearly.csv"),
+                Column = result.GetValue(column),
+                Covariates = (result.GetValue(covariates) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                Calendar = result.GetValue(calendar),
+                Horizon = result.GetValue(horizon),
+                Period = result.GetValue(period),
+                Window = result.GetValue(window),
+                Mode = result.GetValue(mode)!,
+                Transform = result.GetValue(transform)!,
+                TestSize = result.GetValue(testSize),
+                Folds = result.GetValue(folds),
+                Ensemble = result.GetValue(ensemble),
+                Settings = new TrainingSettings(result.GetValue(epochs), result.GetValue(learningRate), result.GetValue(seed), Patience: 40),
+                Chart = result.GetValue(chart)!,
+            };
+            return Run(options);
+        });
     }
 
-    private static int Run(string path, string? column, bool log, int window, double testSize, int epochs, string chartPath, ulong seed)
+    private sealed class RunOptions
     {
-        CsvTable table = CsvTable.Load(path);
-        column ??= table.Header[^1];
-        double[] raw = FillGaps(table.GetNumbers(column), column);
-        int n = raw.Length;
-        int test = testSize < 1 ? (int)Math.Round(testSize * n) : (int)testSize;
-        if (test < 1 || n - test < window + 10)
-            throw new InvalidDataException($"{n} values leave too little to train on with --window {window} and {test} test values.");
-        if (log && raw.Any(v => v < 0)) throw new InvalidDataException($"--log needs values ≥ 0; column '{column}' has negative ones.");
-        int split = n - test; // values [split, n) are forecast; training targets all lie before it
+        public required string Data { get; init; }
+        public string? Column { get; init; }
+        public required string[] Covariates { get; init; }
+        public bool Calendar { get; init; }
+        public int Horizon { get; init; }
+        public int? Period { get; init; }
+        public int? Window { get; init; }
+        public required string Mode { get; init; }
+        public required string Transform { get; init; }
+        public double TestSize { get; init; }
+        public int Folds { get; init; }
+        public int Ensemble { get; init; }
+        public required TrainingSettings Settings { get; init; }
+        public required string Chart { get; init; }
+    }
 
-        // Transform and standardise with statistics of the training part only.
-        double[] t = raw.Select(v => log ? Math.Log(1 + v) : v).ToArray();
-        double mean = t.Take(split).Average(), std = Math.Sqrt(t.Take(split).Select(v => (v - mean) * (v - mean)).Average());
-        if (std == 0) std = 1;
-        float[] z = t.Select(v => (float)((v - mean) / std)).ToArray();
-        double Back(double scaled) { double v = scaled * std + mean; return log ? Math.Exp(v) - 1 : v; }
+    private static int Run(RunOptions o)
+    {
+        var clock = Stopwatch.StartNew();
+        SeriesFile series = SeriesFile.Load(o.Data, o.Column, o.Covariates);
+        double[] raw = series.Values;
+        int n = raw.Length, h = o.Horizon;
+        int test = o.TestSize < 1 ? (int)Math.Round(o.TestSize * n) : (int)o.TestSize;
+        if (test < h || n - test < 3 * Backtest.MinimumWindows)
+            throw new ArgumentException($"{n} values leave too little: {test} test values for horizon {h}, {n - test} to train on.", "test-size");
+        int split = n - test;
 
-        // Windows: values [i, i + window) → value i + window.
-        var trainInputs = new List<float[]>();
-        var trainTargets = new List<float[]>();
-        for (int i = 0; i + window < split; i++)
+        // Value transform (fitted on the training part), then the covariates.
+        ValueTransform valueTransform = o.Transform switch
         {
-            trainInputs.Add(z[i..(i + window)]);
-            trainTargets.Add(new[] { z[i + window] });
+            "log" => new ValueTransform("log", 0),
+            "box-cox" => new ValueTransform("Box-Cox", Math.Round(BoxCox.EstimateLambda(raw.AsSpan(0, split)), 3)),
+            _ => ValueTransform.None,
+        };
+        double[] y = valueTransform.Apply(raw);
+        var covariateNames = new List<string>(series.CovariateNames);
+        var covariates = new List<double[]>(series.Covariates);
+        if (o.Calendar)
+        {
+            if (series.Time is not { SeasonalPeriod: > 1 } time)
+                throw new ArgumentException("--calendar needs time stamps of a seasonal frequency (monthly, weekly, quarterly, daily or hourly) in the first column.", "calendar");
+            covariates.AddRange(time.CalendarFeatures());
+            covariateNames.AddRange(["season sin", "season cos"]);
         }
-        int validation = Math.Max(1, trainInputs.Count * 15 / 100);
-        var fit = SequenceDataset.FromFloats(trainInputs.Take(trainInputs.Count - validation).ToList(), 1, trainTargets.Take(trainInputs.Count - validation).ToList(), HeadOn.LastStep);
-        var check = SequenceDataset.FromFloats(trainInputs.Skip(trainInputs.Count - validation).ToList(), 1, trainTargets.Skip(trainInputs.Count - validation).ToList(), HeadOn.LastStep);
-        Console.WriteLine($"{n} values of '{column}' from {path}{(log ? " (log(1 + x))" : "")}: {fit.Count} training and {check.Count} validation windows of {window}; forecasting the last {test} values one step ahead.");
+        if (covariates.Count + 1 > ForecastNetwork.MaxColumns)
+            throw new ArgumentException($"At most {ForecastNetwork.MaxColumns - 1} covariates fit the declared model; got {covariates.Count}.", "covariates");
 
-        var model = new NextValue();
-        ParameterInit.Initialize(model.Shape, model.Parameters, seed);
-        model.ParametersChanged();
-        using var trainer = new Trainer(model, new TrainingOptions
+        // Seasonal period: the option, the time stamps' frequency, or the strongest cycle in the training part.
+        string periodSource;
+        int seasonalPeriod;
+        if (o.Period is int given) (seasonalPeriod, periodSource) = (given, "--period");
+        else if (series.Time is { SeasonalPeriod: > 1 } t) (seasonalPeriod, periodSource) = (t.SeasonalPeriod, $"{t.Frequency.ToString().ToLowerInvariant()} time stamps");
+        else
         {
-            Epochs = epochs,
-            BatchSize = 16,
-            Seed = seed,
-            Optimizer = new Adam(3e-3),
-            ClipGradientNorm = 1,
-            EarlyStoppingPatience = 40,
-        });
-        TrainingResult result = trainer.Fit(fit, check, new ConsoleProgressBar());
-        Console.WriteLine($"Trained {result.CompletedEpochs} epochs (best {result.BestEpoch}, validation MSE {result.BestMetric:F4} in standard units).");
-
-        // One-step-ahead forecasts of every test value from the true values before it.
-        double[] ar = FitAutoregression(z, window, split);
-        var lstm = new double[test];
-        var linear = new double[test];
-        var naive = new double[test];
-        var output = new float[1];
-        for (int k = 0; k < test; k++)
-        {
-            int target = split + k;
-            model.Predict(z.AsSpan(target - window, window), output);
-            lstm[k] = Back(output[0]);
-            double a = ar[window];
-            for (int j = 0; j < window; j++) a += ar[j] * z[target - window + j];
-            linear[k] = Back(a);
-            naive[k] = raw[target - 1];
+            seasonalPeriod = Autocorrelation.DominantPeriod(y.AsSpan(0, split), Math.Min(split / 3, 60));
+            periodSource = seasonalPeriod > 1 ? "the autocorrelation's strongest cycle" : "no season found";
         }
-        double[] actual = raw[split..];
-        double Rmse(double[] p) => Math.Sqrt(p.Zip(actual, (x, y) => (x - y) * (x - y)).Average());
-        WriteChart(chartPath, column, raw, split, lstm, linear);
-        Console.WriteLine($"Chart: {Path.GetFullPath(chartPath)}");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rmse={Rmse(lstm):F2} naive_rmse={Rmse(naive):F2} ar_rmse={Rmse(linear):F2}"));
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{n} values of '{series.Column}' from {series.Path}{(series.Gaps > 0 ? $" ({series.Gaps} gaps filled)" : "")}{(series.Time is { } ti ? $", {ti.Frequency.ToString().ToLowerInvariant()} {ti.Times[0]:yyyy-MM-dd} … {ti.Times[^1]:yyyy-MM-dd}" : "")}."));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Training part: the first {split}; test: the last {test}, {(h == 1 ? "one step ahead" : $"{h} steps ahead")} from every origin. Seasonal period {seasonalPeriod} ({periodSource}). Transform: {valueTransform.Name}{(valueTransform.Name == "Box-Cox" ? $" (λ = {valueTransform.Lambda})" : "")}."));
+        if (covariateNames.Count > 0) Console.WriteLine($"Covariates: {string.Join(", ", covariateNames)}.");
+        Console.WriteLine($"Model: {ForecastNetwork.ModelName(covariates.Count + 1, h)}, 32 LSTM units; Adam {o.Settings.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch 16, up to {o.Settings.Epochs} epochs (early stopping, patience {o.Settings.Patience}).");
+        double[][] covariateArray = covariates.ToArray();
+
+        // Candidates, then rolling-origin validation on the training part only.
+        List<Candidate> candidates = Candidates(o, seasonalPeriod, split, h);
+        Candidate chosen = candidates.Count == 1 ? candidates[0] : Select(candidates, raw, y, valueTransform, covariateArray, split, test, h, seasonalPeriod, o);
+
+        // The chosen candidate on the whole training part, scored on the test tail.
+        Forecasts result = Backtest.Run(raw, y, valueTransform, covariateArray, chosen, split, split, n, h, seasonalPeriod, o.Settings, o.Ensemble);
+        Console.WriteLine();
+        Console.WriteLine($"Test: {result.Origins.Length} origins; the LSTM on {chosen}, {o.Ensemble} network(s) averaged ({result.Epochs} epochs each on average).");
+        var rows = new (string Name, double[][] Forecast)[]
+        {
+            ($"LSTM ({chosen})", result.Lstm),
+            ($"AR({chosen.Window}{(covariates.Count > 0 ? $" × {covariates.Count + 1} columns" : "")}), same inputs", result.Ar),
+            ("persistence (same as last)", result.Naive),
+            ($"seasonal naive (period {seasonalPeriod})", result.SeasonalNaive),
+        };
+        int nameWidth = rows.Max(r => r.Name.Length);
+        Console.WriteLine($"  {"method".PadRight(nameWidth)}  {(h == 1 ? "RMSE" : "mean RMSE"),10}  {"MAE",10}{(h > 1 ? $"  {"RMSE step 1",12}  {$"RMSE step {h}",12}" : "")}");
+        foreach ((string name, double[][] forecast) in rows)
+        {
+            string steps = h > 1 ? string.Create(CultureInfo.InvariantCulture, $"  {StepRmse(forecast, result.Actual, 0),12:F3}  {StepRmse(forecast, result.Actual, h - 1),12:F3}") : "";
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {name.PadRight(nameWidth)}  {Forecasts.MeanRmse(forecast, result.Actual),10:F3}  {Forecasts.Mae(forecast, result.Actual),10:F3}{steps}"));
+        }
+        ForecastChart.Write(o.Chart, series, result, h, $"LSTM ({chosen.Mode.ToString().ToLowerInvariant()}, window {chosen.Window})", seasonalPeriod);
+        Console.WriteLine($"Chart: {Path.GetFullPath(o.Chart)} ({clock.Elapsed.TotalSeconds:F0} s in all)");
+        SampleOutput.KeyValues(
+            $"rmse={Forecasts.MeanRmse(result.Lstm, result.Actual):F3} naive_rmse={Forecasts.MeanRmse(result.Naive, result.Actual):F3} seasonal_naive_rmse={Forecasts.MeanRmse(result.SeasonalNaive, result.Actual):F3} ar_rmse={Forecasts.MeanRmse(result.Ar, result.Actual):F3}");
         return 0;
     }
 
-    /// <summary>Missing values (NaN) filled by linear interpolation between their neighbours (or the nearest one at the ends).</summary>
-    private static double[] FillGaps(double[] values, string column)
+    private static double StepRmse(double[][] forecast, double[][] actual, int step) =>
+        ForecastErrors.Rmse(actual.Select(a => a[step]).ToArray(), forecast.Select(f => f[step]).ToArray());
+
+    /// <summary>
+    /// The representations (levels and first differences; seasonal differences when there is a season) times the
+    /// windows (one and two seasons, or for long seasons a quarter and a whole one), those that leave enough windows.
+    /// </summary>
+    private static List<Candidate> Candidates(RunOptions o, int period, int split, int horizon)
     {
-        var known = Enumerable.Range(0, values.Length).Where(i => !double.IsNaN(values[i])).ToArray();
-        if (known.Length < 2) throw new InvalidDataException($"Column '{column}' has fewer than two numbers.");
-        var filled = (double[])values.Clone();
-        for (int i = 0; i < filled.Length; i++)
+        var modes = o.Mode switch
         {
-            if (!double.IsNaN(filled[i])) continue;
-            int next = Array.FindIndex(known, k => k > i);
-            if (next <= 0) { filled[i] = values[known[next < 0 ? ^1 : 0]]; continue; }
-            int a = known[next - 1], b = known[next];
-            filled[i] = values[a] + (values[b] - values[a]) * (i - a) / (b - a);
-        }
-        return filled;
+            "level" => new[] { SeriesMode.Level },
+            "differenced" => new[] { SeriesMode.Differenced },
+            "seasonal" => new[] { SeriesMode.SeasonallyDifferenced },
+            _ => period > 1 ? new[] { SeriesMode.Level, SeriesMode.Differenced, SeriesMode.SeasonallyDifferenced } : new[] { SeriesMode.Level, SeriesMode.Differenced },
+        };
+        if (modes.Contains(SeriesMode.SeasonallyDifferenced) && period < 2)
+            throw new ArgumentException("--mode seasonal needs a seasonal period above 1 (--period).", "mode");
+        int[] windows = o.Window is int w ? [w] : period <= 1 ? [6, 12] : period <= 26 ? [period, 2 * period] : [period / 4, period];
+        // Judged on the earliest fold's training part, which is the shortest.
+        int earliest = split - o.Folds * ValidationBlock(split, split, horizon, o.Folds);
+        var list = modes.SelectMany(m => windows.Select(win => new Candidate(m, win, period)))
+            .Where(c => Backtest.TrainingWindows(c, o.Folds > 0 && modes.Length * windows.Length > 1 ? earliest : split, horizon) >= Backtest.MinimumWindows).ToList();
+        if (list.Count == 0)
+            throw new ArgumentException($"No window fits: the training part ({split} values) is too short for windows {string.Join("/", windows)} with horizon {horizon}; give --window or a smaller --test-size.", "window");
+        return list;
     }
 
-    /// <summary>Least-squares AR(window) with an intercept on the training targets: coefficients for lags oldest … newest, then the intercept.</summary>
-    private static double[] FitAutoregression(float[] z, int window, int split)
-    {
-        int p = window + 1;
-        var normal = new double[p, p];
-        var right = new double[p];
-        var row = new double[p];
-        for (int target = window; target < split; target++)
-        {
-            for (int j = 0; j < window; j++) row[j] = z[target - window + j];
-            row[window] = 1;
-            for (int a = 0; a < p; a++)
-            {
-                right[a] += row[a] * z[target];
-                for (int b = 0; b < p; b++) normal[a, b] += row[a] * row[b];
-            }
-        }
-        for (int a = 0; a < p; a++) normal[a, a] += 1e-9; // keeps a constant series solvable
-        // Gaussian elimination with partial pivoting.
-        for (int col = 0; col < p; col++)
-        {
-            int pivot = col;
-            for (int r = col + 1; r < p; r++) if (Math.Abs(normal[r, col]) > Math.Abs(normal[pivot, col])) pivot = r;
-            for (int c = 0; c < p; c++) (normal[col, c], normal[pivot, c]) = (normal[pivot, c], normal[col, c]);
-            (right[col], right[pivot]) = (right[pivot], right[col]);
-            for (int r = col + 1; r < p; r++)
-            {
-                double f = normal[r, col] / normal[col, col];
-                for (int c = col; c < p; c++) normal[r, c] -= f * normal[col, c];
-                right[r] -= f * right[col];
-            }
-        }
-        var coefficients = new double[p];
-        for (int r = p - 1; r >= 0; r--)
-        {
-            double s = right[r];
-            for (int c = r + 1; c < p; c++) s -= normal[r, c] * coefficients[c];
-            coefficients[r] = s / normal[r, r];
-        }
-        return coefficients;
-    }
+    /// <summary>Values per validation block: as many as the test part, at most a fifth of the training part, at least H.</summary>
+    private static int ValidationBlock(int split, int test, int horizon, int folds) => Math.Max(horizon, Math.Min(test, split / (folds + 2)));
 
-    /// <summary>An SVG line chart: the whole series, and the LSTM and AR forecasts over the test part.</summary>
-    private static void WriteChart(string path, string column, double[] actual, int split, double[] lstm, double[] linear)
+    /// <summary>Trains every candidate on every fold (in parallel, one thread per training) and returns the one with the lowest mean LSTM RMSE.</summary>
+    private static Candidate Select(List<Candidate> candidates, double[] raw, double[] y, ValueTransform transform, double[][] covariates,
+        int split, int test, int horizon, int period, RunOptions o)
     {
-        const double width = 900, height = 360, left = 50, right = 10, top = 30, bottom = 30;
-        double min = Math.Min(actual.Min(), Math.Min(lstm.Min(), linear.Min())), max = Math.Max(actual.Max(), Math.Max(lstm.Max(), linear.Max()));
-        if (max == min) max = min + 1;
-        string X(int i) => (left + (width - left - right) * i / (actual.Length - 1)).ToString("F1", CultureInfo.InvariantCulture);
-        string Y(double v) => (top + (height - top - bottom) * (max - v) / (max - min)).ToString("F1", CultureInfo.InvariantCulture);
-        string Line(IEnumerable<(int I, double V)> points, string color, string extra = "") =>
-            $"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"1.5\"{extra} points=\"{string.Join(" ", points.Select(p => X(p.I) + "," + Y(p.V)))}\"/>";
-        var svg = new StringBuilder();
-        svg.AppendLine(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">");
-        svg.AppendLine("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>");
-        svg.AppendLine(CultureInfo.InvariantCulture, $"<line x1=\"{X(split)}\" y1=\"{top}\" x2=\"{X(split)}\" y2=\"{height - bottom}\" stroke=\"#bbb\" stroke-dasharray=\"4 3\"/>");
-        svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{left}\" y=\"18\">{System.Security.SecurityElement.Escape(column)}: actual (black), LSTM forecast (blue), AR forecast (orange), one step ahead after the dashed line</text>");
-        svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"4\" y=\"{Y(max)}\">{max:G4}</text><text x=\"4\" y=\"{Y(min)}\">{min:G4}</text>");
-        svg.AppendLine(Line(actual.Select((v, i) => (i, v)), "black"));
-        svg.AppendLine(Line(linear.Select((v, k) => (split + k, v)), "#e67e22"));
-        svg.AppendLine(Line(lstm.Select((v, k) => (split + k, v)), "#1f77b4"));
-        svg.AppendLine("</svg>");
-        string temporary = path + ".tmp";
-        File.WriteAllText(temporary, svg.ToString());
-        File.Move(temporary, path, overwrite: true);
+        int block = ValidationBlock(split, test, horizon, o.Folds);
+        RollingOriginSplit[] splits = RollingOrigin.Create(split, o.Folds, block);
+        Console.WriteLine();
+        Console.WriteLine($"Model selection: {candidates.Count} candidates × {splits.Length} rolling-origin folds on the training part (validation blocks of {block} values ending at {string.Join(", ", splits.Select(s => s.TestEnd))}).");
+        var jobs = candidates.SelectMany((c, ci) => splits.Select((s, fi) => (Candidate: ci, Fold: fi, Split: s))).ToArray();
+        var lstm = new double[candidates.Count, splits.Length];
+        var ar = new double[candidates.Count, splits.Length];
+        var clock = Stopwatch.StartNew();
+        Parallel.ForEach(jobs, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, job =>
+        {
+            Forecasts f = Backtest.Run(raw, y, transform, covariates, candidates[job.Candidate], job.Split.TrainLength, job.Split.TestStart, job.Split.TestEnd, horizon, period, o.Settings);
+            lstm[job.Candidate, job.Fold] = Forecasts.MeanRmse(f.Lstm, f.Actual);
+            ar[job.Candidate, job.Fold] = Forecasts.MeanRmse(f.Ar, f.Actual);
+        });
+        int nameWidth = candidates.Max(c => c.ToString().Length);
+        Console.WriteLine($"  {"candidate".PadRight(nameWidth)}  {"LSTM RMSE per fold",-30}  {"mean",8}  {"AR mean",8}");
+        int best = 0;
+        double Mean(double[,] values, int c) => Enumerable.Range(0, splits.Length).Average(f => values[c, f]);
+        for (int c = 0; c < candidates.Count; c++)
+        {
+            string perFold = string.Join(" ", Enumerable.Range(0, splits.Length).Select(f => lstm[c, f].ToString("F3", CultureInfo.InvariantCulture)));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {candidates[c].ToString().PadRight(nameWidth)}  {perFold,-30}  {Mean(lstm, c),8:F3}  {Mean(ar, c),8:F3}"));
+            if (Mean(lstm, c) < Mean(lstm, best)) best = c;
+        }
+        Console.WriteLine($"Chosen: {candidates[best]} ({clock.Elapsed.TotalSeconds:F0} s).");
+        return candidates[best];
     }
 }

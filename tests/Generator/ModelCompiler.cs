@@ -46,6 +46,9 @@ internal static class ModelCompiler
         string tpa = (string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!;
         var paths = tpa.Split(Path.PathSeparator).Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll").ToList();
         paths.Add(typeof(LstmModelAttribute).Assembly.Location);
+        // The satellite packages, for the documentation's recipes.
+        paths.Add(typeof(LstmGen.Onnx.OnnxWeights).Assembly.Location);
+        paths.Add(typeof(LstmGen.Keras.KerasWeights).Assembly.Location);
         return paths.Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToArray();
     });
 

@@ -31,12 +31,20 @@ public sealed record GoldenCase(
     string Loss,
     int ProjSize = 0)
 {
+    /// <summary>Why the file could not be read as a case (it then fails as one test named after the file), or null.</summary>
+    public string? Problem { get; init; }
+
+    /// <summary>A case standing for a file that could not be read or parsed: its test fails with <paramref name="problem"/>.</summary>
+    public static GoldenCase Broken(string name, string path, string problem) =>
+        new(name, path, "", 0, 0, 0, false, 0, 0, 0, "", "", 0, 0, false, "") { Problem = problem };
+
     /// <summary>The metadata <c>format</c> of a forward/gradient case file.</summary>
     public const string Format = "lstmgen-golden-v1";
 
     /// <summary>Why LstmGen cannot run this case, or null when it can.</summary>
     public string? SkipReason =>
-        Arch is not ("lstm" or "gru") ? $"arch '{Arch}' is neither an LSTM nor a GRU"
+        Problem is not null ? null
+        : Arch is not ("lstm" or "gru") ? $"arch '{Arch}' is neither an LSTM nor a GRU"
         : null;
 
     /// <summary>The recurrent cell of the case's <c>arch</c>.</summary>
@@ -58,6 +66,7 @@ public sealed record GoldenCase(
     /// </summary>
     public ModelShape ToShape()
     {
+        if (Problem is not null) throw new InvalidDataException($"Golden file {Path}: {Problem}");
         if (SkipReason is not null) throw new NotSupportedException($"Golden case {Name}: {SkipReason}.");
         Head head = !HasHead ? Head.None : Act switch
         {
@@ -93,6 +102,7 @@ public sealed record GoldenCase(
     {
         using JsonDocument doc = JsonDocument.Parse(configJson);
         JsonElement c = doc.RootElement;
+        if (c.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"Golden case {name}: config is not a JSON object.");
         return new GoldenCase(
             name,
             path,
@@ -109,14 +119,15 @@ public sealed record GoldenCase(
             Int(c, "T"),
             Int(c, "B"),
             Bool(c, "state"),
-            c.TryGetProperty("loss", out JsonElement loss) ? loss.GetString() ?? "" : "",
-            c.TryGetProperty("proj_size", out JsonElement projection) ? projection.GetInt32() : 0);
+            c.TryGetProperty("loss", out _) ? Text(c, "loss") : "",
+            c.TryGetProperty("proj_size", out _) ? Int(c, "proj_size") : 0);
 
         JsonElement Get(JsonElement e, string key) =>
             e.TryGetProperty(key, out JsonElement v) ? v : throw new InvalidDataException($"Golden case {name}: config has no '{key}'.");
-        string Text(JsonElement e, string key) => Get(e, key).GetString() ?? "";
-        int Int(JsonElement e, string key) => Get(e, key).GetInt32();
-        bool Bool(JsonElement e, string key) => Get(e, key).GetBoolean();
+        string Text(JsonElement e, string key) => Get(e, key) is { ValueKind: JsonValueKind.String } v ? v.GetString()! : throw Wrong(key, "a string");
+        int Int(JsonElement e, string key) => Get(e, key) is { ValueKind: JsonValueKind.Number } v && v.TryGetInt32(out int i) ? i : throw Wrong(key, "an integer");
+        bool Bool(JsonElement e, string key) => Get(e, key) is { ValueKind: JsonValueKind.True or JsonValueKind.False } v ? v.GetBoolean() : throw Wrong(key, "true or false");
+        InvalidDataException Wrong(string key, string what) => new($"Golden case {name}: config '{key}' is not {what}.");
     }
 
     /// <inheritdoc/>

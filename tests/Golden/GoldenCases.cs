@@ -14,7 +14,7 @@ public static class GoldenCases
     /// <summary>Environment variable naming a folder of golden files to use instead of the repository copy.</summary>
     public const string DirectoryVariable = "LSTMGEN_GOLDEN_DIR";
 
-    private static readonly Lazy<IReadOnlyDictionary<string, GoldenCase>> Discovered = new(Discover);
+    private static readonly Lazy<IReadOnlyDictionary<string, GoldenCase>> Discovered = new(() => Discover(Directory));
 
     /// <summary>The folder the cases come from.</summary>
     public static string Directory
@@ -61,18 +61,34 @@ public static class GoldenCases
         return data;
     }
 
-    private static IReadOnlyDictionary<string, GoldenCase> Discover()
+    /// <summary>
+    /// Reads every <c>*.safetensors</c> file of the folder. A file that cannot be read, or whose <c>config</c> cannot be
+    /// parsed, becomes a case of its own (named after the file) that fails with the reason, so one bad file costs one
+    /// failing test and the other cases still run; files of another format (optimizer files, the self-test) are left out.
+    /// </summary>
+    internal static IReadOnlyDictionary<string, GoldenCase> Discover(string folder)
     {
-        string folder = Directory;
         string[] files = System.IO.Directory.GetFiles(folder, "*.safetensors");
         Array.Sort(files, StringComparer.Ordinal);
         var cases = new SortedDictionary<string, GoldenCase>(StringComparer.Ordinal);
         foreach (string path in files)
         {
-            using SafetensorsFile file = SafetensorsFile.Open(path);
-            GoldenCase? c = GoldenCase.TryRead(file);
+            GoldenCase? c;
+            try
+            {
+                using SafetensorsFile file = SafetensorsFile.Open(path);
+                c = GoldenCase.TryRead(file);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or SafetensorsFormatException or System.Text.Json.JsonException or InvalidOperationException or FormatException)
+            {
+                c = GoldenCase.Broken(Path.GetFileNameWithoutExtension(path), path, $"{e.GetType().Name}: {e.Message}");
+            }
             if (c is null) continue; // optimizer files, the format self-test
-            if (!cases.TryAdd(c.Name, c)) throw new InvalidDataException($"Two golden files in {folder} are case '{c.Name}'.");
+            if (!cases.TryAdd(c.Name, c))
+            {
+                string name = Path.GetFileNameWithoutExtension(path);
+                cases[name == c.Name ? name + " (duplicate)" : name] = GoldenCase.Broken(name, path, $"its case name '{c.Name}' is already the name of {cases[c.Name].Path}");
+            }
         }
         return cases;
     }

@@ -22,6 +22,7 @@ public sealed class GoldenTests(ITestOutputHelper output)
     private void Check(string name, System.Func<GoldenCase, ILstmModel> create)
     {
         GoldenCase c = GoldenCases.Get(name);
+        if (c.Problem is not null) throw new Xunit.Sdk.XunitException($"Golden file {c.Path} is not a readable case: {c.Problem}");
         Skip.If(c.SkipReason is not null, $"Golden case {name}: {c.SkipReason}.");
         GoldenReport report = GoldenRunner.Check(c, create(c));
         output.WriteLine(report.ToString());

@@ -5,6 +5,7 @@
 using System;
 using System.IO;
 using LstmGen.IO;
+using LstmGen.Keras;
 using LstmGen.Reference;
 using LstmGen.Tests.Generator;
 using Xunit;
@@ -45,8 +46,7 @@ public sealed class KerasTfjsFixtureTests(ITestOutputHelper output)
         ModelShape shape = ShapeOf(name);
         foreach (ILstmModel model in new ILstmModel[] { new ReferenceLstm(shape), ModelCompiler.CreateModel(shape) })
         {
-            KerasWeights.Load(Fixture(name), shape, model.Parameters);
-            model.ParametersChanged();
+            KerasWeights.Load(Fixture(name), model);
             using SafetensorsFile io = SafetensorsFile.Open(Fixture(name + ".io"));
             float[] expected = io.ReadFloat32("output");
             int batch = io.GetInfo("input").Shape[0], steps = io.GetInfo("input").Shape[1];
@@ -71,7 +71,7 @@ public sealed class KerasTfjsFixtureTests(ITestOutputHelper output)
     public void AResetBeforeGruFromTfjsIsRefused()
     {
         var shape = new ModelShape(2, 0, 0, 3, 1, 0, Head.None, HeadOn.LastStep, RecurrentCell.Gru);
-        var e = Assert.Throws<WeightFileException>(() => KerasWeights.Load(Fixture("tfjs_i2_gru3_resetbefore"), shape, new float[shape.ParameterCount]));
+        var e = Assert.Throws<WeightFileException>(() => KerasWeights.Load(Fixture("tfjs_i2_gru3_resetbefore"), new ReferenceLstm(shape)));
         Assert.Contains("reset_after=False", e.Message);
     }
 }

@@ -4,6 +4,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using LstmGen.IO;
+using LstmGen.Keras;
 using LstmGen.Reference;
 using Xunit;
 
@@ -108,7 +109,7 @@ public sealed class KerasWeightsTests : IDisposable
         string path = Write("tf.safetensors", tensors.Select(t => (t.Item1 + ":0", t.Item2, t.Item3))); // tf.keras variable names
 
         var loaded = new float[shape.ParameterCount];
-        KerasWeights.Load(path, shape, loaded);
+        BlockLoads.Into(m => KerasWeights.Load(path, m), shape, loaded);
         for (int k = 0; k < 2; k++)
         {
             Assert.Equal(Part(shape, original, ModelShape.WeightIhName(k)), Part(shape, loaded, ModelShape.WeightIhName(k)));
@@ -130,7 +131,7 @@ public sealed class KerasWeightsTests : IDisposable
         AddKerasCell(tensors, "bidirectional_1/forward_gru_1/gru_cell", shape, original, 1, 0);
         AddKerasCell(tensors, "bidirectional_1/backward_gru_1/gru_cell", shape, original, 1, 1);
         var loaded = new float[shape.ParameterCount];
-        KerasWeights.Load(Write("bigru.safetensors", tensors), shape, loaded);
+        BlockLoads.Into(m => KerasWeights.Load(Write("bigru.safetensors", tensors), m), shape, loaded);
         Assert.Equal(original, loaded); // reset_after=True keeps both biases: nothing is summed
     }
 
@@ -144,7 +145,7 @@ public sealed class KerasWeightsTests : IDisposable
         AddKerasCell(tensors, "bidirectional/backward_lstm/lstm_cell", shape, original, 0, 1);
         AddDense(tensors, "dense", shape, original);
         var loaded = new float[shape.ParameterCount];
-        KerasWeights.Load(Write("bilstm.safetensors", tensors), shape, loaded);
+        BlockLoads.Into(m => KerasWeights.Load(Write("bilstm.safetensors", tensors), m), shape, loaded);
         float[] inputs = Random(3 * 6, 4);
         AssertClose(Run(shape, original, inputs, null), Run(shape, loaded, inputs, null), 1e-6);
     }
@@ -159,7 +160,7 @@ public sealed class KerasWeightsTests : IDisposable
         string path = Write("one.safetensors", new[] { ("lstm/kernel", kernel, new[] { 1, 4 }), ("lstm/recurrent_kernel", recurrent, new[] { 1, 4 }), ("lstm/bias", bias, new[] { 4 }) });
         var shape = new ModelShape(1, 0, 0, 1, 1, 0, Head.None, HeadOn.EveryStep);
         var loaded = new float[shape.ParameterCount];
-        KerasWeights.Load(path, shape, loaded);
+        BlockLoads.Into(m => KerasWeights.Load(path, m), shape, loaded);
         Assert.Equal(kernel, Part(shape, loaded, "lstm.weight_ih_l0"));
         Assert.Equal(recurrent, Part(shape, loaded, "lstm.weight_hh_l0"));
         Assert.Equal(bias, Part(shape, loaded, "lstm.bias_ih_l0"));
@@ -180,7 +181,7 @@ public sealed class KerasWeightsTests : IDisposable
         string path = TestFiles.Fixture(System.IO.Path.Combine("keras", "emb5x2_gru_h2_dense1.safetensors"));
         var shape = new ModelShape(0, 5, 2, 2, 1, 1, Head.Linear, HeadOn.LastStep, RecurrentCell.Gru);
         var loaded = new float[shape.ParameterCount];
-        KerasWeights.Load(path, shape, loaded);
+        BlockLoads.Into(m => KerasWeights.Load(path, m), shape, loaded);
 
         using var file = SafetensorsFile.Open(path);
         float[] table = file.ReadFloat32("embedding/embeddings"), kernel = file.ReadFloat32("gru/gru_cell/kernel");
@@ -219,10 +220,11 @@ public sealed class KerasWeightsTests : IDisposable
 
     private WeightFileException Rejects(string path, ModelShape shape, params string[] fragments)
     {
-        var block = Enumerable.Repeat(7f, shape.ParameterCount).ToArray();
-        var e = Assert.Throws<WeightFileException>(() => KerasWeights.Load(path, shape, block));
+        var model = new ReferenceLstm(shape);
+        model.Parameters.Fill(7f);
+        var e = Assert.Throws<WeightFileException>(() => KerasWeights.Load(path, model));
         foreach (string f in fragments) Assert.Contains(f, e.Message);
-        Assert.All(block, v => Assert.Equal(7f, v));
+        Assert.All(model.Parameters.ToArray(), v => Assert.Equal(7f, v));
         return e;
     }
 

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using Google.Protobuf;
 using LstmGen.IO;
+using LstmGen.Onnx;
 using LstmGen.Reference;
 using Xunit;
 
@@ -37,8 +38,7 @@ public sealed class OnnxWeightsTests : IDisposable
     {
         var shape = ShapeOf(name);
         var model = new ReferenceLstm(shape);
-        OnnxWeights.Load(Fixture(name + ".onnx"), shape, model.Parameters);
-        model.ParametersChanged();
+        OnnxWeights.Load(Fixture(name + ".onnx"), model);
 
         var stateDict = new float[shape.ParameterCount];
         ModelWeights.Load(Fixture(name + ".safetensors"), shape, stateDict);
@@ -125,16 +125,17 @@ public sealed class OnnxWeightsTests : IDisposable
         float[] original = Distinct(shape.ParameterCount, 1);
         string path = OneLayerGraph(shape, original, "one.onnx");
         var loaded = new float[shape.ParameterCount];
-        OnnxWeights.Load(path, shape, loaded);
+        BlockLoads.Into(m => OnnxWeights.Load(path, m), shape, loaded);
         Assert.Equal(original, loaded);
     }
 
     private WeightFileException Rejects(string path, ModelShape shape, params string[] fragments)
     {
-        var block = Enumerable.Repeat(7f, shape.ParameterCount).ToArray();
-        var e = Assert.Throws<WeightFileException>(() => OnnxWeights.Load(path, shape, block));
+        var model = new ReferenceLstm(shape);
+        model.Parameters.Fill(7f);
+        var e = Assert.Throws<WeightFileException>(() => OnnxWeights.Load(path, model));
         foreach (string f in fragments) Assert.Contains(f, e.Message);
-        Assert.All(block, v => Assert.Equal(7f, v)); // unchanged
+        Assert.All(model.Parameters.ToArray(), v => Assert.Equal(7f, v)); // unchanged
         return e;
     }
 
@@ -157,7 +158,7 @@ public sealed class OnnxWeightsTests : IDisposable
         var original = Distinct(s_lstm.ParameterCount, 3);
         string path = OneLayerGraph(s_lstm, original, "ok.onnx", a => a.Append(Onnx.Attribute("activations", new[] { "Sigmoid", "Tanh", "Tanh" })).ToArray());
         var loaded = new float[s_lstm.ParameterCount];
-        OnnxWeights.Load(path, s_lstm, loaded);
+        BlockLoads.Into(m => OnnxWeights.Load(path, m), s_lstm, loaded);
         Assert.Equal(original, loaded);
     }
 

@@ -6,6 +6,7 @@ using System;
 using System.IO;
 using System.Linq;
 using LstmGen.IO;
+using LstmGen.Onnx;
 using LstmGen.Reference;
 using LstmGen.Tests.Generator;
 using LstmGen.Tests.Reference;
@@ -341,8 +342,8 @@ public sealed class PeepholeTests(ITestOutputHelper output)
             Assert.Contains("lstm.weight_ch_l0: expected a tensor of shape [15], found none (the model has peepholes", e2.Message);
 
             var e3 = Assert.Throws<WeightFileException>(() => OnnxWeights.Load(Path.Combine(RepoPaths.Root, "tests", "Fixtures", "onnx", "lstm1_i3_h7.onnx"),
-                new ModelShape(3, 0, 0, 7, 1, 0, Head.None, HeadOn.EveryStep, peephole: true), new float[new ModelShape(3, 0, 0, 7, 1, 0, Head.None, HeadOn.EveryStep, peephole: true).ParameterCount]));
-            Assert.Contains("the model has peepholes (Peephole = true)", e3.Message);
+                new ReferenceLstm(new ModelShape(3, 0, 0, 7, 1, 0, Head.None, HeadOn.EveryStep, peephole: true))));
+            Assert.Contains("expected peephole weights (input P [1, 21]; the model has peepholes, Peephole = true), found none", e3.Message);
         }
         finally
         {
