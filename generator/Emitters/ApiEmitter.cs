@@ -145,11 +145,13 @@ internal sealed class ApiEmitter(SourceWriter w, Geometry g)
             if (_spec.Head == HeadKind.None)
             {
                 w.Line($"{Code.Marshal}.CreateReadOnlySpan(ref {Unsafe}.Add(ref s, {N(g.HiddenOffset(_spec.Layers - 1))}), {ApiText.HWidth(_spec)}).CopyTo(output);");
-                return;
             }
-            w.Line("HeadCore(ref s);");
-            w.Line($"{Code.Marshal}.CreateReadOnlySpan(ref {Unsafe}.Add(ref s, {N(g.Logits)}), OutputSize).CopyTo(output);");
-            ApiText.EmitHeadActivation(w, _spec.Head);
+            else
+            {
+                w.Line("HeadCore(ref s);");
+                w.Line($"{Code.Marshal}.CreateReadOnlySpan(ref {Unsafe}.Add(ref s, {N(g.Logits)}), OutputSize).CopyTo(output);");
+                ApiText.EmitHeadActivation(w, _spec.Head);
+            }
         }
         w.Line();
     }

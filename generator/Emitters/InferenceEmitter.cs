@@ -93,11 +93,13 @@ internal sealed class InferenceEmitter(SourceWriter w, Geometry g, CellKind cell
             {
                 w.Line($"// y_o = b_o + Σ_u W[o, u]·h_u, the rows from the by-rows copy of head.weight ({N(Geometry.Pad(g.TopWidth))} floats each).");
                 w.Line($"{Code.Matrix}.DotRows<V>(ref _headRows.Reference, ref h, {N(Geometry.Pad(g.TopWidth))}, {N(_spec.Outputs)}, ref y);");
-                return;
             }
-            w.Line($"ref float w = {Code.At("_packed.Reference", g.HeadPackedOffset)};");
-            w.Line($"// y = b + W·h over {N(g.HeadRow)} padded columns.");
-            w.Line($"{Code.Matrix}.Forward<V>(ref w, {Code.At("w", g.HeadRow)}, {N(g.HeadRow)}, ref h, {N(_spec.Recurrent)}, ref y);");
+            else
+            {
+                w.Line($"ref float w = {Code.At("_packed.Reference", g.HeadPackedOffset)};");
+                w.Line($"// y = b + W·h over {N(g.HeadRow)} padded columns.");
+                w.Line($"{Code.Matrix}.Forward<V>(ref w, {Code.At("w", g.HeadRow)}, {N(g.HeadRow)}, ref h, {N(_spec.Recurrent)}, ref y);");
+            }
         }
         w.Line();
     }

@@ -107,13 +107,15 @@ internal sealed class ProductEmitter(SourceWriter w, Geometry g, CellKind cell)
             if (g.Compact)
             {
                 loopForm();
-                return;
             }
-            w.Line($"if (typeof(V) == typeof(F512)) {name}Vector512({arguments});");
-            w.Line($"else if (typeof(V) == typeof(F256)) {name}Vector256({arguments});");
-            w.Line($"else if (typeof(V) == typeof(F128)) {name}Vector128({arguments});");
-            using (w.Block("else"))
-                loopForm();
+            else
+            {
+                w.Line($"if (typeof(V) == typeof(F512)) {name}Vector512({arguments});");
+                w.Line($"else if (typeof(V) == typeof(F256)) {name}Vector256({arguments});");
+                w.Line($"else if (typeof(V) == typeof(F128)) {name}Vector128({arguments});");
+                using (w.Block("else"))
+                    loopForm();
+            }
         }
         w.Line();
     }

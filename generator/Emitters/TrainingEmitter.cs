@@ -104,17 +104,19 @@ internal sealed class TrainingEmitter(SourceWriter w, Geometry g, CellKind cell)
             {
                 Code.Dispatch(w, "RecordSequence", _spec.IsTokenModel ? "tokens, steps, ref s, ref rec" + (_spec.HasDropout ? ", seed" : "") : "ref x, steps, ref s, ref rec" + (_spec.HasDropout ? ", seed" : ""));
                 BidirectionalEmitter.EmitOutputs(w, g, "rec", "outputs", $"{Code.HeadOutput}.Logits");
-                return;
             }
-            string dropout = _spec.HasDropout ? ", seed, t" : "";
-            using (w.Block("for (int t = 0; t < steps; t++)"))
+            else
             {
-                w.Line(_spec.IsTokenModel
-                    ? $"RecordStepCore(ref EmbeddingRow(tokens[t]), ref s, ref {Unsafe}.Add(ref rec, t * RecordStep){dropout});"
-                    : $"RecordStepCore(ref {Unsafe}.Add(ref x, t * InputSize), ref s, ref {Unsafe}.Add(ref rec, t * RecordStep){dropout});");
-                if (Every) w.Line($"WriteOutput(ref s, outputs.Slice(t * StepOutputSize, StepOutputSize), {Code.HeadOutput}.Logits);");
+                string dropout = _spec.HasDropout ? ", seed, t" : "";
+                using (w.Block("for (int t = 0; t < steps; t++)"))
+                {
+                    w.Line(_spec.IsTokenModel
+                        ? $"RecordStepCore(ref EmbeddingRow(tokens[t]), ref s, ref {Unsafe}.Add(ref rec, t * RecordStep){dropout});"
+                        : $"RecordStepCore(ref {Unsafe}.Add(ref x, t * InputSize), ref s, ref {Unsafe}.Add(ref rec, t * RecordStep){dropout});");
+                    if (Every) w.Line($"WriteOutput(ref s, outputs.Slice(t * StepOutputSize, StepOutputSize), {Code.HeadOutput}.Logits);");
+                }
+                if (!Every) w.Line($"WriteOutput(ref s, outputs, {Code.HeadOutput}.Logits);");
             }
-            if (!Every) w.Line($"WriteOutput(ref s, outputs, {Code.HeadOutput}.Logits);");
         }
         w.Line();
     }
