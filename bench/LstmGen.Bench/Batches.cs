@@ -63,6 +63,13 @@ public abstract class BatchSequenceBenchmark
         _peerOutput = new float[_expected.Length];
     }
 
+    /// <summary>For the PyTorch export: the model, <see cref="Batch"/> sequences back to back and their one-at-a-time outputs.</summary>
+    internal (ILstmModel Model, int Steps, int[] Tokens, float[] Expected) Workload()
+    {
+        Prepare();
+        return (Model, _steps, _tokens, _expected);
+    }
+
     /// <summary>A peer's output in the generated model's order: [T, B, O] → [B, T, O] for an every-step head.</summary>
     private float[] PeerOutputSequenceMajor()
     {
