@@ -67,11 +67,7 @@ public static class PyTorchExport
         int checkSteps = 0;
         foreach (int[] r in checkReviews) checkSteps += r.Length;
         int width = model.Shape.EmbeddingSize;
-        var masks = new float[checkSteps * width];
-        int row = 0;
-        for (int i = 0; i < Check; i++)
-            for (int t = 0; t < checkReviews[i].Length; t++, row++)
-                LstmGen.CompilerServices.DropoutMask.Fill(masks.AsSpan(row * width, width), model.Shape.InputDropout, TrainingAgreement.DropoutSeed(i), t, site: 0);
+        float[] masks = TrainingAgreement.Masks(model.Shape, checkReviews);
 
         string weights = Path.Combine(directory, "w8.safetensors");
         model.Save(weights);

@@ -52,7 +52,7 @@ public static class SentimentData
         return (pickedReviews, pickedLabels);
     }
 
-    /// <summary>The mean length of the encoded reviews, for the W8 floor.</summary>
+    /// <summary>The mean length of W8's timed reviews, for its floor.</summary>
     public static bool TryMeanLength(out double mean, out string source)
     {
         mean = 0;
@@ -61,11 +61,11 @@ public static class SentimentData
             source = $"{RelativePath} not found";
             return false;
         }
-        var (reviews, _) = Load();
+        var (reviews, _) = Sample(SentimentTraining.Reviews, SentimentTraining.DataSeed);
         long total = 0;
         foreach (int[] review in reviews) total += review.Length;
         mean = (double)total / reviews.Count;
-        source = $"{reviews.Count} reviews of {RelativePath}";
+        source = $"W8's {reviews.Count} reviews from {RelativePath}";
         return true;
     }
 

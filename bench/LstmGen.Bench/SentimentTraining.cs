@@ -6,6 +6,9 @@ using System;
 using System.Collections.Generic;
 using BenchmarkDotNet.Attributes;
 using LstmGen.Reference;
+#if TORCHSHARP
+using LstmGen.Bench.Peers.TorchSharpPeer;
+#endif
 using LstmGen.Training;
 using LstmGen.Training.Optimizers;
 
@@ -30,7 +33,7 @@ public class SentimentTraining
         Epochs = 1, BatchSize = 32, Seed = 1, Threads = threads, Optimizer = new Adam(learningRate: 2e-3), ClipGradientNorm = 1.0,
     };
 
-    [GlobalSetup]
+    [GlobalSetup(Target = nameof(Generated))]
     public void Setup()
     {
         var (reviews, labels) = SentimentData.Sample(Reviews, DataSeed);
@@ -50,6 +53,37 @@ public class SentimentTraining
         if (Math.Abs(a - b) > 1e-4 * Math.Abs(b)) throw new InvalidOperationException($"W8: batch losses disagree (generated {a}, reference {b}).");
         Same.Check(twin.Parameters, reference.Parameters, "W8 weights after one step");
     }
+
+#if TORCHSHARP
+    private TorchSharpSentiment? _torch;
+
+    /// <summary>
+    /// TorchSharp on the same weights and reviews (batches of 32 in the same order, padded once), checked first: its
+    /// training logits and gradients with the generated model's dropout masks equal the generated model's.
+    /// </summary>
+    [GlobalSetup(Target = nameof(TorchSharp))]
+    public void SetupTorchSharp()
+    {
+        var (reviews, labels) = SentimentData.Sample(Reviews, DataSeed);
+        var model = new SentimentModel();
+        Same.Weights(model, WeightSeed);
+        _torch = new TorchSharpSentiment(model.Shape, model.Parameters, reviews, labels, batch: 32, Threads);
+        const int Check = 8;
+        var checkReviews = reviews.GetRange(0, Check);
+        var checkLabels = labels.GetRange(0, Check);
+        var (logits, gradient) = TrainingAgreement.Gradients(model, checkReviews, checkLabels);
+        var (peerLogits, peerGradient) = _torch.Gradients(checkReviews, checkLabels, TrainingAgreement.Masks(model.Shape, checkReviews));
+        Same.Check(peerLogits, logits, "W8 TorchSharp training logits");
+        Same.Check(peerGradient, gradient, "W8 TorchSharp gradients");
+    }
+
+    [GlobalCleanup(Target = nameof(TorchSharp))]
+    public void CleanupTorchSharp() => _torch?.Dispose();
+
+    /// <summary>One epoch over the same 512 reviews, batch 32, dropout, clipping at 1, Adam 2e-3.</summary>
+    [Benchmark(OperationsPerInvoke = Reviews), BenchmarkCategory(Peers.PeerCategory.TorchSharp)]
+    public double TorchSharp() => _torch!.Epoch();
+#endif
 
     /// <summary>One epoch over 512 reviews (16 Adam steps of 32), reported per review.</summary>
     [Benchmark(OperationsPerInvoke = Reviews)]
@@ -89,6 +123,19 @@ public static class TrainingAgreement
         var gradient = new float[model.Shape.ParameterCount];
         model.CopyGradients(gradients, gradient);
         return (logits, gradient);
+    }
+
+    /// <summary>The input-dropout masks <see cref="Gradients"/> applies: each sequence's [T, embedding] scales, back to back.</summary>
+    public static float[] Masks(ModelShape shape, IReadOnlyList<int[]> sequences)
+    {
+        int steps = 0, width = shape.EmbeddingSize;
+        foreach (int[] s in sequences) steps += s.Length;
+        var masks = new float[steps * width];
+        int row = 0;
+        for (int i = 0; i < sequences.Count; i++)
+            for (int t = 0; t < sequences[i].Length; t++, row++)
+                LstmGen.CompilerServices.DropoutMask.Fill(masks.AsSpan(row * width, width), shape.InputDropout, DropoutSeed(i), t, site: 0);
+        return masks;
     }
 
     public static void Check(ITokenTrainableModel generated, ITokenTrainableModel reference, IReadOnlyList<int[]> sequences, IReadOnlyList<int> labels, string what)
