@@ -27,16 +27,52 @@ public static class Floors
     public static string JitWidth =>
         Vector512.IsHardwareAccelerated ? "Vector512" : Vector256.IsHardwareAccelerated ? "Vector256" : Vector128.IsHardwareAccelerated ? "Vector128" : "scalar";
 
-    public static void Run()
+    /// <summary>Measures and prints; with <paramref name="jsonPath"/>, also writes the rates and the W7–W9 floors there (for bench/batch_summary.py).</summary>
+    public static void Run(string? jsonPath = null)
     {
-        MachineRates rates = JitWidth switch
+        MachineRates? rates = JitWidth switch
         {
             "Vector512" => Measure<Width512, Vector512<float>>(),
             "Vector256" => Measure<Width256, Vector256<float>>(),
             "Vector128" => Measure<Width128, Vector128<float>>(),
-            _ => throw new PlatformNotSupportedException("floors: no vector width is hardware-accelerated here (DOTNET_EnableHWIntrinsic=0?); the generated models run their scalar path."),
+            _ => null,
         };
+        if (rates is null)
+        {
+            Console.WriteLine("floors: no vector width is hardware-accelerated here (DOTNET_EnableHWIntrinsic=0?); the generated models run their scalar path, which has no floor to measure.");
+            return;
+        }
         Print(rates);
+        if (jsonPath is not null) WriteJson(rates, jsonPath);
+    }
+
+    private static void WriteJson(MachineRates r, string path)
+    {
+        var w7 = new System.Collections.Generic.Dictionary<string, double>();
+        foreach (int batch in WorkloadSizes.Batches)
+        {
+            w7[$"review/{batch}"] = WorkloadSizes.W3CallNs(r, batch);
+            w7[$"char/{batch}"] = WorkloadSizes.W4CallNs(r, batch);
+        }
+        double? w8 = SentimentData.TryMeanLength(out double meanLength, out _) ? WorkloadSizes.W8SamplesPerSecond(r, meanLength, threads: 2) : null;
+        var document = new System.Collections.Generic.Dictionary<string, object?>
+        {
+            ["width"] = r.Width,
+            ["instruction_sets"] = InstructionSets(),
+            ["gigahertz"] = r.Gigahertz,
+            ["multiply_adds_per_ns"] = r.MultiplyAddsPerNs,
+            ["l2_bytes_per_ns"] = r.L2BytesPerNs,
+            ["l3_bytes_per_ns"] = r.L3BytesPerNs,
+            ["sigmoid_latency_ns"] = r.SigmoidLatencyNs,
+            ["tanh_latency_ns"] = r.TanhLatencyNs,
+            ["activation_ns_per_float"] = r.ActivationNsPerFloat,
+            ["w7_call_ns"] = w7,
+            ["w8_samples_per_second"] = w8,
+            ["w8_mean_length"] = w8 is null ? null : meanLength,
+            ["w9_multiply_add_ns"] = WorkloadSizes.W9MultiplyAddNs(r),
+            ["w9_ns"] = WorkloadSizes.W9MultiplyAddNs(r) + WorkloadSizes.W9ActivationNs(r),
+        };
+        System.IO.File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(document, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
     }
 
     /// <summary>The instruction sets behind the width, as the JIT reports them.</summary>

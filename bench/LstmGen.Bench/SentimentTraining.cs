@@ -24,7 +24,8 @@ public class SentimentTraining
     private SentimentModel _model = null!;
     private SequenceDataset _data = null!;
 
-    [Params(2)]
+    /// <summary>2 as the sample on this machine; 1 for the peers' best (libtorch's threads suffer most on a shared machine).</summary>
+    [Params(1, 2)]
     public int Threads { get; set; }
 
     /// <summary>The sample's training settings (samples/Sentiment/Program.cs), for one epoch.</summary>

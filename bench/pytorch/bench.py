@@ -318,6 +318,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("directory", help="what `LstmGen.Bench export-pytorch DIR` wrote")
     parser.add_argument("--quick", action="store_true", help="fewer, shorter rounds (a smoke test)")
+    parser.add_argument("--batches-only", action="store_true", help="W7 and W8 only (what bench/batches.sh needs)")
+    parser.add_argument("--json", metavar="FILE", help="also write W7's and W8's results there (for bench/batch_summary.py)")
     args = parser.parse_args()
     rounds, target, train_rounds = (3, 0.05, 2) if args.quick else (9, 0.25, 5)
 
@@ -325,35 +327,40 @@ def main():
     print(f"PyTorch {torch.__version__}, Python {sys.version.split()[0]}, default threads {default_threads}, "
           f"logical CPUs {os.cpu_count()}")
 
-    rows = inference(args.directory, rounds, target)
-    print(f"BLAS: {blas_in_use()}")
-    print()
-    print("Inference, 1 thread, batch 1, inference_mode (median of rounds; agreement with the generated model)")
-    print(f"| {'workload':<38} | {'median':>12} | {'calls/round':>11} | {'max error':>9} |")
-    print(f"|{'-' * 40}|{'-' * 14}|{'-' * 13}|{'-' * 11}|")
-    for name, seconds, n, error in rows:
-        print(f"| {WORKLOADS[name]:<38} | {format_time(seconds):>12} | {n:>11} | {error:>9.1e} |")
+    if not args.batches_only:
+        rows = inference(args.directory, rounds, target)
+        print(f"BLAS: {blas_in_use()}")
+        print()
+        print("Inference, 1 thread, batch 1, inference_mode (median of rounds; agreement with the generated model)")
+        print(f"| {'workload':<38} | {'median':>12} | {'calls/round':>11} | {'max error':>9} |")
+        print(f"|{'-' * 40}|{'-' * 14}|{'-' * 13}|{'-' * 11}|")
+        for name, seconds, n, error in rows:
+            print(f"| {WORKLOADS[name]:<38} | {format_time(seconds):>12} | {n:>11} | {error:>9.1e} |")
 
     print()
     print("W7: B sequences per call, [T, B] time-major, 1 thread, inference_mode (median of rounds)")
     print(f"| {'workload':<34} | {'batch':>5} | {'call':>12} | {'sequences/s':>11} | {'max error':>9} |")
     print(f"|{'-' * 36}|{'-' * 7}|{'-' * 14}|{'-' * 13}|{'-' * 11}|")
+    summary = {"torch": torch.__version__, "w7": {}, "w8": []}
     for name, batch, seconds, error in batches_inference(args.directory, rounds, target):
+        summary["w7"][f"{name.split('_')[1]}/{batch}"] = seconds * 1e9
         print(f"| {WORKLOADS[name]:<34} | {batch:>5} | {format_time(seconds):>12} | {format_rate(batch / seconds):>11} | {error:>9.1e} |")
 
     threads = sorted({default_threads, 1, os.cpu_count() or 1})
-    print()
-    print(f"Training, batch 32, Adam, one optimizer step per batch (median of {train_rounds} steps)")
-    print(f"| {'workload':<40} | {'threads':>11} | {'step':>10} | {'throughput':>23} |")
-    print(f"|{'-' * 42}|{'-' * 13}|{'-' * 12}|{'-' * 25}|")
-    labels = {"W5": "W5 reviews (W3 model, T 300, BCE)", "W6": "W6 characters (W4 model, T 100, CE)"}
-    for workload, count, seconds, rate, unit in training(args.directory, threads, train_rounds):
-        shown = f"{count} (default)" if count == default_threads else str(count)
-        print(f"| {labels[workload]:<40} | {shown:>11} | {format_time(seconds):>10} | {format_rate(rate):>10} {unit:<12} |")
+    if not args.batches_only:
+        print()
+        print(f"Training, batch 32, Adam, one optimizer step per batch (median of {train_rounds} steps)")
+        print(f"| {'workload':<40} | {'threads':>11} | {'step':>10} | {'throughput':>23} |")
+        print(f"|{'-' * 42}|{'-' * 13}|{'-' * 12}|{'-' * 25}|")
+        labels = {"W5": "W5 reviews (W3 model, T 300, BCE)", "W6": "W6 characters (W4 model, T 100, CE)"}
+        for workload, count, seconds, rate, unit in training(args.directory, threads, train_rounds):
+            shown = f"{count} (default)" if count == default_threads else str(count)
+            print(f"| {labels[workload]:<40} | {shown:>11} | {format_time(seconds):>10} | {format_rate(rate):>10} {unit:<12} |")
 
     sentiment_batches = (32,) if args.quick else (32, 64, 128, 256)
     error, count, mean_length, rows = sentiment(args.directory, threads, sentiment_batches, 1 if args.quick else 3)
     print()
+    print(f"BLAS: {blas_in_use()}")
     print(f"W8: the Sentiment model (bidirectional LSTM(64), input dropout 0.3, packed sequences), Adam 2e-3, clipping 1;")
     print(f"one epoch over {count} reviews (mean {mean_length:.1f} words), median of epochs; training forward and gradients")
     print(f"checked against the generated model with its dropout masks: max error {error:.1e}")
@@ -362,6 +369,10 @@ def main():
     for count, batch, seconds, rate in rows:
         shown = f"{count} (default)" if count == default_threads else str(count)
         print(f"| {shown:>11} | {batch:>5} | {format_time(seconds):>10} | {format_rate(rate):>10} |")
+        summary["w8"].append({"threads": count, "batch": batch, "samples_per_second": rate})
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(summary, f, indent=2)
 
 
 def format_rate(rate):
