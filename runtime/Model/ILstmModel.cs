@@ -69,13 +69,16 @@ public interface IFloatSequenceModel : ILstmModel
     /// </summary>
     void Predict(ReadOnlySpan<float> inputs, Span<float> output);
 
-    /// <summary>Runs a whole sequence starting from <paramref name="state"/> (h0, c0) and leaves the final state (h_n, c_n) in it.</summary>
+    /// <summary>
+    /// Runs a whole sequence starting from <paramref name="state"/> (h0, c0) and leaves the final state (h_n, c_n) in it.
+    /// Safe to call from many threads at once as long as each uses its own state.
+    /// </summary>
     void Predict(ReadOnlySpan<float> inputs, Span<float> output, LstmState state, HeadOutput kind = HeadOutput.Activated);
 
     /// <summary>
     /// Advances <paramref name="state"/> by one step. <paramref name="output"/> receives
     /// <see cref="ModelShape.StepOutputSize"/> floats (the head applied to this step, or h), or is
-    /// empty to only advance the state.
+    /// empty to only advance the state. Safe to call from many threads at once as long as each stream has its own state.
     /// </summary>
     /// <exception cref="NotSupportedException">The model is bidirectional (<see cref="ModelShape.Bidirectional"/>): it needs the whole sequence, use Predict.</exception>
     void Step(ReadOnlySpan<float> input, Span<float> output, LstmState state, HeadOutput kind = HeadOutput.Activated);
@@ -90,10 +93,16 @@ public interface ITokenSequenceModel : ILstmModel
     /// </summary>
     void Predict(ReadOnlySpan<int> tokens, Span<float> output);
 
-    /// <summary>Runs a whole sequence starting from <paramref name="state"/> (h0, c0) and leaves the final state (h_n, c_n) in it.</summary>
+    /// <summary>
+    /// Runs a whole sequence starting from <paramref name="state"/> (h0, c0) and leaves the final state (h_n, c_n) in it.
+    /// Safe to call from many threads at once as long as each uses its own state.
+    /// </summary>
     void Predict(ReadOnlySpan<int> tokens, Span<float> output, LstmState state, HeadOutput kind = HeadOutput.Activated);
 
-    /// <summary>Advances <paramref name="state"/> by one token; <paramref name="output"/> as for the float form.</summary>
+    /// <summary>
+    /// Advances <paramref name="state"/> by one token; <paramref name="output"/> as for the float form. Safe to call from
+    /// many threads at once as long as each stream has its own state.
+    /// </summary>
     /// <exception cref="NotSupportedException">The model is bidirectional (<see cref="ModelShape.Bidirectional"/>): it needs the whole sequence, use Predict.</exception>
     void Step(int token, Span<float> output, LstmState state, HeadOutput kind = HeadOutput.Activated);
 }

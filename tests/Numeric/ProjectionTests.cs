@@ -157,7 +157,7 @@ public sealed class ProjectionTests(ITestOutputHelper output)
         Assert.Contains("Projection=2", projected.ToString());
         Assert.NotEqual(new ModelShape(0, 9, 3, 5, 2, 2, Head.Linear, HeadOn.LastStep, peephole: true), projected);
         Assert.Throws<ArgumentOutOfRangeException>(() => new ModelShape(0, 9, 3, 5, 2, 2, Head.Linear, HeadOn.LastStep).LayerTensorName(LayerParameter.WeightHr, 0));
-        Assert.Contains("smaller than Hidden (5)", Assert.Throws<ArgumentOutOfRangeException>(() => new ModelShape(3, 0, 0, 5, 1, 0, Head.None, HeadOn.LastStep, projectionSize: 5)).Message);
+        Assert.Contains("smaller than the hidden size (5)", Assert.Throws<ArgumentOutOfRangeException>(() => new ModelShape(3, 0, 0, 5, 1, 0, Head.None, HeadOn.LastStep, projectionSize: 5)).Message);
         Assert.Throws<ArgumentException>(() => new ModelShape(3, 0, 0, 5, 1, 0, Head.None, HeadOn.LastStep, RecurrentCell.Gru, projectionSize: 2));
         var bidirectional = new ModelShape(3, 0, 0, 5, 2, 1, Head.Linear, HeadOn.LastStep, bidirectional: true, projectionSize: 2);
         Assert.Equal("lstm.weight_hr_l1_reverse", bidirectional.Tensors[19].Name);
