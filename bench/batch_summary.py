@@ -39,6 +39,8 @@ def report(directory, name):
 def time(ns):
     if ns is None:
         return "—"
+    if ns >= 1e9:
+        return f"{ns / 1e9:.2f} s"
     if ns >= 1e6:
         return f"{ns / 1e6:.2f} ms"
     if ns >= 1e3:

@@ -318,6 +318,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("directory", help="what `LstmGen.Bench export-pytorch DIR` wrote")
     parser.add_argument("--quick", action="store_true", help="fewer, shorter rounds (a smoke test)")
+    parser.add_argument("--w8-threads", metavar="N,N", help="W8's thread counts (default: 1 and one per logical CPU)")
     parser.add_argument("--batches-only", action="store_true", help="W7 and W8 only (what bench/batches.sh needs)")
     parser.add_argument("--json", metavar="FILE", help="also write W7's and W8's results there (for bench/batch_summary.py)")
     args = parser.parse_args()
@@ -358,7 +359,8 @@ def main():
             print(f"| {labels[workload]:<40} | {shown:>11} | {format_time(seconds):>10} | {format_rate(rate):>10} {unit:<12} |")
 
     sentiment_batches = (32,) if args.quick else (32, 64, 128, 256)
-    error, count, mean_length, rows = sentiment(args.directory, threads, sentiment_batches, 1 if args.quick else 3)
+    w8_threads = [int(n) for n in args.w8_threads.split(",")] if args.w8_threads else threads
+    error, count, mean_length, rows = sentiment(args.directory, w8_threads, sentiment_batches, 1 if args.quick else 3)
     print()
     print(f"BLAS: {blas_in_use()}")
     print(f"W8: the Sentiment model (bidirectional LSTM(64), input dropout 0.3, packed sequences), Adam 2e-3, clipping 1;")
