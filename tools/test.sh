@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test once, then the numeric tests again on each narrower SIMD path (AVX2, SSE without
-# FMA, scalar), then the README's main job on a short budget, and ends with one line "N passed, N failed" summed over all runs.
+# FMA, scalar), then every sample's smoke check on a short budget, and ends with one line "N passed, N failed" summed over all runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 DOTNET_GENERATE_ASPNET_CERTIFICATE=0
@@ -35,8 +35,8 @@ run() {
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 }
 
-# The README's main job on a short budget: it must learn (ROC AUC well above chance), save, reload and
-# evaluate a file with --model/--test. Counted as one test.
+# The Sentiment sample on a short budget: it must learn (ROC AUC well above chance), save, reload and score a file
+# with --model/--test (one PredictBatch call on every core). Counted as one test.
 sample() {
   echo "=== sample: Sentiment (3 epochs)"
   local out="$log/sentiment.safetensors" ok=1
@@ -45,10 +45,10 @@ sample() {
   local auc
   auc=$(grep -oE "^Validation: accuracy [0-9.]+, ROC AUC [0-9.]+" "$log/sample.txt" | grep -oE "[0-9.]+$")
   grep -E "^Validation|^accuracy=" "$log/sample.txt"
-  if [ "$ok" -eq 1 ] && [ -n "$auc" ] && awk -v a="$auc" 'BEGIN { exit !(a >= 0.70) }' && grep -qE "^accuracy=0\.[0-9]+ auc=0\.[0-9]+$" "$log/sample.txt"; then
+  if [ "$ok" -eq 1 ] && [ -n "$auc" ] && awk -v a="$auc" 'BEGIN { exit !(a >= 0.70) }' && tail -1 "$log/sample.txt" | grep -qE "^accuracy=0\.[0-9]+ auc=0\.[0-9]+ scored_per_second=[0-9]+$"; then
     echo "sample: passed"; passed=$((passed + 1))
   else
-    echo "sample: FAILED (validation AUC '${auc}' must be ≥ 0.70, and --model/--test must print accuracy=… auc=…)"; tail -20 "$log/sample.txt"; failed=$((failed + 1))
+    echo "sample: FAILED (validation AUC '${auc}' must be ≥ 0.70, and --model/--test must end with accuracy=… auc=… scored_per_second=…)"; tail -20 "$log/sample.txt"; failed=$((failed + 1))
   fi
 }
 
@@ -73,7 +73,7 @@ digits() {
 forecast() {
   echo "=== sample: Forecast"
   local line
-  if dotnet run --project samples/Forecast -c Release --no-build -- --chart "$log/forecast.png" >"$log/forecast.txt" 2>&1; then
+  if dotnet run --project samples/Forecast -c Release --no-build -- --out "$log/forecast.png" >"$log/forecast.txt" 2>&1; then
     line=$(tail -1 "$log/forecast.txt" | grep -E "^rmse=[0-9.]+ naive_rmse=[0-9.]+ seasonal_naive_rmse=[0-9.]+ ar_rmse=[0-9.]+$")
   fi
   echo "$line"
@@ -82,6 +82,27 @@ forecast() {
     echo "forecast: passed"; passed=$((passed + 1))
   else
     echo "forecast: FAILED (rmse must be below naive_rmse and seasonal_naive_rmse and within 10 % of ar_rmse, after a model selection, with a PNG chart)"; tail -20 "$log/forecast.txt"; failed=$((failed + 1))
+  fi
+}
+
+# Every sample's command line: --help prints the usage to stdout and exits 0; an unknown flag exits non-zero with a
+# message on stderr. Counted as one test.
+cli() {
+  echo "=== samples: --help and a bad flag"
+  local bad=""
+  for name in Sentiment Digits Forecast NextWord CharModel Explorer Seq2Seq Streaming Serving; do
+    local dll="samples/$name/bin/Release/net10.0/$name.dll"
+    if ! dotnet "$dll" --help >"$log/help.txt" 2>"$log/help-err.txt" || ! grep -q "^Usage:" "$log/help.txt" || [ -s "$log/help-err.txt" ]; then
+      bad="$bad $name(--help)"
+    fi
+    if dotnet "$dll" --no-such-flag >/dev/null 2>"$log/bad-flag.txt" || ! grep -q "no-such-flag" "$log/bad-flag.txt"; then
+      bad="$bad $name(bad flag)"
+    fi
+  done
+  if [ -z "$bad" ]; then
+    echo "cli: passed"; passed=$((passed + 1))
+  else
+    echo "cli: FAILED:$bad"; failed=$((failed + 1))
   fi
 }
 
@@ -105,11 +126,13 @@ run scalar "$numeric" DOTNET_EnableHWIntrinsic=0
 sample
 digits
 forecast
+cli
 smoke streaming samples/Streaming/smoke.sh
 smoke charmodel samples/CharModel/smoke.sh
 smoke nextword samples/NextWord/smoke.sh
 smoke explorer samples/Explorer/smoke.sh
 smoke seq2seq samples/Seq2Seq/smoke.sh
+smoke serving samples/Serving/smoke.sh
 smoke package tools/package-test.sh
 
 rm -rf "$log"

@@ -118,13 +118,16 @@ public sealed class ConfusionMatrix
         int width = 6;
         for (int k = 0; k < Classes; k++) width = Math.Max(width, Name(k).Length);
         foreach (long c in _counts) width = Math.Max(width, c.ToString(CultureInfo.InvariantCulture).Length);
+        const string corner = "actual \\ predicted";
+        int labels = corner.Length;
+        for (int k = 0; k < Classes; k++) labels = Math.Max(labels, Name(k).Length);
         var text = new StringBuilder();
-        text.Append("actual \\ predicted".PadRight(width + 2));
+        text.Append(corner.PadRight(labels + 2));
         for (int k = 0; k < Classes; k++) text.Append(Name(k).PadLeft(width + 1));
         text.AppendLine();
         for (int a = 0; a < Classes; a++)
         {
-            text.Append(Name(a).PadRight(width + 2));
+            text.Append(Name(a).PadRight(labels + 2));
             for (int p = 0; p < Classes; p++) text.Append(_counts[a * Classes + p].ToString(CultureInfo.InvariantCulture).PadLeft(width + 1));
             text.AppendLine();
         }

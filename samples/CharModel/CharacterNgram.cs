@@ -86,6 +86,17 @@ public sealed class CharacterNgram
         return p;
     }
 
+    /// <summary>Bits per character of a unigram model (character frequencies of <paramref name="train"/>, add-one smoothed) on <paramref name="text"/>.</summary>
+    public static double UnigramBitsPerCharacter(ReadOnlySpan<int> train, ReadOnlySpan<int> text, int symbols)
+    {
+        var counts = new double[symbols];
+        counts.AsSpan().Fill(1);
+        foreach (int id in train) counts[id]++;
+        double total = train.Length + symbols, bits = 0;
+        for (int t = 1; t < text.Length; t++) bits -= Math.Log2(counts[text[t]] / total);
+        return bits / (text.Length - 1);
+    }
+
     /// <summary>Mean −log₂ P of every character after the first, each given the characters before it.</summary>
     public double BitsPerCharacter(ReadOnlySpan<int> ids)
     {

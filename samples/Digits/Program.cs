@@ -1,11 +1,15 @@
 // Handwritten digits as sequences: each 8×8 image is read as 8 time steps of 8 pixels (one row per step)
 // by an LSTM whose last hidden state goes through a softmax over the 10 digits. Trains on a stratified
-// 80 %, then prints the held-out accuracy and the confusion matrix. --data takes any CSV of the same form.
+// 80 % (or on --data, scoring a --test file), predicts the held-out images in one call and prints the accuracy and
+// the confusion matrix. --data takes any CSV of the same form.
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using LstmGen;
+using LstmGen.Samples;
 using LstmGen.Training;
 using LstmGen.Training.Optimizers;
 
@@ -17,104 +21,83 @@ public partial class DigitReader;
 
 public static class Program
 {
-    private const string Usage = """
-        usage: dotnet run --project samples/Digits -c Release -- [options]
-          --data FILE      CSV with a header, 64 pixel columns (row by row) and a last column label 0–9
-                           (default: the bundled 1,797 scikit-learn digits, pixels 0–16)
-          --max-pixel V    the pixels' largest value, used to scale them to [0, 1] (default 16)
-          --epochs N       training epochs (default 40)
-          --test-size F    fraction held out, stratified by digit (default 0.2)
-          --threads N      training threads (default: all cores)
-          --seed N         seed for the split, initialisation and shuffling (default 1)
-        """;
-
     public static int Main(string[] args)
     {
-        string data = Path.Combine(AppContext.BaseDirectory, "data", "sklearn_digits_8x8.csv");
-        int epochs = 40, threads = Environment.ProcessorCount;
-        float maxPixel = 16;
-        double testSize = 0.2;
-        ulong seed = 1;
-        try
+        var data = SampleOptions.Data("CSV with a header, 64 pixel columns (row by row) and a last column label 0-9 (default: the bundled 1,797 scikit-learn digits, pixels 0-16)");
+        var test = SampleOptions.Test("a held-out CSV of the same form to score; without it a stratified --test-size share of --data is held out");
+        var maxPixel = SampleOptions.Between("--max-pixel", 1e-6, 1e9, 16, "the pixels' largest value, used to scale them to [0, 1]");
+        var epochs = SampleOptions.Epochs(40);
+        var learningRate = SampleOptions.LearningRate(5e-3, "Adam's learning rate, cosine-annealed over the epochs");
+        var testSize = SampleOptions.Between("--test-size", 0.01, 0.9, 0.2, "share of --data held out, stratified by digit, when there is no --test file");
+        var threads = SampleOptions.Threads();
+        var seed = SampleOptions.Seed("seed of the split, the initialisation and the shuffling");
+        var root = new RootCommand("8x8 handwritten digits read row by row by an LSTM: held-out accuracy and confusion matrix. The last line is accuracy=... macro_f1=...")
         {
-            for (int i = 0; i < args.Length; i++)
-            {
-                string Value() => i + 1 < args.Length ? args[++i] : throw new FormatException($"{args[i]} needs a value.");
-                double Number(double min, double max) =>
-                    double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v >= min && v <= max
-                        ? v : throw new FormatException($"{args[i - 1]} needs a number in [{min}, {max}], not '{args[i]}'.");
-                switch (args[i])
-                {
-                    case "--data": data = Value(); break;
-                    case "--max-pixel": maxPixel = (float)Number(1e-6, 1e9); break;
-                    case "--epochs": epochs = (int)Number(1, 100000); break;
-                    case "--test-size": testSize = Number(0.01, 0.9); break;
-                    case "--threads": threads = (int)Number(1, 1024); break;
-                    case "--seed": seed = (ulong)Number(0, int.MaxValue); break;
-                    default: throw new FormatException(args[i] is "-h" or "--help" ? "LstmGen digits sample." : $"Unknown option '{args[i]}'.");
-                }
-            }
-            return Run(data, maxPixel, epochs, testSize, threads, seed);
-        }
-        catch (FormatException e)
-        {
-            Console.Error.WriteLine(e.Message);
-            Console.Error.WriteLine(Usage);
-            return 2;
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or TrainingDivergedException)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
-        }
+            data, test, maxPixel, epochs, learningRate, testSize, threads, seed,
+        };
+        return SampleOptions.Run(root, args, r => Run(r.GetValue(data) ?? SampleOutput.Bundled("sklearn_digits_8x8.csv"), r.GetValue(test), (float)r.GetValue(maxPixel),
+            r.GetValue(epochs), r.GetValue(learningRate), r.GetValue(testSize), r.GetValue(threads), r.GetValue(seed)));
     }
 
-    private static int Run(string path, float maxPixel, int epochs, double testSize, int threads, ulong seed)
+    private static int Run(string path, string? testPath, float maxPixel, int epochs, double learningRate, double testSize, int threads, ulong seed)
     {
+        SequenceDataset train, test;
         var (images, labels) = Load(path, maxPixel);
-        var (train, test) = SequenceDataset.FromFloats(images, DigitReader.InputSize, labels).Split(testSize, seed, stratify: true);
-        Console.WriteLine($"{images.Count} images from {path}: training on {train.Count}, testing on {test.Count} (stratified by digit).");
+        if (testPath is null)
+        {
+            (train, test) = SequenceDataset.FromFloats(images, DigitReader.InputSize, labels).Split(testSize, seed, stratify: true);
+            Console.WriteLine($"{images.Count} images from {path}: training on {train.Count}, testing on {test.Count} (stratified by digit).");
+        }
+        else
+        {
+            var (testImages, testLabels) = Load(testPath, maxPixel);
+            train = SequenceDataset.FromFloats(images, DigitReader.InputSize, labels);
+            test = SequenceDataset.FromFloats(testImages, DigitReader.InputSize, testLabels);
+            Console.WriteLine($"Training on the {train.Count} images of {path}, testing on the {test.Count} of {testPath}.");
+        }
 
         var model = new DigitReader();
-        ParameterInit.Initialize(model.Shape, model.Parameters, seed);
-        model.ParametersChanged();
+        model.Initialize(seed);
         var trainer = new Trainer(model, new TrainingOptions
         {
             Epochs = epochs,
             BatchSize = 32,
             Seed = seed,
             Threads = threads,
-            Optimizer = new Adam(5e-3),
-            LearningRateSchedule = new CosineAnnealing(5e-3, epochs),
+            Optimizer = new Adam(learningRate),
+            LearningRateSchedule = new CosineAnnealing(learningRate, epochs),
             ClipGradientNorm = 5,
         });
         TrainingResult result = trainer.Fit(train, progress: new ConsoleProgressBar());
         Console.WriteLine($"Trained {result.CompletedEpochs} epochs.");
 
-        var confusion = new int[10, 10];
-        var probabilities = new float[DigitReader.OutputSize];
-        int correct = 0;
+        // The whole test set in one call: 8 rows of 8 pixels per image, back to back; 10 probabilities per image back.
+        var pixels = new float[test.Count * ImageSteps * DigitReader.InputSize];
+        var lengths = new int[test.Count];
+        var actual = new int[test.Count];
         for (int i = 0; i < test.Count; i++)
         {
-            model.Predict(test.Inputs(i), probabilities);
-            int predicted = Metrics.ArgMax(probabilities), actual = test.ClassIds(i)[0];
-            confusion[actual, predicted]++;
-            if (predicted == actual) correct++;
+            test.Inputs(i).CopyTo(pixels.AsSpan(i * ImageSteps * DigitReader.InputSize));
+            lengths[i] = ImageSteps;
+            actual[i] = test.ClassIds(i)[0];
         }
+        var probabilities = new float[model.BatchOutputLength(lengths)];
+        model.PredictBatch(pixels, lengths, probabilities, new BatchOptions { UseAllCores = true });
+        var predicted = new int[test.Count];
+        for (int i = 0; i < test.Count; i++) predicted[i] = Metrics.ArgMax(probabilities.AsSpan(i * DigitReader.OutputSize, DigitReader.OutputSize));
+
+        ConfusionMatrix confusion = ConfusionMatrix.From(actual, predicted, classes: DigitReader.OutputSize);
         Console.WriteLine();
         Console.WriteLine("Confusion matrix (rows: true digit, columns: predicted):");
-        Console.WriteLine("       " + string.Concat(Digits(d => $"{d,5}")));
-        for (int a = 0; a < 10; a++) Console.WriteLine($"  {a,3}  " + string.Concat(Digits(p => $"{confusion[a, p],5}")));
-        double accuracy = (double)correct / test.Count;
+        Console.Write(confusion.ToString());
         Console.WriteLine();
-        Console.WriteLine($"accuracy={accuracy.ToString("0.000", CultureInfo.InvariantCulture)} ({correct} of {test.Count} held-out images)");
+        Console.WriteLine($"{predicted.Where((p, i) => p == actual[i]).Count()} of {test.Count} held-out images right.");
+        SampleOutput.KeyValues($"accuracy={confusion.Accuracy:F3} macro_f1={confusion.MacroF1:F3}");
         return 0;
     }
 
-    private static IEnumerable<string> Digits(Func<int, string> cell)
-    {
-        for (int d = 0; d < 10; d++) yield return cell(d);
-    }
+    /// <summary>Steps per image: one per row.</summary>
+    private const int ImageSteps = 8;
 
     /// <summary>Reads 64 pixels and a label per row; pixels are scaled by <paramref name="maxPixel"/>.</summary>
     private static (List<float[]> Images, List<int> Labels) Load(string path, float maxPixel)

@@ -4,73 +4,41 @@
 // every neuron's h, c and gates over example sequences, with the neuron that counts picked out.
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
-using LstmGen.Training;
+using LstmGen.Samples;
 
 namespace Explorer;
 
 public static class Program
 {
-    private const string Usage = """
-        usage: dotnet run --project samples/Explorer -c Release -- [options]
-          --task NAME        counting, selective, remember, copy or all (default all); may be repeated
-          --out FILE         the HTML page to write (default explorer.html)
-          --steps N          optimizer steps per task, batches of 32 (default: each task's own, 2,000–8,000)
-          --minutes M        stop each task's training after M minutes even if steps remain
-          --seeds N          models per task: the first (--seed) is drawn on the page, the others (--seed + 1, …)
-                             are trained and tested too, for how much the results vary (default 5; 1 = just one)
-          --threads N        training threads (default: all cores)
-          --seed N           seed of the weights, the training examples and the test examples (default 1)
-        """;
-
     public static int Main(string[] args)
     {
-        var names = new List<string>();
-        string output = "explorer.html";
-        int? steps = null;
-        double minutes = 0;
-        int threads = Environment.ProcessorCount, seeds = 5;
-        ulong seed = 1;
-        try
+        var tasks = new Option<string[]>("--task") { Description = "counting, selective, remember, copy or all (default all); repeatable", HelpName = "NAME" };
+        var output = SampleOptions.Out("explorer.html", "the HTML page to write");
+        var steps = new Option<int?>("--steps") { Description = "optimizer steps per task, batches of 32 (default: each task's own, 2,000-8,000)", HelpName = "N" };
+        steps.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--steps must be at least 1."); });
+        var minutes = SampleOptions.Between("--minutes", 0, 100_000, 0, "stop each task's training after M minutes even if steps remain (0: no limit)");
+        var seeds = SampleOptions.AtLeast("--seeds", 1, 5, "models per task: the first (--seed) is drawn on the page, the others (--seed + 1, ...) are trained and tested too, for how much the results vary (1 = just one)");
+        var learningRate = new Option<double?>("--learning-rate") { Description = "Adam's learning rate for every task, cosine-annealed to 1/20 of it (default: each task's own, 0.01)", HelpName = "R" };
+        learningRate.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is { } v && !(v > 0)) r.AddError("--learning-rate must be positive."); });
+        var threads = SampleOptions.Threads();
+        var seed = SampleOptions.Seed("seed of the weights, the training examples and the test examples");
+        var root = new RootCommand("The tasks of \"Exploring LSTMs\" (counting, selective counting, remembering, copying): exact-match accuracy, how far counting carries past the trained lengths, and an HTML page of every neuron's h, c and gates.")
         {
-            for (int i = 0; i < args.Length; i++)
-            {
-                string Value() => i + 1 < args.Length ? args[++i] : throw new FormatException($"{args[i]} needs a value.");
-                double Number(double min, double max) =>
-                    double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v >= min && v <= max
-                        ? v : throw new FormatException($"{args[i - 1]} needs a number in [{min}, {max}], not '{args[i]}'.");
-                switch (args[i])
-                {
-                    case "--task": names.Add(Value()); break;
-                    case "--out": output = Value(); break;
-                    case "--steps": steps = (int)Number(1, 10_000_000); break;
-                    case "--minutes": minutes = Number(0.001, 100_000); break;
-                    case "--seeds": seeds = (int)Number(1, 1000); break;
-                    case "--threads": threads = (int)Number(1, 256); break;
-                    case "--seed": seed = (ulong)Number(0, int.MaxValue); break;
-                    default: throw new FormatException(args[i] is "-h" or "--help" ? "LstmGen explorer: the tasks of \"Exploring LSTMs\"." : $"Unknown option '{args[i]}'.");
-                }
-            }
+            tasks, output, steps, minutes, seeds, learningRate, threads, seed,
+        };
+        return SampleOptions.Run(root, args, r =>
+        {
             if (Alphabet.Characters.Length != Alphabet.Size)
                 throw new InvalidOperationException($"Alphabet.Size is {Alphabet.Size} but there are {Alphabet.Characters.Length} characters.");
-            IReadOnlyList<ExplorerTask> tasks = Select(names);
-            return Run(tasks, output, steps, minutes, threads, seed, seeds);
-        }
-        catch (FormatException e)
-        {
-            Console.Error.WriteLine(e.Message);
-            Console.Error.WriteLine(Usage);
-            return 2;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or TrainingDivergedException or InvalidOperationException)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
-        }
+            IReadOnlyList<ExplorerTask> selected = Select([.. r.GetValue(tasks) ?? []]);
+            return Run(selected, r.GetValue(output)!, r.GetValue(steps), r.GetValue(minutes), r.GetValue(learningRate), r.GetValue(threads), r.GetValue(seed), r.GetValue(seeds));
+        });
     }
 
     private static IReadOnlyList<ExplorerTask> Select(List<string> names)
@@ -81,11 +49,11 @@ public static class Program
             if (names.Contains(task.Name)) selected.Add(task);
         foreach (string name in names)
             if (!ExplorerTask.All.Any(t => t.Name == name))
-                throw new FormatException($"Unknown task '{name}': use {string.Join(", ", ExplorerTask.All.Select(t => t.Name))} or all.");
+                throw new ArgumentException($"Unknown task '{name}': use {string.Join(", ", ExplorerTask.All.Select(t => t.Name))} or all.");
         return selected;
     }
 
-    private static int Run(IReadOnlyList<ExplorerTask> tasks, string output, int? steps, double minutes, int threads, ulong seed, int seeds)
+    private static int Run(IReadOnlyList<ExplorerTask> tasks, string output, int? steps, double minutes, double? learningRate, int threads, ulong seed, int seeds)
     {
         var total = Stopwatch.StartNew();
         var outcomes = new List<TaskOutcome>();
@@ -94,12 +62,12 @@ public static class Program
         foreach (ExplorerTask task in tasks)
         {
             DateTime deadline = minutes > 0 ? DateTime.UtcNow.AddMinutes(minutes) : DateTime.MaxValue;
-            TaskOutcome outcome = TaskExploration.Run(task, steps ?? task.DefaultSteps, seed, threads, deadline);
+            TaskOutcome outcome = TaskExploration.Run(task, steps ?? task.DefaultSteps, learningRate ?? task.LearningRate, seed, threads, deadline);
             outcomes.Add(outcome);
             Report(outcome);
         }
 
-        if (seeds > 1) TrainOtherSeeds(outcomes, steps, minutes, threads, seed, seeds);
+        if (seeds > 1) TrainOtherSeeds(outcomes, steps, minutes, learningRate, threads, seed, seeds);
 
         double deviation = outcomes.Max(o => o.MaxDeviation);
         Console.WriteLine();
@@ -123,7 +91,7 @@ public static class Program
     /// models are independent, so they train side by side, one thread each (the Trainer gives the same weights on
     /// any number of threads, so this changes nothing but the time).
     /// </summary>
-    private static void TrainOtherSeeds(List<TaskOutcome> outcomes, int? steps, double minutes, int threads, ulong seed, int seeds)
+    private static void TrainOtherSeeds(List<TaskOutcome> outcomes, int? steps, double minutes, double? learningRate, int threads, ulong seed, int seeds)
     {
         var clock = Stopwatch.StartNew();
         var jobs = new List<(TaskOutcome Outcome, ulong Seed)>();
@@ -134,7 +102,7 @@ public static class Program
         {
             DateTime deadline = minutes > 0 ? DateTime.UtcNow.AddMinutes(minutes) : DateTime.MaxValue;
             ExplorerTask task = jobs[j].Outcome.Task;
-            results[j] = TaskExploration.TrainAndScore(task, steps ?? task.DefaultSteps, jobs[j].Seed, seed, threads: 1, deadline);
+            results[j] = TaskExploration.TrainAndScore(task, steps ?? task.DefaultSteps, learningRate ?? task.LearningRate, jobs[j].Seed, seed, threads: 1, deadline);
         });
         for (int j = 0; j < jobs.Count; j++) jobs[j].Outcome.OtherSeeds.Add(results[j]);
 

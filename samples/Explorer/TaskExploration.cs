@@ -27,10 +27,10 @@ public static class TaskExploration
     /// <summary>Sequences per trained length used to find the tracking neuron (all of them where there are fewer).</summary>
     private const int PickExamplesPerLength = 20;
 
-    public static TaskOutcome Run(ExplorerTask task, int steps, ulong seed, int threads, DateTime deadline)
+    public static TaskOutcome Run(ExplorerTask task, int steps, double learningRate, ulong seed, int threads, DateTime deadline)
     {
         ITokenTrainableModel model = task.CreateModel();
-        TrainingReport training = TaskTrainer.Train(task, model, steps, seed, threads, deadline);
+        TrainingReport training = TaskTrainer.Train(task, model, steps, learningRate, seed, threads, deadline);
 
         TaskScore score = AnswerCheck.Score(task, model, seed);
 
@@ -70,10 +70,10 @@ public static class TaskExploration
     /// Trains a model of <paramref name="task"/> from <paramref name="seed"/> and scores it on the test sequences of
     /// <paramref name="testSeed"/> (the main run's), so models of different seeds are compared on the same tests.
     /// </summary>
-    public static SeedResult TrainAndScore(ExplorerTask task, int steps, ulong seed, ulong testSeed, int threads, DateTime deadline)
+    public static SeedResult TrainAndScore(ExplorerTask task, int steps, double learningRate, ulong seed, ulong testSeed, int threads, DateTime deadline)
     {
         ITokenTrainableModel model = task.CreateModel();
-        TrainingReport training = TaskTrainer.Train(task, model, steps, seed, threads, deadline);
+        TrainingReport training = TaskTrainer.Train(task, model, steps, learningRate, seed, threads, deadline);
         TaskScore score = AnswerCheck.Score(task, model, testSeed);
         return new SeedResult(seed, score.TrainedAccuracy, score.Reach, training.Seconds);
     }

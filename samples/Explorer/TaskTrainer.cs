@@ -21,21 +21,20 @@ public static class TaskTrainer
     private const int LossWindow = 50;
 
     /// <summary>
-    /// Initialises <paramref name="model"/> (PyTorch's default, forget-gate bias 1) and trains it for
-    /// <paramref name="steps"/> Adam steps with a cosine-annealed rate, or until <paramref name="deadline"/>.
+    /// Initialises <paramref name="model"/> (PyTorch's default, forget-gate bias 1) and trains it for <paramref name="steps"/>
+    /// Adam steps with a rate cosine-annealed from <paramref name="learningRate"/> to a 20th of it, or until <paramref name="deadline"/>.
     /// </summary>
-    public static TrainingReport Train(ExplorerTask task, ITokenTrainableModel model, int steps, ulong seed, int threads, DateTime deadline)
+    public static TrainingReport Train(ExplorerTask task, ITokenTrainableModel model, int steps, double learningRate, ulong seed, int threads, DateTime deadline)
     {
-        ParameterInit.Initialize(model.Shape, model.Parameters, seed, new ParameterInitOptions { ForgetGateBias = 1f });
-        model.ParametersChanged();
+        model.Initialize(seed, new ParameterInitOptions { ForgetGateBias = 1f });
         using var trainer = new Trainer(model, new TrainingOptions
         {
             BatchSize = BatchSize,
             Seed = seed,
             Threads = threads,
             LossKind = LossKind.SoftmaxCrossEntropy,
-            Optimizer = new Adam(task.LearningRate),
-            LearningRateSchedule = new CosineAnnealing(task.LearningRate, steps, task.LearningRate / 20, ScheduleClock.Steps),
+            Optimizer = new Adam(learningRate),
+            LearningRateSchedule = new CosineAnnealing(learningRate, steps, learningRate / 20, ScheduleClock.Steps),
             ClipGradientNorm = 1,
         });
 

@@ -86,7 +86,11 @@ grep -q '<section id="copy">' "$work/dom.html" || fail "Chromium's DOM lacks the
 # 6. A screenshot of the top of the page (summary, counting heatmaps), checked for the heatmap colours.
 browse --window-size=1500,2400 --screenshot="$work/shot.png" >"$work/chromium-shot.txt" 2>&1 || { tail -5 "$work/chromium-shot.txt"; fail "chromium --screenshot failed"; }
 [ -s "$work/shot.png" ] || fail "chromium wrote no screenshot"
-python3 "$here/check_screenshot.py" "$work/shot.png" || fail "the screenshot does not show the page's heatmaps"
+# The colour-scale ends the page draws (Svg.cs, ColourScale), each over thousands of pixels; a blank page with a line of
+# text has about 200 colours, the explorer page about 3,500.
+python3 "$root/samples/Shared/check_screenshot.py" "$work/shot.png" --min-colours 1000 --min-ink 0.08 \
+  --expect "diverging red (-1)=#B2182B:2000" --expect "diverging blue (+1)=#2166AC:2000" --expect "gate dark green (1)=#00441B:2000" \
+  || fail "the screenshot does not show the page's heatmaps"
 if [ -n "${EXPLORER_KEEP:-}" ]; then cp "$page" "$work/shot.png" "$EXPLORER_KEEP"/ && echo "kept the page and screenshot in $EXPLORER_KEEP"; fi
 
 echo "smoke run took $(( $(date +%s) - start )) s"

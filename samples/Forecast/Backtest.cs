@@ -49,15 +49,16 @@ internal static class Backtest
         var seasonal = new double[origins.Length][];
         var actual = new double[origins.Length][];
         var arForecast = new double[horizon];
+        int[] windowOrigins = origins.Select(prepared.Origin).ToArray();
+        double[][][] perNetwork = networks.Select(network => network.Forecast(windows, windowOrigins)).ToArray(); // one call per network
         for (int i = 0; i < origins.Length; i++)
         {
-            int t = origins[i], origin = prepared.Origin(t);
+            int t = origins[i], origin = windowOrigins[i];
             ReadOnlySpan<double> history = y.AsSpan(0, t + 1);
             var mean = new double[horizon];
-            foreach (ForecastNetwork network in networks)
+            foreach (double[][] forecasts in perNetwork)
             {
-                double[] f = network.Forecast(windows, origin);
-                for (int k = 0; k < horizon; k++) mean[k] += f[k] / members;
+                for (int k = 0; k < horizon; k++) mean[k] += forecasts[i][k] / members;
             }
             lstm[i] = Back(prepared.ToLevels(y, t, mean), transform);
             ar.Predict(windows.Predict(origin), arForecast);

@@ -31,7 +31,7 @@ internal sealed class ForecastNetwork
     private readonly ITrainableModel _model;
     private readonly IFloatSequenceModel _predictor;
     private readonly int _width, _horizon, _window, _inputs, _outputs;
-    private readonly float[] _input, _output, _packed;
+    private readonly float[] _packed;
 
     private ForecastNetwork(ITrainableModel model, int width, int horizon, int window)
     {
@@ -42,8 +42,6 @@ internal sealed class ForecastNetwork
         _window = window;
         _inputs = model.Shape.InputSize;
         _outputs = model.Shape.OutputSize;
-        _input = new float[window * _inputs];
-        _output = new float[_outputs];
         _packed = new float[window * width];
     }
 
@@ -62,7 +60,7 @@ internal sealed class ForecastNetwork
         if (windows.Width > MaxColumns) throw new ArgumentException($"At most {MaxColumns - 1} covariates fit the declared model; got {windows.Width - 1}.", "covariates");
         if (windows.Horizon > MaxHorizon) throw new ArgumentException($"The declared model forecasts at most {MaxHorizon} steps; --horizon is {windows.Horizon}.", "horizon");
         var network = new ForecastNetwork(model, windows.Width, windows.Horizon, windows.Window);
-        ParameterInit.Initialize(model.Shape, model.Parameters, settings.Seed, new ParameterInitOptions { ForgetGateBias = 1f });
+        model.Initialize(settings.Seed, new ParameterInitOptions { ForgetGateBias = 1f });
         ModelShape shape = model.Shape;
         ParameterTensor headWeight = shape.GetTensor(ModelShape.HeadWeightName), headBias = shape.GetTensor(ModelShape.HeadBiasName);
         model.Parameters.Slice(headWeight.Offset + windows.Horizon * shape.HiddenStateSize, (shape.OutputSize - windows.Horizon) * shape.HiddenStateSize).Clear();
@@ -92,14 +90,29 @@ internal sealed class ForecastNetwork
     public int Epochs { get; private set; }
     public int BestEpoch { get; private set; }
 
-    /// <summary>The H forecasts (model units) from the window of <paramref name="windows"/> ending at <paramref name="origin"/>.</summary>
-    public double[] Forecast(ForecastWindows windows, int origin)
+    /// <summary>
+    /// The H forecasts (model units) from the window of <paramref name="windows"/> ending at each of <paramref name="origins"/>:
+    /// every window in one many-sequence call (<c>PredictBatch</c>), the windows laid back to back.
+    /// </summary>
+    public double[][] Forecast(ForecastWindows windows, IReadOnlyList<int> origins)
     {
-        CopyPadded(windows, origin, _input);
-        _predictor.Predict(_input, _output);
-        var forecast = new double[_horizon];
-        for (int k = 0; k < _horizon; k++) forecast[k] = _output[k];
-        return forecast;
+        int perWindow = _window * _inputs;
+        var inputs = new float[origins.Count * perWindow];
+        var lengths = new int[origins.Count];
+        for (int i = 0; i < origins.Count; i++)
+        {
+            CopyPadded(windows, origins[i], inputs.AsSpan(i * perWindow, perWindow));
+            lengths[i] = _window;
+        }
+        var outputs = new float[_predictor.BatchOutputLength(lengths)]; // OutputSize values per window
+        _predictor.PredictBatch(inputs, lengths, outputs);
+        var forecasts = new double[origins.Count][];
+        for (int i = 0; i < origins.Count; i++)
+        {
+            forecasts[i] = new double[_horizon];
+            for (int k = 0; k < _horizon; k++) forecasts[i][k] = outputs[i * _outputs + k];
+        }
+        return forecasts;
     }
 
     private SequenceDataset Dataset(ForecastWindows windows, int first, int last)
@@ -124,7 +137,7 @@ internal sealed class ForecastNetwork
     }
 
     /// <summary>The window's W × width inputs, each step padded with zeros to the model's input width.</summary>
-    private void CopyPadded(ForecastWindows windows, int origin, float[] destination)
+    private void CopyPadded(ForecastWindows windows, int origin, Span<float> destination)
     {
         if (_inputs == _width)
         {
@@ -133,7 +146,7 @@ internal sealed class ForecastNetwork
         }
         Span<float> packed = _packed;
         windows.CopyInputs(origin, packed);
-        Array.Clear(destination);
-        for (int t = 0; t < _window; t++) packed.Slice(t * _width, _width).CopyTo(destination.AsSpan(t * _inputs));
+        destination.Clear();
+        for (int t = 0; t < _window; t++) packed.Slice(t * _width, _width).CopyTo(destination.Slice(t * _inputs));
     }
 }

@@ -10,6 +10,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
+using LstmGen.Samples;
 using LstmGen.TimeSeries;
 using LstmGen.Training;
 
@@ -19,7 +20,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        var data = new Option<string>("--data") { Description = "CSV file with a header row; the first column may hold time stamps (default: the bundled yearly sunspot numbers, 1700-2008)" };
+        var data = SampleOptions.Data("CSV file with a header row; the first column may hold time stamps (default: the bundled yearly sunspot numbers, 1700-2008)");
         var column = new Option<string?>("--column") { Description = "the column to forecast (default: the last column)" };
         var covariates = new Option<string?>("--covariates") { Description = "other columns fed as inputs beside the target's history, comma-separated (e.g. realcons,realinv)" };
         var calendar = new Option<bool>("--calendar") { Description = "also feed the sine and cosine of the position within the season (month, week, day of week) as inputs" };
@@ -32,55 +33,43 @@ public static class Program
         transform.AcceptOnlyFromAmong("none", "log", "box-cox");
         var testSize = new Option<double>("--test-size") { Description = "forecast the last N values (a fraction below 1 means that share)", DefaultValueFactory = _ => 0.2 };
         var folds = new Option<int>("--folds") { Description = "rolling-origin folds for the model selection", DefaultValueFactory = _ => 3 };
-        var epochs = new Option<int>("--epochs") { Description = "most training epochs (early stopping on the last 15 % of the training windows)", DefaultValueFactory = _ => 300 };
-        var learningRate = new Option<double>("--learning-rate") { Description = "Adam's learning rate", DefaultValueFactory = _ => 3e-3 };
+        var epochs = SampleOptions.Epochs(300, "most training epochs (early stopping on the last 15 % of the training windows)");
+        var learningRate = SampleOptions.LearningRate(3e-3);
         var ensemble = new Option<int>("--ensemble") { Description = "networks trained from successive seeds whose forecasts are averaged, for the final model (the selection trains one per candidate and fold)", DefaultValueFactory = _ => 5 };
         ensemble.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--ensemble must be at least 1."); });
-        var seed = new Option<int>("--seed") { Description = "seed of the weights and the shuffling", DefaultValueFactory = _ => 1 };
-        var chart = new Option<string>("--chart", "--out") { Description = "where to write the PNG chart", DefaultValueFactory = _ => "forecast.png" };
+        var seed = SampleOptions.Seed("seed of the weights and the shuffling");
+        var chart = new Option<string>("--out", "--chart") { Description = "where to write the PNG chart", DefaultValueFactory = _ => "forecast.png", HelpName = "FILE" };
         horizon.Validators.Add(r => { int h = r.GetValueOrDefault<int>(); if (h < 1 || h > ForecastNetwork.MaxHorizon) r.AddError($"--horizon must be 1 to {ForecastNetwork.MaxHorizon}, not {h}."); });
         period.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--period must be at least 1."); });
         window.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--window must be at least 1."); });
         testSize.Validators.Add(r => { if (!(r.GetValueOrDefault<double>() > 0)) r.AddError("--test-size must be positive."); });
         folds.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--folds must be at least 1."); });
-        epochs.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--epochs must be at least 1."); });
-        learningRate.Validators.Add(r => { if (!(r.GetValueOrDefault<double>() > 0)) r.AddError("--learning-rate must be positive."); });
-        seed.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--seed must not be negative."); });
 
         var root = new RootCommand("Forecasts a time series with an LSTM against persistence, seasonal naive and AR baselines. The last line is rmse=… naive_rmse=… seasonal_naive_rmse=… ar_rmse=… in the data's units.")
         {
             data, column, covariates, calendar, horizon, period, window, mode, transform, testSize, folds, epochs, learningRate, ensemble, seed, chart,
         };
-        root.SetAction(result =>
+        return SampleOptions.Run(root, args, result =>
         {
-            try
+            var options = new RunOptions
             {
-                var options = new RunOptions
-                {
-                    Data = result.GetValue(data) ?? Path.Combine(AppContext.BaseDirectory, "data", "sunspots_yearly.csv"),
-                    Column = result.GetValue(column),
-                    Covariates = (result.GetValue(covariates) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                    Calendar = result.GetValue(calendar),
-                    Horizon = result.GetValue(horizon),
-                    Period = result.GetValue(period),
-                    Window = result.GetValue(window),
-                    Mode = result.GetValue(mode)!,
-                    Transform = result.GetValue(transform)!,
-                    TestSize = result.GetValue(testSize),
-                    Folds = result.GetValue(folds),
-                    Ensemble = result.GetValue(ensemble),
-                    Settings = new TrainingSettings(result.GetValue(epochs), result.GetValue(learningRate), (ulong)result.GetValue(seed), Patience: 40),
-                    Chart = result.GetValue(chart)!,
-                };
-                return Run(options);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or KeyNotFoundException or ArgumentException or TrainingDivergedException)
-            {
-                Console.Error.WriteLine($"error: {e.Message}");
-                return 1;
-            }
+                Data = result.GetValue(data) ?? SampleOutput.Bundled("sunspots_yearly.csv"),
+                Column = result.GetValue(column),
+                Covariates = (result.GetValue(covariates) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                Calendar = result.GetValue(calendar),
+                Horizon = result.GetValue(horizon),
+                Period = result.GetValue(period),
+                Window = result.GetValue(window),
+                Mode = result.GetValue(mode)!,
+                Transform = result.GetValue(transform)!,
+                TestSize = result.GetValue(testSize),
+                Folds = result.GetValue(folds),
+                Ensemble = result.GetValue(ensemble),
+                Settings = new TrainingSettings(result.GetValue(epochs), result.GetValue(learningRate), result.GetValue(seed), Patience: 40),
+                Chart = result.GetValue(chart)!,
+            };
+            return Run(options);
         });
-        return root.Parse(args).Invoke();
     }
 
     private sealed class RunOptions
@@ -176,8 +165,8 @@ public static class Program
         }
         ForecastChart.Write(o.Chart, series, result, h, $"LSTM ({chosen.Mode.ToString().ToLowerInvariant()}, window {chosen.Window})", seasonalPeriod);
         Console.WriteLine($"Chart: {Path.GetFullPath(o.Chart)} ({clock.Elapsed.TotalSeconds:F0} s in all)");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"rmse={Forecasts.MeanRmse(result.Lstm, result.Actual):F3} naive_rmse={Forecasts.MeanRmse(result.Naive, result.Actual):F3} seasonal_naive_rmse={Forecasts.MeanRmse(result.SeasonalNaive, result.Actual):F3} ar_rmse={Forecasts.MeanRmse(result.Ar, result.Actual):F3}"));
+        SampleOutput.KeyValues(
+            $"rmse={Forecasts.MeanRmse(result.Lstm, result.Actual):F3} naive_rmse={Forecasts.MeanRmse(result.Naive, result.Actual):F3} seasonal_naive_rmse={Forecasts.MeanRmse(result.SeasonalNaive, result.Actual):F3} ar_rmse={Forecasts.MeanRmse(result.Ar, result.Actual):F3}");
         return 0;
     }
 

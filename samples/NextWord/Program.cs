@@ -10,6 +10,7 @@ using System.IO;
 using System.Linq;
 using LstmGen;
 using LstmGen.IO;
+using LstmGen.Samples;
 using LstmGen.Text;
 using LstmGen.Training;
 using LstmGen.Training.Optimizers;
@@ -22,63 +23,51 @@ public static class Program
 
     public static int Main(string[] args)
     {
-        string data = Path.Combine(AppContext.BaseDirectory, "data");
-        var text = new Option<string[]>("--data") { Description = "training text files (default: the bundled Pride and Prejudice, Sense and Sensibility, Emma and Mansfield Park)", AllowMultipleArgumentsPerToken = true };
-        var heldOut = new Option<string>("--held-out") { Description = "text never trained on, scored at every report (default: the bundled Persuasion)", DefaultValueFactory = _ => Path.Combine(data, "persuasion.txt") };
+        var text = SampleOptions.DataFiles("training text files (default: the bundled Pride and Prejudice, Sense and Sensibility, Emma and Mansfield Park)");
+        var heldOut = new Option<string>("--held-out") { Description = "text never trained on, scored at every report (default: the bundled Persuasion)", DefaultValueFactory = _ => SampleOutput.Bundled("persuasion.txt"), HelpName = "FILE" };
         var minutes = new Option<double?>("--minutes") { Description = "wall-time training budget (default 4.5). Without it, --eval, --suggest and --generate use the saved model" };
         var steps = new Option<int?>("--steps") { Description = "train exactly this many optimizer steps instead of a wall-time budget (reproducible on any machine)" };
         steps.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--steps must be at least 1."); });
-        var model = new Option<string>("--model") { Description = "a saved model to use instead of training (and its vocabulary, PATH.vocab.txt)", DefaultValueFactory = _ => "nextword.safetensors" };
-        var output = new Option<string>("--out") { Description = "where training saves the model (and its vocabulary, PATH.vocab.txt)", DefaultValueFactory = _ => "nextword.safetensors" };
+        var model = SampleOptions.Model("a saved model to use instead of training (and its vocabulary, FILE.vocab.txt; default: the --out file)");
+        var output = SampleOptions.Out("nextword.safetensors", "where training saves the model (and its vocabulary, FILE.vocab.txt)");
         var eval = new Option<string?>("--eval") { Description = "perplexity of the model and of the trigram on a text file; the last line is perplexity=… ngram_perplexity=…" };
         var suggest = new Option<string[]>("--suggest") { Description = "print the most likely next words after this text (repeatable)" };
         var top = new Option<int>("--top") { Description = "suggestions per prompt", DefaultValueFactory = _ => 5 };
         var generate = new Option<int>("--generate") { Description = "sample this many words after --prime", DefaultValueFactory = _ => 0 };
         var prime = new Option<string>("--prime") { Description = "text that starts the sample", DefaultValueFactory = _ => "it is a truth universally acknowledged" };
         var temperature = new Option<double>("--temperature") { Description = "sampling temperature (lower is safer)", DefaultValueFactory = _ => 0.8 };
-        var learningRate = new Option<double>("--learning-rate") { Description = "Adam's learning rate", DefaultValueFactory = _ => 1e-2 };
-        var threads = new Option<int>("--threads") { Description = "training threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var learningRate = SampleOptions.LearningRate(1e-2);
+        var threads = SampleOptions.Threads("threads for training and scoring (default: all cores)");
         var report = new Option<double>("--report") { Description = "seconds between reports", DefaultValueFactory = _ => 60 };
         var init = new Option<string>("--init") { Description = "initialisation: pytorch (default: PyTorch's, with forget-gate bias 1) or keras (Keras' initialisers)", DefaultValueFactory = _ => "pytorch" };
         init.AcceptOnlyFromAmong("keras", "pytorch");
-        var seed = new Option<int>("--seed") { Description = "seed of the weights, the batches and the sampling", DefaultValueFactory = _ => 1 };
+        var seed = SampleOptions.Seed("seed of the weights, the batches and the sampling");
         minutes.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is < 0) r.AddError("--minutes must not be negative."); });
         top.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 100) r.AddError("--top must be 1 to 100."); });
         generate.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--generate must not be negative."); });
         temperature.Validators.Add(r => { if (!(r.GetValueOrDefault<double>() > 0)) r.AddError("--temperature must be positive."); });
-        learningRate.Validators.Add(r => { if (!(r.GetValueOrDefault<double>() > 0)) r.AddError("--learning-rate must be positive."); });
-        threads.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--threads must be at least 1."); });
         report.Validators.Add(r => { if (!(r.GetValueOrDefault<double>() > 0)) r.AddError("--report must be positive."); });
-        seed.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--seed must not be negative."); });
 
         var root = new RootCommand("A word-level LSTM language model of Jane Austen: next-word suggestions, sampling, and perplexity against an interpolated Kneser-Ney trigram fitted on the same text.")
         {
             text, heldOut, minutes, steps, model, output, eval, suggest, top, generate, prime, temperature, learningRate, threads, report, init, seed,
         };
-        root.SetAction(result =>
+        return SampleOptions.Run(root, args, result =>
         {
-            try
-            {
-                string[] files = result.GetValue(text) is { Length: > 0 } given ? given
-                    : new[] { "pride_and_prejudice.txt", "sense_and_sensibility.txt", "emma.txt", "mansfield_park.txt" }.Select(f => Path.Combine(data, f)).ToArray();
-                string? evalPath = result.GetValue(eval);
-                string[] prompts = result.GetValue(suggest) ?? [];
-                int words = result.GetValue(generate);
-                int? stepBudget = result.GetValue(steps);
-                double budget = stepBudget is not null ? double.PositiveInfinity : result.GetValue(minutes) ?? (evalPath is null && prompts.Length == 0 && words == 0 ? 4.5 : 0);
-                string modelPath = budget > 0 ? result.GetValue(output)! : result.GetValue(model)!;
-                if (budget > 0 && result.GetResult(model) is { Implicit: false })
-                    throw new ArgumentException("--model uses a saved model; --minutes/--steps train a new one (saved to --out). Choose one.", "model");
-                return Run(files, result.GetValue(heldOut)!, budget, stepBudget, modelPath, evalPath, prompts, result.GetValue(top), words,
-                    result.GetValue(prime)!, result.GetValue(temperature), result.GetValue(learningRate), result.GetValue(threads), result.GetValue(report), result.GetValue(init) == "keras", (ulong)result.GetValue(seed));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException or TrainingDivergedException)
-            {
-                Console.Error.WriteLine($"error: {e.Message}");
-                return 1;
-            }
+            string[] files = result.GetValue(text) is { Length: > 0 } given ? given
+                : new[] { "pride_and_prejudice.txt", "sense_and_sensibility.txt", "emma.txt", "mansfield_park.txt" }.Select(SampleOutput.Bundled).ToArray();
+            string? evalPath = result.GetValue(eval);
+            string[] prompts = result.GetValue(suggest) ?? [];
+            int words = result.GetValue(generate);
+            int? stepBudget = result.GetValue(steps);
+            double budget = stepBudget is not null ? double.PositiveInfinity : result.GetValue(minutes) ?? (evalPath is null && prompts.Length == 0 && words == 0 ? 4.5 : 0);
+            string? savedModel = result.GetValue(model);
+            if (budget > 0 && savedModel is not null)
+                throw new ArgumentException("--model uses a saved model; --minutes/--steps train a new one (saved to --out). Choose one.", "model");
+            string modelPath = budget > 0 ? result.GetValue(output)! : savedModel ?? result.GetValue(output)!;
+            return Run(files, result.GetValue(heldOut)!, budget, stepBudget, modelPath, evalPath, prompts, result.GetValue(top), words,
+                result.GetValue(prime)!, result.GetValue(temperature), result.GetValue(learningRate), result.GetValue(threads), result.GetValue(report), result.GetValue(init) == "keras", result.GetValue(seed));
         });
-        return root.Parse(args).Invoke();
     }
 
     private static int Run(string[] files, string heldOutPath, double minutes, int? stepBudget, string modelPath, string? evalPath, string[] prompts, int top,
@@ -139,11 +128,11 @@ public static class Program
         {
             int[] ids = scoredPath == heldOutPath ? heldOut : vocabulary.Encode(WordTokens.Split(File.ReadAllText(scoredPath)));
             var scoring = Stopwatch.StartNew();
-            double perplexity = WordModel.Perplexity(model, ids);
+            double perplexity = WordModel.Perplexity(model, ids, threads);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{scoredPath}: {ids.Length:N0} tokens ({Share(ids):P1} <unk>), scored at {ids.Length / scoring.Elapsed.TotalSeconds:N0} tokens/s."));
             Console.WriteLine($"baselines on it: {Baselines(ids)}");
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"perplexity={perplexity:F2} ngram_perplexity={ngram.Perplexity(ids):F2}"));
+            SampleOutput.KeyValues($"perplexity={perplexity:F2} ngram_perplexity={ngram.Perplexity(ids):F2}");
         }
         return 0;
     }
@@ -171,8 +160,7 @@ public static class Program
     /// </summary>
     private static void Train(AustenWords model, int[] train, int[] heldOut, KneserNeyNgram ngram, double minutes, int? stepBudget, double learningRate, int threads, double reportSeconds, bool keras, ulong seed)
     {
-        ParameterInit.Initialize(model.Shape, model.Parameters, seed, keras ? ParameterInitOptions.Keras : new ParameterInitOptions { ForgetGateBias = 1f });
-        model.ParametersChanged();
+        model.Initialize(seed, keras ? ParameterInitOptions.Keras : new ParameterInitOptions { ForgetGateBias = 1f });
         using var trainer = new Trainer(model, new TrainingOptions
         {
             BatchSize = BatchSize, Seed = seed, Threads = threads, SamplesPerChunk = Math.Max(1, BatchSize / threads),
@@ -205,7 +193,7 @@ public static class Program
             bool done = stepBudget is int limit ? trainer.CompletedSteps >= limit : clock.Elapsed >= budget;
             if (!done && clock.Elapsed < nextReport) continue;
             trainingSeconds += sinceReport.Elapsed.TotalSeconds;
-            double validation = WordModel.Perplexity(model, reportIds);
+            double validation = WordModel.Perplexity(model, reportIds, threads);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"step {trainer.CompletedSteps,5}  {clock.Elapsed.TotalMinutes,4:F1} min  {tokens / (double)train.Length,5:F2} epochs  train perplexity {Math.Exp(lossSum / batches),7:F1}  held-out {validation,7:F1}  {tokens / trainingSeconds:N0} tokens/s"));
             lossSum = 0;

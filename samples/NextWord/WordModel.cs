@@ -1,9 +1,10 @@
-// The word LSTM and what it is for: perplexity on a text read as one stream, the next-word distribution after a
+// The word LSTM and what it is for: perplexity on a text (model.Evaluate over windows, on every core), the next-word distribution after a
 // prompt (top-k suggestions), and sampled continuations.
 using System;
 using System.Collections.Generic;
 using System.Linq;
 using LstmGen;
+using LstmGen.Samples;
 using LstmGen.Text;
 using LstmGen.Training;
 
@@ -18,25 +19,15 @@ public static class WordModel
     /// <summary>Ids in the vocabulary, padding and unknown included: a compile-time constant of the model.</summary>
     public const int Size = 3000;
 
-    private const int Chunk = 2048;
+    /// <summary>Scoring reads the text in windows of this many tokens, side by side, each led by <see cref="ScoringContext"/> tokens before it.</summary>
+    private const int ScoringWindow = 500, ScoringContext = 100;
 
-    /// <summary>exp of the mean cross-entropy of every token after the first given all tokens before it; the text runs as one stream.</summary>
-    public static double Perplexity(AustenWords model, ReadOnlySpan<int> ids)
-    {
-        if (ids.Length < 2) throw new ArgumentException($"Need at least 2 tokens to score, got {ids.Length}.", nameof(ids));
-        LstmState state = model.CreateState();
-        var logits = new float[Chunk * Size];
-        double nats = 0;
-        int inputs = ids.Length - 1;
-        for (int start = 0; start < inputs; start += Chunk)
-        {
-            int count = Math.Min(Chunk, inputs - start);
-            Span<float> output = logits.AsSpan(0, count * Size);
-            model.Predict(ids.Slice(start, count), output, state, HeadOutput.Logits);
-            for (int t = 0; t < count; t++) nats -= LogSoftmax(output.Slice(t * Size, Size), ids[start + t + 1]);
-        }
-        return Math.Exp(nats / inputs);
-    }
+    /// <summary>
+    /// The model's perplexity on <paramref name="ids"/>: e to the mean cross-entropy of every token after the first given the
+    /// tokens before it, read in windows on <paramref name="threads"/> threads (<see cref="TextWindows"/>) by the library's evaluation.
+    /// </summary>
+    public static double Perplexity(AustenWords model, int[] ids, int threads) =>
+        model.Evaluate(TextWindows.ForEvaluation(ids, ScoringWindow, ScoringContext), LossKind.SoftmaxCrossEntropy, threads).Perplexity!.Value;
 
     /// <summary>The next-word probabilities after <paramref name="prompt"/> (run from a fresh state); padding gets 0.</summary>
     public static double[] NextWord(AustenWords model, ReadOnlySpan<int> prompt)
@@ -77,13 +68,5 @@ public static class WordModel
             model.Step(next, logits, state, HeadOutput.Logits);
         }
         return words;
-    }
-
-    private static double LogSoftmax(ReadOnlySpan<float> logits, int target)
-    {
-        double max = double.NegativeInfinity, sum = 0;
-        foreach (float l in logits) max = Math.Max(max, l);
-        foreach (float l in logits) sum += Math.Exp(l - max);
-        return logits[target] - max - Math.Log(sum);
     }
 }

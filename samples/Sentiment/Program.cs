@@ -1,176 +1,123 @@
-// Trains an LSTM on review sentiment from C# (or loads a saved one), reports validation accuracy and
-// ROC AUC, saves the model with its vocabulary, and scores sentences. Flags take the user's own data.
+// Trains an LSTM on review sentiment from C# (or loads a saved one), reports validation accuracy and ROC AUC, saves
+// the model with its vocabulary, and scores sentences and held-out review files many at a time on every core.
 using System;
-using System.Collections.Generic;
+using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using System.IO;
 using System.Linq;
+using LstmGen;
+using LstmGen.Samples;
 using LstmGen.Text;
 using LstmGen.Training;
-using LstmGen.Training.Optimizers;
 
 namespace Sentiment;
 
 public static class Program
 {
-    private static readonly string[] Examples =
-    {
-        "Beyond comprehension",
-        "I rate it so-so",
-        "Unbelievable service",
-        "I wish I could say the movie was great but I can't",
-        "Absolutely delicious, my kids love these and I will buy them again!",
-        "Stale, tasteless and overpriced. Never again.",
-    };
-
     public static int Main(string[] args)
     {
-        try
+        var defaults = new TrainingSettings();
+        var data = SampleOptions.Data("train on a CSV with text,label columns (default: the bundled 4,000 fine-food reviews)");
+        var test = SampleOptions.Test("score a held-out CSV with text,label columns; the last line is accuracy=… auc=… scored_per_second=…");
+        var model = SampleOptions.Model("use a saved model (FILE and its .vocab.txt) instead of training");
+        var output = SampleOptions.Out("sentiment.safetensors", "where to save the trained model (and its vocabulary, FILE's .vocab.txt)");
+        var predict = new Option<string[]>("--predict") { Description = "score this sentence (repeatable; default: a few examples)", HelpName = "TEXT" };
+        var epochs = SampleOptions.Epochs(defaults.Epochs, "most training epochs (early stopping on validation ROC AUC, patience 3)");
+        var learningRate = SampleOptions.LearningRate(defaults.LearningRate);
+        var maxLength = SampleOptions.AtLeast("--max-length", 1, defaults.MaxLength, "words kept per review, the last N");
+        var threads = SampleOptions.Threads("training threads (scoring uses every core)");
+        var seed = SampleOptions.Seed("seed of the validation split, the initialisation and the shuffling");
+        var init = new Option<string>("--init") { Description = "initialisation: keras (Keras' initialisers) or pytorch (PyTorch's, with forget-gate bias 1)", DefaultValueFactory = _ => "keras" };
+        init.AcceptOnlyFromAmong("keras", "pytorch");
+        var exportSplit = new Option<string?>("--export-split") { Description = "also write the encoded training and validation reviews (train.tsv, validation.tsv: label, then word ids) for pytorch/compare.py", HelpName = "DIR" };
+
+        var root = new RootCommand("Review sentiment with a bidirectional LSTM: trains on reviews (or loads a saved model), reports validation accuracy and ROC AUC, scores sentences and held-out files.")
         {
-            return Run(SampleOptions.Parse(args));
-        }
-        catch (SampleUsageException e)
+            data, test, model, output, predict, epochs, learningRate, maxLength, threads, seed, init, exportSplit,
+        };
+        return SampleOptions.Run(root, args, result =>
         {
-            Console.Error.WriteLine(e.Message);
-            Console.Error.WriteLine(SampleOptions.Usage);
-            return 2;
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or KeyNotFoundException or TrainingDivergedException)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
-        }
+            string? modelPath = result.GetValue(model), dataPath = result.GetValue(data);
+            if (modelPath is not null && dataPath is not null)
+                throw new ArgumentException("--model uses a saved model; --data trains a new one. Choose one.");
+            var settings = new TrainingSettings
+            {
+                Epochs = result.GetValue(epochs),
+                LearningRate = result.GetValue(learningRate),
+                MaxLength = result.GetValue(maxLength),
+                Threads = result.GetValue(threads),
+                Seed = result.GetValue(seed),
+                KerasInit = result.GetValue(init) == "keras",
+                ExportSplitPath = result.GetValue(exportSplit),
+            };
+            string[] sentences = result.GetValue(predict) is { Length: > 0 } given ? given : Reviews.Examples;
+            return Run(dataPath ?? SampleOutput.Bundled("fine_foods_train.csv"), modelPath, result.GetValue(output)!, result.GetValue(test), sentences, settings);
+        });
     }
 
-    private static int Run(SampleOptions options)
+    private static int Run(string dataPath, string? modelPath, string outputPath, string? testPath, string[] sentences, TrainingSettings settings)
     {
         var model = new SentimentModel();
         Vocabulary vocabulary;
-        if (options.ModelPath is not null)
+        if (modelPath is not null)
         {
-            model.Load(options.ModelPath);
-            vocabulary = Vocabulary.Load(VocabularyPath(options.ModelPath));
-            Console.WriteLine($"Loaded {options.ModelPath} ({vocabulary.Count} words).");
+            model.Load(modelPath);
+            vocabulary = Vocabulary.Load(SentimentTraining.VocabularyPath(modelPath));
+            Console.WriteLine($"Loaded {modelPath} ({vocabulary.Count} words).");
         }
         else
         {
-            vocabulary = Train(model, options);
+            TrainedSentiment trained = SentimentTraining.Train(model, dataPath, settings, Console.Out, new ConsoleProgressBar());
+            vocabulary = trained.Vocabulary;
+            EvaluationResult v = trained.Validation;
+            Console.WriteLine(SampleOutput.Invariant(
+                $"Trained {trained.Result.CompletedEpochs} epochs in {trained.Elapsed.TotalSeconds:F0} s (best epoch {trained.Result.BestEpoch}, {trained.Result.StopReason})."));
+            Console.WriteLine(SampleOutput.Invariant(
+                $"Validation: accuracy {v.Accuracy:F3}, ROC AUC {v.RocAuc:F3}, loss {v.Loss:F4} ({trained.ValidationReviews} reviews)."));
+            Console.WriteLine(SampleOutput.Invariant($"Five stars: precision {v.Precision:F3}, recall {v.Recall:F3}, F1 {v.F1:F3}."));
+            Console.Write(v.Confusion!.ToString(ClassName));
+            model.Save(outputPath);
+            vocabulary.Save(SentimentTraining.VocabularyPath(outputPath));
+            Console.WriteLine($"Saved {outputPath} and {SentimentTraining.VocabularyPath(outputPath)}.");
         }
 
-        if (options.TestPath is not null)
-        {
-            var (ids, labels) = Encode(LoadReviews(options.TestPath), vocabulary, options.MaxLength);
-            EvaluationResult test = new Trainer(model, new TrainingOptions { Threads = options.Threads }).Evaluate(SequenceDataset.FromTokens(ids, labels));
-            Console.WriteLine($"Test file {options.TestPath}: {labels.Count} reviews.");
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"accuracy={test.Accuracy:F3} auc={test.RocAuc:F3}"));
-        }
-
+        // The sentences: all of them in one call.
         Console.WriteLine();
         Console.WriteLine("P(five stars) for some sentences:");
-        var output = new float[1];
-        foreach (string sentence in options.Sentences.Count > 0 ? options.Sentences.ToArray() : Examples)
-        {
-            int[] ids = SequencePadding.Truncate(vocabulary.Encode(WordTokenizer.Tokenize(sentence)), options.MaxLength);
-            model.Predict(ids, output);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {output[0]:F3}  {sentence}"));
-        }
+        float[] probabilities = Score(model, sentences.Select(s => Reviews.Encode(s, vocabulary, settings.MaxLength)).ToArray(), useAllCores: false);
+        for (int i = 0; i < sentences.Length; i++) Console.WriteLine(SampleOutput.Invariant($"  {probabilities[i]:F3}  {sentences[i]}"));
+
+        if (testPath is not null) Test(model, vocabulary, testPath, settings.MaxLength);
         return 0;
     }
 
-    private static Vocabulary Train(SentimentModel model, SampleOptions options)
+    /// <summary>Scores every review of a held-out file in one many-sequence call on every core; the last line is accuracy=… auc=… scored_per_second=….</summary>
+    private static void Test(SentimentModel model, Vocabulary vocabulary, string path, int maxLength)
     {
-        string path = options.TrainPath ?? Path.Combine(AppContext.BaseDirectory, "data", "fine_foods_train.csv");
-        List<(List<string> Words, int Label)> reviews = LoadReviews(path);
-        Console.WriteLine($"Read {reviews.Count} reviews from {path}.");
-
-        // A stratified, seeded split: the vocabulary is built from the training part only.
-        var (trainIndex, validationIndex) = StratifiedSplit(reviews.Select(r => r.Label).ToList(), options.ValidationFraction, options.Seed);
-        var trainReviews = trainIndex.Select(i => reviews[i]).ToList();
-        var validationReviews = validationIndex.Select(i => reviews[i]).ToList();
-        Vocabulary vocabulary = Vocabulary.Build(trainReviews.Select(r => (IReadOnlyList<string>)r.Words), SentimentModel.VocabularySize, minCount: 2);
-        var (trainIds, trainLabels) = Encode(trainReviews, vocabulary, options.MaxLength);
-        var (validationIds, validationLabels) = Encode(validationReviews, vocabulary, options.MaxLength);
-        Console.WriteLine($"Training on {trainIds.Count}, validating on {validationIds.Count}; vocabulary {vocabulary.Count} words; at most {options.MaxLength} words per review.");
-        if (options.ExportSplitPath is { } exportPath)
-        {
-            Directory.CreateDirectory(exportPath);
-            ExportSplit(Path.Combine(exportPath, "train.tsv"), trainIds, trainLabels);
-            ExportSplit(Path.Combine(exportPath, "validation.tsv"), validationIds, validationLabels);
-            Console.WriteLine($"Wrote the encoded split to {exportPath} (train.tsv, validation.tsv).");
-        }
-
-        ParameterInit.Initialize(model.Shape, model.Parameters, options.Seed, options.KerasInit ? ParameterInitOptions.Keras : new ParameterInitOptions { ForgetGateBias = 1f });
-        model.ParametersChanged();
-        var trainer = new Trainer(model, new TrainingOptions
-        {
-            Epochs = options.Epochs,
-            BatchSize = 32,
-            Seed = options.Seed,
-            Threads = options.Threads,
-            Optimizer = new Adam(learningRate: options.LearningRate),
-            ClipGradientNorm = 1.0,
-            EarlyStoppingPatience = 3,
-            EarlyStoppingMetric = EarlyStoppingMetric.RocAuc,
-            RestoreBestWeights = true,
-        });
+        var (ids, labels) = Reviews.Encode(Reviews.Load(path), vocabulary, maxLength);
+        Score(model, ids[..Math.Min(ids.Length, 64)], useAllCores: true); // warm-up: the timed call below measures scoring alone
         var clock = Stopwatch.StartNew();
-        TrainingResult result = trainer.Fit(SequenceDataset.FromTokens(trainIds, trainLabels), SequenceDataset.FromTokens(validationIds, validationLabels), new ConsoleProgressBar());
-        EvaluationResult validation = trainer.Evaluate(SequenceDataset.FromTokens(validationIds, validationLabels));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Trained {result.CompletedEpochs} epochs in {clock.Elapsed.TotalSeconds:F0} s (best epoch {result.BestEpoch}, {result.StopReason})."));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Validation: accuracy {validation.Accuracy:F3}, ROC AUC {validation.RocAuc:F3}, loss {validation.Loss:F4} ({validationIds.Count} reviews)."));
+        float[] probabilities = Score(model, ids, useAllCores: true);
+        double seconds = clock.Elapsed.TotalSeconds;
 
-        string output = options.OutputPath;
-        model.Save(output);
-        vocabulary.Save(VocabularyPath(output));
-        Console.WriteLine($"Saved {output} and {VocabularyPath(output)}.");
-        return vocabulary;
+        int[] predicted = probabilities.Select(p => p > 0.5f ? 1 : 0).ToArray();
+        ConfusionMatrix confusion = ConfusionMatrix.From(labels, predicted, classes: 2);
+        double auc = Metrics.RocAuc(probabilities, labels.Select(l => l == 1).ToArray());
+        Console.WriteLine();
+        Console.WriteLine(SampleOutput.Invariant(
+            $"Test file {path}: {labels.Length} reviews in {seconds * 1e3:F0} ms on {Environment.ProcessorCount} cores. Five stars: precision {confusion.Precision(1):F3}, recall {confusion.Recall(1):F3}, F1 {confusion.F1(1):F3}."));
+        Console.Write(confusion.ToString(ClassName));
+        SampleOutput.KeyValues($"accuracy={confusion.Accuracy:F3} auc={auc:F3} scored_per_second={labels.Length / seconds:F0}");
     }
 
-    /// <summary>One review per line: the label, a tab, the word ids separated by spaces (what pytorch/compare.py reads).</summary>
-    private static void ExportSplit(string path, List<int[]> ids, List<int> labels)
+    /// <summary>P(five stars) of each sequence: one <c>PredictBatch</c> call over all of them.</summary>
+    private static float[] Score(SentimentModel model, int[][] sequences, bool useAllCores)
     {
-        using var writer = new StreamWriter(path);
-        for (int i = 0; i < ids.Count; i++)
-            writer.WriteLine(labels[i].ToString(CultureInfo.InvariantCulture) + "\t" + string.Join(' ', ids[i].Select(id => id.ToString(CultureInfo.InvariantCulture))));
+        var (tokens, lengths) = Reviews.Pack(sequences);
+        var probabilities = new float[model.BatchOutputLength(lengths)]; // one per review: the head reads the final states
+        model.PredictBatch(tokens, lengths, probabilities, new BatchOptions { UseAllCores = useAllCores });
+        return probabilities;
     }
 
-    private static string VocabularyPath(string modelPath) => Path.ChangeExtension(modelPath, ".vocab.txt");
-
-    private static List<(List<string> Words, int Label)> LoadReviews(string path)
-    {
-        CsvTable table = CsvTable.Load(path);
-        string[] texts = table.GetColumn("text");
-        double[] labels = table.GetNumbers("label");
-        var reviews = new List<(List<string>, int)>(texts.Length);
-        for (int i = 0; i < texts.Length; i++)
-        {
-            if (labels[i] is not (0 or 1)) throw new InvalidDataException($"{path}: row {i + 1}: label must be 0 or 1, not {labels[i].ToString(CultureInfo.InvariantCulture)}.");
-            reviews.Add((WordTokenizer.Tokenize(texts[i]), (int)labels[i]));
-        }
-        return reviews;
-    }
-
-    private static (List<int[]> Ids, List<int> Labels) Encode(List<(List<string> Words, int Label)> reviews, Vocabulary vocabulary, int maxLength) =>
-        (reviews.Select(r => SequencePadding.Truncate(vocabulary.Encode(r.Words), maxLength)).ToList(), reviews.Select(r => r.Label).ToList());
-
-    private static (List<int> Train, List<int> Validation) StratifiedSplit(List<int> labels, double validationFraction, ulong seed)
-    {
-        var random = new SeededRandom(seed);
-        var train = new List<int>();
-        var validation = new List<int>();
-        foreach (int label in labels.Distinct().Order())
-        {
-            int[] members = Enumerable.Range(0, labels.Count).Where(i => labels[i] == label).ToArray();
-            random.Shuffle(members.AsSpan());
-            int held = (int)Math.Round(members.Length * validationFraction);
-            validation.AddRange(members.Take(held));
-            train.AddRange(members.Skip(held));
-        }
-        train.Sort();
-        validation.Sort();
-        return (train, validation);
-    }
+    private static string ClassName(int k) => k == 1 ? "five stars" : "other";
 }

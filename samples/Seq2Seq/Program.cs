@@ -4,9 +4,11 @@
 // epoch, and at the end held-out exact-match and per-character accuracy from greedy decoding.
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using LstmGen;
+using LstmGen.Samples;
 using LstmGen.Training;
 using LstmGen.Training.Optimizers;
 
@@ -37,69 +39,55 @@ public static class Alphabet
 
 public static class Program
 {
-    private const string Usage = """
-        usage: dotnet run --project samples/Seq2Seq -c Release -- [options]
-          --task add|reverse  addition of two numbers ("123+45" → "168", default) or reversal ("48213" → "31284")
-          --digits N          up to N digits per number (default 3)
-          --train N           training problems (default 50000)
-          --test N            held-out problems, none of them (nor, for addition, its commuted twin) in training (default 2000)
-          --epochs N          epochs (default 15)
-          --seconds S         stop after the epoch that passes S seconds of training (default: no limit)
-          --batch N           pairs per optimizer step (default 64)
-          --lr R              Adam learning rate (default 2e-3, cosine-annealed to 1 % over the epochs)
-          --plain-source      feed the source in reading order (default: reversed, which shortens the dependencies)
-          --threads N         training threads (default: all cores)
-          --seed N            seed for the problems, initialisation and shuffling (default 1)
-          --smoke             the CI budget: reversal of up to 5 digits read in order, 20000 training problems, 3 epochs (about 25 s)
-        """;
-
     public static int Main(string[] args)
     {
-        var o = new Settings();
-        try
+        var defaults = new Settings();
+        var task = new Option<string>("--task") { Description = "addition of two numbers (\"123+45\" → \"168\") or reversal (\"48213\" → \"31284\")", DefaultValueFactory = _ => defaults.Task };
+        task.AcceptOnlyFromAmong("add", "reverse");
+        var digits = SampleOptions.AtLeast("--digits", 1, defaults.Digits, "up to N digits per number (at most 9)");
+        digits.Validators.Add(r => { if (r.GetValueOrDefault<int>() > 9) r.AddError("--digits must be at most 9."); });
+        var trainSize = SampleOptions.AtLeast("--train-size", 1, defaults.Train, "training problems");
+        var testSize = SampleOptions.AtLeast("--test-size", 1, defaults.Test, "held-out problems, none of them (nor, for addition, its commuted twin) in training");
+        var epochs = SampleOptions.Epochs(defaults.Epochs);
+        var seconds = new Option<double?>("--seconds") { Description = "stop after the epoch that passes S seconds of training (default: no limit)", HelpName = "S" };
+        seconds.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is <= 0) r.AddError("--seconds must be positive."); });
+        var batch = SampleOptions.AtLeast("--batch", 1, defaults.Batch, "pairs per optimizer step");
+        var learningRate = SampleOptions.LearningRate(defaults.LearningRate, "Adam's learning rate, cosine-annealed to 1 % of it over the epochs");
+        var plainSource = new Option<bool>("--plain-source") { Description = "feed the source in reading order (default: reversed, which shortens the dependencies)" };
+        var threads = SampleOptions.Threads();
+        var seed = SampleOptions.Seed("seed of the problems, the initialisation and the shuffling");
+        var smoke = new Option<bool>("--smoke") { Description = "the CI budget: reversal of up to 5 digits read in order, 20,000 training problems, 3 epochs (about 25 s); overrides the options above" };
+        var root = new RootCommand("An encoder-decoder of two generated LSTMs that learns 3-digit addition (or reversal): held-out exact-match and per-character accuracy. The last line is exact=… char=…")
         {
-            for (int i = 0; i < args.Length; i++)
+            task, digits, trainSize, testSize, epochs, seconds, batch, learningRate, plainSource, threads, seed, smoke,
+        };
+        return SampleOptions.Run(root, args, r =>
+        {
+            var o = new Settings
             {
-                string Value() => i + 1 < args.Length ? args[++i] : throw new FormatException($"{args[i]} needs a value.");
-                double Number(double min, double max) =>
-                    double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v >= min && v <= max
-                        ? v : throw new FormatException($"{args[i - 1]} needs a number in [{min}, {max}], not '{args[i]}'.");
-                switch (args[i])
-                {
-                    case "--task":
-                        o.Task = Value() switch { "add" => "add", "reverse" => "reverse", string t => throw new FormatException($"--task is add or reverse, not '{t}'.") };
-                        break;
-                    case "--digits": o.Digits = (int)Number(1, 9); break;
-                    case "--train": o.Train = (int)Number(1, 10_000_000); break;
-                    case "--test": o.Test = (int)Number(1, 1_000_000); break;
-                    case "--epochs": o.Epochs = (int)Number(1, 100000); break;
-                    case "--seconds": o.Seconds = Number(1, 1e7); break;
-                    case "--batch": o.Batch = (int)Number(1, 100000); break;
-                    case "--lr": o.LearningRate = Number(1e-6, 1); break;
-                    case "--plain-source": o.ReverseSource = false; break;
-                    case "--threads": o.Threads = (int)Number(1, 1024); break;
-                    case "--seed": o.Seed = (int)Number(0, int.MaxValue); break;
-                    case "--smoke": o.Task = "reverse"; o.Digits = 5; o.ReverseSource = false; o.Train = 20000; o.Test = 1000; o.Epochs = 3; break;
-                    default: throw new FormatException(args[i] is "-h" or "--help" ? "LstmGen encoder–decoder sample." : $"Unknown option '{args[i]}'.");
-                }
-            }
-        }
-        catch (FormatException e)
-        {
-            Console.Error.WriteLine(e.Message);
-            Console.Error.WriteLine(Usage);
-            return 2;
-        }
-        Run(o);
-        return 0;
+                Task = r.GetValue(task)!, Digits = r.GetValue(digits), Train = r.GetValue(trainSize), Test = r.GetValue(testSize), Epochs = r.GetValue(epochs),
+                Seconds = r.GetValue(seconds) ?? double.PositiveInfinity, Batch = r.GetValue(batch), LearningRate = r.GetValue(learningRate),
+                ReverseSource = !r.GetValue(plainSource), Threads = r.GetValue(threads), Seed = checked((int)r.GetValue(seed)),
+            };
+            if (r.GetValue(smoke)) o = o with { Task = "reverse", Digits = 5, ReverseSource = false, Train = 20000, Test = 1000, Epochs = 3 };
+            Run(o);
+            return 0;
+        });
     }
 
-    private sealed class Settings
+    private sealed record Settings
     {
-        public string Task = "add";
-        public int Digits = 3, Train = 50000, Test = 2000, Epochs = 15, Batch = 64, Threads = Environment.ProcessorCount, Seed = 1;
-        public double Seconds = double.PositiveInfinity, LearningRate = 2e-3;
-        public bool ReverseSource = true;
+        public string Task { get; init; } = "add";
+        public int Digits { get; init; } = 3;
+        public int Train { get; init; } = 50000;
+        public int Test { get; init; } = 2000;
+        public int Epochs { get; init; } = 15;
+        public int Batch { get; init; } = 64;
+        public int Threads { get; init; } = Environment.ProcessorCount;
+        public int Seed { get; init; } = 1;
+        public double Seconds { get; init; } = double.PositiveInfinity;
+        public double LearningRate { get; init; } = 2e-3;
+        public bool ReverseSource { get; init; } = true;
     }
 
     private static void Run(Settings o)
@@ -111,10 +99,8 @@ public static class Program
 
         var encoder = new Encoder();
         var decoder = new Decoder();
-        ParameterInit.Initialize(encoder.Shape, encoder.Parameters, seed: (ulong)o.Seed, new ParameterInitOptions { ForgetGateBias = 1f });
-        ParameterInit.Initialize(decoder.Shape, decoder.Parameters, seed: (ulong)o.Seed + 1, new ParameterInitOptions { ForgetGateBias = 1f });
-        encoder.ParametersChanged();
-        decoder.ParametersChanged();
+        encoder.Initialize(seed: (ulong)o.Seed, new ParameterInitOptions { ForgetGateBias = 1f });
+        decoder.Initialize(seed: (ulong)o.Seed + 1, new ParameterInitOptions { ForgetGateBias = 1f });
         var model = new EncoderDecoder(encoder, decoder, Alphabet.Start, Alphabet.End);
         int batches = (train.Count + o.Batch - 1) / o.Batch;
         using var trainer = new EncoderDecoderTrainer(model, new TrainingOptions
@@ -145,7 +131,7 @@ public static class Program
             Console.WriteLine($"  {testText[i].Source,-20} → {answer,-10} {(answer == testText[i].Answer ? "right" : "wrong, expected " + testText[i].Answer)}");
         }
         Console.WriteLine(FormattableString.Invariant($"wall time {clock.Elapsed.TotalSeconds:F0} s"));
-        Console.WriteLine(FormattableString.Invariant($"exact={score.ExactMatch:F3} char={score.TokenAccuracy:F3}"));
+        SampleOutput.KeyValues($"exact={score.ExactMatch:F3} char={score.TokenAccuracy:F3}");
     }
 
     /// <summary>Source ids (reversed when <paramref name="reverseSource"/>) and answer ids followed by the end token.</summary>

@@ -3,13 +3,14 @@
 // the bytes allocated over the stream, how much noise it removed, and the size of the binary itself.
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Runtime;
 using System.Runtime.Intrinsics;
 using LstmGen;
-using LstmGen.IO;
+using LstmGen.Samples;
 using LstmGen.Training;
 using LstmGen.Training.Optimizers;
 
@@ -23,58 +24,36 @@ public static class Program
 {
     private const string ModelFile = "denoiser.safetensors";
 
-    private const string Usage = """
-        usage: Streaming [options]                 stream through the saved model (the default)
-               Streaming --train [options]         train the model and save it
-          --model FILE      the weights (default: denoiser.safetensors next to the binary; with --train, in the current folder)
-          --steps N         samples to stream (default 100000)
-          --noise S         standard deviation of the added noise (default 0.3; the sine's amplitude is 1)
-          --epochs N        with --train: most training epochs (default 60)
-          --seed N          seed of the noise, and of the initialisation with --train (default 1)
-        """;
-
     public static int Main(string[] args)
     {
-        string? modelPath = null;
-        bool train = false;
-        int steps = 100_000, epochs = 60;
-        double noise = 0.3;
-        ulong seed = 1;
-        try
+        // Streaming (the default command).
+        var model = SampleOptions.Model($"the weights to stream through (default: {ModelFile} next to the binary)");
+        var steps = SampleOptions.AtLeast("--steps", 1, 100_000, "samples to stream");
+        var noise = NoiseOption();
+        var seed = SampleOptions.Seed("seed of the noise");
+        var root = new RootCommand("Streams a noisy sine one sample at a time through a saved LSTM denoiser (Step with an LstmState) and reports the latency of each step, the bytes allocated and the binary's size. The last line is key=value pairs.")
         {
-            for (int i = 0; i < args.Length; i++)
-            {
-                string Value() => i + 1 < args.Length ? args[++i] : throw new FormatException($"{args[i]} needs a value.");
-                double Number(double min, double max) =>
-                    double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v >= min && v <= max
-                        ? v : throw new FormatException($"{args[i - 1]} needs a number in [{min}, {max}], not '{args[i]}'.");
-                switch (args[i])
-                {
-                    case "--train": train = true; break;
-                    case "--model": modelPath = Value(); break;
-                    case "--steps": steps = (int)Number(1, 100_000_000); break;
-                    case "--noise": noise = Number(0, 10); break;
-                    case "--epochs": epochs = (int)Number(1, 100_000); break;
-                    case "--seed": seed = (ulong)Number(0, int.MaxValue); break;
-                    default: throw new FormatException(args[i] is "-h" or "--help" ? "LstmGen streaming sample." : $"Unknown option '{args[i]}'.");
-                }
-            }
-            return train
-                ? Train(modelPath ?? ModelFile, epochs, noise, seed)
-                : Stream(modelPath ?? Path.Combine(AppContext.BaseDirectory, ModelFile), steps, noise, seed);
-        }
-        catch (FormatException e)
+            model, steps, noise, seed,
+        };
+        SampleOptions.SetAction(root, r => Stream(r.GetValue(model) ?? Path.Combine(AppContext.BaseDirectory, ModelFile), r.GetValue(steps), r.GetValue(noise), r.GetValue(seed)));
+
+        // Training: `Streaming train`.
+        var output = SampleOptions.Out(ModelFile, "where to save the trained weights");
+        var epochs = SampleOptions.Epochs(60, "most training epochs (early stopping on validation MSE, patience 10)");
+        var learningRate = SampleOptions.LearningRate(3e-3);
+        var trainNoise = NoiseOption();
+        var trainSeed = SampleOptions.Seed("seed of the training sines, the noise and the initialisation");
+        var train = new Command("train", "Trains the denoiser on noisy sines of random period and phase and saves it.")
         {
-            Console.Error.WriteLine(e.Message);
-            Console.Error.WriteLine(Usage);
-            return 2;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or WeightFileException or SafetensorsFormatException or TrainingDivergedException or ArgumentException)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
-        }
+            output, epochs, learningRate, trainNoise, trainSeed,
+        };
+        SampleOptions.SetAction(train, r => Train(r.GetValue(output)!, r.GetValue(epochs), r.GetValue(learningRate), r.GetValue(trainNoise), r.GetValue(trainSeed)));
+        root.Add(train);
+        return root.Parse(args).Invoke();
     }
+
+    private static Option<double> NoiseOption() =>
+        SampleOptions.Between("--noise", 0, 10, 0.3, "standard deviation of the noise added to the sine (its amplitude is 1)");
 
     /// <summary>Streams <paramref name="steps"/> noisy samples through the saved model, one <c>Step</c> each, timing every step.</summary>
     private static int Stream(string modelPath, int steps, double noise, ulong seed)
@@ -136,8 +115,8 @@ public static class Program
             $"Binary: {binary} {binaryBytes / 1e6:F2} MB{(mode == "JIT" ? " (the host that runs the JIT, not a self-contained binary)" : "")}."));
 
         // One machine-readable line last, for samples/Streaming/smoke.sh.
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"mode={mode} steps={steps} p50_ns={p50:F0} p99_ns={p99:F0} max_ns={max:F0} allocated_bytes={allocated} rmse={rmse:F4} noisy_rmse={noisyRmse:F4} average_rmse={averageRmse:F4} binary_bytes={binaryBytes}"));
+        SampleOutput.KeyValues(
+            $"mode={mode} steps={steps} p50_ns={p50:F0} p99_ns={p99:F0} max_ns={max:F0} allocated_bytes={allocated} rmse={rmse:F4} noisy_rmse={noisyRmse:F4} average_rmse={averageRmse:F4} binary_bytes={binaryBytes}");
         return 0;
     }
 
@@ -155,7 +134,7 @@ public static class Program
     }
 
     /// <summary>Trains the denoiser on short noisy sines of random period and phase, and saves it.</summary>
-    private static int Train(string modelPath, int epochs, double noise, ulong seed)
+    private static int Train(string modelPath, int epochs, double learningRate, double noise, ulong seed)
     {
         const int length = 200;
         var random = new Random((int)seed);
@@ -178,15 +157,14 @@ public static class Program
         Console.WriteLine($"Training on {fit.Count} noisy sines of {length} steps (periods {NoisySine.ShortestPeriod}–{NoisySine.LongestPeriod}, noise {noise}), {check.Count} for validation.");
 
         var model = new Denoiser();
-        ParameterInit.Initialize(model.Shape, model.Parameters, seed);
-        model.ParametersChanged();
+        model.Initialize(seed);
         using var trainer = new Trainer(model, new TrainingOptions
         {
             Epochs = epochs,
             BatchSize = 16,
             Seed = seed,
             Threads = Math.Min(2, Environment.ProcessorCount),
-            Optimizer = new Adam(3e-3),
+            Optimizer = new Adam(learningRate),
             ClipGradientNorm = 1,
             EarlyStoppingPatience = 10,
         });

@@ -31,6 +31,12 @@ public sealed class MetricsTests
         Assert.Equal(f1, m.F1(1), 12);
         Assert.Equal((f0 + f1 + f2) / 3, m.MacroF1, 12);
         Assert.Contains("actual \\ predicted", m.ToString());
+        // A table: every row as long as the header, so the counts stand under their class names.
+        string[] rows = m.ToString(k => k == 1 ? "five stars" : "c" + k).Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4, rows.Length);
+        Assert.All(rows, row => Assert.Equal(rows[0].Length, row.Length));
+        Assert.StartsWith("c2 ", rows[3]);
+        Assert.EndsWith(" 2", rows[3]);
         Assert.Throws<ArgumentOutOfRangeException>(() => m.Add(3, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ConfusionMatrix(1));
         Assert.Throws<ArgumentException>(() => ConfusionMatrix.From([0, 1], [0], 2));

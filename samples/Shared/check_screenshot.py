@@ -1,25 +1,19 @@
 #!/usr/bin/env python3
-"""Checks that a headless-Chromium screenshot of the explorer page shows the page: decodes the PNG with
-the standard library only (zlib, struct) and requires a real picture, not a blank or an error page:
-many distinct colours, a good share of non-white pixels, and the heatmaps' own colours (the red and blue
-ends of the diverging scale, the dark green of open gates) each covering a visible area.
+"""Checks that a headless-Chromium screenshot shows a page, not a blank or an error page: decodes the PNG with the
+standard library only (zlib, struct) and requires many distinct colours, a good share of non-white pixels, and each
+of the page's own colours (given with --expect) over a visible area. The samples' smoke scripts use it.
 
-    python3 check_screenshot.py shot.png        prints what it measured; exit 0 = rendered, 1 = not
+    python3 check_screenshot.py shot.png --expect "heatmap red=#B2182B:2000" [--expect …] [--min-colours 1000] [--min-ink 0.08]
+
+prints what it measured; exit 0 = rendered, 1 = not, 2 = bad arguments.
 """
+import argparse
 import struct
 import sys
 import zlib
 from collections import Counter
 
-# The colour-scale ends the page draws (Svg.cs, ColourScale) and how many pixels of each must be present.
-EXPECTED = {
-    "diverging red (-1)": ((0xB2, 0x18, 0x2B), 2000),
-    "diverging blue (+1)": ((0x21, 0x66, 0xAC), 2000),
-    "gate dark green (1)": ((0x00, 0x44, 0x1B), 2000),
-}
 TOLERANCE = 12  # per channel: anti-aliasing and colour management move colours a little
-MIN_COLOURS = 1000  # a blank page with a line of text has about 200 (anti-aliasing); the explorer page about 3,500
-MIN_INK = 0.08  # share of pixels that are not (near) white
 
 
 def read_png(path):
@@ -80,33 +74,47 @@ def read_png(path):
     return width, height, rows
 
 
-def main():
-    if len(sys.argv) != 2:
-        print(__doc__.strip())
-        return 2
+def expectation(text):
+    """'name=#RRGGBB:MIN' → (name, (r, g, b), MIN)."""
     try:
-        width, height, rows = read_png(sys.argv[1])
+        name, rest = text.rsplit("=", 1)
+        colour, minimum = rest.split(":")
+        colour = colour.lstrip("#")
+        return name, (int(colour[0:2], 16), int(colour[2:4], 16), int(colour[4:6], 16)), int(minimum)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected NAME=#RRGGBB:MIN_PIXELS, got '{text}'")
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Checks that a screenshot shows a rendered page.")
+    parser.add_argument("png")
+    parser.add_argument("--expect", type=expectation, action="append", default=[], help="NAME=#RRGGBB:MIN_PIXELS, a colour the page draws")
+    parser.add_argument("--min-colours", type=int, default=1000, help="distinct colours at least (a blank page with a line of text has about 200)")
+    parser.add_argument("--min-ink", type=float, default=0.08, help="share of pixels that are not (near) white, at least")
+    args = parser.parse_args()
+    try:
+        width, height, rows = read_png(args.png)
     except (OSError, ValueError, zlib.error) as e:
         print(f"not rendered: cannot read the screenshot: {e}")
         return 1
     counts = Counter()
     for row in rows:
         counts.update(row[x:x + 3] for x in range(0, len(row), 3))
-    colours, ink, near = counts.keys(), 0, {name: 0 for name in EXPECTED}
+    ink, near = 0, {name: 0 for name, _, _ in args.expect}
     for (r, g, b), n in counts.items():
         if r < 240 or g < 240 or b < 240:
             ink += n
-        for name, ((er, eg, eb), _) in EXPECTED.items():
+        for name, (er, eg, eb), _ in args.expect:
             if abs(r - er) <= TOLERANCE and abs(g - eg) <= TOLERANCE and abs(b - eb) <= TOLERANCE:
                 near[name] += n
     share = ink / (width * height)
-    print(f"screenshot {width}x{height}: {len(colours)} distinct colours, {share:.1%} of pixels not white")
+    print(f"screenshot {width}x{height}: {len(counts)} distinct colours, {share:.1%} of pixels not white")
     problems = []
-    if len(colours) < MIN_COLOURS:
-        problems.append(f"only {len(colours)} distinct colours (need {MIN_COLOURS})")
-    if share < MIN_INK:
-        problems.append(f"only {share:.1%} of the pixels are not white (need {MIN_INK:.0%})")
-    for name, (_, minimum) in EXPECTED.items():
+    if len(counts) < args.min_colours:
+        problems.append(f"only {len(counts)} distinct colours (need {args.min_colours})")
+    if share < args.min_ink:
+        problems.append(f"only {share:.1%} of the pixels are not white (need {args.min_ink:.0%})")
+    for name, _, minimum in args.expect:
         print(f"  {name}: {near[name]} pixels")
         if near[name] < minimum:
             problems.append(f"{near[name]} pixels of {name} (need {minimum})")
