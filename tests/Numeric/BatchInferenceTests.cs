@@ -124,6 +124,38 @@ public sealed class BatchInferenceTests
         Assert.All(copy.Hidden(0).ToArray(), v => Assert.Equal(0f, v));
     }
 
+    [Theory]
+    [InlineData("Inputs = 3, Hidden = 20, Outputs = 2")]
+    [InlineData("Vocabulary = 40, Embedding = 7, Hidden = 33, Layers = 2, Outputs = 4, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep")]
+    [InlineData("Inputs = 4, Hidden = 12, Cell = LstmGen.RecurrentCell.Gru, Outputs = 3, Head = LstmGen.Head.Softmax")]
+    public void BatchCallsAllocateNothingOnceWarm(string arguments)
+    {
+        ILstmModel model = ModelCompiler.CreateModel(arguments);
+        model.Initialize(seed: 13);
+        ModelShape shape = model.Shape;
+        var random = new Random(17);
+        int[] lengths = Enumerable.Range(0, 19).Select(_ => random.Next(1, 60)).ToArray();
+        (float[] inputs, int[] tokens) = Sequences(shape, lengths, random);
+        var outputs = new float[model.BatchOutputLength(lengths)];
+        var withStates = new BatchOptions { States = lengths.Select(_ => model.CreateState()).ToArray(), Kind = HeadOutput.Logits };
+        StreamBatch streams = model.CreateStreamBatch(13);
+        for (int s = 0; s < 11; s++) streams.Open();
+        var stepOutputs = new float[13 * shape.StepOutputSize];
+        float[] stepInputs = inputs.AsSpan(0, 13 * shape.InputSize).ToArray();
+        int[] stepTokens = shape.IsTokenModel ? tokens.AsSpan(0, 13).ToArray() : [];
+        void Calls()
+        {
+            PredictBatch(model, inputs, tokens, lengths, outputs, s_sameThread);
+            PredictBatch(model, inputs, tokens, lengths, outputs, withStates);
+            if (shape.IsTokenModel) ((ITokenSequenceModel)model).StepBatch(streams, stepTokens, stepOutputs);
+            else ((IFloatSequenceModel)model).StepBatch(streams, stepInputs, stepOutputs);
+        }
+        long allocated = AllocationProbe.SteadyStateBytes(Calls, calls: 20);
+        Assert.True(allocated == 0, $"{shape}: {allocated} bytes allocated in 20 rounds of batch calls");
+    }
+
+    private static readonly BatchOptions s_sameThread = new();
+
     [Fact]
     public void BadBatchesNameTheProblem()
     {
