@@ -92,9 +92,12 @@ internal sealed class LaneRunner
             _order[i] = first + i;
         }
         Array.Sort(_keys, _order, 0, count);
+        // One read of the weights for the whole group: a change during any of its segments makes the call throw.
+        int version = _guard?.EnterRead() ?? 0;
         try
         {
             RunSorted(count, inputStarts, outputStarts, perStep, tokens, inputs, outputs, states, kind);
+            _guard?.ExitRead(version);
         }
         finally
         {
@@ -143,9 +146,7 @@ internal sealed class LaneRunner
             }
             int outputLength = _shape.OutputLength(steps);
             Span<float> laneOutputs = _outputs.AsSpan(0, active * outputLength);
-            int version = _guard?.EnterRead() ?? 0;
             _model.ForwardLanes(tape, steps, _lanes.AsSpan(0, active), laneOutputs);
-            _guard?.ExitRead(version);
             for (int l = 0; l < active; l++)
             {
                 int i = _sequence[l];
@@ -188,9 +189,11 @@ internal sealed class LaneRunner
     /// </summary>
     public void Step(StreamBatch streams, ReadOnlySpan<int> tokens, ReadOnlySpan<float> inputs, Span<float> outputs, HeadOutput kind)
     {
+        int version = _guard?.EnterRead() ?? 0;
         try
         {
             StepGroups(streams, tokens, inputs, outputs, kind);
+            _guard?.ExitRead(version);
         }
         finally
         {
@@ -228,9 +231,7 @@ internal sealed class LaneRunner
                 else inputs.Slice(slot * perStep, perStep).CopyTo(tape.Inputs(l));
             }
             Span<float> laneOutputs = _outputs.AsSpan(0, lanes * width);
-            int version = _guard?.EnterRead() ?? 0;
             _model.ForwardLanes(tape, 1, _lanes.AsSpan(0, lanes), laneOutputs);
-            _guard?.ExitRead(version);
             if (outputs.IsEmpty) continue;
             for (int l = 0; l < lanes; l++)
             {
