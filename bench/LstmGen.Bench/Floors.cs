@@ -1,64 +1,178 @@
-// What this machine allows at most (issue #4's "this machine's floor"): `dotnet run -c Release -- floors` measures
-// the clock, the FMA rate on L1-resident weights and the rate at which a W3-sized matrix streams from L2 through the
-// same register tiles, then prints each workload's floor from its multiply-add count. A profile, not a benchmark.
+// What this machine allows at most: `dotnet run -c Release -- floors` measures, at the vector width the JIT uses here
+// (Vector512, or Vector256 under DOTNET_EnableAVX512=0, or Vector128 under DOTNET_EnableAVX2=0), the clock, the FMA
+// rate on L1-resident weights, the rate at which a matrix streams from L2 and from L3 through the same register tiles,
+// and the activations' latency and throughput, then prints each workload's floor from its multiply-add count.
+// A profile, not a benchmark.
 using System;
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
 using LstmGen.CompilerServices;
 
 namespace LstmGen.Bench;
+
+/// <summary>The rates `floors` measures, per core.</summary>
+public sealed record MachineRates(
+    string Width, double Gigahertz, double MultiplyAddsPerNs, double L2BytesPerNs, double L3BytesPerNs,
+    double SigmoidLatencyNs, double TanhLatencyNs, double ActivationNsPerFloat);
 
 public static class Floors
 {
     public const string Command = "floors";
 
-    private const int Rounds = 60;
+    private const int Rounds = 60, Chain = 4_000;
 
-    public static void Run()
+    /// <summary>The widest accelerated vector width, as the generated kernels pick it.</summary>
+    public static string JitWidth =>
+        Vector512.IsHardwareAccelerated ? "Vector512" : Vector256.IsHardwareAccelerated ? "Vector256" : Vector128.IsHardwareAccelerated ? "Vector128" : "scalar";
+
+    /// <summary>Measures and prints; with <paramref name="jsonPath"/>, also writes the rates and the W7–W9 floors there (for bench/batch_summary.py).</summary>
+    public static void Run(string? jsonPath = null)
     {
-        if (!Vector512.IsHardwareAccelerated)
+        MachineRates? rates = JitWidth switch
         {
-            Console.WriteLine("floors: measures 512-bit code; Vector512 is not accelerated here.");
+            "Vector512" => Measure<Width512, Vector512<float>>(),
+            "Vector256" => Measure<Width256, Vector256<float>>(),
+            "Vector128" => Measure<Width128, Vector128<float>>(),
+            _ => null,
+        };
+        if (rates is null)
+        {
+            Console.WriteLine("floors: no vector width is hardware-accelerated here (DOTNET_EnableHWIntrinsic=0?); the generated models run their scalar path, which has no floor to measure.");
             return;
         }
-        // A W3-sized matrix: 139 rows of 512 floats, 285 KB, more than L1 and less than L2. For the L1 rate, the same
-        // tiles cycle 512 times over its first 8 rows (16 KB).
-        const int Rows = 139, Columns = 512, ResidentRows = 8, ResidentPasses = 512;
-        var matrix = new AlignedBuffer(Rows * Columns);
+        Print(rates);
+        if (jsonPath is not null) WriteJson(rates, jsonPath);
+    }
+
+    private static void WriteJson(MachineRates r, string path)
+    {
+        var w7 = new System.Collections.Generic.Dictionary<string, double>();
+        foreach (int batch in WorkloadSizes.Batches)
+        {
+            w7[$"review/{batch}"] = WorkloadSizes.W3CallNs(r, batch);
+            w7[$"char/{batch}"] = WorkloadSizes.W4CallNs(r, batch);
+        }
+        double? w8 = SentimentData.TryMeanLength(out double meanLength, out _) ? WorkloadSizes.W8SamplesPerSecond(r, meanLength, threads: 2) : null;
+        var document = new System.Collections.Generic.Dictionary<string, object?>
+        {
+            ["width"] = r.Width,
+            ["instruction_sets"] = InstructionSets(),
+            ["gigahertz"] = r.Gigahertz,
+            ["multiply_adds_per_ns"] = r.MultiplyAddsPerNs,
+            ["l2_bytes_per_ns"] = r.L2BytesPerNs,
+            ["l3_bytes_per_ns"] = r.L3BytesPerNs,
+            ["sigmoid_latency_ns"] = r.SigmoidLatencyNs,
+            ["tanh_latency_ns"] = r.TanhLatencyNs,
+            ["activation_ns_per_float"] = r.ActivationNsPerFloat,
+            ["w7_call_ns"] = w7,
+            ["w8_samples_per_second"] = w8,
+            ["w8_mean_length"] = w8 is null ? null : meanLength,
+            ["w9_multiply_add_ns"] = WorkloadSizes.W9MultiplyAddNs(r),
+            ["w9_ns"] = WorkloadSizes.W9MultiplyAddNs(r) + WorkloadSizes.W9ActivationNs(r),
+        };
+        System.IO.File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(document, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>The instruction sets behind the width, as the JIT reports them.</summary>
+    private static string InstructionSets()
+    {
+        if (RuntimeInformationIsArm()) return AdvSimd.IsSupported ? "AdvSimd (NEON)" : "no SIMD";
+        string fma = Fma.IsSupported ? "FMA" : "no FMA (multiply, then add)";
+        string widest = Avx512F.IsSupported ? "AVX-512F" : Avx2.IsSupported ? "AVX2" : Avx.IsSupported ? "AVX" : Sse41.IsSupported ? "SSE4.1" : "SSE2";
+        return $"{widest}, {fma}";
+    }
+
+    private static bool RuntimeInformationIsArm() =>
+        System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture is System.Runtime.InteropServices.Architecture.Arm64;
+
+    /// <summary>Runs the measuring kernels at one width.</summary>
+    internal static MachineRates Measure<TW, TV>() where TW : struct, IVectorWidth<TV> where TV : struct
+    {
+        int columns = 2 * FloorKernels<TW, TV>.TileColumns; // two tiles per row, as a 4H-wide gate row has several
+        int rowBytes = columns * sizeof(float);
+        // L1: the first 8 rows (≤ 24 KB at 512 bits) cycled; L2: a W3-sized matrix (285 KB); L3: a W4-sized one (3.3 MB),
+        // larger than the L2 of any current core and smaller than its L3.
+        const int ResidentRows = 8, ResidentPasses = 512;
+        int l2Rows = (int)(WorkloadSizes.W3Bytes / rowBytes), l3Rows = (int)(WorkloadSizes.W4Bytes / rowBytes);
+        var matrix = new AlignedBuffer(l3Rows * columns);
         var random = new Random(1);
         Span<float> weights = matrix.Span;
         for (int i = 0; i < weights.Length; i++) weights[i] = (float)(random.NextDouble() - 0.5) * 0.01f;
-        var h = new AlignedBuffer(Rows);
-        for (int i = 0; i < Rows; i++) h.Span[i] = (float)(random.NextDouble() - 0.5);
-        var z = new AlignedBuffer(Columns);
+        var h = new AlignedBuffer(l3Rows);
+        for (int i = 0; i < l3Rows; i++) h.Span[i] = (float)(random.NextDouble() - 0.5);
+        var z = new AlignedBuffer(columns);
 
         double ghz = Gigahertz();
         const int Repeats = 20;
-        double resident = Best(() => { for (int i = 0; i < Repeats; i++) Product(ref matrix.Reference, ref h.Reference, ref z.Reference, ResidentPasses, ResidentRows - 1, Columns); }, Repeats);
-        double streamed = Best(() => { for (int i = 0; i < Repeats; i++) Product(ref matrix.Reference, ref h.Reference, ref z.Reference, Rows, int.MaxValue, Columns); }, Repeats);
-        double sigmoid = Best(StepParts.SigmoidChain, StepParts.Chain), tanh = Best(StepParts.TanhChain, StepParts.Chain);
+        double resident = Best(() => { for (int i = 0; i < Repeats; i++) FloorKernels<TW, TV>.Product(ref matrix.Reference, ref h.Reference, ref z.Reference, ResidentPasses, ResidentRows - 1, columns); }, Repeats);
+        double l2 = Best(() => { for (int i = 0; i < Repeats; i++) FloorKernels<TW, TV>.Product(ref matrix.Reference, ref h.Reference, ref z.Reference, l2Rows, int.MaxValue, columns); }, Repeats);
+        double l3 = Best(() => { for (int i = 0; i < 4; i++) FloorKernels<TW, TV>.Product(ref matrix.Reference, ref h.Reference, ref z.Reference, l3Rows, int.MaxValue, columns); }, 4);
+        double sigmoid = Best(() => FloorKernels<TW, TV>.SigmoidChain(Chain), Chain);
+        double tanh = Best(() => FloorKernels<TW, TV>.TanhChain(Chain), Chain);
+        double multiply = Best(() => FloorKernels<TW, TV>.MultiplyChain(Chain), Chain);
 
-        double macsPerNs = (double)ResidentPasses * Columns / resident; // float multiply-adds per ns, one core
-        double bytesPerNs = (double)Rows * Columns * sizeof(float) / streamed;
-        Console.WriteLine($"clock ≈ {ghz:F2} GHz (a dependent 64-bit multiply chain, 3 cycles per link)");
-        Console.WriteLine($"FMA rate, L1-resident weights: {macsPerNs:F1} float multiply-adds per ns = {macsPerNs / ghz:F1} per cycle ({2 * macsPerNs:F0} GFLOP/s per core)");
-        Console.WriteLine($"W3's matrix (285 KB) streamed from L2 through the same tiles: {bytesPerNs:F0} GB/s = {bytesPerNs / ghz:F1} bytes per cycle");
-        Console.WriteLine($"latency of one activation: σ {sigmoid:F1} ns, tanh {tanh:F1} ns (dependent chains, with one multiply per link)");
+        // Activation throughput: σ then tanh over 8 K floats (32 KB in, 32 KB out: L1/L2), every vector independent.
+        const int StreamFloats = 8192;
+        var x = new AlignedBuffer(StreamFloats);
+        var y = new AlignedBuffer(StreamFloats);
+        for (int i = 0; i < StreamFloats; i++) x.Span[i] = (float)(random.NextDouble() * 8 - 4);
+        double pair = Best(() => FloorKernels<TW, TV>.ActivationStream(ref x.Reference, ref y.Reference, StreamFloats), StreamFloats);
+
+        return new MachineRates(
+            TW.Name, ghz,
+            (double)ResidentPasses * columns / resident,
+            (double)l2Rows * rowBytes / l2,
+            (double)l3Rows * rowBytes / l3,
+            // A chain link is one activation plus the multiply that keeps the argument moving.
+            sigmoid - multiply, tanh - multiply,
+            pair / 2);
+    }
+
+    private static void Print(MachineRates r)
+    {
+        Console.WriteLine($"vector width the JIT uses: {r.Width} ({InstructionSets()}); {Environment.ProcessorCount} logical CPUs");
+        Console.WriteLine($"clock ≈ {r.Gigahertz:F2} GHz (a dependent 64-bit multiply chain, 3 cycles per link)");
+        Console.WriteLine($"FMA rate, L1-resident weights: {r.MultiplyAddsPerNs:F1} float multiply-adds per ns = {r.MultiplyAddsPerNs / r.Gigahertz:F1} per cycle ({2 * r.MultiplyAddsPerNs:F0} GFLOP/s per core)");
+        Console.WriteLine($"W3's matrix (285 KB) streamed from L2 through the same tiles: {r.L2BytesPerNs:F0} GB/s = {r.L2BytesPerNs / r.Gigahertz:F1} bytes per cycle");
+        Console.WriteLine($"W4's weights (3.3 MB) streamed from L3 through the same tiles: {r.L3BytesPerNs:F0} GB/s = {r.L3BytesPerNs / r.Gigahertz:F1} bytes per cycle");
+        Console.WriteLine($"latency of one activation: σ {r.SigmoidLatencyNs:F1} ns, tanh {r.TanhLatencyNs:F1} ns (dependent chains, less one multiply per link)");
+        Console.WriteLine($"throughput of the activations on independent vectors: {r.ActivationNsPerFloat * 1000:F0} ps per float and activation");
         Console.WriteLine();
 
-        // Multiply-adds per step (W1–W4) or per sample / character (W5, W6); training ≈ 3× the forward pass.
-        const double w1 = 4 * 32 * (1 + 32 + 1) + 32, w2 = 4 * 16 * 14, w3 = 4 * 128 * (10 + 128 + 1), w3Bytes = w3 * sizeof(float);
-        const double w4 = 4 * 256 * (32 + 256 + 1) + 4 * 256 * (256 + 256 + 1) + 65 * 256;
-        const double w5 = 3 * 300 * w3, w6 = 3 * w4;
-        Console.WriteLine("floors (one core unless said; float32, batch 1 for inference):");
-        Console.WriteLine($"W1 step, multiply-adds alone:        {w1 / macsPerNs,8:F1} ns   with the two activations after them: {w1 / macsPerNs + sigmoid + tanh,6:F1} ns");
-        Console.WriteLine($"W2 step (padded to 16 units):        {w2 / macsPerNs,8:F1} ns   with the two activations after them: {w2 / macsPerNs + sigmoid + tanh,6:F1} ns");
-        Console.WriteLine($"W3 step:                             {Math.Max(w3 / macsPerNs, w3Bytes / bytesPerNs),8:F1} ns   (multiply-adds {w3 / macsPerNs:F0} ns, weights from L2 {w3Bytes / bytesPerNs:F0} ns)");
-        Console.WriteLine($"W4 step (both layers and the head):  {w4 / macsPerNs,8:F0} ns   (multiply-adds; its 3.3 MB of weights exceed L2)");
-        Console.WriteLine($"W5 training, 2 cores:                {2 * macsPerNs * 1e9 / w5,8:F0} samples/s");
-        Console.WriteLine($"W6 training, 2 cores:                {2 * macsPerNs * 1e9 / w6,8:F0} characters/s");
+        Console.WriteLine("floors (one core unless said; float32):");
+        Console.WriteLine($"W1 step, multiply-adds alone:        {WorkloadSizes.W1Macs / r.MultiplyAddsPerNs,8:F1} ns   with the two activations after them: {WorkloadSizes.W1Macs / r.MultiplyAddsPerNs + r.SigmoidLatencyNs + r.TanhLatencyNs,6:F1} ns");
+        Console.WriteLine($"W2 step (padded to 16 units):        {WorkloadSizes.W2Macs / r.MultiplyAddsPerNs,8:F1} ns   with the two activations after them: {WorkloadSizes.W2Macs / r.MultiplyAddsPerNs + r.SigmoidLatencyNs + r.TanhLatencyNs,6:F1} ns");
+        Console.WriteLine($"W3 step:                             {WorkloadSizes.W3StepNs(r, 1),8:F1} ns   (multiply-adds {WorkloadSizes.W3Macs / r.MultiplyAddsPerNs:F0} ns, weights from L2 {WorkloadSizes.W3Bytes / r.L2BytesPerNs:F0} ns)");
+        Console.WriteLine($"W4 step (both layers and the head):  {WorkloadSizes.W4StepNs(r, 1),8:F0} ns   (multiply-adds {WorkloadSizes.W4Macs / r.MultiplyAddsPerNs:F0} ns, the two 1 MB recurrent matrices from L3 {WorkloadSizes.W4RecurrentBytes / r.L3BytesPerNs:F0} ns)");
+        Console.WriteLine($"W5 training, 2 cores:                {2 * r.MultiplyAddsPerNs * 1e9 / WorkloadSizes.W5Macs,8:F0} samples/s");
+        Console.WriteLine($"W6 training, 2 cores:                {2 * r.MultiplyAddsPerNs * 1e9 / WorkloadSizes.W6Macs,8:F0} characters/s");
+        Console.WriteLine();
+
+        Console.WriteLine("W7: B sequences in lock-step, one thread; each step reads the weights once for the whole batch:");
+        Console.WriteLine("  floor per step = max(B × multiply-adds / FMA rate, weight bytes / bandwidth of the level they stream from)");
+        Console.WriteLine($"| {"batch",5} | {"W3 call (300 tokens)",21} | {"W3 sequences/s",14} | {"W4 call (100 chars)",20} | {"W4 sequences/s",14} |");
+        Console.WriteLine($"|{new string('-', 7)}|{new string('-', 23)}|{new string('-', 16)}|{new string('-', 22)}|{new string('-', 16)}|");
+        foreach (int batch in WorkloadSizes.Batches)
+        {
+            double w3 = WorkloadSizes.W3CallNs(r, batch), w4 = WorkloadSizes.W4CallNs(r, batch);
+            Console.WriteLine($"| {batch,5} | {Format(w3),21} | {batch * 1e9 / w3,14:F0} | {Format(w4),20} | {batch * 1e9 / w4,14:F0} |");
+        }
+        Console.WriteLine();
+
+        Console.WriteLine($"W8 (the Sentiment model, bidirectional LSTM(64) on 32-wide embeddings, 2 cores, training ≈ 3 × the forward multiply-adds):");
+        if (SentimentData.TryMeanLength(out double meanLength, out string source))
+            Console.WriteLine($"  {WorkloadSizes.W8SamplesPerSecond(r, meanLength, threads: 2):F0} samples/s at the mean review length {meanLength:F1} words ({source})");
+        else
+            Console.WriteLine($"  {WorkloadSizes.W8SamplesPerSecond(r, 100, threads: 2):F0} samples/s per 100 words ({source})");
+        Console.WriteLine();
+
+        double w9Macs = WorkloadSizes.W9MultiplyAddNs(r), w9Activations = WorkloadSizes.W9ActivationNs(r);
+        Console.WriteLine($"W9: {WorkloadSizes.W9Streams} streams of W1's model, one step each, one core: multiply-adds {Format(w9Macs)}, with the activations at their throughput {Format(w9Macs + w9Activations)} ({WorkloadSizes.W9Streams * 1e3 / (w9Macs + w9Activations):F1} stream-steps per µs)");
     }
+
+    internal static string Format(double ns) => ns >= 1e6 ? $"{ns / 1e6:F2} ms" : ns >= 1e3 ? $"{ns / 1e3:F1} µs" : $"{ns:F0} ns";
 
     private const int MultiplyLinks = 200_000;
 
@@ -79,44 +193,10 @@ public static class Floors
 
     private static ulong s_sink;
 
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining | System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyChain(ulong x)
     {
         for (int i = 0; i < MultiplyLinks; i++) x *= 0x9E3779B97F4A7C15UL;
         s_sink += x;
-    }
-
-    // z = row 0 + Σ_j h_j · row (j & mask) for j = 1 … rows − 1 over 512 columns: two tiles of 16 accumulators, as
-    // the generated W3 step (mask = all ones: every row once; mask 7: the first 8 rows over and over, from L1).
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Product(ref float w, ref float h, ref float z, int rows, int mask, int columns)
-    {
-        for (int tile = 0; tile < columns; tile += 256)
-        {
-            ref float b = ref Unsafe.Add(ref w, tile);
-            Vector512<float> a0 = Vector512.LoadUnsafe(ref b, 0), a1 = Vector512.LoadUnsafe(ref b, 16), a2 = Vector512.LoadUnsafe(ref b, 32), a3 = Vector512.LoadUnsafe(ref b, 48);
-            Vector512<float> a4 = Vector512.LoadUnsafe(ref b, 64), a5 = Vector512.LoadUnsafe(ref b, 80), a6 = Vector512.LoadUnsafe(ref b, 96), a7 = Vector512.LoadUnsafe(ref b, 112);
-            Vector512<float> a8 = Vector512.LoadUnsafe(ref b, 128), a9 = Vector512.LoadUnsafe(ref b, 144), a10 = Vector512.LoadUnsafe(ref b, 160), a11 = Vector512.LoadUnsafe(ref b, 176);
-            Vector512<float> a12 = Vector512.LoadUnsafe(ref b, 192), a13 = Vector512.LoadUnsafe(ref b, 208), a14 = Vector512.LoadUnsafe(ref b, 224), a15 = Vector512.LoadUnsafe(ref b, 240);
-            for (int j = 1; j < rows; j++)
-            {
-                int row = j & mask;
-                ref float r = ref Unsafe.Add(ref b, row * columns);
-                Vector512<float> x = Vector512.Create(Unsafe.Add(ref h, row));
-                a0 = Vector512.MultiplyAddEstimate(x, Vector512.LoadUnsafe(ref r, 0), a0); a1 = Vector512.MultiplyAddEstimate(x, Vector512.LoadUnsafe(ref r, 16), a1);
-                a2 = Vector512.MultiplyAddEstimate(x, Vector512.LoadUnsafe(ref r, 32), a2); a3 = Vector512.MultiplyAddEstimate(x, Vector512.LoadUnsafe(ref r, 48), a3);
-                a4 = Vector512.MultiplyAddEstimate(x, Vector512.LoadUnsafe(ref r, 64), a4); a5 = Vector512.MultiplyAddEstimate(x, Vector512.LoadUnsafe(ref r, 80), a5);
-                a6 = Vector512.MultiplyAddEstimate(x, Vector512.LoadUnsafe(ref r, 96), a6); a7 = Vector512.MultiplyAddEstimate(x, Vector512.LoadUnsafe(ref r, 112), a7);
-                a8 = Vector512.MultiplyAddEstimate(x, Vector512.LoadUnsafe(ref r, 128), a8); a9 = Vector512.MultiplyAddEstimate(x, Vector512.LoadUnsafe(ref r, 144), a9);
-                a10 = Vector512.MultiplyAddEstimate(x, Vector512.LoadUnsafe(ref r, 160), a10); a11 = Vector512.MultiplyAddEstimate(x, Vector512.LoadUnsafe(ref r, 176), a11);
-                a12 = Vector512.MultiplyAddEstimate(x, Vector512.LoadUnsafe(ref r, 192), a12); a13 = Vector512.MultiplyAddEstimate(x, Vector512.LoadUnsafe(ref r, 208), a13);
-                a14 = Vector512.MultiplyAddEstimate(x, Vector512.LoadUnsafe(ref r, 224), a14); a15 = Vector512.MultiplyAddEstimate(x, Vector512.LoadUnsafe(ref r, 240), a15);
-            }
-            ref float d = ref Unsafe.Add(ref z, tile);
-            a0.StoreUnsafe(ref d, 0); a1.StoreUnsafe(ref d, 16); a2.StoreUnsafe(ref d, 32); a3.StoreUnsafe(ref d, 48);
-            a4.StoreUnsafe(ref d, 64); a5.StoreUnsafe(ref d, 80); a6.StoreUnsafe(ref d, 96); a7.StoreUnsafe(ref d, 112);
-            a8.StoreUnsafe(ref d, 128); a9.StoreUnsafe(ref d, 144); a10.StoreUnsafe(ref d, 160); a11.StoreUnsafe(ref d, 176);
-            a12.StoreUnsafe(ref d, 192); a13.StoreUnsafe(ref d, 208); a14.StoreUnsafe(ref d, 224); a15.StoreUnsafe(ref d, 240);
-        }
     }
 }

@@ -1,4 +1,4 @@
-// The benchmark workloads' models (issue #4, W1–W6), declared once and shared by the benchmarks.
+// The benchmark workloads' models (W1–W9), declared once and shared by the benchmarks.
 using LstmGen;
 
 namespace LstmGen.Bench;
@@ -18,3 +18,7 @@ public partial class ReviewClassifier;
 /// <summary>W4 and W6: characters (65), embedding 32, two layers of 256 hidden units, 65 logits at every step.</summary>
 [LstmModel(Vocabulary = 65, Embedding = 32, Hidden = 256, Layers = 2, Outputs = 65, HeadOn = HeadOn.EveryStep)]
 public partial class CharModel;
+
+/// <summary>W8: the Sentiment sample's model (samples/Sentiment/SentimentModel.cs), declared with the same attribute.</summary>
+[LstmModel(Vocabulary = 5000, Embedding = 32, Hidden = 64, Bidirectional = true, InputDropout = 0.3, Outputs = 1, Head = Head.Sigmoid, HeadOn = HeadOn.FinalState)]
+public partial class SentimentModel;

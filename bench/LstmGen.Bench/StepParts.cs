@@ -1,4 +1,4 @@
-// Where a small model's step time goes (issue #4, W1 and W2): `dotnet run -c Release -- step-parts` times the
+// Where a small model's step time goes (W1 and W2): `dotnet run -c Release -- step-parts` times the
 // public call, the step kernel alone, the head alone, and the latency of one activation, each the fastest of
 // many short rounds (a shared machine preempts long ones). A profile to read next to BenchmarkDotNet, not a benchmark.
 using System;
@@ -46,6 +46,7 @@ public static class StepParts
         int[] tokens = Same.Tokens(20, TinyClassifier.VocabularySize, 2);
         float[] output2 = new float[TinyClassifier.OutputSize];
 
+        var chains = Chains();
         var parts = new (string Name, Action Body, int Per)[]
         {
             ("W1 Step (public, as benchmarked)", () => { for (int i = 0; i < Calls; i++) w1.Step(input, output1, s1); }, Calls),
@@ -54,9 +55,9 @@ public static class StepParts
             ("W2 Predict, per step", () => { for (int i = 0; i < Calls / 20; i++) w2.Predict(tokens, output2); }, Calls),
             ("W2 StepCore, per step", () => { ref float s = ref s2.GetReference(); for (int i = 0; i < Calls / 20; i++) for (int t = 0; t < 20; t++) StepCore(w2, ref InputRow(w2, tokens[t]), ref s); }, Calls),
             ("W2 WriteOutput (head + softmax)", () => { ref float s = ref s2.GetReference(); for (int i = 0; i < Calls; i++) WriteOutput(w2, ref s, output2, HeadOutput.Activated); }, Calls),
-            ("chain: x·k (one vector multiply's latency)", () => Sink(MultiplyChain(Vector512.Create(0.5f))), Chain),
-            ("chain: Sigmoid(x·k)", SigmoidChain, Chain),
-            ("chain: Tanh(x·k)", TanhChain, Chain),
+            ("chain: x·k (one vector multiply's latency)", chains.Multiply, Chain),
+            ("chain: Sigmoid(x·k)", chains.Sigmoid, Chain),
+            ("chain: Tanh(x·k)", chains.Tanh, Chain),
         };
         var best = new double[parts.Length];
         Array.Fill(best, double.MaxValue);
@@ -69,40 +70,17 @@ public static class StepParts
                 best[k] = Math.Min(best[k], Stopwatch.GetElapsedTime(start).TotalNanoseconds / parts[k].Per);
             }
         }
-        Console.WriteLine($"Vector512: {Vector512.IsHardwareAccelerated}; fastest of {Rounds} rounds, ns per call (per step for W2, per link for chains)");
+        Console.WriteLine($"{Floors.JitWidth}; fastest of {Rounds} rounds, ns per call (per step for W2, per link for chains)");
         double cycle = 1 / Floors.Gigahertz();
         for (int k = 0; k < parts.Length; k++)
             Console.WriteLine($"{parts[k].Name,-38} {best[k],8:F2} ns  ≈ {best[k] / cycle,5:F0} cycles");
     }
 
-    private static float s_sink;
-
-    private static void Sink(Vector512<float> v) => s_sink += v.ToScalar() * 1e-30f;
-
-    // Each link depends on the one before; the multiply by k (3 cycles on AMD Zen, 4 on Intel) keeps the argument moving.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Vector512<float> MultiplyChain(Vector512<float> y)
+    /// <summary>Dependent chains of <see cref="Chain"/> links at the width the JIT uses: a multiply, σ(x·k), tanh(x·k).</summary>
+    internal static (Action Multiply, Action Sigmoid, Action Tanh) Chains() => Floors.JitWidth switch
     {
-        var k = Vector512.Create(0.999f);
-        for (int i = 0; i < Chain; i++) y *= k;
-        return y;
-    }
-
-    /// <summary><see cref="Chain"/> dependent σ(x·k), for their latency.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    internal static void SigmoidChain()
-    {
-        Vector512<float> y = Vector512.Create(0.5f), k = Vector512.Create(3.7f);
-        for (int i = 0; i < Chain; i++) y = Activations.Sigmoid(y * k);
-        Sink(y);
-    }
-
-    /// <summary><see cref="Chain"/> dependent tanh(x·k), for their latency.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    internal static void TanhChain()
-    {
-        Vector512<float> y = Vector512.Create(0.5f), k = Vector512.Create(3.7f);
-        for (int i = 0; i < Chain; i++) y = Activations.Tanh(y * k);
-        Sink(y);
-    }
+        "Vector512" => (() => FloorKernels<Width512, Vector512<float>>.MultiplyChain(Chain), () => FloorKernels<Width512, Vector512<float>>.SigmoidChain(Chain), () => FloorKernels<Width512, Vector512<float>>.TanhChain(Chain)),
+        "Vector256" => (() => FloorKernels<Width256, Vector256<float>>.MultiplyChain(Chain), () => FloorKernels<Width256, Vector256<float>>.SigmoidChain(Chain), () => FloorKernels<Width256, Vector256<float>>.TanhChain(Chain)),
+        _ => (() => FloorKernels<Width128, Vector128<float>>.MultiplyChain(Chain), () => FloorKernels<Width128, Vector128<float>>.SigmoidChain(Chain), () => FloorKernels<Width128, Vector128<float>>.TanhChain(Chain)),
+    };
 }

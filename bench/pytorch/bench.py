@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""PyTorch peer of the LstmGen bench (TorchSharp does not load on this machine).
+"""PyTorch peer of the LstmGen bench.
 
 Reads the weights and inputs that `LstmGen.Bench export-pytorch DIR` writes, builds the same
 nn.Embedding / nn.LSTM / nn.Linear modules, checks that they reproduce the generated model's outputs,
-then times inference W1-W4 (one thread, batch 1, inference_mode) and training W5/W6 (Adam, batch 32).
+then times inference W1-W4 (one thread, batch 1, inference_mode), W7 (W3's and W4's models at batch
+1, 8, 32, 64, one thread), training W5/W6 (Adam, batch 32) and W8 (the Sentiment sample's model:
+bidirectional LSTM, input dropout, packed sequences; at several batch sizes and thread counts).
 Uses only the standard library and torch: run it with Debian's /usr/bin/python3 (python3-torch).
 
     bench/pytorch/run.sh [--system-blas] [--quick]   # export with the C# bench, then run this script
@@ -25,7 +27,10 @@ WORKLOADS = {
     "w2": "W2 tiny sequence (20 tokens)",
     "w3": "W3 review (300 tokens)",
     "w4": "W4 characters (100 tokens, 2 x 256)",
+    "w7_review": "W7 on W3's model (300 tokens)",
+    "w7_char": "W7 on W4's model (100 characters)",
 }
+BATCHES = (1, 8, 32, 64)
 DTYPES = {"F32": torch.float32, "F64": torch.float64, "I32": torch.int32, "I64": torch.int64}
 
 
@@ -187,6 +192,118 @@ def training(directory, threads, rounds):
     return results
 
 
+def batches_inference(directory, rounds, target):
+    """W7: B sequences of one length per call, [T, B] time-major, one thread; checked against the generated
+    model's one-at-a-time outputs of the same sequences."""
+    torch.set_num_threads(1)
+    rows = []
+    with torch.inference_mode():
+        for name in ("w7_review", "w7_char"):
+            model, data = load(directory, name)
+            tokens = data["tokens"].long()  # [64, T], sequence-major
+            expected = data["expected"].reshape(tokens.shape[0], -1)
+            for batch in BATCHES:
+                x = tokens[:batch].t().contiguous()  # [T, B]
+                out, _ = model(x)
+                if model.every_step:
+                    out = out.transpose(0, 1)  # [T, B, O] -> [B, T, O], the generated model's order
+                error = check(out, expected[:batch], f"{name} batch {batch}")
+                seconds, n = measure(lambda: model(x), rounds, target)
+                rows.append((name, batch, seconds, error))
+    return rows
+
+
+class SentimentNet(nn.Module):
+    """samples/Sentiment's model: Embedding(5000, 32) -> dropout 0.3 -> bidirectional LSTM(64) on packed sequences
+    -> cat(h_n[-2], h_n[-1]) -> Linear(128, 1); logits (the sigmoid is in the loss)."""
+
+    def __init__(self, shape):
+        super().__init__()
+        self.embed = nn.Embedding(shape["vocabulary"], shape["embedding"])
+        self.lstm = nn.LSTM(shape["embedding"], shape["hidden"], bidirectional=True)  # [T, B, features]
+        self.head = nn.Linear(2 * shape["hidden"], shape["outputs"])
+        self.dropout = nn.Dropout(shape["input_dropout"])
+
+    def forward(self, padded, lengths, masks=None):
+        x = self.embed(padded)
+        x = x * masks if masks is not None else self.dropout(x)
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, enforce_sorted=False)
+        _, (h_n, _) = self.lstm(packed)
+        return self.head(torch.cat((h_n[-2], h_n[-1]), dim=1)).squeeze(1)
+
+
+def pad(sequences):
+    """[T, B] zero-padded token ids and the lengths."""
+    lengths = torch.tensor([len(s) for s in sequences])
+    padded = torch.zeros(int(lengths.max()), len(sequences), dtype=torch.long)
+    for b, s in enumerate(sequences):
+        padded[:len(s), b] = s
+    return padded, lengths
+
+
+def sentiment(directory, threads, batches, rounds):
+    """W8: check the training forward and backward against the generated model's (same weights, same dropout masks),
+    then time epochs over the exported reviews at each batch size and thread count (samples/s)."""
+    weights, metadata = read_safetensors(os.path.join(directory, "w8.safetensors"))
+    shape = json.loads(metadata["shape"])
+    shape.setdefault("input_dropout", 0.3)
+    data, _ = read_safetensors(os.path.join(directory, "w8.expected.safetensors"))
+    tokens, lengths, labels = data["tokens"].long(), data["lengths"].tolist(), data["labels"].float()
+    reviews, start = [], 0
+    for n in lengths:
+        reviews.append(tokens[start:start + n])
+        start += n
+
+    net = SentimentNet(shape)
+    net.load_state_dict(weights, strict=False)  # the dropout module has no weights
+    missing = set(net.state_dict()) - set(weights)
+    if missing:
+        raise SystemExit(f"W8: weights missing for {sorted(missing)}")
+    net.train()
+    check_count = data["check_logits"].numel()
+    padded, check_lengths = pad(reviews[:check_count])
+    masks = torch.zeros(padded.shape[0], check_count, shape["embedding"])
+    row = 0
+    for b, n in enumerate(check_lengths.tolist()):
+        masks[:n, b] = data["check_masks"][row:row + n]
+        row += n
+    logits = net(padded, check_lengths, masks)
+    errors = [check(logits.detach(), data["check_logits"], "W8 training logits")]
+    loss = nn.BCEWithLogitsLoss()(logits, labels[:check_count])
+    loss.backward()
+    for name, parameter in net.named_parameters():
+        errors.append(check(parameter.grad, data["grad." + name], f"W8 gradient of {name}"))
+
+    results = []
+    generator = torch.Generator().manual_seed(7)
+    for count in threads:
+        torch.set_num_threads(count)
+        for batch in batches:
+            net = SentimentNet(shape)
+            net.load_state_dict(weights, strict=False)
+            net.train()
+            optimizer = torch.optim.Adam(net.parameters(), lr=2e-3)
+            loss_fn = nn.BCEWithLogitsLoss()
+            order = torch.randperm(len(reviews), generator=generator).tolist()
+            prepared = []
+            for begin in range(0, len(order), batch):
+                chunk = order[begin:begin + batch]
+                padded, chunk_lengths = pad([reviews[i] for i in chunk])
+                prepared.append((padded, chunk_lengths, labels[chunk]))
+
+            def epoch():
+                for padded, chunk_lengths, target in prepared:
+                    optimizer.zero_grad(set_to_none=True)
+                    loss = loss_fn(net(padded, chunk_lengths), target)
+                    loss.backward()
+                    nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+                    optimizer.step()
+
+            seconds, _ = measure(epoch, rounds, 0)
+            results.append((count, batch, seconds, len(reviews) / seconds))
+    return max(errors), len(reviews), sum(lengths) / len(lengths), results
+
+
 def blas_in_use():
     """The BLAS shared library this process mapped (Debian's torch uses the libblas.so.3 alternative)."""
     try:
@@ -201,6 +318,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("directory", help="what `LstmGen.Bench export-pytorch DIR` wrote")
     parser.add_argument("--quick", action="store_true", help="fewer, shorter rounds (a smoke test)")
+    parser.add_argument("--w8-threads", metavar="N,N", help="W8's thread counts (default: 1 and one per logical CPU)")
+    parser.add_argument("--batches-only", action="store_true", help="W7 and W8 only (what bench/batches.sh needs)")
+    parser.add_argument("--json", metavar="FILE", help="also write W7's and W8's results there (for bench/batch_summary.py)")
     args = parser.parse_args()
     rounds, target, train_rounds = (3, 0.05, 2) if args.quick else (9, 0.25, 5)
 
@@ -208,24 +328,53 @@ def main():
     print(f"PyTorch {torch.__version__}, Python {sys.version.split()[0]}, default threads {default_threads}, "
           f"logical CPUs {os.cpu_count()}")
 
-    rows = inference(args.directory, rounds, target)
-    print(f"BLAS: {blas_in_use()}")
+    if not args.batches_only:
+        rows = inference(args.directory, rounds, target)
+        print(f"BLAS: {blas_in_use()}")
+        print()
+        print("Inference, 1 thread, batch 1, inference_mode (median of rounds; agreement with the generated model)")
+        print(f"| {'workload':<38} | {'median':>12} | {'calls/round':>11} | {'max error':>9} |")
+        print(f"|{'-' * 40}|{'-' * 14}|{'-' * 13}|{'-' * 11}|")
+        for name, seconds, n, error in rows:
+            print(f"| {WORKLOADS[name]:<38} | {format_time(seconds):>12} | {n:>11} | {error:>9.1e} |")
+
     print()
-    print("Inference, 1 thread, batch 1, inference_mode (median of rounds; agreement with the generated model)")
-    print(f"| {'workload':<38} | {'median':>12} | {'calls/round':>11} | {'max error':>9} |")
-    print(f"|{'-' * 40}|{'-' * 14}|{'-' * 13}|{'-' * 11}|")
-    for name, seconds, n, error in rows:
-        print(f"| {WORKLOADS[name]:<38} | {format_time(seconds):>12} | {n:>11} | {error:>9.1e} |")
+    print("W7: B sequences per call, [T, B] time-major, 1 thread, inference_mode (median of rounds)")
+    print(f"| {'workload':<34} | {'batch':>5} | {'call':>12} | {'sequences/s':>11} | {'max error':>9} |")
+    print(f"|{'-' * 36}|{'-' * 7}|{'-' * 14}|{'-' * 13}|{'-' * 11}|")
+    summary = {"torch": torch.__version__, "w7": {}, "w8": []}
+    for name, batch, seconds, error in batches_inference(args.directory, rounds, target):
+        summary["w7"][f"{name.split('_')[1]}/{batch}"] = seconds * 1e9
+        print(f"| {WORKLOADS[name]:<34} | {batch:>5} | {format_time(seconds):>12} | {format_rate(batch / seconds):>11} | {error:>9.1e} |")
 
     threads = sorted({default_threads, 1, os.cpu_count() or 1})
+    if not args.batches_only:
+        print()
+        print(f"Training, batch 32, Adam, one optimizer step per batch (median of {train_rounds} steps)")
+        print(f"| {'workload':<40} | {'threads':>11} | {'step':>10} | {'throughput':>23} |")
+        print(f"|{'-' * 42}|{'-' * 13}|{'-' * 12}|{'-' * 25}|")
+        labels = {"W5": "W5 reviews (W3 model, T 300, BCE)", "W6": "W6 characters (W4 model, T 100, CE)"}
+        for workload, count, seconds, rate, unit in training(args.directory, threads, train_rounds):
+            shown = f"{count} (default)" if count == default_threads else str(count)
+            print(f"| {labels[workload]:<40} | {shown:>11} | {format_time(seconds):>10} | {format_rate(rate):>10} {unit:<12} |")
+
+    sentiment_batches = (32,) if args.quick else (32, 64, 128, 256)
+    w8_threads = [int(n) for n in args.w8_threads.split(",")] if args.w8_threads else threads
+    error, count, mean_length, rows = sentiment(args.directory, w8_threads, sentiment_batches, 1 if args.quick else 3)
     print()
-    print(f"Training, batch 32, Adam, one optimizer step per batch (median of {train_rounds} steps)")
-    print(f"| {'workload':<40} | {'threads':>11} | {'step':>10} | {'throughput':>23} |")
-    print(f"|{'-' * 42}|{'-' * 13}|{'-' * 12}|{'-' * 25}|")
-    labels = {"W5": "W5 reviews (W3 model, T 300, BCE)", "W6": "W6 characters (W4 model, T 100, CE)"}
-    for workload, count, seconds, rate, unit in training(args.directory, threads, train_rounds):
+    print(f"BLAS: {blas_in_use()}")
+    print(f"W8: the Sentiment model (bidirectional LSTM(64), input dropout 0.3, packed sequences), Adam 2e-3, clipping 1;")
+    print(f"one epoch over {count} reviews (mean {mean_length:.1f} words), median of epochs; training forward and gradients")
+    print(f"checked against the generated model with its dropout masks: max error {error:.1e}")
+    print(f"| {'threads':>11} | {'batch':>5} | {'epoch':>10} | {'samples/s':>10} |")
+    print(f"|{'-' * 13}|{'-' * 7}|{'-' * 12}|{'-' * 12}|")
+    for count, batch, seconds, rate in rows:
         shown = f"{count} (default)" if count == default_threads else str(count)
-        print(f"| {labels[workload]:<40} | {shown:>11} | {format_time(seconds):>10} | {format_rate(rate):>10} {unit:<12} |")
+        print(f"| {shown:>11} | {batch:>5} | {format_time(seconds):>10} | {format_rate(rate):>10} |")
+        summary["w8"].append({"threads": count, "batch": batch, "samples_per_second": rate})
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(summary, f, indent=2)
 
 
 def format_rate(rate):

@@ -1,12 +1,15 @@
 // Many sequences or streams per call: the entry points every model has. Each sequence's result is exactly what the
-// one-at-a-time call returns; the batch is split into contiguous groups that one thread each computes.
+// one-at-a-time call returns; the batch is split into contiguous groups that one thread each computes, in lock-step
+// lanes where the model has lane kernels (LaneRunner), one sequence after another otherwise.
 using System;
 
 namespace LstmGen;
 
 /// <summary>
 /// Runs many whole sequences (<c>PredictBatch</c>) or advances many streams one step each (<c>StepBatch</c>) in one call.
-/// Results equal the one-at-a-time <c>Predict</c> and <c>Step</c> results bitwise. Safe to call from many threads at
+/// Results equal the one-at-a-time <c>Predict</c> and <c>Step</c> results bitwise. Unidirectional LSTMs without
+/// peepholes, projection or dropout run up to eight sequences or streams in lock-step lanes (each weight vector loaded
+/// once for all of them), except with AVX-512 for now; other models run them one after another. Safe to call from many threads at
 /// once (each call's buffers, states and <see cref="StreamBatch"/> belong to that call); allocation-free after the
 /// first call on a thread.
 /// </summary>
@@ -39,6 +42,7 @@ public static class BatchInference
         if (!model.Shape.IsTokenModel) throw new ArgumentException($"The model reads float vectors ({model.Shape}); pass inputs, not token ids.", nameof(tokens));
         BatchJob job = BatchJob.ForThisThread();
         job.Prepare(model, lengths.Span, tokens.Length, 1, outputs.Length, options, nameof(tokens));
+        CheckTokens(tokens.Span, lengths.Span, model.Shape.VocabularySize);
         job.Tokens = tokens;
         job.Outputs = outputs;
         job.Run();
@@ -74,6 +78,17 @@ public static class BatchInference
     public static void StepBatch(this ITokenSequenceModel model, StreamBatch streams, ReadOnlySpan<int> tokens, Span<float> outputs, HeadOutput kind = HeadOutput.Activated)
     {
         CheckStreams(model, streams, tokens.Length, 1, outputs.Length, nameof(tokens));
+        int vocabulary = model.Shape.VocabularySize;
+        for (int s = 0; s < streams.Capacity; s++)
+        {
+            if (streams.IsOpenUnchecked(s) && (uint)tokens[s] >= (uint)vocabulary)
+                throw new ArgumentOutOfRangeException(nameof(tokens), tokens[s], $"The token of slot {s} is {tokens[s]}; token ids must be in [0, {vocabulary}).");
+        }
+        if (streams.Count > 1 && LaneRunner.For(model) is { } lanes)
+        {
+            lanes.Step(streams, tokens, default, outputs, kind);
+            return;
+        }
         int width = model.Shape.StepOutputSize;
         for (int s = 0; s < streams.Capacity; s++)
         {
@@ -90,11 +105,29 @@ public static class BatchInference
     public static void StepBatch(this IFloatSequenceModel model, StreamBatch streams, ReadOnlySpan<float> inputs, Span<float> outputs, HeadOutput kind = HeadOutput.Activated)
     {
         CheckStreams(model, streams, inputs.Length, model.Shape.InputSize, outputs.Length, nameof(inputs));
+        if (streams.Count > 1 && LaneRunner.For(model) is { } lanes)
+        {
+            lanes.Step(streams, default, inputs, outputs, kind);
+            return;
+        }
         int width = model.Shape.StepOutputSize, size = model.Shape.InputSize;
         for (int s = 0; s < streams.Capacity; s++)
         {
             if (!streams.IsOpenUnchecked(s)) continue;
             model.Step(inputs.Slice(s * size, size), outputs.IsEmpty ? default : outputs.Slice(s * width, width), streams.Slot(s), kind);
+        }
+    }
+
+    private static void CheckTokens(ReadOnlySpan<int> tokens, ReadOnlySpan<int> lengths, int vocabulary)
+    {
+        int at = 0;
+        for (int i = 0; i < lengths.Length; i++)
+        {
+            for (int t = 0; t < lengths[i]; t++, at++)
+            {
+                if ((uint)tokens[at] >= (uint)vocabulary)
+                    throw new ArgumentOutOfRangeException(nameof(tokens), tokens[at], $"Token {t} of sequence {i} is {tokens[at]}; token ids must be in [0, {vocabulary}).");
+            }
         }
     }
 
@@ -165,8 +198,10 @@ public static class BatchInference
         public void Run()
         {
             bool allCores = _options?.UseAllCores ?? false;
-            // Groups of consecutive sequences, a few per core so uneven lengths balance out.
-            _groups = allCores ? Math.Min(_count, 4 * Environment.ProcessorCount) : 1;
+            // Groups of consecutive sequences, a few per core so uneven lengths balance out; with lane kernels, groups
+            // of at least a full set of lanes.
+            int most = LaneRunner.Supports(_model) ? Math.Max(1, _count / LaneRunner.Lanes) : _count;
+            _groups = allCores ? Math.Min(most, 4 * Environment.ProcessorCount) : 1;
             try
             {
                 InferenceWorkers.Run(_groups, allCores, _group);
@@ -187,6 +222,11 @@ public static class BatchInference
             HeadOutput kind = _options?.Kind ?? HeadOutput.Activated;
             var states = _options?.States;
             Span<float> outputs = Outputs.Span;
+            if (last - first > 1 && LaneRunner.For(_model) is { } lanes)
+            {
+                lanes.Run(first, last, _inputStarts, _outputStarts, _perStep, Tokens.Span, Inputs.Span, outputs, states, kind);
+                return;
+            }
             for (int i = first; i < last; i++)
             {
                 Span<float> output = outputs.Slice(_outputStarts[i], _outputStarts[i + 1] - _outputStarts[i]);

@@ -216,7 +216,7 @@ public static class GateLayout
             Span<float> destination = table.Slice(t * row, row);
             packedLayer.Slice(0, row).CopyTo(destination);
             for (int j = 0; j < embeddingSize; j++)
-                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(packedLayer.Slice((1 + j) * row, row), embedding[t * embeddingSize + j], destination, destination);
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAddEstimate(packedLayer.Slice((1 + j) * row, row), embedding[t * embeddingSize + j], destination, destination);
         }
     }
 

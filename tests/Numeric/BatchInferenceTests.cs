@@ -19,6 +19,9 @@ public sealed class BatchInferenceTests
         "Inputs = 4, Hidden = 12, Cell = LstmGen.RecurrentCell.Gru, Outputs = 3, Head = LstmGen.Head.Softmax",
         "Inputs = 3, Hidden = 20, Projection = 6, Layers = 2, Outputs = 2",
         "Inputs = 2, Hidden = 10, Peephole = true",
+        "Vocabulary = 40, Embedding = 7, Hidden = 33, Layers = 2, Outputs = 4, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep",
+        "Inputs = 3, Hidden = 16, HeadOn = LstmGen.HeadOn.FinalState",
+        "Inputs = 3, Hidden = 20, Outputs = 2, InferenceWeights = LstmGen.WeightPrecision.BFloat16",
     };
 
     [Theory]
@@ -28,9 +31,10 @@ public sealed class BatchInferenceTests
         ILstmModel model = ModelCompiler.CreateModel(arguments);
         model.Initialize(seed: 3);
         var random = new Random(arguments.Length);
-        foreach (int count in new[] { 1, 7, 33 })
+        // 1 sequence; 7 (one set of lanes); 33 short ones; 20 long ones (lanes run in segments and leave as they finish).
+        foreach ((int count, int longest) in new[] { (1, 25), (7, 25), (33, 25), (20, 90) })
         {
-            int[] lengths = Enumerable.Range(0, count).Select(_ => random.Next(1, 25)).ToArray();
+            int[] lengths = Enumerable.Range(0, count).Select(_ => random.Next(1, longest)).ToArray();
             (float[] inputs, int[] tokens) = Sequences(model.Shape, lengths, random);
             float[] expected = OneAtATime(model, inputs, tokens, lengths, HeadOutput.Activated, states: null);
             foreach (bool allCores in new[] { false, true })
@@ -120,6 +124,38 @@ public sealed class BatchInferenceTests
         Assert.All(copy.Hidden(0).ToArray(), v => Assert.Equal(0f, v));
     }
 
+    [Theory]
+    [InlineData("Inputs = 3, Hidden = 20, Outputs = 2")]
+    [InlineData("Vocabulary = 40, Embedding = 7, Hidden = 33, Layers = 2, Outputs = 4, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep")]
+    [InlineData("Inputs = 4, Hidden = 12, Cell = LstmGen.RecurrentCell.Gru, Outputs = 3, Head = LstmGen.Head.Softmax")]
+    public void BatchCallsAllocateNothingOnceWarm(string arguments)
+    {
+        ILstmModel model = ModelCompiler.CreateModel(arguments);
+        model.Initialize(seed: 13);
+        ModelShape shape = model.Shape;
+        var random = new Random(17);
+        int[] lengths = Enumerable.Range(0, 19).Select(_ => random.Next(1, 60)).ToArray();
+        (float[] inputs, int[] tokens) = Sequences(shape, lengths, random);
+        var outputs = new float[model.BatchOutputLength(lengths)];
+        var withStates = new BatchOptions { States = lengths.Select(_ => model.CreateState()).ToArray(), Kind = HeadOutput.Logits };
+        StreamBatch streams = model.CreateStreamBatch(13);
+        for (int s = 0; s < 11; s++) streams.Open();
+        var stepOutputs = new float[13 * shape.StepOutputSize];
+        float[] stepInputs = inputs.AsSpan(0, 13 * shape.InputSize).ToArray();
+        int[] stepTokens = shape.IsTokenModel ? tokens.AsSpan(0, 13).ToArray() : [];
+        void Calls()
+        {
+            PredictBatch(model, inputs, tokens, lengths, outputs, s_sameThread);
+            PredictBatch(model, inputs, tokens, lengths, outputs, withStates);
+            if (shape.IsTokenModel) ((ITokenSequenceModel)model).StepBatch(streams, stepTokens, stepOutputs);
+            else ((IFloatSequenceModel)model).StepBatch(streams, stepInputs, stepOutputs);
+        }
+        long allocated = AllocationProbe.SteadyStateBytes(Calls, calls: 20);
+        Assert.True(allocated == 0, $"{shape}: {allocated} bytes allocated in 20 rounds of batch calls");
+    }
+
+    private static readonly BatchOptions s_sameThread = new();
+
     [Fact]
     public void BadBatchesNameTheProblem()
     {
@@ -129,9 +165,13 @@ public sealed class BatchInferenceTests
         Assert.Contains("Expected 2 outputs", Assert.Throws<ArgumentException>(() => model.PredictBatch(tokens, new[] { 2, 3 }, new float[3])).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => model.PredictBatch(tokens, new[] { 5, 0 }, new float[2]));
         Assert.Throws<ArgumentOutOfRangeException>(() => model.PredictBatch(new[] { 1, 99 }, new[] { 2 }, new float[1]));
+        Assert.Contains("Token 0 of sequence 2 is 30", Assert.Throws<ArgumentOutOfRangeException>(() => model.PredictBatch(new[] { 1, 2, 3, 4, 30 }, new[] { 2, 2, 1 }, new float[3])).Message);
         Assert.Contains("one state per sequence", Assert.Throws<ArgumentException>(() => model.PredictBatch(tokens, new[] { 2, 3 }, new float[2], new BatchOptions { States = [model.CreateState()] })).Message);
         StreamBatch streams = model.CreateStreamBatch(2);
         Assert.Contains("Expected 2 inputs", Assert.Throws<ArgumentException>(() => model.StepBatch(streams, new[] { 1 }, default)).Message);
+        streams.Open();
+        Assert.Contains("slot 0 is -1", Assert.Throws<ArgumentOutOfRangeException>(() => model.StepBatch(streams, new[] { -1, 2 }, default)).Message);
+        streams.Close(0);
         Assert.Throws<InvalidOperationException>(() => streams.Close(0));
         streams.Open();
         streams.Open();

@@ -65,6 +65,60 @@ public sealed class SharedModelTests
         Assert.Equal(0, differences);
     }
 
+    /// <summary>Many threads run PredictBatch and StepBatch on one instance (lanes for the LSTM, one by one for the GRU).</summary>
+    [Theory]
+    [InlineData("Inputs = 3, Hidden = 20, Layers = 2, Outputs = 2, Head = LstmGen.Head.Softmax, HeadOn = LstmGen.HeadOn.EveryStep")]
+    [InlineData("Vocabulary = 40, Embedding = 6, Hidden = 24, Outputs = 3, Head = LstmGen.Head.Softmax")]
+    [InlineData("Inputs = 2, Hidden = 16, Cell = LstmGen.RecurrentCell.Gru, Outputs = 1")]
+    public void BatchCallsGiveEachThreadTheSingleThreadedResult(string arguments)
+    {
+        ILstmModel model = ModelCompiler.CreateModel(arguments);
+        model.Initialize(seed: 12);
+        Case[] cases = MakeCases(model, count: 9, seed: 6);
+        int[] lengths = cases.Select(c => c.Tokens.Length + c.Inputs.Length / Math.Max(1, model.Shape.InputSize)).ToArray();
+        float[] expected = cases.SelectMany(c => c.Stateless).ToArray();
+        float[] inputs = cases.SelectMany(c => c.Inputs).ToArray();
+        int[] tokens = cases.SelectMany(c => c.Tokens).ToArray();
+        // Every open stream of a batch fed the first step of each case: the stateless first-step answer.
+        int width = model.Shape.StepOutputSize, size = model.Shape.IsTokenModel ? 1 : model.Shape.InputSize;
+        float[] firstInputs = cases.SelectMany(c => c.Inputs.Take(size)).ToArray();
+        int[] firstTokens = cases.SelectMany(c => c.Tokens.Take(1)).ToArray();
+        float[] firstSteps = cases.SelectMany(c =>
+        {
+            var one = new float[width];
+            if (model is ITokenSequenceModel t) t.Step(c.Tokens[0], one, model.CreateState());
+            else ((IFloatSequenceModel)model).Step(c.Inputs.AsSpan(0, size), one, model.CreateState());
+            return one;
+        }).ToArray();
+
+        int differences = 0;
+        var errors = new ConcurrentQueue<Exception>();
+        var threads = Enumerable.Range(0, Threads).Select(t => new Thread(() =>
+        {
+            try
+            {
+                var outputs = new float[expected.Length];
+                var stepOutputs = new float[firstSteps.Length];
+                StreamBatch streams = model.CreateStreamBatch(cases.Length);
+                for (int i = 0; i < 300; i++)
+                {
+                    if (model is ITokenSequenceModel tokenModel) tokenModel.PredictBatch(tokens, lengths, outputs);
+                    else ((IFloatSequenceModel)model).PredictBatch(inputs, lengths, outputs);
+                    if (!outputs.AsSpan().SequenceEqual(expected)) Interlocked.Increment(ref differences);
+                    for (int s = 0; s < cases.Length; s++) { if (streams.IsOpen(s)) streams.Close(s); streams.Open(); }
+                    if (model is ITokenSequenceModel tokenStreams) tokenStreams.StepBatch(streams, firstTokens, stepOutputs);
+                    else ((IFloatSequenceModel)model).StepBatch(streams, firstInputs, stepOutputs);
+                    if (!stepOutputs.AsSpan().SequenceEqual(firstSteps)) Interlocked.Increment(ref differences);
+                }
+            }
+            catch (Exception e) { errors.Enqueue(e); }
+        })).ToArray();
+        foreach (var thread in threads) thread.Start();
+        foreach (var thread in threads) thread.Join();
+        Assert.Empty(errors);
+        Assert.Equal(0, differences);
+    }
+
     [Fact]
     public void TheReferenceModelIsSafeToShareToo()
     {
@@ -124,10 +178,33 @@ public sealed class SharedModelTests
             }
             catch (InvalidOperationException) { refused++; }
         }
+        // The same through PredictBatch (lanes for the LSTM): three copies of the probe in one call, all from one set of weights.
+        int per = probe.Stateless.Length;
+        var batchOutputs = new float[3 * per];
+        int[] lengths = Enumerable.Repeat(probe.Tokens.Length + probe.Inputs.Length / Math.Max(1, model.Shape.InputSize), 3).ToArray();
+        float[] inputs = [.. probe.Inputs, .. probe.Inputs, .. probe.Inputs];
+        int[] tokens = [.. probe.Tokens, .. probe.Tokens, .. probe.Tokens];
+        for (int i = 0; i < 300; i++)
+        {
+            try
+            {
+                if (model is ITokenSequenceModel tokenModel) tokenModel.PredictBatch(tokens, lengths, batchOutputs);
+                else ((IFloatSequenceModel)model).PredictBatch(inputs, lengths, batchOutputs);
+                bool allFirst = true, allSecond = true;
+                for (int copy = 0; copy < 3; copy++)
+                {
+                    allFirst &= batchOutputs.AsSpan(copy * per, per).SequenceEqual(expected[0]);
+                    allSecond &= batchOutputs.AsSpan(copy * per, per).SequenceEqual(expected[1]);
+                }
+                if (allFirst || allSecond) clean++;
+                else mixed++;
+            }
+            catch (InvalidOperationException) { refused++; }
+        }
         stop.Cancel();
         writer.Join();
         Assert.Equal(0, mixed);
-        Assert.Equal(3_000, clean + refused);
+        Assert.Equal(3_300, clean + refused);
     }
 
     [Fact]

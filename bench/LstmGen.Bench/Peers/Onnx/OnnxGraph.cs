@@ -25,7 +25,10 @@ internal sealed class OnnxGraph
     private const int AttributeTypeFloat = 1, AttributeTypeInt = 2;
     private const int TensorDims = 1, TensorDataType = 2, TensorName = 8, TensorRawData = 9;
     private const int ValueName = 1, ValueType = 2, TypeTensor = 1, TensorTypeElem = 1, TensorTypeShape = 2;
-    private const int ShapeDim = 1, DimValue = 1;
+    private const int ShapeDim = 1, DimValue = 1, DimParam = 2;
+
+    /// <summary>A dimension written as the symbolic <c>batch</c> (dim_param) instead of a number: the session accepts any size there.</summary>
+    public const long Batch = -1;
 
     /// <summary>IR version 8 (ONNX 1.10+) with opset 17: Squeeze takes its axes as an input (opset 13+).</summary>
     private const long IrVersion = 8, Opset = 17;
@@ -94,7 +97,8 @@ internal sealed class OnnxGraph
     private static ProtobufWriter Value(string name, OnnxType type, long[] dims)
     {
         var shape = new ProtobufWriter();
-        foreach (long d in dims) shape.Message(ShapeDim, new ProtobufWriter().Int(DimValue, d));
+        foreach (long d in dims)
+            shape.Message(ShapeDim, d == Batch ? new ProtobufWriter().String(DimParam, "batch") : new ProtobufWriter().Int(DimValue, d));
         var tensorType = new ProtobufWriter().Int(TensorTypeElem, (int)type).Message(TensorTypeShape, shape);
         return new ProtobufWriter()
             .String(ValueName, name)

@@ -21,56 +21,57 @@ internal static class OnnxLstmModel
     private static readonly int[] s_pytorchGate = { 0, 3, 1, 2 };
 
     /// <summary>
-    /// A token model over a fixed number of <paramref name="steps"/>, from a zero state.
-    /// Input <c>tokens</c> int32 [T, 1]; output <c>y</c> [1, 1, O] (last step) or [T, 1, 1, O] (every step).
+    /// A token model over a fixed number of <paramref name="steps"/>, from a zero state, for <paramref name="batch"/>
+    /// sequences at once (<see cref="OnnxGraph.Batch"/>: a symbolic batch axis, any size).
+    /// Input <c>tokens</c> int32 [T, B]; output <c>y</c> [1, B, O] (last step) or [T, 1, B, O] (every step).
     /// </summary>
-    public static byte[] TokenSequence(ModelShape shape, ReadOnlySpan<float> parameters, int steps)
+    public static byte[] TokenSequence(ModelShape shape, ReadOnlySpan<float> parameters, int steps, long batch = 1)
     {
         if (!shape.IsTokenModel) throw new ArgumentException($"Expected a token model, got {shape}.", nameof(shape));
         if (shape.Head == Head.None) throw new ArgumentException("The bench's ONNX graphs need a head.", nameof(shape));
         var graph = new OnnxGraph("lstmgen_tokens");
-        graph.Input(OnnxNames.Tokens, OnnxType.Int32, steps, 1);
+        graph.Input(OnnxNames.Tokens, OnnxType.Int32, steps, batch);
 
-        // x[t, 0, :] = embed.weight[tokens[t, 0], :]   ([T, 1, E])
+        // x[t, b, :] = embed.weight[tokens[t, b], :]   ([T, B, E])
         var embedding = shape.GetTensor(ModelShape.EmbeddingWeightName);
         graph.Initializer("embed.weight", parameters.Slice(embedding.Offset, embedding.Length), shape.VocabularySize, shape.EmbeddingSize);
         graph.Node("Gather", new[] { "embed.weight", OnnxNames.Tokens }, new[] { "x0" }, ("axis", 0));
 
         bool everyStep = shape.HeadOn == HeadOn.EveryStep;
-        string lastSequence = Layers(graph, shape, parameters, "x0", streaming: false, lastSequenceUsed: everyStep, out string lastHidden);
+        string lastSequence = Layers(graph, shape, parameters, "x0", streaming: false, lastSequenceUsed: everyStep, batch, out string lastHidden);
         AddHead(graph, shape, parameters, everyStep ? lastSequence : lastHidden);
-        if (everyStep) graph.Output(OnnxNames.Output, OnnxType.Float, steps, 1, 1, shape.OutputSize);
-        else graph.Output(OnnxNames.Output, OnnxType.Float, 1, 1, shape.OutputSize);
+        if (everyStep) graph.Output(OnnxNames.Output, OnnxType.Float, steps, 1, batch, shape.OutputSize);
+        else graph.Output(OnnxNames.Output, OnnxType.Float, 1, batch, shape.OutputSize);
         return graph.ToModel();
     }
 
     /// <summary>
-    /// One step of a float model with the state passed in and out: inputs <c>x</c> [1, 1, I],
-    /// <c>h0_l{k}</c>, <c>c0_l{k}</c> [1, 1, H]; outputs <c>y</c> [1, 1, O], <c>hn_l{k}</c>, <c>cn_l{k}</c>.
+    /// One step of <paramref name="batch"/> streams of a float model with the state passed in and out: inputs
+    /// <c>x</c> [1, B, I], <c>h0_l{k}</c>, <c>c0_l{k}</c> [1, B, H]; outputs <c>y</c> [1, B, O], <c>hn_l{k}</c>, <c>cn_l{k}</c>.
     /// </summary>
-    public static byte[] StreamingStep(ModelShape shape, ReadOnlySpan<float> parameters)
+    public static byte[] StreamingStep(ModelShape shape, ReadOnlySpan<float> parameters, long batch = 1)
     {
         if (shape.IsTokenModel) throw new ArgumentException($"Expected a float model, got {shape}.", nameof(shape));
         if (shape.Head == Head.None) throw new ArgumentException("The bench's ONNX graphs need a head.", nameof(shape));
         var graph = new OnnxGraph("lstmgen_step");
-        graph.Input(OnnxNames.Input, OnnxType.Float, 1, 1, shape.InputSize);
-        Layers(graph, shape, parameters, OnnxNames.Input, streaming: true, lastSequenceUsed: false, out string lastHidden);
+        graph.Input(OnnxNames.Input, OnnxType.Float, 1, batch, shape.InputSize);
+        Layers(graph, shape, parameters, OnnxNames.Input, streaming: true, lastSequenceUsed: false, batch, out string lastHidden);
         AddHead(graph, shape, parameters, lastHidden);
-        graph.Output(OnnxNames.Output, OnnxType.Float, 1, 1, shape.OutputSize);
+        graph.Output(OnnxNames.Output, OnnxType.Float, 1, batch, shape.OutputSize);
         for (int k = 0; k < shape.LayerCount; k++)
         {
-            graph.Output(OnnxNames.HiddenOut(k), OnnxType.Float, 1, 1, shape.HiddenSize);
-            graph.Output(OnnxNames.CellOut(k), OnnxType.Float, 1, 1, shape.HiddenSize);
+            graph.Output(OnnxNames.HiddenOut(k), OnnxType.Float, 1, batch, shape.HiddenSize);
+            graph.Output(OnnxNames.CellOut(k), OnnxType.Float, 1, batch, shape.HiddenSize);
         }
         return graph.ToModel();
     }
 
     /// <summary>
-    /// The stacked LSTM nodes. Returns the name of the last layer's Y ([T, 1, 1, H]; left out unless
-    /// <paramref name="lastSequenceUsed"/>); <paramref name="lastHidden"/> names its Y_h ([1, 1, H]).
+    /// The stacked LSTM nodes. Returns the name of the last layer's Y ([T, 1, B, H]; left out unless
+    /// <paramref name="lastSequenceUsed"/>); <paramref name="lastHidden"/> names its Y_h ([1, B, H]).
     /// Between layers the num_directions axis of Y is squeezed away.
     /// </summary>
-    private static string Layers(OnnxGraph graph, ModelShape shape, ReadOnlySpan<float> parameters, string input, bool streaming, bool lastSequenceUsed, out string lastHidden)
+    private static string Layers(OnnxGraph graph, ModelShape shape, ReadOnlySpan<float> parameters, string input, bool streaming, bool lastSequenceUsed, long batch, out string lastHidden)
     {
         int h = shape.HiddenSize;
         if (shape.LayerCount > 1) graph.Initializer("axis1", new long[] { 1 }, 1);
@@ -96,8 +97,8 @@ internal static class OnnxLstmModel
             lastHidden = streaming ? OnnxNames.HiddenOut(k) : $"Yh_l{k}";
             if (streaming)
             {
-                graph.Input(OnnxNames.HiddenIn(k), OnnxType.Float, 1, 1, h);
-                graph.Input(OnnxNames.CellIn(k), OnnxType.Float, 1, 1, h);
+                graph.Input(OnnxNames.HiddenIn(k), OnnxType.Float, 1, batch, h);
+                graph.Input(OnnxNames.CellIn(k), OnnxType.Float, 1, batch, h);
             }
             string[] inputs = streaming
                 ? new[] { x, $"W_l{k}", $"R_l{k}", $"B_l{k}", "", OnnxNames.HiddenIn(k), OnnxNames.CellIn(k) }
@@ -108,7 +109,7 @@ internal static class OnnxLstmModel
 
             if (k + 1 < shape.LayerCount)
             {
-                // Y [T, 1, 1, H] → [T, 1, H], the next layer's X.
+                // Y [T, 1, B, H] → [T, B, H], the next layer's X.
                 x = $"X_l{k + 1}";
                 graph.Node("Squeeze", new[] { y, "axis1" }, new[] { x });
             }

@@ -20,7 +20,10 @@ internal static class OnnxSettings
     public static string Version => OrtEnv.Instance().GetVersionString();
 }
 
-/// <summary>A whole token sequence of fixed length: reads <c>tokens</c>, writes <c>output</c>.</summary>
+/// <summary>
+/// Whole token sequences of fixed length, <c>batch</c> of them per run (time-major tokens [T, B]): reads <c>tokens</c>,
+/// writes <c>output</c> ([B, O] for a last-step head, time-major [T, B, O] for an every-step head).
+/// </summary>
 internal sealed class OnnxSequence : IDisposable
 {
     private readonly InferenceSession _session;
@@ -28,16 +31,19 @@ internal sealed class OnnxSequence : IDisposable
     private readonly OrtIoBinding _binding;
     private readonly OrtValue _tokens, _output;
 
-    public OnnxSequence(ModelShape shape, ReadOnlySpan<float> parameters, int[] tokens, float[] output)
+    /// <param name="symbolicBatch">Give the model a symbolic batch axis (one file for any batch size) instead of the fixed <paramref name="batch"/>.</param>
+    public OnnxSequence(ModelShape shape, ReadOnlySpan<float> parameters, int[] tokens, float[] output, int batch = 1, bool symbolicBatch = false)
     {
-        if (output.Length != shape.OutputLength(tokens.Length))
-            throw new ArgumentException($"The output must hold {shape.OutputLength(tokens.Length)} floats; it holds {output.Length}.", nameof(output));
+        if (batch <= 0 || tokens.Length % batch != 0) throw new ArgumentException($"{tokens.Length} tokens are not {batch} sequences of one length.", nameof(tokens));
+        int steps = tokens.Length / batch;
+        if (output.Length != batch * shape.OutputLength(steps))
+            throw new ArgumentException($"The output must hold {batch * shape.OutputLength(steps)} floats; it holds {output.Length}.", nameof(output));
         using var options = OnnxSettings.SingleThreaded();
-        _session = new InferenceSession(OnnxLstmModel.TokenSequence(shape, parameters, tokens.Length), options);
-        _tokens = OrtValue.CreateTensorValueFromMemory(tokens, new long[] { tokens.Length, 1 });
+        _session = new InferenceSession(OnnxLstmModel.TokenSequence(shape, parameters, steps, symbolicBatch ? OnnxGraph.Batch : batch), options);
+        _tokens = OrtValue.CreateTensorValueFromMemory(tokens, new long[] { steps, batch });
         long[] outputDims = shape.HeadOn == HeadOn.EveryStep
-            ? new long[] { tokens.Length, 1, 1, shape.OutputSize }
-            : new long[] { 1, 1, shape.OutputSize };
+            ? new long[] { steps, 1, batch, shape.OutputSize }
+            : new long[] { 1, batch, shape.OutputSize };
         _output = OrtValue.CreateTensorValueFromMemory(output, outputDims);
         _binding = _session.CreateIoBinding();
         _binding.BindInput(OnnxNames.Tokens, _tokens);
@@ -58,8 +64,9 @@ internal sealed class OnnxSequence : IDisposable
 }
 
 /// <summary>
-/// A stream of single steps with the state carried between calls: two bindings swap the h/c buffers
-/// (step n reads set A and writes set B, step n + 1 reads B and writes A), so nothing is copied.
+/// A stream (or <c>batch</c> streams) of single steps with the state carried between calls: two bindings swap the
+/// h/c buffers (step n reads set A and writes set B, step n + 1 reads B and writes A), so nothing is copied.
+/// Inputs [1, B, I], outputs [1, B, O], stream-major within a step as the generated StepBatch's.
 /// </summary>
 internal sealed class OnnxStream : IDisposable
 {
@@ -70,25 +77,26 @@ internal sealed class OnnxStream : IDisposable
     private readonly OrtValue[] _values;
     private int _next;
 
-    public OnnxStream(ModelShape shape, ReadOnlySpan<float> parameters, float[] input, float[] output)
+    /// <param name="symbolicBatch">Give the model a symbolic batch axis instead of the fixed <paramref name="batch"/>.</param>
+    public OnnxStream(ModelShape shape, ReadOnlySpan<float> parameters, float[] input, float[] output, int batch = 1, bool symbolicBatch = false)
     {
-        if (input.Length != shape.InputSize) throw new ArgumentException($"The input must hold {shape.InputSize} floats; it holds {input.Length}.", nameof(input));
-        if (output.Length != shape.OutputSize) throw new ArgumentException($"The output must hold {shape.OutputSize} floats; it holds {output.Length}.", nameof(output));
+        if (input.Length != batch * shape.InputSize) throw new ArgumentException($"The input must hold {batch * shape.InputSize} floats; it holds {input.Length}.", nameof(input));
+        if (output.Length != batch * shape.OutputSize) throw new ArgumentException($"The output must hold {batch * shape.OutputSize} floats; it holds {output.Length}.", nameof(output));
         using var options = OnnxSettings.SingleThreaded();
-        _session = new InferenceSession(OnnxLstmModel.StreamingStep(shape, parameters), options);
+        _session = new InferenceSession(OnnxLstmModel.StreamingStep(shape, parameters, symbolicBatch ? OnnxGraph.Batch : batch), options);
 
         // _state[2 * (2k + c) + s]: layer k, c = 0 (h) or 1 (c), buffer set s.
         int layers = shape.LayerCount;
-        long[] stateDims = { 1, 1, shape.HiddenSize };
+        long[] stateDims = { 1, batch, shape.HiddenSize };
         _state = new float[4 * layers][];
         _values = new OrtValue[4 * layers + 2];
         for (int i = 0; i < _state.Length; i++)
         {
-            _state[i] = new float[shape.HiddenSize];
+            _state[i] = new float[batch * shape.HiddenSize];
             _values[i] = OrtValue.CreateTensorValueFromMemory(_state[i], stateDims);
         }
-        _values[^2] = OrtValue.CreateTensorValueFromMemory(input, new long[] { 1, 1, shape.InputSize });
-        _values[^1] = OrtValue.CreateTensorValueFromMemory(output, new long[] { 1, 1, shape.OutputSize });
+        _values[^2] = OrtValue.CreateTensorValueFromMemory(input, new long[] { 1, batch, shape.InputSize });
+        _values[^1] = OrtValue.CreateTensorValueFromMemory(output, new long[] { 1, batch, shape.OutputSize });
 
         for (int s = 0; s < 2; s++)
         {

@@ -22,9 +22,9 @@ internal sealed class TorchSharpLstm : IDisposable
         if (shape.Head == Head.None || shape.Bidirectional || shape.Cell != RecurrentCell.Lstm || shape.Peephole || shape.HasProjection)
             throw new ArgumentException($"The bench's TorchSharp peer builds plain LSTMs with a head, not {shape}.", nameof(shape));
         _shape = shape;
-        if (shape.IsTokenModel) _embedding = nn.Embedding(shape.Vocabulary, shape.Embedding);
+        if (shape.IsTokenModel) _embedding = nn.Embedding(shape.VocabularySize, shape.EmbeddingSize);
         _lstm = nn.LSTM(shape.LayerInputSize(0), shape.HiddenSize, numLayers: shape.LayerCount);
-        _head = nn.Linear(shape.Hidden, shape.Outputs);
+        _head = nn.Linear(shape.HiddenSize, shape.OutputSize);
         using (torch.no_grad())
         {
             foreach (ParameterTensor tensor in shape.Tensors)

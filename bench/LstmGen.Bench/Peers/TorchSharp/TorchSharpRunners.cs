@@ -20,7 +20,7 @@ internal sealed class TorchSharpStream : IDisposable
     {
         TorchSharpSettings.Threads(1);
         _model = new TorchSharpLstm(shape, parameters);
-        _x = torch.zeros(1, 1, shape.Inputs);
+        _x = torch.zeros(1, 1, shape.InputSize);
         _input = input;
         _output = output;
     }
@@ -59,20 +59,25 @@ internal sealed class TorchSharpStream : IDisposable
     }
 }
 
-/// <summary>W2–W4: a whole token sequence (batch 1) from a zero state, the activated head written to an array.</summary>
+/// <summary>
+/// W2–W4 (batch 1) and W7 (batch B): whole token sequences from a zero state, the activated head written to an array:
+/// [B, O] for a last-step head, time-major [T, B, O] for an every-step head. <c>tokens</c> is time-major [T, B].
+/// </summary>
 internal sealed class TorchSharpSequence : IDisposable
 {
     private readonly TorchSharpLstm _model;
     private readonly Tensor _tokens;
     private readonly float[] _output;
 
-    public TorchSharpSequence(ModelShape shape, ReadOnlySpan<float> parameters, int[] tokens, float[] output)
+    public TorchSharpSequence(ModelShape shape, ReadOnlySpan<float> parameters, int[] tokens, float[] output, int batch = 1)
     {
-        if (output.Length != shape.OutputLength(tokens.Length))
-            throw new ArgumentException($"The output must hold {shape.OutputLength(tokens.Length)} floats; it holds {output.Length}.", nameof(output));
+        if (batch <= 0 || tokens.Length % batch != 0) throw new ArgumentException($"{tokens.Length} tokens are not {batch} sequences of one length.", nameof(tokens));
+        int steps = tokens.Length / batch;
+        if (output.Length != batch * shape.OutputLength(steps))
+            throw new ArgumentException($"The output must hold {batch * shape.OutputLength(steps)} floats; it holds {output.Length}.", nameof(output));
         TorchSharpSettings.Threads(1);
         _model = new TorchSharpLstm(shape, parameters);
-        _tokens = torch.tensor(Array.ConvertAll(tokens, t => (long)t), new long[] { tokens.Length, 1 });
+        _tokens = torch.tensor(Array.ConvertAll(tokens, t => (long)t), new long[] { steps, batch });
         _output = output;
     }
 
@@ -143,7 +148,7 @@ internal sealed class TorchSharpTraining : IDisposable
         Tensor? h = null, c = null;
         Tensor logits = _model.Logits(_tokens, ref h, ref c);
         Tensor loss = _model.Shape.HeadOn == HeadOn.EveryStep
-            ? nn.functional.cross_entropy(logits.reshape(-1, _model.Shape.Outputs), _targets)
+            ? nn.functional.cross_entropy(logits.reshape(-1, _model.Shape.OutputSize), _targets)
             : nn.functional.binary_cross_entropy_with_logits(logits, _targets);
         loss.backward();
         _optimizer.step();
