@@ -4,7 +4,6 @@
 using System;
 using System.Collections.Concurrent;
 using System.Reflection;
-using System.Runtime.Intrinsics;
 using LstmGen.CompilerServices;
 
 namespace LstmGen;
@@ -62,11 +61,12 @@ internal sealed class LaneRunner
 
     /// <summary>
     /// True when <paramref name="model"/>'s lanes compute exactly its one-sequence inference: a model with lane kernels
-    /// and float32 inference weights, on the 256-bit, 128-bit and scalar paths. (With 512-bit vectors the one-sequence
-    /// kernels split small register tiles into several accumulator sets, which sum in another order than the lanes.)
+    /// and float32 inference weights, when the kernels run 256-bit, 128-bit or scalar code. (With 512-bit vectors, the
+    /// hardware's or forced by <see cref="VectorWidth"/>, the one-sequence kernels split small register tiles into several
+    /// accumulator sets, which sum in another order than the lanes.)
     /// </summary>
     public static bool Supports(ILstmModel model) =>
-        !Vector512.IsHardwareAccelerated && model is ILaneTrainableModel && Eligible(model.GetType());
+        !VectorWidth.Use512 && model is ILaneTrainableModel && Eligible(model.GetType());
 
     private static bool Eligible(Type type) => s_eligible.GetOrAdd(type, static t =>
         t.GetCustomAttribute<LstmModelAttribute>() is not { InferenceWeights: WeightPrecision.BFloat16 });
