@@ -85,7 +85,8 @@ internal sealed class LaneRunner
             _keys = new int[count];
             _order = new int[count];
         }
-        // Longest first (ties in batch order), so the lanes of one group finish close together.
+        // Longest first, so the lanes of one group finish close together (the order of equal lengths does not matter: a
+        // lane's result does not depend on its neighbours).
         for (int i = 0; i < count; i++)
         {
             _keys[i] = -((inputStarts[first + i + 1] - inputStarts[first + i]) / perStep);
